@@ -1,0 +1,92 @@
+using EdgeGw.Protocols.Infrastructure;
+
+namespace EdgeGw.Protocols.Http1;
+
+/// <summary>One validated header field. Offsets are relative to the start of the head passed to the parser.</summary>
+public readonly ref struct HeaderLine
+{
+    public HeaderLine(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, int nameOffset, int valueOffset, KnownHeader known)
+    {
+        Name = name;
+        Value = value;
+        NameOffset = nameOffset;
+        ValueOffset = valueOffset;
+        Known = known;
+    }
+
+    public ReadOnlySpan<byte> Name { get; }
+    public ReadOnlySpan<byte> Value { get; }
+    public int NameOffset { get; }
+    public int ValueOffset { get; }
+    public KnownHeader Known { get; }
+}
+
+/// <summary>Receives each header field of a head as it is parsed. Implement on a struct so calls inline.</summary>
+public interface IHttpHeadersHandler
+{
+    void OnHeader(in HeaderLine header);
+}
+
+/// <summary>A handler that ignores headers, for callers that need only the parsed head summary.</summary>
+public struct NullHeadersHandler : IHttpHeadersHandler
+{
+    public readonly void OnHeader(in HeaderLine header)
+    {
+    }
+}
+
+internal static class HeaderLineParser
+{
+    /// <summary>
+    /// Validates one field line (without its CRLF) that starts at <paramref name="lineOffset"/> in the head.
+    /// Rejects obs-fold, whitespace before the colon, non-token names and control characters in values.
+    /// </summary>
+    public static HttpParseError Parse(ReadOnlySpan<byte> line, int lineOffset, out HeaderLine header)
+    {
+        header = default;
+        if (line.IsEmpty)
+        {
+            return HttpParseError.InvalidHeaderName;
+        }
+
+        if (line[0] is (byte)' ' or (byte)'\t')
+        {
+            return HttpParseError.ObsoleteLineFolding;
+        }
+
+        int colon = line.IndexOf((byte)':');
+        if (colon <= 0)
+        {
+            return HttpParseError.InvalidHeaderName;
+        }
+
+        var name = line[..colon];
+        int bad = name.IndexOfAnyExcept(HttpCharacters.Token);
+        if (bad >= 0)
+        {
+            return name[bad] is (byte)' ' or (byte)'\t' ? HttpParseError.WhitespaceBeforeColon : HttpParseError.InvalidHeaderName;
+        }
+
+        var rawValue = line[(colon + 1)..];
+        if (rawValue.ContainsAny(HttpCharacters.InvalidFieldValue))
+        {
+            return HttpParseError.InvalidHeaderValue;
+        }
+
+        int valueStart = rawValue.IndexOfAnyExcept(HttpCharacters.Whitespace);
+        ReadOnlySpan<byte> value;
+        if (valueStart < 0)
+        {
+            valueStart = rawValue.Length;
+            value = default;
+        }
+        else
+        {
+            int valueEnd = rawValue.LastIndexOfAnyExcept(HttpCharacters.Whitespace);
+            value = rawValue[valueStart..(valueEnd + 1)];
+        }
+
+        header = new HeaderLine(name, value, lineOffset, lineOffset + colon + 1 + valueStart, KnownHeaders.Classify(name));
+        return HttpParseError.None;
+    }
+}

@@ -1,0 +1,60 @@
+namespace EdgeGw.Protocols.Http1;
+
+/// <summary>
+/// Why a message head or body was rejected. Expected outcomes of hostile or broken input are values, not
+/// exceptions. <see cref="HttpParseErrors.ToStatusCode"/> maps each to the status a client receives.
+/// </summary>
+public enum HttpParseError : byte
+{
+    None = 0,
+    /// <summary>A LF not preceded by CR, or a CR not followed by LF.</summary>
+    BareLineFeed,
+    BareCarriageReturn,
+    InvalidRequestLine,
+    InvalidMethod,
+    InvalidRequestTarget,
+    InvalidVersion,
+    UnsupportedVersion,
+    RequestLineTooLong,
+    HeadersTooLarge,
+    TooManyHeaders,
+    InvalidHeaderName,
+    /// <summary>Whitespace between the field name and the colon.</summary>
+    WhitespaceBeforeColon,
+    /// <summary>A header line starting with whitespace (obsolete line folding).</summary>
+    ObsoleteLineFolding,
+    InvalidHeaderValue,
+    MissingHost,
+    DuplicateHost,
+    InvalidHost,
+    InvalidContentLength,
+    MultipleContentLength,
+    InvalidTransferEncoding,
+    UnsupportedTransferCoding,
+    BothContentLengthAndTransferEncoding,
+    TransferEncodingInHttp10,
+    UnsupportedExpectation,
+    MethodNotImplemented,
+    InvalidChunkSize,
+    InvalidChunkExtension,
+    InvalidChunkTerminator,
+    InvalidTrailer,
+    TrailerTooLarge,
+    InvalidStatusLine,
+    InvalidStatusCode,
+}
+
+public static class HttpParseErrors
+{
+    /// <summary>The status a client gets for a request rejected for <paramref name="error"/>.</summary>
+    public static int ToStatusCode(this HttpParseError error) => error switch
+    {
+        HttpParseError.None => 200,
+        HttpParseError.RequestLineTooLong => 414,
+        HttpParseError.HeadersTooLarge or HttpParseError.TooManyHeaders => 431,
+        HttpParseError.UnsupportedVersion => 505,
+        HttpParseError.UnsupportedTransferCoding or HttpParseError.MethodNotImplemented => 501,
+        HttpParseError.UnsupportedExpectation => 417,
+        _ => 400,
+    };
+}

@@ -1,0 +1,474 @@
+using System.Text;
+using EdgeGw.Protocols.Infrastructure;
+
+namespace EdgeGw.Protocols.Http1;
+
+public enum BodyKind : byte
+{
+    None,
+    ContentLength,
+    Chunked,
+    /// <summary>Responses only: the body runs until the connection closes.</summary>
+    CloseDelimited,
+}
+
+public enum TargetForm : byte
+{
+    Origin,
+    Absolute,
+    Asterisk,
+    Authority,
+}
+
+/// <summary>
+/// What the parser learned from a request head. Positions are offsets into the head span, so the head can be
+/// re-sliced later without keeping spans alive.
+/// </summary>
+public struct RequestHead
+{
+    public HttpMethod Method;
+    public HttpVersion Version;
+    public TargetForm TargetForm;
+    public BodyKind Body;
+    public bool KeepAlive;
+    public bool ExpectContinue;
+    /// <summary>The Connection header names headers (other than close/keep-alive) that are hop-by-hop too.</summary>
+    public bool HasConnectionOptions;
+    public bool UpgradeRequested;
+    public int HeaderCount;
+    public int MethodLength;
+    public int TargetOffset;
+    public int TargetLength;
+    /// <summary>The path of the target (for absolute-form, the part after the authority; "/" when empty).</summary>
+    public int PathOffset;
+    public int PathLength;
+    /// <summary>The query including its leading '?'; length 0 when absent.</summary>
+    public int QueryOffset;
+    public int QueryLength;
+    /// <summary>The authority the request is for: the absolute-form authority, else the Host header value.</summary>
+    public int AuthorityOffset;
+    public int AuthorityLength;
+    public long ContentLength;
+
+    public readonly ReadOnlySpan<byte> MethodToken(ReadOnlySpan<byte> head) => head.Slice(0, MethodLength);
+    public readonly ReadOnlySpan<byte> Path(ReadOnlySpan<byte> head) =>
+        PathLength == 0 ? "/"u8 : head.Slice(PathOffset, PathLength);
+    public readonly ReadOnlySpan<byte> Query(ReadOnlySpan<byte> head) => head.Slice(QueryOffset, QueryLength);
+    public readonly ReadOnlySpan<byte> Authority(ReadOnlySpan<byte> head) => head.Slice(AuthorityOffset, AuthorityLength);
+}
+
+/// <summary>
+/// Strict HTTP/1.1 request head parser (RFC 9112). Works on a complete head, found and size-checked by
+/// <see cref="HeadScanner"/>, so each rule is checked once on contiguous bytes. Anything that could let two
+/// parsers disagree about where a message ends is rejected rather than repaired.
+/// </summary>
+public static class HttpRequestParser
+{
+    /// <summary>Parses <paramref name="head"/> (start line through the final empty line).</summary>
+    public static HttpParseError Parse<THandler>(ReadOnlySpan<byte> head, ref THandler handler, out RequestHead result)
+        where THandler : IHttpHeadersHandler
+    {
+        result = default;
+        int lineEnd = head.IndexOf((byte)'\r');
+        if (lineEnd < 0 || lineEnd + 1 >= head.Length || head[lineEnd + 1] != '\n')
+        {
+            return HttpParseError.InvalidRequestLine;
+        }
+
+        var error = ParseRequestLine(head[..lineEnd], ref result);
+        if (error != HttpParseError.None)
+        {
+            return error;
+        }
+
+        var state = new FramingState();
+        int hostCount = 0;
+        int offset = lineEnd + 2;
+        while (true)
+        {
+            var rest = head[offset..];
+            int cr = rest.IndexOf((byte)'\r');
+            if (cr < 0 || cr + 1 >= rest.Length || rest[cr + 1] != '\n')
+            {
+                return HttpParseError.BareCarriageReturn;
+            }
+
+            if (cr == 0)
+            {
+                break;
+            }
+
+            error = HeaderLineParser.Parse(rest[..cr], offset, out var header);
+            if (error != HttpParseError.None)
+            {
+                return error;
+            }
+
+            result.HeaderCount++;
+            switch (header.Known)
+            {
+                case KnownHeader.Host:
+                    hostCount++;
+                    if (hostCount > 1)
+                    {
+                        return HttpParseError.DuplicateHost;
+                    }
+
+                    if (header.Value.ContainsAnyExcept(HttpCharacters.Authority))
+                    {
+                        return HttpParseError.InvalidHost;
+                    }
+
+                    if (result.TargetForm != TargetForm.Absolute)
+                    {
+                        result.AuthorityOffset = header.ValueOffset;
+                        result.AuthorityLength = header.Value.Length;
+                    }
+
+                    break;
+                case KnownHeader.Connection:
+                    foreach (var token in new FieldListEnumerator(header.Value))
+                    {
+                        if (Ascii.EqualsIgnoreCase(token, "close"u8))
+                        {
+                            state.ConnectionClose = true;
+                        }
+                        else if (Ascii.EqualsIgnoreCase(token, "keep-alive"u8))
+                        {
+                            state.ConnectionKeepAlive = true;
+                        }
+                        else
+                        {
+                            if (Ascii.EqualsIgnoreCase(token, "upgrade"u8))
+                            {
+                                state.ConnectionUpgrade = true;
+                            }
+
+                            result.HasConnectionOptions = true;
+                        }
+                    }
+
+                    break;
+                case KnownHeader.Expect:
+                    if (!Ascii.EqualsIgnoreCase(header.Value, "100-continue"u8))
+                    {
+                        return HttpParseError.UnsupportedExpectation;
+                    }
+
+                    result.ExpectContinue = true;
+                    break;
+                case KnownHeader.Upgrade:
+                    state.HasUpgrade = true;
+                    break;
+                default:
+                    error = state.Observe(header);
+                    if (error != HttpParseError.None)
+                    {
+                        return error;
+                    }
+
+                    break;
+            }
+
+            handler.OnHeader(header);
+            offset += cr + 2;
+        }
+
+        if (hostCount == 0 && result.Version == HttpVersion.Http11)
+        {
+            return HttpParseError.MissingHost;
+        }
+
+        if (state.HasTransferEncoding && result.Version == HttpVersion.Http10)
+        {
+            return HttpParseError.TransferEncodingInHttp10;
+        }
+
+        error = state.ResolveRequestBody(ref result);
+        if (error != HttpParseError.None)
+        {
+            return error;
+        }
+
+        result.KeepAlive = result.Version == HttpVersion.Http11 ? !state.ConnectionClose : state.ConnectionKeepAlive && !state.ConnectionClose;
+        result.UpgradeRequested = state.ConnectionUpgrade && state.HasUpgrade;
+        if (result.Version == HttpVersion.Http10)
+        {
+            // 100-continue is an HTTP/1.1 mechanism; a 1.0 client does not wait for it.
+            result.ExpectContinue = false;
+        }
+
+        return HttpParseError.None;
+    }
+
+    private static HttpParseError ParseRequestLine(ReadOnlySpan<byte> line, ref RequestHead result)
+    {
+        int sp = line.IndexOf((byte)' ');
+        if (sp <= 0)
+        {
+            return line.ContainsAnyExcept(HttpCharacters.Token) ? HttpParseError.InvalidRequestLine : HttpParseError.InvalidMethod;
+        }
+
+        var method = line[..sp];
+        if (method.ContainsAnyExcept(HttpCharacters.Token))
+        {
+            return HttpParseError.InvalidMethod;
+        }
+
+        result.Method = ClassifyMethod(method);
+        result.MethodLength = sp;
+
+        int targetStart = sp + 1;
+        int targetLength = line[targetStart..].IndexOf((byte)' ');
+        if (targetLength <= 0)
+        {
+            return HttpParseError.InvalidRequestLine;
+        }
+
+        var target = line.Slice(targetStart, targetLength);
+        if (target.ContainsAnyExcept(HttpCharacters.RequestTarget))
+        {
+            return HttpParseError.InvalidRequestTarget;
+        }
+
+        var version = line[(targetStart + targetLength + 1)..];
+        var error = ParseVersion(version, out result.Version);
+        if (error != HttpParseError.None)
+        {
+            return error;
+        }
+
+        result.TargetOffset = targetStart;
+        result.TargetLength = targetLength;
+        return ClassifyTarget(target, targetStart, ref result);
+    }
+
+    internal static HttpParseError ParseVersion(ReadOnlySpan<byte> version, out HttpVersion result)
+    {
+        result = HttpVersion.Http11;
+        if (version.Length != 8 || !version.StartsWith("HTTP/"u8) || version[6] != '.'
+            || !char.IsAsciiDigit((char)version[5]) || !char.IsAsciiDigit((char)version[7]))
+        {
+            return HttpParseError.InvalidVersion;
+        }
+
+        if (version[5] != '1')
+        {
+            return HttpParseError.UnsupportedVersion;
+        }
+
+        // HTTP/1.x with x > 1 is answered as HTTP/1.1 would be (RFC 9110 §6.2).
+        result = version[7] == '0' ? HttpVersion.Http10 : HttpVersion.Http11;
+        return HttpParseError.None;
+    }
+
+    private static HttpParseError ClassifyTarget(ReadOnlySpan<byte> target, int targetStart, ref RequestHead result)
+    {
+        if (target[0] == '/')
+        {
+            if (result.Method == HttpMethod.Connect)
+            {
+                return HttpParseError.InvalidRequestTarget;
+            }
+
+            result.TargetForm = TargetForm.Origin;
+            SplitPathAndQuery(target, targetStart, ref result);
+            return HttpParseError.None;
+        }
+
+        if (target.Length == 1 && target[0] == '*')
+        {
+            if (result.Method != HttpMethod.Options)
+            {
+                return HttpParseError.InvalidRequestTarget;
+            }
+
+            result.TargetForm = TargetForm.Asterisk;
+            result.PathOffset = targetStart;
+            result.PathLength = 1;
+            return HttpParseError.None;
+        }
+
+        if (result.Method == HttpMethod.Connect)
+        {
+            // authority-form: the gateway does not tunnel CONNECT.
+            result.TargetForm = TargetForm.Authority;
+            return HttpParseError.MethodNotImplemented;
+        }
+
+        int schemeLength = StartsWithIgnoreCase(target, "http://"u8) ? 7 : StartsWithIgnoreCase(target, "https://"u8) ? 8 : 0;
+        if (schemeLength == 0)
+        {
+            return HttpParseError.InvalidRequestTarget;
+        }
+
+        var afterScheme = target[schemeLength..];
+        int pathStart = afterScheme.IndexOfAny((byte)'/', (byte)'?');
+        int authorityLength = pathStart < 0 ? afterScheme.Length : pathStart;
+        var authority = afterScheme[..authorityLength];
+        if (authority.IsEmpty || authority.ContainsAnyExcept(HttpCharacters.Authority) || authority.Contains((byte)'@'))
+        {
+            return HttpParseError.InvalidRequestTarget;
+        }
+
+        result.TargetForm = TargetForm.Absolute;
+        result.AuthorityOffset = targetStart + schemeLength;
+        result.AuthorityLength = authorityLength;
+        if (pathStart < 0)
+        {
+            result.PathOffset = targetStart + target.Length;
+            result.PathLength = 0;
+            result.QueryOffset = result.PathOffset;
+            return HttpParseError.None;
+        }
+
+        int rest = schemeLength + authorityLength;
+        SplitPathAndQuery(target[rest..], targetStart + rest, ref result);
+        return HttpParseError.None;
+    }
+
+    private static void SplitPathAndQuery(ReadOnlySpan<byte> pathAndQuery, int offset, ref RequestHead result)
+    {
+        int question = pathAndQuery.IndexOf((byte)'?');
+        result.PathOffset = offset;
+        if (question < 0)
+        {
+            result.PathLength = pathAndQuery.Length;
+            result.QueryOffset = offset + pathAndQuery.Length;
+            result.QueryLength = 0;
+        }
+        else
+        {
+            result.PathLength = question;
+            result.QueryOffset = offset + question;
+            result.QueryLength = pathAndQuery.Length - question;
+        }
+    }
+
+    private static bool StartsWithIgnoreCase(ReadOnlySpan<byte> span, ReadOnlySpan<byte> prefix) =>
+        span.Length >= prefix.Length && Ascii.EqualsIgnoreCase(span[..prefix.Length], prefix);
+
+    /// <summary>Methods are case-sensitive (RFC 9110 §9.1): "get" is a custom method.</summary>
+    public static HttpMethod ClassifyMethod(ReadOnlySpan<byte> method) => method.Length switch
+    {
+        3 when method.SequenceEqual("GET"u8) => HttpMethod.Get,
+        3 when method.SequenceEqual("PUT"u8) => HttpMethod.Put,
+        4 when method.SequenceEqual("POST"u8) => HttpMethod.Post,
+        4 when method.SequenceEqual("HEAD"u8) => HttpMethod.Head,
+        5 when method.SequenceEqual("PATCH"u8) => HttpMethod.Patch,
+        5 when method.SequenceEqual("TRACE"u8) => HttpMethod.Trace,
+        6 when method.SequenceEqual("DELETE"u8) => HttpMethod.Delete,
+        7 when method.SequenceEqual("OPTIONS"u8) => HttpMethod.Options,
+        7 when method.SequenceEqual("CONNECT"u8) => HttpMethod.Connect,
+        _ => HttpMethod.Custom,
+    };
+}
+
+/// <summary>Collects the framing headers of one message and applies RFC 9112 §6 to them.</summary>
+internal struct FramingState
+{
+    public bool HasContentLength;
+    public bool HasTransferEncoding;
+    public bool Chunked;
+    public bool LastIsChunked;
+    public bool OtherCoding;
+    public bool InvalidCoding;
+    public bool ConnectionClose;
+    public bool ConnectionKeepAlive;
+    public bool ConnectionUpgrade;
+    public bool HasUpgrade;
+    public long ContentLength;
+
+    public HttpParseError Observe(in HeaderLine header)
+    {
+        switch (header.Known)
+        {
+            case KnownHeader.ContentLength:
+                // A list ("5, 5") or a repeated field is rejected even when the values agree: a peer that
+                // picks a different one is how requests get smuggled.
+                if (HasContentLength)
+                {
+                    return HttpParseError.MultipleContentLength;
+                }
+
+                if (!HttpCharacters.TryParseDecimal(header.Value, out ContentLength))
+                {
+                    return HttpParseError.InvalidContentLength;
+                }
+
+                HasContentLength = true;
+                break;
+            case KnownHeader.TransferEncoding:
+                HasTransferEncoding = true;
+                bool any = false;
+                foreach (var coding in new FieldListEnumerator(header.Value))
+                {
+                    any = true;
+                    if (Ascii.EqualsIgnoreCase(coding, "chunked"u8))
+                    {
+                        if (Chunked)
+                        {
+                            // chunked applied twice
+                            InvalidCoding = true;
+                        }
+
+                        Chunked = true;
+                        LastIsChunked = true;
+                    }
+                    else
+                    {
+                        int semicolon = coding.IndexOf((byte)';');
+                        var name = semicolon < 0 ? coding : HttpCharacters.TrimWhitespace(coding[..semicolon]);
+                        if (!HttpCharacters.IsToken(name))
+                        {
+                            InvalidCoding = true;
+                        }
+
+                        OtherCoding = true;
+                        LastIsChunked = false;
+                    }
+                }
+
+                if (!any)
+                {
+                    InvalidCoding = true;
+                }
+
+                break;
+        }
+
+        return HttpParseError.None;
+    }
+
+    public readonly HttpParseError ResolveRequestBody(ref RequestHead result)
+    {
+        if (HasTransferEncoding)
+        {
+            if (HasContentLength)
+            {
+                return HttpParseError.BothContentLengthAndTransferEncoding;
+            }
+
+            if (InvalidCoding || !LastIsChunked)
+            {
+                return HttpParseError.InvalidTransferEncoding;
+            }
+
+            if (OtherCoding)
+            {
+                return HttpParseError.UnsupportedTransferCoding;
+            }
+
+            result.Body = BodyKind.Chunked;
+            return HttpParseError.None;
+        }
+
+        if (HasContentLength && ContentLength > 0)
+        {
+            result.Body = BodyKind.ContentLength;
+            result.ContentLength = ContentLength;
+        }
+
+        return HttpParseError.None;
+    }
+}
