@@ -1,1 +1,3 @@
-return 0;
+using EdgeGw;
+
+return await Cli.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,218 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using EdgeGw.Core.Model;
+using Pipelines.Sockets.Unofficial;
+
+namespace EdgeGw.Core.Upstream;
+
+public enum LeaseError : byte
+{
+    None,
+    /// <summary>The destination is at its connection limit.</summary>
+    PoolExhausted,
+    ConnectFailed,
+    ConnectTimedOut,
+}
+
+/// <summary>
+/// Runtime state of one destination: its keep-alive pool and counters. Lives across config reloads (the
+/// registry hands the same instance to every model that names the same authority).
+/// Leasing is lock-free: a counter bounds connections in use, idle ones wait in a ring-buffer queue that does
+/// not allocate once warm.
+/// </summary>
+public sealed class DestinationState
+{
+    private readonly ConcurrentQueue<UpstreamConnection> _idle = new();
+    private readonly TimeProvider _time;
+    private int _leased;
+    private int _open;
+    private int _idleCount;
+    private long _opened;
+    private int _inFlight;
+    private EndPoint[]? _resolved;
+    private volatile bool _retired;
+
+    internal DestinationState(DestinationModel model, UpstreamPoolSettings settings, TimeProvider time)
+    {
+        Model = model;
+        Settings = settings;
+        _time = time;
+        HostHeader = System.Text.Encoding.ASCII.GetBytes(model.Authority);
+    }
+
+    public DestinationModel Model { get; }
+    /// <summary>Pool settings of the newest model naming this destination.</summary>
+    public UpstreamPoolSettings Settings { get; internal set; }
+    /// <summary>The Host header value sent upstream.</summary>
+    public byte[] HostHeader { get; }
+    /// <summary>Connections ever opened (tests assert reuse with it).</summary>
+    public long OpenedConnections => Interlocked.Read(ref _opened);
+    public int OpenConnections => Volatile.Read(ref _open);
+    public int IdleConnections => Volatile.Read(ref _idleCount);
+    public int LeasedConnections => Volatile.Read(ref _leased);
+    /// <summary>Requests in flight, for least-requests balancing.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Takes an idle connection, or opens one. Allocates only when a connection is opened.</summary>
+    public ValueTask<(UpstreamConnection? Connection, LeaseError Error)> LeaseAsync(bool forceNew, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Increment(ref _leased) > Settings.MaxConnectionsPerDestination)
+        {
+            Interlocked.Decrement(ref _leased);
+            return new((null, LeaseError.PoolExhausted));
+        }
+
+        Interlocked.Increment(ref _inFlight);
+        if (!forceNew)
+        {
+            long now = _time.GetTimestamp();
+            while (_idle.TryDequeue(out var idle))
+            {
+                Interlocked.Decrement(ref _idleCount);
+                if (_time.GetElapsedTime(idle.IdleSince, now) < Settings.IdleTimeout && idle.IsStillUsable())
+                {
+                    return new((idle, LeaseError.None));
+                }
+
+                idle.Dispose();
+            }
+        }
+
+        return ConnectAsync(cancellationToken);
+    }
+
+    private async ValueTask<(UpstreamConnection?, LeaseError)> ConnectAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Settings.ConnectTimeout);
+        Socket? socket = null;
+        try
+        {
+            var endpoints = _resolved ??= await ResolveAsync(timeout.Token).ConfigureAwait(false);
+            for (int i = 0; ; i++)
+            {
+                var endpoint = endpoints[i];
+                socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(endpoint, timeout.Token).ConfigureAwait(false);
+                    break;
+                }
+                catch (SocketException) when (i + 1 < endpoints.Length)
+                {
+                    // A name with several addresses (localhost: ::1 and 127.0.0.1): try the next one.
+                    socket.Dispose();
+                }
+            }
+
+            var connection = new UpstreamConnection(this, SocketConnection.Create(socket), _time);
+            Interlocked.Increment(ref _open);
+            Interlocked.Increment(ref _opened);
+            return (connection, LeaseError.None);
+        }
+        catch (OperationCanceledException)
+        {
+            socket?.Dispose();
+            ReleaseLease();
+            return (null, LeaseError.ConnectTimedOut);
+        }
+        catch (SocketException)
+        {
+            socket?.Dispose();
+            // Names can move: resolve again on the next attempt.
+            _resolved = null;
+            ReleaseLease();
+            return (null, LeaseError.ConnectFailed);
+        }
+    }
+
+    private async Task<EndPoint[]> ResolveAsync(CancellationToken cancellationToken)
+    {
+        if (IPAddress.TryParse(Model.Host, out var address))
+        {
+            return [new IPEndPoint(address, Model.Port)];
+        }
+
+        var addresses = await Dns.GetHostAddressesAsync(Model.Host, cancellationToken).ConfigureAwait(false);
+        if (addresses.Length == 0)
+        {
+            throw new SocketException((int)SocketError.HostNotFound);
+        }
+
+        var endpoints = new EndPoint[addresses.Length];
+        for (int i = 0; i < addresses.Length; i++)
+        {
+            endpoints[i] = new IPEndPoint(addresses[i], Model.Port);
+        }
+
+        return endpoints;
+    }
+
+    /// <summary>
+    /// Ends a lease. A connection goes back to the pool only when <paramref name="reusable"/> — the response was
+    /// read completely, the request was sent completely and neither side asked to close.
+    /// </summary>
+    public void Return(UpstreamConnection connection, bool reusable)
+    {
+        connection.Deadline.Disarm();
+        if (reusable && !connection.IsDisposed && !_retired)
+        {
+            connection.CompletedRequests++;
+            connection.IdleSince = _time.GetTimestamp();
+            Interlocked.Increment(ref _idleCount);
+            _idle.Enqueue(connection);
+        }
+        else
+        {
+            connection.Dispose();
+        }
+
+        ReleaseLease();
+    }
+
+    private void ReleaseLease()
+    {
+        Interlocked.Decrement(ref _leased);
+        Interlocked.Decrement(ref _inFlight);
+    }
+
+    internal void OnConnectionClosed() => Interlocked.Decrement(ref _open);
+
+    /// <summary>Closes idle connections older than the idle timeout. Called periodically, off the request path.</summary>
+    public void EvictIdle()
+    {
+        int count = Volatile.Read(ref _idleCount);
+        long now = _time.GetTimestamp();
+        for (int i = 0; i < count && _idle.TryDequeue(out var idle); i++)
+        {
+            Interlocked.Decrement(ref _idleCount);
+            if (_time.GetElapsedTime(idle.IdleSince, now) < Settings.IdleTimeout && idle.IsStillUsable())
+            {
+                Interlocked.Increment(ref _idleCount);
+                _idle.Enqueue(idle);
+            }
+            else
+            {
+                idle.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The destination left the config: close idle connections now and in-use ones when returned.</summary>
+    internal void Retire()
+    {
+        _retired = true;
+        CloseIdle();
+    }
+
+    /// <summary>Closes every idle connection (shutdown, or the destination left the config).</summary>
+    public void CloseIdle()
+    {
+        while (_idle.TryDequeue(out var idle))
+        {
+            Interlocked.Decrement(ref _idleCount);
+            idle.Dispose();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System.IO.Pipelines;
+using EdgeGw.Core.Infrastructure;
+using Pipelines.Sockets.Unofficial;
+
+namespace EdgeGw.Core.Upstream;
+
+/// <summary>One keep-alive connection to a destination. Leased to one request at a time.</summary>
+public sealed class UpstreamConnection : IDisposable
+{
+    private readonly SocketConnection _socket;
+    private int _disposed;
+
+    internal UpstreamConnection(DestinationState destination, SocketConnection socket, TimeProvider time)
+    {
+        Destination = destination;
+        _socket = socket;
+        Deadline = new ReadDeadline(time);
+        Deadline.Attach(socket.Input);
+    }
+
+    public DestinationState Destination { get; }
+    public PipeReader Input => _socket.Input;
+    public PipeWriter Output => _socket.Output;
+    /// <summary>Cancels reads on <see cref="Input"/> when the response or activity timeout passes.</summary>
+    public ReadDeadline Deadline { get; }
+    /// <summary>Requests completed on this connection; more than zero means the next request reuses it.</summary>
+    public int CompletedRequests { get; internal set; }
+    internal long IdleSince { get; set; }
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>
+    /// An idle pooled connection is usable only if the upstream has neither closed it nor sent unsolicited
+    /// bytes while it sat in the pool.
+    /// </summary>
+    internal bool IsStillUsable()
+    {
+        if (IsDisposed)
+        {
+            return false;
+        }
+
+        if (Input.TryRead(out var result))
+        {
+            bool clean = result.Buffer.IsEmpty && !result.IsCompleted && !result.IsCanceled;
+            Input.AdvanceTo(result.Buffer.Start);
+            return clean;
+        }
+
+        return true;
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Deadline.Dispose();
+        _socket.Dispose();
+        Destination.OnConnectionClosed();
+    }
+}

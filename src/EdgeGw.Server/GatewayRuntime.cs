@@ -1,0 +1,63 @@
+using System.Collections.Immutable;
+using EdgeGw.Core.Model;
+using EdgeGw.Core.Upstream;
+using EdgeGw.Protocols.Http1;
+using EdgeGw.Server.Infrastructure;
+
+namespace EdgeGw.Server;
+
+/// <summary>One compiled model with the runtime state bound to it. Immutable; replaced as a whole.</summary>
+public sealed class GatewaySnapshot
+{
+    internal GatewaySnapshot(GatewayModel model, ImmutableArray<ClusterState> clusters)
+    {
+        Model = model;
+        Clusters = clusters;
+        var limits = model.Server.Limits;
+        HeadLimits = new HeadLimits(limits.MaxRequestLineBytes, limits.MaxHeaderBytes, limits.MaxHeaderCount);
+    }
+
+    public GatewayModel Model { get; }
+    /// <summary>Indexed like <see cref="GatewayModel.Clusters"/>.</summary>
+    public ImmutableArray<ClusterState> Clusters { get; }
+    public HeadLimits HeadLimits { get; }
+}
+
+/// <summary>
+/// The process-wide gateway state: the current snapshot (swapped with one volatile write on reload, so a
+/// request in flight keeps the snapshot it started with), the upstream registry, clock and Date header.
+/// </summary>
+public sealed class GatewayRuntime : IDisposable
+{
+    private volatile GatewaySnapshot _current;
+    private long _activeConnections;
+    private long _requests;
+
+    public GatewayRuntime(GatewayModel model, TimeProvider time)
+    {
+        Time = time;
+        Upstreams = new UpstreamRegistry(time);
+        Date = new DateHeader(time);
+        _current = new GatewaySnapshot(model, Upstreams.Bind(model));
+    }
+
+    public GatewaySnapshot Current => _current;
+    public TimeProvider Time { get; }
+    public UpstreamRegistry Upstreams { get; }
+    public DateHeader Date { get; }
+    public long ActiveConnections => Interlocked.Read(ref _activeConnections);
+    public long RequestsServed => Interlocked.Read(ref _requests);
+
+    /// <summary>Makes <paramref name="model"/> current. Requests already routed finish on the old snapshot.</summary>
+    public void Swap(GatewayModel model) => _current = new GatewaySnapshot(model, Upstreams.Bind(model));
+
+    internal void OnConnectionOpened() => Interlocked.Increment(ref _activeConnections);
+    internal void OnConnectionClosed() => Interlocked.Decrement(ref _activeConnections);
+    internal void OnRequest() => Interlocked.Increment(ref _requests);
+
+    public void Dispose()
+    {
+        Date.Dispose();
+        Upstreams.Dispose();
+    }
+}

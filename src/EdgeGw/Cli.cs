@@ -1,0 +1,190 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using EdgeGw.Core.Configuration;
+using EdgeGw.Core.Model;
+using EdgeGw.Server.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Primitives;
+
+namespace EdgeGw;
+
+/// <summary>The <c>edgegw</c> command line: run (default), validate, help.</summary>
+internal static class Cli
+{
+    private const string DemoResource = "EdgeGw.demo.edgegw.json";
+
+    private const string Usage = """
+        edgegw — a self-hosted API gateway
+
+        Usage:
+          edgegw [run] [--config <file>] [--<key>=<value> ...]
+          edgegw validate <file>
+          edgegw --help
+
+        Config comes from one JSON file (--config, else EDGEGW_CONFIG, else ./edgegw.json; without any of them
+        the embedded demo config is used). Every key can be overridden, last wins:
+          environment   EDGEGW_server__limits__maxHeaderCount=50
+          command line  --server:limits:maxHeaderCount=50
+        An invalid config is reported in full (every error with its JSON path) and the gateway does not start.
+        A valid change to the config file is applied without a restart (listen addresses excepted).
+        SIGTERM/SIGINT stop accepting connections and drain in-flight requests up to server.drainTimeoutSeconds.
+
+        Exit codes: 0 ok, 1 invalid config, 2 usage error.
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length > 0 && args[0] is "--help" or "-h" or "help")
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
+
+        if (args.Length > 0 && args[0] == "validate")
+        {
+            if (args.Length < 2)
+            {
+                Console.Error.WriteLine("edgegw validate: missing <file>");
+                return 2;
+            }
+
+            return Validate(args[1], args[2..]);
+        }
+
+        var rest = args.Length > 0 && args[0] == "run" ? args[1..] : args;
+        if (!TryExtractConfigPath(ref rest, out string? path, out string? usageError))
+        {
+            Console.Error.WriteLine($"edgegw: {usageError}");
+            return 2;
+        }
+
+        return await RunGatewayAsync(path, rest).ConfigureAwait(false);
+    }
+
+    private static int Validate(string path, string[] overrides)
+    {
+        if (!File.Exists(path))
+        {
+            Console.Error.WriteLine($"edgegw validate: {path}: file not found");
+            return 1;
+        }
+
+        var result = Load(path, overrides, reloadOnChange: false, out _);
+        if (result.Model is null)
+        {
+            Console.Error.WriteLine($"{path}: {result.Errors.Count} error(s)");
+            Console.Error.WriteLine(result.Format());
+            return 1;
+        }
+
+        Console.WriteLine($"{path}: valid ({CountRoutes(result.Model)} route(s), {result.Model.Clusters.Length} cluster(s))");
+        return 0;
+    }
+
+    private static async Task<int> RunGatewayAsync(string? path, string[] overrides)
+    {
+        var result = Load(path, overrides, reloadOnChange: path is not null, out var configuration);
+        string source = path ?? "embedded demo config";
+        if (result.Model is null)
+        {
+            Console.Error.WriteLine($"edgegw: {source}: {result.Errors.Count} error(s); not starting");
+            Console.Error.WriteLine(result.Format());
+            return 1;
+        }
+
+        await using var host = await GatewayHost.StartAsync(result.Model).ConfigureAwait(false);
+        Console.WriteLine($"edgegw: serving {source} on {string.Join(", ", host.Addresses)}");
+        if (path is null)
+        {
+            Console.WriteLine("edgegw: try  curl http://127.0.0.1:8080/demo/hello");
+        }
+
+        using var reload = path is null ? null : ChangeToken.OnChange(configuration.GetReloadToken, () => Reload(host, configuration, source));
+        using var stop = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        Console.WriteLine($"edgegw: draining (up to {result.Model.Server.DrainTimeout.TotalSeconds:0} s)");
+        await host.StopAsync().ConfigureAwait(false);
+        return 0;
+    }
+
+    private static void Reload(GatewayHost host, IConfiguration configuration, string source)
+    {
+        var result = GatewayConfigLoader.Load(configuration);
+        if (result.Model is null)
+        {
+            Console.Error.WriteLine($"edgegw: {source} changed but is invalid; keeping the running config");
+            Console.Error.WriteLine(result.Format());
+            return;
+        }
+
+        host.Runtime.Swap(result.Model);
+        Console.WriteLine($"edgegw: {source} reloaded ({CountRoutes(result.Model)} route(s))");
+    }
+
+    private static ConfigLoadResult Load(string? path, string[] overrides, bool reloadOnChange, out IConfiguration configuration)
+    {
+        using var demo = path is null ? Assembly.GetExecutingAssembly().GetManifestResourceStream(DemoResource) : null;
+        configuration = GatewayConfiguration.Build(path is null ? null : Path.GetFullPath(path), demo, overrides, reloadOnChange: reloadOnChange);
+        return GatewayConfigLoader.Load(configuration);
+    }
+
+    private static bool TryExtractConfigPath(ref string[] args, out string? path, out string? error)
+    {
+        path = null;
+        error = null;
+        var rest = new List<string>(args.Length);
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--config")
+            {
+                if (i + 1 >= args.Length)
+                {
+                    error = "--config needs a file";
+                    return false;
+                }
+
+                path = args[++i];
+            }
+            else if (args[i].StartsWith("--config=", StringComparison.Ordinal))
+            {
+                path = args[i]["--config=".Length..];
+            }
+            else
+            {
+                rest.Add(args[i]);
+            }
+        }
+
+        path ??= Environment.GetEnvironmentVariable("EDGEGW_CONFIG");
+        if (path is null && File.Exists("edgegw.json"))
+        {
+            path = "edgegw.json";
+        }
+
+        if (path is not null && !File.Exists(path))
+        {
+            error = $"config file not found: {path}";
+            return false;
+        }
+
+        args = rest.ToArray();
+        return true;
+    }
+
+    private static int CountRoutes(GatewayModel model) => model.Routes.Count;
+}
