@@ -303,10 +303,7 @@ internal sealed partial class Http1Connection
     private bool ParseResponseHead(in ReadOnlySequence<byte> headSequence)
     {
         var head = ResponseHeadSpan(headSequence);
-        if (_responseHeaders is null)
-        {
-            _responseHeaders = new HeaderEntry[UpstreamHeadLimits.MaxHeaderCount];
-        }
+        _responseHeaders ??= ArrayPool<HeaderEntry>.Shared.Rent(UpstreamHeadLimits.MaxHeaderCount);
 
         var collector = new HeaderCollector(_responseHeaders);
         var error = HttpResponseParser.Parse(head.Span, _request.Method, ref collector, out _response);
@@ -322,10 +319,13 @@ internal sealed partial class Http1Connection
         }
 
         int length = (int)headSequence.Length;
-        if (_responseHeadCopy is null || _responseHeadCopy.Length < length)
+        if (_responseHeadCopy is not null && _responseHeadCopy.Length < length)
         {
-            _responseHeadCopy = new byte[Math.Max(length, 4096)];
+            ArrayPool<byte>.Shared.Return(_responseHeadCopy);
+            _responseHeadCopy = null;
         }
+
+        _responseHeadCopy ??= ArrayPool<byte>.Shared.Rent(length);
 
         headSequence.CopyTo(_responseHeadCopy);
         return new ReadOnlyMemory<byte>(_responseHeadCopy, 0, length);

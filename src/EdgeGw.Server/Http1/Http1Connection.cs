@@ -75,13 +75,7 @@ internal sealed partial class Http1Connection
         }
         finally
         {
-            ReturnHeaderTable();
-            if (_headCopy is not null)
-            {
-                ArrayPool<byte>.Shared.Return(_headCopy);
-                _headCopy = null;
-            }
-
+            ReturnRequestBuffers();
             _deadline.Dispose();
             _runtime.OnConnectionClosed();
         }
@@ -97,6 +91,20 @@ internal sealed partial class Http1Connection
     /// <summary>Serves one request. Returns false when the connection should close.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ProcessRequestAsync()
+    {
+        try
+        {
+            return await ServeRequestAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // Per-request tables go back to the shared pool so an idle keep-alive connection holds none.
+            ReturnRequestBuffers();
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> ServeRequestAsync()
     {
         var snapshot = _runtime.Current;
         var server = snapshot.Model.Server;
@@ -251,19 +259,39 @@ internal sealed partial class Http1Connection
 
     private void RentHeaderTable(int maxHeaders)
     {
-        if (_headers is null || _headers.Length < maxHeaders)
+        if (_headers is not null && _headers.Length < maxHeaders)
         {
-            ReturnHeaderTable();
-            _headers = ArrayPool<HeaderEntry>.Shared.Rent(maxHeaders);
+            ArrayPool<HeaderEntry>.Shared.Return(_headers);
+            _headers = null;
         }
+
+        _headers ??= ArrayPool<HeaderEntry>.Shared.Rent(maxHeaders);
     }
 
-    private void ReturnHeaderTable()
+    private void ReturnRequestBuffers()
     {
         if (_headers is not null)
         {
             ArrayPool<HeaderEntry>.Shared.Return(_headers);
             _headers = null;
+        }
+
+        if (_responseHeaders is not null)
+        {
+            ArrayPool<HeaderEntry>.Shared.Return(_responseHeaders);
+            _responseHeaders = null;
+        }
+
+        if (_headCopy is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_headCopy);
+            _headCopy = null;
+        }
+
+        if (_responseHeadCopy is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_responseHeadCopy);
+            _responseHeadCopy = null;
         }
     }
 
