@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.IO.Pipelines;
 using EdgeGw.Protocols.Buffers;
@@ -29,6 +30,7 @@ internal sealed partial class Http1Connection
     /// with a flush per read: memory stays bounded by the pipes' thresholds whatever the body size. A chunked
     /// body is decoded and re-encoded, so extensions and trailers never reach the upstream.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<BodyOutcome> CopyRequestBodyAsync(PipeWriter? upstream, long limit)
     {
         var server = _runtime.Current.Model.Server;
@@ -160,6 +162,7 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>Answers a request whose body could not be read to its end; the connection always closes.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> RespondToBodyFailureAsync(BodyOutcome outcome)
     {
         switch (outcome)

@@ -237,6 +237,7 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>Reads until a final (non-1xx) response head is buffered and parsed into <see cref="_response"/>.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ResponseHeadOutcome> ReadResponseHeadAsync(UpstreamConnection connection, TimeSpan timeout)
     {
         var input = connection.Input;
@@ -332,6 +333,7 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>Writes the client response head and streams the body; returns the connection to the pool when clean.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> RelayResponseAsync(UpstreamConnection connection)
     {
         var destination = connection.Destination;
@@ -431,6 +433,7 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>Streams the upstream body to the client, one read and one flush at a time (backpressure both ways).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<RelayOutcome> RelayBodyAsync(UpstreamConnection connection, bool clientChunked)
     {
         var kind = _response.Body;

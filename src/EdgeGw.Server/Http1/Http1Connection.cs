@@ -323,6 +323,7 @@ internal sealed partial class Http1Connection
     private ReadOnlySpan<byte> RequestId => _requestId.AsSpan(0, _requestIdLength);
 
     /// <summary>Flushes unless more pipelined requests are already buffered (then their responses share one flush).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> EndResponseAsync()
     {
         _unflushedResponses++;

@@ -1,0 +1,197 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace EdgeGw.Host.Tests;
+
+public sealed class CliTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Help_PrintsUsageAndExitsZero()
+    {
+        await using var gateway = GatewayProcess.Start(["--help"]);
+        Assert.Equal(0, await gateway.WaitForExitAsync(Timeout));
+        Assert.Contains("edgegw validate <file>", gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_ValidFile_ExitsZero()
+    {
+        using var file = TempFile.Json("""
+            { "apis": [ { "name": "a", "stages": [ { "name": "s" } ],
+              "routes": [ { "key": "GET /x", "integration": { "type": "mock", "body": "x" } } ] } ] }
+            """);
+        await using var gateway = GatewayProcess.Start(["validate", file.Path]);
+        Assert.Equal(0, await gateway.WaitForExitAsync(Timeout));
+        Assert.Contains("valid", gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_InvalidFile_ReportsEveryErrorWithItsPath()
+    {
+        using var file = TempFile.Json("""
+            { "server": { "limits": { "maxHeaderCount": -1 } },
+              "apis": [ { "name": "a", "stages": [ { "name": "s" } ],
+                "routes": [ { "key": "FETCH /x", "integration": { "type": "mock" } },
+                            { "key": "GET /y", "integration": { "type": "http", "cluster": "missing" } } ] } ] }
+            """);
+        await using var gateway = GatewayProcess.Start(["validate", file.Path]);
+        Assert.Equal(1, await gateway.WaitForExitAsync(Timeout));
+        string output = gateway.Output;
+        Assert.Contains("server.limits.maxHeaderCount", output, StringComparison.Ordinal);
+        Assert.Contains("apis[0].routes[0].key", output, StringComparison.Ordinal);
+        Assert.Contains("apis[0].routes[1].integration.cluster", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_InvalidConfig_RefusesToStart()
+    {
+        using var file = TempFile.Json("""{ "apis": [ { "name": "" } ] }""");
+        await using var gateway = GatewayProcess.Start(["--config", file.Path]);
+        Assert.Equal(1, await gateway.WaitForExitAsync(Timeout));
+        Assert.Contains("not starting", gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_WithoutConfig_ServesTheEmbeddedDemoApi()
+    {
+        await using var gateway = GatewayProcess.Start(["--server:listen:0=http://127.0.0.1:0"]);
+        int port = await gateway.WaitForListeningAsync();
+        using var client = new HttpClient();
+        var response = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/demo/hello"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("Hello from EdgeGw", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var missing = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/demo/missing"));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("""{"message":"Not Found"}""", await missing.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task EnvironmentOverride_AppliesToTheLoadedConfig()
+    {
+        await using var gateway = GatewayProcess.Start(
+            ["--server:listen:0=http://127.0.0.1:0"],
+            new Dictionary<string, string> { ["EDGEGW_server__limits__maxHeaderCount"] = "2" });
+        int port = await gateway.WaitForListeningAsync();
+        string response = await RawRequestAsync(port, "GET /demo/hello HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 431 ", response, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConfigFileChange_IsAppliedWithoutRestart()
+    {
+        using var file = TempFile.Json(MockConfig("one"));
+        await using var gateway = GatewayProcess.Start(["--config", file.Path, "--server:listen:0=http://127.0.0.1:0"]);
+        int port = await gateway.WaitForListeningAsync();
+        using var client = new HttpClient();
+        Assert.Equal("one", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+
+        var reloaded = gateway.WaitForLineAsync(l => l.Contains("reloaded", StringComparison.Ordinal), Timeout);
+        File.WriteAllText(file.Path, MockConfig("two"));
+        await reloaded;
+        Assert.Equal("two", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+    }
+
+    [Fact]
+    public async Task Sigterm_DrainsTheRequestInFlightThenExits()
+    {
+        using var upstream = new TcpListener(IPAddress.Loopback, 0);
+        upstream.Start();
+        int upstreamPort = ((IPEndPoint)upstream.LocalEndpoint).Port;
+        using var file = TempFile.Json($$"""
+            { "server": { "drainTimeoutSeconds": 20 },
+              "clusters": [ { "name": "slow", "destinations": [ "127.0.0.1:{{upstreamPort}}" ] } ],
+              "apis": [ { "name": "a", "stages": [ { "name": "s" } ],
+                "routes": [ { "key": "GET /slow", "integration": { "type": "http", "cluster": "slow" } } ] } ] }
+            """);
+        await using var gateway = GatewayProcess.Start(["--config", file.Path, "--server:listen:0=http://127.0.0.1:0"]);
+        int port = await gateway.WaitForListeningAsync();
+
+        var request = RawRequestAsync(port, "GET /s/slow HTTP/1.1\r\nHost: a\r\n\r\n");
+        using var accepted = await upstream.AcceptTcpClientAsync().WaitAsync(Timeout);
+        var stream = accepted.GetStream();
+        await ReadHeadAsync(stream);
+
+        // The request is in flight at the upstream: stop the gateway, then let the upstream answer.
+        var draining = gateway.WaitForLineAsync(l => l.Contains("draining", StringComparison.Ordinal), Timeout);
+        gateway.SendSigterm();
+        await draining;
+        await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\ndrained"u8.ToArray());
+
+        string response = await request.WaitAsync(Timeout);
+        Assert.StartsWith("HTTP/1.1 200 OK", response, StringComparison.Ordinal);
+        Assert.EndsWith("drained", response, StringComparison.Ordinal);
+        Assert.Equal(0, await gateway.WaitForExitAsync(Timeout));
+    }
+
+    private static string MockConfig(string body) => $$"""
+        { "apis": [ { "name": "a", "stages": [ { "name": "s" } ],
+          "routes": [ { "key": "GET /x", "integration": { "type": "mock", "body": "{{body}}" } } ] } ] }
+        """;
+
+    /// <summary>Sends one request and reads until the server closes or a complete Content-Length response arrives.</summary>
+    private static async Task<string> RawRequestAsync(int port, string request)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        var received = new MemoryStream();
+        var buffer = new byte[4096];
+        while (true)
+        {
+            int read = await stream.ReadAsync(buffer);
+            if (read == 0)
+            {
+                break;
+            }
+
+            received.Write(buffer, 0, read);
+            string text = Encoding.ASCII.GetString(received.ToArray());
+            int headEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            if (headEnd >= 0)
+            {
+                var match = System.Text.RegularExpressions.Regex.Match(text[..headEnd], @"(?i)content-length: (\d+)");
+                if (match.Success && text.Length - headEnd - 4 >= int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+                {
+                    return text;
+                }
+            }
+        }
+
+        return Encoding.ASCII.GetString(received.ToArray());
+    }
+
+    private static async Task ReadHeadAsync(NetworkStream stream)
+    {
+        var seen = new List<byte>();
+        var one = new byte[1];
+        while (seen.Count < 4 || !(seen[^4] == '\r' && seen[^3] == '\n' && seen[^2] == '\r' && seen[^1] == '\n'))
+        {
+            if (await stream.ReadAsync(one) == 0)
+            {
+                throw new IOException("Gateway closed the upstream connection before sending a request head.");
+            }
+
+            seen.Add(one[0]);
+        }
+    }
+
+    private sealed class TempFile : IDisposable
+    {
+        private TempFile(string path) => Path = path;
+
+        public string Path { get; }
+
+        public static TempFile Json(string content)
+        {
+            string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"edgegw-test-{Guid.NewGuid():N}.json");
+            File.WriteAllText(path, content);
+            return new TempFile(path);
+        }
+
+        public void Dispose() => File.Delete(Path);
+    }
+}

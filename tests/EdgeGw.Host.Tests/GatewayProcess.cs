@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+
+namespace EdgeGw.Host.Tests;
+
+/// <summary>The built <c>edgegw</c> executable run as a child process, with its output captured line by line.</summary>
+internal sealed partial class GatewayProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _lines = [];
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Signal)> _waiters = [];
+
+    private GatewayProcess(Process process)
+    {
+        _process = process;
+    }
+
+    public int Id => _process.Id;
+
+    public static string HostDll
+    {
+        get
+        {
+            // tests/EdgeGw.Host.Tests/bin/<Configuration>/net10.0 → src/EdgeGw/bin/<Configuration>/net10.0
+            var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            string tfm = testBin.Name;
+            string configuration = testBin.Parent!.Name;
+            var root = testBin;
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "EdgeGw.sln")))
+            {
+                root = root.Parent;
+            }
+
+            return Path.Combine(root!.FullName, "src", "EdgeGw", "bin", configuration, tfm, "edgegw.dll");
+        }
+    }
+
+    public static GatewayProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
+        };
+        info.ArgumentList.Add(HostDll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("EDGEGW_", StringComparison.Ordinal)).ToList())
+        {
+            info.Environment.Remove(key);
+        }
+
+        if (environment is not null)
+        {
+            foreach (var pair in environment)
+            {
+                info.Environment[pair.Key] = pair.Value;
+            }
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var gateway = new GatewayProcess(process);
+        process.OutputDataReceived += (_, e) => gateway.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => gateway.OnLine(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return gateway;
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return string.Join('\n', _lines);
+            }
+        }
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_lines)
+        {
+            _lines.Add(line);
+            foreach (var waiter in _waiters)
+            {
+                if (waiter.Match(line))
+                {
+                    waiter.Signal.TrySetResult(line);
+                }
+            }
+        }
+    }
+
+    /// <summary>Completes with the first output line (past or future) that matches.</summary>
+    public Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        var signal = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lines)
+        {
+            foreach (var line in _lines)
+            {
+                if (match(line))
+                {
+                    return Task.FromResult(line);
+                }
+            }
+
+            _waiters.Add((match, signal));
+        }
+
+        return signal.Task.WaitAsync(timeout);
+    }
+
+    /// <summary>Waits for "serving … on http://127.0.0.1:PORT" and returns the port.</summary>
+    public async Task<int> WaitForListeningAsync()
+    {
+        var startup = WaitForLineAsync(l => l.Contains("edgegw: serving", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        var exited = _process.WaitForExitAsync();
+        if (await Task.WhenAny(startup, exited) == exited)
+        {
+            throw new InvalidOperationException($"edgegw exited with {_process.ExitCode} before listening:\n{Output}");
+        }
+
+        var match = PortPattern().Match(await startup);
+        return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public void SendSigterm() => _ = Kill(_process.Id, 15);
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
+
+    [GeneratedRegex(@"http://[^\s,]+:(\d+)")]
+    private static partial Regex PortPattern();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}
