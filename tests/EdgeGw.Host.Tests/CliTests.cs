@@ -1,3 +1,4 @@
+using System.Net.Http;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;

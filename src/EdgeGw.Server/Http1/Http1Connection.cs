@@ -108,6 +108,7 @@ internal sealed partial class Http1Connection
     {
         var snapshot = _runtime.Current;
         var server = snapshot.Model.Server;
+        var limits = snapshot.HeadLimits;
         _scanner.Reset();
         _request = default;
         _requestIdLength = 0;
@@ -128,7 +129,7 @@ internal sealed partial class Http1Connection
                 return false;
             }
 
-            var status = _scanner.Scan(buffer, snapshot.HeadLimits, out headLength, out var scanError);
+            var status = _scanner.Scan(buffer, limits, out headLength, out var scanError);
             if (status == HeadScanStatus.Complete)
             {
                 break;
@@ -169,11 +170,14 @@ internal sealed partial class Http1Connection
         _deadline.Disarm();
         _runtime.OnRequest();
 
+        // The wait for this request may have spanned a reload: route on the model current now.
+        snapshot = _runtime.Current;
+
         // 2. Parse the head from contiguous bytes.
         var headSequence = buffer.Slice(_scanner.HeadStart, headLength);
         var headEnd = headSequence.End;
         var head = headSequence.IsSingleSegment ? headSequence.First : CopyHead(headSequence);
-        RentHeaderTable(snapshot.HeadLimits.MaxHeaderCount);
+        RentHeaderTable(limits.MaxHeaderCount);
         var parseError = ParseHead(head.Span);
         if (parseError != HttpParseError.None)
         {

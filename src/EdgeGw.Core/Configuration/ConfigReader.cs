@@ -1,0 +1,292 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace EdgeGw.Core.Configuration;
+
+/// <summary>
+/// Reads the merged configuration (file, environment, command line) into <see cref="GatewayConfig"/>.
+/// Reports type errors and unknown keys with their JSON paths and keeps going, so that one pass finds
+/// every problem; absent keys take <see cref="ConfigDefaults"/>.
+/// </summary>
+internal sealed class ConfigReader
+{
+    private static readonly string[] RootKeys = ["server", "clusters", "apis"];
+    private static readonly string[] ServerKeys = ["listen", "drainTimeoutSeconds", "keepAliveTimeoutSeconds", "requestHeadTimeoutSeconds", "limits"];
+    private static readonly string[] LimitKeys = ["maxRequestLineBytes", "maxHeaderBytes", "maxHeaderCount", "maxBodyBytes"];
+    private static readonly string[] ClusterKeys =
+        ["name", "loadBalancing", "destinations", "maxConnectionsPerDestination", "connectTimeoutMs", "idleTimeoutSeconds", "responseTimeoutMs"];
+    private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes"];
+    private static readonly string[] StageKeys = ["name", "variables"];
+    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration"];
+    private static readonly string[] IntegrationKeys = ["type", "status", "headers", "body", "cluster", "uri", "timeoutMs"];
+
+    // EDGEGW_CONFIG names the file itself; it arrives as a root key through the environment provider.
+    private static readonly string[] IgnoredRootKeys = ["config"];
+
+    private readonly List<ConfigError> _errors;
+
+    public ConfigReader(List<ConfigError> errors) => _errors = errors;
+
+    public GatewayConfig Read(IConfiguration root)
+    {
+        CheckKeys(root, "", RootKeys, IgnoredRootKeys);
+        var server = ReadServer(root.GetSection("server"), "server");
+        var clusters = ReadArray(root.GetSection("clusters"), "clusters", ReadCluster);
+        var apis = ReadArray(root.GetSection("apis"), "apis", ReadApi);
+        return new GatewayConfig(server, clusters, apis);
+    }
+
+    private ServerConfig ReadServer(IConfigurationSection section, string path)
+    {
+        CheckObject(section, path, ServerKeys);
+        var listen = ReadStrings(section.GetSection("listen"), Join(path, "listen"));
+        if (!section.GetSection("listen").Exists())
+        {
+            listen = [ConfigDefaults.Listen];
+        }
+
+        var limitsSection = section.GetSection("limits");
+        string limitsPath = Join(path, "limits");
+        CheckObject(limitsSection, limitsPath, LimitKeys);
+        var limits = new LimitsConfig(
+            ReadInt(limitsSection, limitsPath, "maxRequestLineBytes") ?? ConfigDefaults.MaxRequestLineBytes,
+            ReadInt(limitsSection, limitsPath, "maxHeaderBytes") ?? ConfigDefaults.MaxHeaderBytes,
+            ReadInt(limitsSection, limitsPath, "maxHeaderCount") ?? ConfigDefaults.MaxHeaderCount,
+            ReadLong(limitsSection, limitsPath, "maxBodyBytes") ?? ConfigDefaults.MaxBodyBytes);
+
+        return new ServerConfig(
+            listen,
+            ReadInt(section, path, "drainTimeoutSeconds") ?? ConfigDefaults.DrainTimeoutSeconds,
+            ReadInt(section, path, "keepAliveTimeoutSeconds") ?? ConfigDefaults.KeepAliveTimeoutSeconds,
+            ReadInt(section, path, "requestHeadTimeoutSeconds") ?? ConfigDefaults.RequestHeadTimeoutSeconds,
+            limits);
+    }
+
+    private ClusterConfig ReadCluster(IConfigurationSection section, string path)
+    {
+        CheckObject(section, path, ClusterKeys);
+        return new ClusterConfig(
+            section["name"] ?? "",
+            section["loadBalancing"] ?? ConfigDefaults.LoadBalancing,
+            ReadStrings(section.GetSection("destinations"), Join(path, "destinations")),
+            ReadInt(section, path, "maxConnectionsPerDestination") ?? ConfigDefaults.MaxConnectionsPerDestination,
+            ReadInt(section, path, "connectTimeoutMs") ?? ConfigDefaults.ConnectTimeoutMs,
+            ReadInt(section, path, "idleTimeoutSeconds") ?? ConfigDefaults.IdleTimeoutSeconds,
+            ReadInt(section, path, "responseTimeoutMs") ?? ConfigDefaults.ResponseTimeoutMs);
+    }
+
+    private ApiConfig ReadApi(IConfigurationSection section, string path)
+    {
+        CheckObject(section, path, ApiKeys);
+        return new ApiConfig(
+            section["name"] ?? "",
+            ReadStrings(section.GetSection("hosts"), Join(path, "hosts")),
+            ReadArray(section.GetSection("stages"), Join(path, "stages"), ReadStage),
+            ReadArray(section.GetSection("routes"), Join(path, "routes"), ReadRoute));
+    }
+
+    private StageConfig ReadStage(IConfigurationSection section, string path)
+    {
+        CheckObject(section, path, StageKeys);
+        return new StageConfig(section["name"] ?? "", ReadMap(section.GetSection("variables"), Join(path, "variables")));
+    }
+
+    private RouteConfig ReadRoute(IConfigurationSection section, string path)
+    {
+        CheckObject(section, path, RouteKeys);
+        var integration = section.GetSection("integration");
+        string integrationPath = Join(path, "integration");
+        CheckObject(integration, integrationPath, IntegrationKeys);
+        var present = ImmutableArray.CreateBuilder<string>();
+        foreach (var child in integration.GetChildren())
+        {
+            present.Add(child.Key);
+        }
+
+        var config = new IntegrationConfig(
+            integration["type"] ?? "",
+            ReadInt(integration, integrationPath, "status") ?? ConfigDefaults.MockStatus,
+            ReadMap(integration.GetSection("headers"), Join(integrationPath, "headers")),
+            integration["body"] ?? "",
+            integration["cluster"],
+            integration["uri"],
+            ReadInt(integration, integrationPath, "timeoutMs"),
+            present.ToImmutable());
+        return new RouteConfig(section["key"] ?? "", ReadLong(section, path, "maxBodyBytes"), config);
+    }
+
+    private ImmutableArray<T> ReadArray<T>(IConfigurationSection section, string path, Func<IConfigurationSection, string, T> read)
+    {
+        var items = ImmutableArray.CreateBuilder<T>();
+        foreach (var (index, child) in ArrayChildren(section, path))
+        {
+            items.Add(read(child, $"{path}[{index}]"));
+        }
+
+        return items.ToImmutable();
+    }
+
+    private ImmutableArray<string> ReadStrings(IConfigurationSection section, string path)
+    {
+        var items = ImmutableArray.CreateBuilder<string>();
+        foreach (var (index, child) in ArrayChildren(section, path))
+        {
+            if (child.Value is null)
+            {
+                Error($"{path}[{index}]", "expected a string");
+                continue;
+            }
+
+            items.Add(child.Value);
+        }
+
+        return items.ToImmutable();
+    }
+
+    /// <summary>Array elements ordered by index. A gap (e.g. an override of index 3 of a 1-element array) is an error.</summary>
+    private List<(int Index, IConfigurationSection Section)> ArrayChildren(IConfigurationSection section, string path)
+    {
+        var children = new List<(int, IConfigurationSection)>();
+        if (!section.Exists())
+        {
+            return children;
+        }
+
+        if (section.Value is { Length: > 0 })
+        {
+            Error(path, "expected an array");
+            return children;
+        }
+
+        foreach (var child in section.GetChildren())
+        {
+            if (!int.TryParse(child.Key, NumberStyles.None, CultureInfo.InvariantCulture, out int index))
+            {
+                Error(path, "expected an array");
+                return [];
+            }
+
+            children.Add((index, child));
+        }
+
+        children.Sort(static (a, b) => a.Item1.CompareTo(b.Item1));
+        for (int i = 0; i < children.Count; i++)
+        {
+            if (children[i].Item1 != i)
+            {
+                Error($"{path}[{children[i].Item1}]", $"array index out of sequence (expected {i})");
+                return [];
+            }
+        }
+
+        return children;
+    }
+
+    private ImmutableArray<KeyValuePair<string, string>> ReadMap(IConfigurationSection section, string path)
+    {
+        var items = ImmutableArray.CreateBuilder<KeyValuePair<string, string>>();
+        if (!section.Exists())
+        {
+            return items.ToImmutable();
+        }
+
+        if (section.Value is { Length: > 0 })
+        {
+            Error(path, "expected an object");
+            return items.ToImmutable();
+        }
+
+        foreach (var child in section.GetChildren())
+        {
+            if (child.Value is null)
+            {
+                Error(Join(path, child.Key), "expected a string");
+                continue;
+            }
+
+            items.Add(new(child.Key, child.Value));
+        }
+
+        return items.ToImmutable();
+    }
+
+    private int? ReadInt(IConfigurationSection section, string path, string key)
+    {
+        long? value = ReadLong(section, path, key);
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value is < int.MinValue or > int.MaxValue)
+        {
+            Error(Join(path, key), $"'{value}' is out of range");
+            return null;
+        }
+
+        return (int)value.Value;
+    }
+
+    private long? ReadLong(IConfigurationSection section, string path, string key)
+    {
+        var child = section.GetSection(key);
+        if (!child.Exists())
+        {
+            return null;
+        }
+
+        if (child.Value is null)
+        {
+            Error(Join(path, key), "expected an integer");
+            return null;
+        }
+
+        if (!long.TryParse(child.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value))
+        {
+            Error(Join(path, key), $"expected an integer, got '{child.Value}'");
+            return null;
+        }
+
+        return value;
+    }
+
+    private void CheckObject(IConfigurationSection section, string path, string[] allowed)
+    {
+        if (section.Value is { Length: > 0 })
+        {
+            Error(path, "expected an object");
+            return;
+        }
+
+        CheckKeys(section, path, allowed, []);
+    }
+
+    private void CheckKeys(IConfiguration section, string path, string[] allowed, string[] ignored)
+    {
+        foreach (var child in section.GetChildren())
+        {
+            if (!Contains(allowed, child.Key) && !Contains(ignored, child.Key))
+            {
+                Error(Join(path, child.Key), $"unknown key (expected one of: {string.Join(", ", allowed)})");
+            }
+        }
+    }
+
+    private static bool Contains(string[] keys, string key)
+    {
+        foreach (string candidate in keys)
+        {
+            if (string.Equals(candidate, key, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void Error(string path, string message) => _errors.Add(new ConfigError(path, message));
+
+    internal static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
+}

@@ -1,0 +1,336 @@
+using System.Buffers;
+using System.Net;
+
+namespace EdgeGw.Core.Configuration;
+
+/// <summary>
+/// Checks a <see cref="GatewayConfig"/> for everything the compiler relies on and reports every problem
+/// with its JSON path. Ranges are generous but finite: every client-facing limit must stay bounded.
+/// </summary>
+internal sealed class ConfigValidator
+{
+    private static readonly SearchValues<char> TokenChars =
+        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
+    private static readonly SearchValues<char> StageNameChars =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
+
+    private static readonly SearchValues<char> HostNameChars =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.");
+
+    // Headers whose value the gateway owns for a mock response.
+    private static readonly string[] ReservedMockHeaders =
+        ["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "date", "trailer", "te"];
+
+    private static readonly string[] MockOnlyKeys = ["status", "headers", "body"];
+    private static readonly string[] HttpOnlyKeys = ["cluster", "uri", "timeoutMs"];
+
+    private readonly List<ConfigError> _errors;
+
+    public ConfigValidator(List<ConfigError> errors) => _errors = errors;
+
+    public void Validate(GatewayConfig config)
+    {
+        ValidateServer(config.Server);
+        var clusterNames = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < config.Clusters.Length; i++)
+        {
+            ValidateCluster(config.Clusters[i], $"clusters[{i}]", clusterNames);
+        }
+
+        // A (host binding, stage) pair must name one API; "" stands for "any host".
+        var stageOwners = new Dictionary<(string Host, string Stage), string>();
+        var apiNames = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < config.Apis.Length; i++)
+        {
+            ValidateApi(config.Apis[i], $"apis[{i}]", apiNames, clusterNames, stageOwners);
+        }
+    }
+
+    private void ValidateServer(ServerConfig server)
+    {
+        if (server.Listen.IsEmpty)
+        {
+            Error("server.listen", "at least one listen URL is required");
+        }
+
+        for (int i = 0; i < server.Listen.Length; i++)
+        {
+            string url = server.Listen[i];
+            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+                || uri.Scheme != "http" || uri.AbsolutePath != "/" || !string.IsNullOrEmpty(uri.Query) || !url.Contains(':', StringComparison.Ordinal))
+            {
+                Error($"server.listen[{i}]", $"'{url}' is not a listen URL like http://0.0.0.0:8080 (http only; TLS terminates in front of the gateway)");
+            }
+            else if (uri.HostNameType is not (UriHostNameType.IPv4 or UriHostNameType.IPv6) && uri.Host != "localhost")
+            {
+                Error($"server.listen[{i}]", $"'{uri.Host}' must be an IP address, localhost, * or +");
+            }
+        }
+
+        Range("server.drainTimeoutSeconds", server.DrainTimeoutSeconds, 0, 3600);
+        Range("server.keepAliveTimeoutSeconds", server.KeepAliveTimeoutSeconds, 1, 3600);
+        Range("server.requestHeadTimeoutSeconds", server.RequestHeadTimeoutSeconds, 1, 600);
+        var limits = server.Limits;
+        Range("server.limits.maxRequestLineBytes", limits.MaxRequestLineBytes, 64, 1024 * 1024);
+        Range("server.limits.maxHeaderBytes", limits.MaxHeaderBytes, 256, 1024 * 1024);
+        Range("server.limits.maxHeaderCount", limits.MaxHeaderCount, 1, 1000);
+        Range("server.limits.maxBodyBytes", limits.MaxBodyBytes, 0, long.MaxValue);
+    }
+
+    private void ValidateCluster(ClusterConfig cluster, string path, HashSet<string> names)
+    {
+        if (cluster.Name.Length == 0)
+        {
+            Error($"{path}.name", "a cluster needs a name");
+        }
+        else if (!names.Add(cluster.Name))
+        {
+            Error($"{path}.name", $"cluster '{cluster.Name}' is defined twice");
+        }
+
+        if (!ModelCompiler.TryParseLoadBalancing(cluster.LoadBalancing, out _))
+        {
+            Error($"{path}.loadBalancing", $"'{cluster.LoadBalancing}' is not RoundRobin or PowerOfTwoChoices");
+        }
+
+        if (cluster.Destinations.IsEmpty)
+        {
+            Error($"{path}.destinations", "at least one destination (host:port) is required");
+        }
+
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < cluster.Destinations.Length; i++)
+        {
+            string destination = cluster.Destinations[i];
+            if (!TryParseDestination(destination, out _, out _))
+            {
+                Error($"{path}.destinations[{i}]", $"'{destination}' is not host:port (IPv6 as [::1]:port; no scheme or path)");
+            }
+            else if (!seen.Add(destination))
+            {
+                Error($"{path}.destinations[{i}]", $"'{destination}' is listed twice");
+            }
+        }
+
+        Range($"{path}.maxConnectionsPerDestination", cluster.MaxConnectionsPerDestination, 1, 65536);
+        Range($"{path}.connectTimeoutMs", cluster.ConnectTimeoutMs, 1, 300_000);
+        Range($"{path}.idleTimeoutSeconds", cluster.IdleTimeoutSeconds, 1, 3600);
+        Range($"{path}.responseTimeoutMs", cluster.ResponseTimeoutMs, 1, 3_600_000);
+    }
+
+    private void ValidateApi(ApiConfig api, string path, HashSet<string> names, HashSet<string> clusters, Dictionary<(string, string), string> stageOwners)
+    {
+        if (api.Name.Length == 0)
+        {
+            Error($"{path}.name", "an API needs a name");
+        }
+        else if (!names.Add(api.Name))
+        {
+            Error($"{path}.name", $"API '{api.Name}' is defined twice");
+        }
+
+        var hosts = new List<string>();
+        for (int i = 0; i < api.Hosts.Length; i++)
+        {
+            string host = api.Hosts[i];
+            if (host.Length is 0 or > 253 || host.AsSpan().ContainsAnyExcept(HostNameChars) || host.StartsWith('.') || host.EndsWith('.'))
+            {
+                Error($"{path}.hosts[{i}]", $"'{host}' is not a host name (no scheme, port or path; matched case-insensitively on the Host header)");
+            }
+            else
+            {
+                hosts.Add(host.ToLowerInvariant());
+            }
+        }
+
+        if (api.Hosts.IsEmpty)
+        {
+            hosts.Add("");
+        }
+
+        if (api.Stages.IsEmpty)
+        {
+            Error($"{path}.stages", "at least one stage is required (use \"$default\" to serve without a path prefix)");
+        }
+
+        var stageNames = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < api.Stages.Length; i++)
+        {
+            var stage = api.Stages[i];
+            string stagePath = $"{path}.stages[{i}]";
+            if (stage.Name != RouteKey.DefaultKey && (stage.Name.Length is 0 or > 128 || stage.Name.AsSpan().ContainsAnyExcept(StageNameChars)))
+            {
+                Error($"{stagePath}.name", $"'{stage.Name}' is not a stage name (1-128 letters, digits, '-', '_', or \"$default\")");
+                continue;
+            }
+
+            if (!stageNames.Add(stage.Name))
+            {
+                Error($"{stagePath}.name", $"stage '{stage.Name}' is defined twice");
+                continue;
+            }
+
+            foreach (string host in hosts)
+            {
+                if (!stageOwners.TryAdd((host, stage.Name), api.Name))
+                {
+                    string where = host.Length == 0 ? "without a host binding" : $"for host '{host}'";
+                    Error($"{stagePath}.name", $"stage '{stage.Name}' {where} is already served by API '{stageOwners[(host, stage.Name)]}'");
+                }
+            }
+
+            foreach (var variable in stage.Variables)
+            {
+                if (variable.Key.AsSpan().ContainsAnyExcept(StageNameChars))
+                {
+                    Error($"{stagePath}.variables.{variable.Key}", "a variable name may contain only letters, digits, '-' and '_'");
+                }
+                else if (variable.Value.Length > 2048 || !UriTemplate.IsPathSafe(variable.Value))
+                {
+                    Error($"{stagePath}.variables.{variable.Key}", "a variable value may contain only characters allowed in a URL path (at most 2048)");
+                }
+            }
+        }
+
+        var shapes = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < api.Routes.Length; i++)
+        {
+            ValidateRoute(api, api.Routes[i], $"{path}.routes[{i}]", i, clusters, shapes);
+        }
+    }
+
+    private void ValidateRoute(ApiConfig api, RouteConfig route, string path, int index, HashSet<string> clusters, Dictionary<string, int> shapes)
+    {
+        RouteKey? key = null;
+        if (route.Key.Length == 0)
+        {
+            Error($"{path}.key", "a route needs a key such as \"GET /pets/{id}\" or \"$default\"");
+        }
+        else if (!RouteKey.TryParse(route.Key, out key, out string keyError))
+        {
+            Error($"{path}.key", keyError);
+        }
+        else if (!shapes.TryAdd(key.Shape, index))
+        {
+            Error($"{path}.key", $"'{route.Key}' matches the same requests as routes[{shapes[key.Shape]}]");
+        }
+
+        if (route.MaxBodyBytes is < 0)
+        {
+            Error($"{path}.maxBodyBytes", "must be 0 or more");
+        }
+
+        var integration = route.Integration;
+        string integrationPath = $"{path}.integration";
+        switch (integration.Type)
+        {
+            case "mock":
+                ForeignKeys(integration, integrationPath, HttpOnlyKeys, "mock");
+                Range($"{integrationPath}.status", integration.Status, 200, 599);
+                foreach (var header in integration.Headers)
+                {
+                    string headerPath = $"{integrationPath}.headers.{header.Key}";
+                    if (header.Key.AsSpan().ContainsAnyExcept(TokenChars))
+                    {
+                        Error(headerPath, "not a valid header name");
+                    }
+                    else if (Array.IndexOf(ReservedMockHeaders, header.Key.ToLowerInvariant()) >= 0)
+                    {
+                        Error(headerPath, "this header is set by the gateway");
+                    }
+
+                    foreach (char c in header.Value)
+                    {
+                        if (c is < ' ' and not '\t' or (char)0x7F or > (char)0xFF)
+                        {
+                            Error(headerPath, "a header value may not contain control or non-Latin-1 characters");
+                            break;
+                        }
+                    }
+                }
+
+                break;
+            case "http":
+                ForeignKeys(integration, integrationPath, MockOnlyKeys, "http");
+                if (string.IsNullOrEmpty(integration.Cluster))
+                {
+                    Error($"{integrationPath}.cluster", "an http integration needs a cluster");
+                }
+                else if (!clusters.Contains(integration.Cluster))
+                {
+                    Error($"{integrationPath}.cluster", $"cluster '{integration.Cluster}' is not defined");
+                }
+
+                if (integration.TimeoutMs is { } timeout)
+                {
+                    Range($"{integrationPath}.timeoutMs", timeout, 1, 3_600_000);
+                }
+
+                if (integration.Uri is not null && key is not null)
+                {
+                    foreach (var stage in api.Stages)
+                    {
+                        if (!UriTemplate.TryParse(integration.Uri, key.ParameterNames, stage.Variables, out _, out string uriError))
+                        {
+                            Error($"{integrationPath}.uri", api.Stages.Length > 1 ? $"{uriError} (stage '{stage.Name}')" : uriError);
+                            break;
+                        }
+                    }
+                }
+
+                break;
+            case "":
+                Error($"{integrationPath}.type", "required: \"mock\" or \"http\"");
+                break;
+            default:
+                Error($"{integrationPath}.type", $"'{integration.Type}' is not \"mock\" or \"http\"");
+                break;
+        }
+    }
+
+    private void ForeignKeys(IntegrationConfig integration, string path, string[] foreign, string type)
+    {
+        foreach (string key in integration.KeysPresent)
+        {
+            foreach (string candidate in foreign)
+            {
+                if (string.Equals(candidate, key, StringComparison.OrdinalIgnoreCase))
+                {
+                    Error($"{path}.{key}", $"not used by a {type} integration");
+                }
+            }
+        }
+    }
+
+    internal static bool TryParseDestination(string text, out string host, out int port)
+    {
+        host = "";
+        port = 0;
+        int colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port)
+            || port is < 1 or > 65535)
+        {
+            return false;
+        }
+
+        host = text[..colon];
+        if (host.StartsWith('[') && host.EndsWith(']'))
+        {
+            host = host[1..^1];
+            return IPAddress.TryParse(host, out var v6) && v6.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        }
+
+        return host.Length <= 253 && !host.AsSpan().ContainsAnyExcept(HostNameChars) && !host.StartsWith('.') && !host.StartsWith('-');
+    }
+
+    private void Range(string path, long value, long min, long max)
+    {
+        if (value < min || value > max)
+        {
+            Error(path, max == long.MaxValue ? $"{value} is less than {min}" : $"{value} is outside {min}..{max}");
+        }
+    }
+
+    private void Error(string path, string message) => _errors.Add(new ConfigError(path, message));
+}

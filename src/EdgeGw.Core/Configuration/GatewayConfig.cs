@@ -1,0 +1,67 @@
+using System.Collections.Immutable;
+
+namespace EdgeGw.Core.Configuration;
+
+// The configuration exactly as the user wrote it, after type conversion and defaults but before validation.
+// Validation reads these records; ModelCompiler turns a valid set into the runtime GatewayModel.
+
+/// <summary>The root of <c>edgegw.json</c>.</summary>
+public sealed record GatewayConfig(ServerConfig Server, ImmutableArray<ClusterConfig> Clusters, ImmutableArray<ApiConfig> Apis);
+
+public sealed record ServerConfig(
+    ImmutableArray<string> Listen,
+    int DrainTimeoutSeconds,
+    int KeepAliveTimeoutSeconds,
+    int RequestHeadTimeoutSeconds,
+    LimitsConfig Limits);
+
+public sealed record LimitsConfig(int MaxRequestLineBytes, int MaxHeaderBytes, int MaxHeaderCount, long MaxBodyBytes);
+
+public sealed record ClusterConfig(
+    string Name,
+    string LoadBalancing,
+    ImmutableArray<string> Destinations,
+    int MaxConnectionsPerDestination,
+    int ConnectTimeoutMs,
+    int IdleTimeoutSeconds,
+    int ResponseTimeoutMs);
+
+public sealed record ApiConfig(string Name, ImmutableArray<string> Hosts, ImmutableArray<StageConfig> Stages, ImmutableArray<RouteConfig> Routes);
+
+/// <summary>A deployment of an API; <c>$default</c> serves without a path prefix.</summary>
+public sealed record StageConfig(string Name, ImmutableArray<KeyValuePair<string, string>> Variables);
+
+public sealed record RouteConfig(string Key, long? MaxBodyBytes, IntegrationConfig Integration);
+
+/// <summary>
+/// One record for both integration types: <c>mock</c> uses status/headers/body, <c>http</c> uses
+/// cluster/uri/timeoutMs. Validation rejects keys that belong to the other type.
+/// </summary>
+public sealed record IntegrationConfig(
+    string Type,
+    int Status,
+    ImmutableArray<KeyValuePair<string, string>> Headers,
+    string Body,
+    string? Cluster,
+    string? Uri,
+    int? TimeoutMs,
+    ImmutableArray<string> KeysPresent);
+
+/// <summary>Defaults applied when a key is absent. They are documented in README.md; keep both in step.</summary>
+public static class ConfigDefaults
+{
+    public const string Listen = "http://0.0.0.0:8080";
+    public const int DrainTimeoutSeconds = 30;
+    public const int KeepAliveTimeoutSeconds = 120;
+    public const int RequestHeadTimeoutSeconds = 10;
+    public const int MaxRequestLineBytes = 8 * 1024;
+    public const int MaxHeaderBytes = 32 * 1024;
+    public const int MaxHeaderCount = 100;
+    public const long MaxBodyBytes = 10 * 1024 * 1024;
+    public const string LoadBalancing = "RoundRobin";
+    public const int MaxConnectionsPerDestination = 1024;
+    public const int ConnectTimeoutMs = 5000;
+    public const int IdleTimeoutSeconds = 60;
+    public const int ResponseTimeoutMs = 29000;
+    public const int MockStatus = 200;
+}
