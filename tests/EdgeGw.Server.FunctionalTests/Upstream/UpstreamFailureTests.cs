@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http;
+using EdgeGw.Server.FunctionalTests.Infrastructure;
+
+namespace EdgeGw.Server.FunctionalTests.Upstream;
+
+public sealed class UpstreamFailureTests
+{
+    [Fact]
+    public async Task UpstreamRefused_Returns502Json()
+    {
+        int port = Upstreams.RefusedPort();
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard($"127.0.0.1:{port}"));
+        using var client = gateway.CreateClient();
+
+        using var response = await client.GetAsync("/prod/echo/x");
+        using var again = await client.GetAsync("/prod/mock");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("""{"message":"Bad Gateway"}""", await response.Content.ReadAsStringAsync());
+        Assert.True(response.Headers.Contains("X-Request-Id"));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task UpstreamStalls_Returns504WithinRouteTimeout()
+    {
+        await using var upstream = Upstreams.Stalling();
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority, timeoutMs: 500));
+        using var client = gateway.CreateClient();
+
+        var watch = Stopwatch.StartNew();
+        using var response = await client.GetAsync("/prod/echo/slow");
+        watch.Stop();
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("""{"message":"Gateway Timeout"}""", await response.Content.ReadAsStringAsync());
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(5));
+        Assert.Equal(1, upstream.RequestsSeen);
+        var destination = gateway.Runtime.Upstreams.Find(upstream.Authority)!;
+        Assert.Equal(0, destination.LeasedConnections);
+        Assert.Equal(0, destination.IdleConnections);
+    }
+
+    [Fact]
+    public async Task UpstreamStallsWithRequestBody_Returns504()
+    {
+        await using var upstream = Upstreams.Stalling();
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority, timeoutMs: 500));
+        using var client = gateway.CreateClient();
+
+        using var response = await client.PostAsync("/prod/echo/slow", new StringContent("payload"));
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task MalformedUpstreamResponse_Returns502_DiscardsConnection_AndKeepsServing()
+    {
+        var closedByGateway = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = Upstreams.Malformed(closedByGateway);
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority));
+        await using var raw = await gateway.ConnectRawAsync();
+
+        await raw.SendAsync("GET /prod/echo/bad HTTP/1.1\r\nHost: gw\r\n\r\n");
+        var bad = await raw.ReadResponseAsync();
+        bool closed = await closedByGateway.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        await raw.SendAsync("GET /prod/mock HTTP/1.1\r\nHost: gw\r\n\r\n");
+        var next = await raw.ReadResponseAsync();
+
+        Assert.Equal(502, bad.Status);
+        Assert.Equal("""{"message":"Bad Gateway"}""", bad.BodyText);
+        Assert.True(closed, "the gateway did not close the upstream connection that sent garbage");
+        Assert.Equal(200, next.Status);
+        var destination = gateway.Runtime.Upstreams.Find(upstream.Authority)!;
+        Assert.Equal(0, destination.OpenConnections);
+        Assert.Equal(0, destination.IdleConnections);
+    }
+
+    [Fact]
+    public async Task UpstreamDiesMidBody_ClientConnectionIsCut()
+    {
+        await using var upstream = UpstreamServer.StartPerRequest(async (context, request) =>
+        {
+            await context.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly-part");
+            context.Close();
+        });
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority));
+        await using var raw = await gateway.ConnectRawAsync();
+
+        await raw.SendAsync("GET /prod/plain/cut HTTP/1.1\r\nHost: gw\r\n\r\n");
+
+        await Assert.ThrowsAsync<EndOfStreamException>(() => raw.ReadResponseAsync());
+        var destination = gateway.Runtime.Upstreams.Find(upstream.Authority)!;
+        Assert.Equal(0, destination.IdleConnections);
+    }
+
+    [Fact]
+    public async Task UpstreamSendsMoreThanContentLength_ConnectionIsNotReused()
+    {
+        await using var upstream = UpstreamServer.StartPerRequest(async (context, request) =>
+            await context.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA"));
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority));
+        using var client = gateway.CreateClient();
+
+        using var first = await client.GetAsync("/prod/plain/1");
+        Assert.Equal("ok", await first.Content.ReadAsStringAsync());
+        await upstream.WaitForRequestsAsync(1);
+        using var second = await client.GetAsync("/prod/plain/2");
+
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal("ok", await second.Content.ReadAsStringAsync());
+        Assert.Equal(2, upstream.AcceptedConnections);
+    }
+}
