@@ -121,7 +121,7 @@ public sealed class UpstreamConnectionContext
         {
             Socket.Shutdown(SocketShutdown.Both);
         }
-        catch (SocketException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
         }
 

@@ -115,3 +115,49 @@ public sealed class UpstreamFailureTests
         Assert.Equal(2, upstream.AcceptedConnections);
     }
 }
+
+public sealed class UpstreamFailureDuringRequestBodyTests
+{
+    /// <summary>
+    /// The upstream reads the head and hangs up while the client is still sending a 4 MiB body. The gateway
+    /// answers 502; since the rest of the body was never read, the client connection must close — otherwise
+    /// the leftover body bytes would be parsed as the next request (here they are requests: smuggling).
+    /// </summary>
+    [Fact]
+    public async Task UpstreamClosesDuringRequestBody_Returns502AndClosesClientConnection()
+    {
+        await using var upstream = UpstreamServer.Start(async context =>
+        {
+            await context.Reader.ReadHeadAsync(context.Stopping);
+            context.Socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+            context.Close();
+        });
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority));
+        await using var raw = await gateway.ConnectRawAsync();
+        var smuggled = "GET /prod/mock HTTP/1.1\r\nHost: gw\r\n\r\n";
+        var body = new System.Text.StringBuilder();
+        while (body.Length < 4 * 1024 * 1024)
+        {
+            body.Append(smuggled);
+        }
+
+        var send = Task.Run(async () =>
+        {
+            try
+            {
+                await raw.SendAsync($"POST /prod/plain/up HTTP/1.1\r\nHost: gw\r\nContent-Length: {body.Length}\r\n\r\n{body}");
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or System.Net.Sockets.SocketException)
+            {
+                // The gateway may close before the whole body is written.
+            }
+        });
+
+        var response = await raw.ReadResponseAsync();
+        bool closed = await raw.IsClosedByServerAsync(TimeSpan.FromSeconds(5));
+        await send;
+
+        Assert.Equal(502, response.Status);
+        Assert.True(closed, "after a 502 mid-body the gateway kept the connection and read body bytes as requests");
+    }
+}
