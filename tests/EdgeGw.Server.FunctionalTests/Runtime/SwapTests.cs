@@ -49,6 +49,38 @@ public sealed class SwapTests
     }
 
     [Fact]
+    public async Task Swap_NewConnectionAfterSwap_SeesNewModel()
+    {
+        await using var upstream = Upstreams.Echo();
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority));
+        using (var before = gateway.CreateClient())
+        {
+            Assert.Equal("hi", await before.GetStringAsync("/prod/mock"));
+        }
+
+        gateway.Runtime.Swap(TestGateway.BuildModel(GatewayConfigs.Standard(upstream.Authority, mockBody: "swapped")));
+        using var after = gateway.CreateClient();
+
+        Assert.Equal("swapped", await after.GetStringAsync("/prod/mock"));
+    }
+
+    /// <summary>An idle keep-alive connection must route its next request with the model current when that request arrives.</summary>
+    [Fact]
+    public async Task Swap_IdleKeepAliveConnection_NextRequestSeesNewModel()
+    {
+        await using var upstream = Upstreams.Echo();
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority));
+        await using var raw = await gateway.ConnectRawAsync();
+        await raw.SendAsync("GET /prod/mock HTTP/1.1\r\nHost: gw\r\n\r\n");
+        Assert.Equal("hi", (await raw.ReadResponseAsync()).BodyText);
+
+        gateway.Runtime.Swap(TestGateway.BuildModel(GatewayConfigs.Standard(upstream.Authority, mockBody: "swapped")));
+        await raw.SendAsync("GET /prod/mock HTTP/1.1\r\nHost: gw\r\n\r\n");
+
+        Assert.Equal("swapped", (await raw.ReadResponseAsync()).BodyText);
+    }
+
+    [Fact]
     public async Task Swap_ToAnotherDestination_InFlightFinishesOnOldOne_NextGoesToNewOne()
     {
         var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

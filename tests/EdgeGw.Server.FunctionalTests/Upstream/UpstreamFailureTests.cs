@@ -110,7 +110,8 @@ public sealed class UpstreamFailureTests
         await upstream.WaitForRequestsAsync(1);
         using var second = await client.GetAsync("/prod/plain/2");
 
-        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        var destination = gateway.Runtime.Upstreams.Find(upstream.Authority)!;
+        Assert.True(second.StatusCode == HttpStatusCode.OK, $"second: {(int)second.StatusCode}; upstream accepted {upstream.AcceptedConnections}, saw {upstream.RequestsSeen} requests; gateway opened {destination.OpenedConnections}");
         Assert.Equal("ok", await second.Content.ReadAsStringAsync());
         Assert.Equal(2, upstream.AcceptedConnections);
     }
