@@ -10,13 +10,14 @@ public static class GatewayConfigs
     /// without a uri template, <c>GET /mock</c> (text "hi"), <c>ANY /small/{proxy+}</c> with a 16-byte body limit.
     /// </summary>
     public static string Standard(string upstream, int timeoutMs = 2000, int maxRequestLineBytes = 8192, int maxHeaderBytes = 32768,
-        string mockBody = "hi", long maxBodyBytes = 104857600)
+        string mockBody = "hi", long maxBodyBytes = 104857600,
+        int keepAliveTimeoutSeconds = 120, int requestHeadTimeoutSeconds = 10)
     {
         string I(long value) => value.ToString(CultureInfo.InvariantCulture);
         return $$"""
         {
           "server": {
-            "listen": ["http://127.0.0.1:0"], "drainTimeoutSeconds": 2, "keepAliveTimeoutSeconds": 120, "requestHeadTimeoutSeconds": 10,
+            "listen": ["http://127.0.0.1:0"], "drainTimeoutSeconds": 2, "keepAliveTimeoutSeconds": {{I(keepAliveTimeoutSeconds)}}, "requestHeadTimeoutSeconds": {{I(requestHeadTimeoutSeconds)}},
             "limits": { "maxRequestLineBytes": {{I(maxRequestLineBytes)}}, "maxHeaderBytes": {{I(maxHeaderBytes)}}, "maxHeaderCount": 100, "maxBodyBytes": 10485760 }
           },
           "clusters": [

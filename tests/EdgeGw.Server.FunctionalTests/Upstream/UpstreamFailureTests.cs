@@ -162,3 +162,87 @@ public sealed class UpstreamFailureDuringRequestBodyTests
         Assert.True(closed, "after a 502 mid-body the gateway kept the connection and read body bytes as requests");
     }
 }
+
+public sealed class ClientAndUpstreamDisagreementTests
+{
+    /// <summary>The client hangs up mid-response: the upstream connection (mid-body, out of sync) must be closed, not pooled.</summary>
+    [Fact]
+    public async Task ClientAbortsMidResponse_UpstreamConnectionIsClosed()
+    {
+        var upstreamSawClose = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = UpstreamServer.Start(async context =>
+        {
+            await context.ReadRequestAsync();
+            const long total = 64L * 1024 * 1024;
+            await context.WriteAsync($"HTTP/1.1 200 OK\r\nContent-Length: {total}\r\n\r\n");
+            var block = new byte[64 * 1024];
+            try
+            {
+                for (long sent = 0; sent < total; sent += block.Length)
+                {
+                    await context.WriteAsync(block);
+                }
+            }
+            catch (IOException)
+            {
+                upstreamSawClose.TrySetResult();
+            }
+        });
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority));
+        var raw = await gateway.ConnectRawAsync();
+        await raw.SendAsync("GET /prod/plain/big HTTP/1.1\r\nHost: gw\r\n\r\n");
+        await upstream.WaitForRequestsAsync(1);
+
+        await raw.DisposeAsync();
+
+        await upstreamSawClose.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var destination = gateway.Runtime.Upstreams.Find(upstream.Authority)!;
+        Assert.Equal(0, destination.IdleConnections);
+    }
+
+    /// <summary>
+    /// The upstream answers before reading the body (an early 413) and then stops reading. The gateway must not
+    /// hang forever pushing the body: the client gets a response within the route timeout's order of magnitude.
+    /// </summary>
+    [Fact]
+    public async Task UpstreamAnswersEarlyAndStopsReading_ClientStillGetsAResponse()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = UpstreamServer.Start(async context =>
+        {
+            await context.Reader.ReadHeadAsync(context.Stopping);
+            await context.WriteAsync("HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            await release.Task.WaitAsync(context.Stopping);
+        });
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority, timeoutMs: 1000));
+        await using var raw = await gateway.ConnectRawAsync();
+        const int size = 64 * 1024 * 1024;
+        var send = Task.Run(async () =>
+        {
+            try
+            {
+                await raw.SendAsync($"POST /prod/plain/up HTTP/1.1\r\nHost: gw\r\nContent-Length: {size}\r\n\r\n");
+                var block = new byte[1024 * 1024];
+                for (int sent = 0; sent < size; sent += block.Length)
+                {
+                    await raw.SendAsync(block);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or System.Net.Sockets.SocketException)
+            {
+            }
+        });
+
+        try
+        {
+            var response = await raw.ReadResponseAsync(timeout: TimeSpan.FromSeconds(6));
+            Assert.InRange(response.Status, 400, 599);
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+
+        await send.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+}
