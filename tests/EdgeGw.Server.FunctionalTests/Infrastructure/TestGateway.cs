@@ -1,5 +1,6 @@
 using System.Text;
 using EdgeGw.Core.Configuration;
+using EdgeGw.Core.Model;
 using EdgeGw.Server;
 using EdgeGw.Server.Hosting;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,19 @@ public sealed class TestGateway : IAsyncDisposable
     /// <summary>Loads <paramref name="json"/> through the real config pipeline; fails the test with every error if invalid.</summary>
     public static async Task<TestGateway> StartAsync(string json, TimeProvider? time = null)
     {
+        var model = BuildModel(json);
+        var host = await GatewayHost.StartAsync(model, new GatewayHostOptions
+        {
+            ListenOverride = ["http://127.0.0.1:0"],
+            MinimumLogLevel = LogLevel.Warning,
+            Time = time ?? TimeProvider.System,
+        });
+        return new TestGateway(host);
+    }
+
+    /// <summary>Compiles <paramref name="json"/> into a runtime model through the real loader (for Swap tests too).</summary>
+    public static GatewayModel BuildModel(string json)
+    {
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(json));
         var configuration = GatewayConfiguration.Build(null, stream, [], environment: new Dictionary<string, string>());
         var result = GatewayConfigLoader.Load(configuration);
@@ -33,14 +47,18 @@ public sealed class TestGateway : IAsyncDisposable
             throw new InvalidOperationException("Invalid test config:\n" + result.Format());
         }
 
-        var host = await GatewayHost.StartAsync(result.Model, new GatewayHostOptions
-        {
-            ListenOverride = ["http://127.0.0.1:0"],
-            MinimumLogLevel = LogLevel.Warning,
-            Time = time ?? TimeProvider.System,
-        });
-        return new TestGateway(host);
+        return result.Model;
     }
+
+    /// <summary>An HttpClient for ordinary requests to this gateway (own handler, so pooled connections are per test).</summary>
+    public System.Net.Http.HttpClient CreateClient() =>
+        new(new System.Net.Http.SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false })
+        {
+            BaseAddress = BaseAddress,
+            Timeout = TimeSpan.FromSeconds(20),
+        };
+
+    public Task<RawClient> ConnectRawAsync() => RawClient.ConnectAsync(Port);
 
     public Task StopAsync() => _host.StopAsync();
 
