@@ -194,13 +194,17 @@ internal sealed class TrieNode
         position == path.Length ? Complete(method, depth, ref match) : Match(method, path, position, depth, ref match);
 }
 
-/// <summary>Routes ending at one node, by method; <c>ANY</c> answers methods without their own route.</summary>
+/// <summary>
+/// Routes ending at one node, by method; <c>ANY</c> answers methods without their own route. HEAD falls back to
+/// the GET route before ANY: HEAD is GET without the body (RFC 9110 §9.3.2), and the gateway drops the body.
+/// </summary>
 internal sealed class MethodTable
 {
     private readonly RouteModel?[] _byMethod = new RouteModel?[(int)HttpMethod.Connect + 1];
     private RouteModel? _any;
 
-    public RouteModel? Find(HttpMethod method) => _byMethod[(int)method] ?? _any;
+    public RouteModel? Find(HttpMethod method) =>
+        _byMethod[(int)method] ?? (method == HttpMethod.Head ? _byMethod[(int)HttpMethod.Get] : null) ?? _any;
 
     public void Add(HttpMethod? method, RouteModel route)
     {

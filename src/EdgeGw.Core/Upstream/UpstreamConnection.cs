@@ -14,15 +14,15 @@ public sealed class UpstreamConnection : IDisposable
     {
         Destination = destination;
         _socket = socket;
-        Deadline = new ReadDeadline(time);
-        Deadline.Attach(socket.Input);
+        Deadline = new IoDeadline(time);
+        Deadline.Attach(socket.Input, socket.Output);
     }
 
     public DestinationState Destination { get; }
     public PipeReader Input => _socket.Input;
     public PipeWriter Output => _socket.Output;
-    /// <summary>Cancels reads on <see cref="Input"/> when the response or activity timeout passes.</summary>
-    public ReadDeadline Deadline { get; }
+    /// <summary>Cancels reads on <see cref="Input"/> and flushes on <see cref="Output"/> when the response timeout passes.</summary>
+    public IoDeadline Deadline { get; }
     /// <summary>Requests completed on this connection; more than zero means the next request reuses it.</summary>
     public int CompletedRequests { get; internal set; }
     internal long IdleSince { get; set; }

@@ -1,3 +1,4 @@
+using EdgeGw.Core.Upstream;
 using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.IO.Pipelines;
@@ -14,6 +15,8 @@ internal enum BodyOutcome : byte
     ClientClosed,
     TimedOut,
     UpstreamClosed,
+    /// <summary>The upstream stopped reading the body (e.g. it answered early) for longer than the response timeout.</summary>
+    UpstreamStalled,
 }
 
 internal sealed partial class Http1Connection
@@ -23,7 +26,7 @@ internal sealed partial class Http1Connection
     private long _bodyTotal;
 
     /// <summary>Reads and discards the request body (mock integrations answer without it).</summary>
-    private ValueTask<BodyOutcome> DrainBodyAsync(long limit) => CopyRequestBodyAsync(null, limit);
+    private ValueTask<BodyOutcome> DrainBodyAsync(long limit) => CopyRequestBodyAsync(null, limit, Timeout.InfiniteTimeSpan);
 
     /// <summary>
     /// Streams the request body from the client to <paramref name="upstream"/> (or nowhere), one read at a time
@@ -31,8 +34,9 @@ internal sealed partial class Http1Connection
     /// body is decoded and re-encoded, so extensions and trailers never reach the upstream.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<BodyOutcome> CopyRequestBodyAsync(PipeWriter? upstream, long limit)
+    private async ValueTask<BodyOutcome> CopyRequestBodyAsync(UpstreamConnection? connection, long limit, TimeSpan stallTimeout)
     {
+        var upstream = connection?.Output;
         var server = _runtime.Current.Model.Server;
         _bodyRemaining = _request.Body == BodyKind.ContentLength ? _request.ContentLength : 0;
         _bodyTotal = 0;
@@ -59,15 +63,24 @@ internal sealed partial class Http1Connection
                 var outcome = _request.Body == BodyKind.Chunked
                     ? ConsumeChunked(buffer, upstream, limit, out var consumed)
                     : ConsumeFixed(buffer, upstream, out consumed);
-                _input.AdvanceTo(consumed, buffer.End);
+                // Once the body is complete, the rest of the buffer is the next pipelined request: leave it unexamined
+                // so the next read returns it at once.
+                _input.AdvanceTo(consumed, outcome is null ? buffer.End : consumed);
                 if (outcome is not null && outcome != BodyOutcome.Complete)
                 {
                     return outcome.Value;
                 }
 
-                if (upstream is not null)
+                if (connection is not null)
                 {
-                    var flush = await upstream.FlushAsync().ConfigureAwait(false);
+                    connection.Deadline.Arm(stallTimeout);
+                    var flush = await connection.Output.FlushAsync().ConfigureAwait(false);
+                    connection.Deadline.Disarm();
+                    if (flush.IsCanceled)
+                    {
+                        return BodyOutcome.UpstreamStalled;
+                    }
+
                     if (flush.IsCompleted)
                     {
                         return BodyOutcome.UpstreamClosed;
@@ -178,6 +191,9 @@ internal sealed partial class Http1Connection
                 break;
             case BodyOutcome.UpstreamClosed:
                 await WriteGatewayResponseAsync(502, close: true).ConfigureAwait(false);
+                break;
+            case BodyOutcome.UpstreamStalled:
+                await WriteGatewayResponseAsync(504, close: true).ConfigureAwait(false);
                 break;
         }
 

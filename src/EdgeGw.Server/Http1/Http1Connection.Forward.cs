@@ -43,6 +43,7 @@ internal sealed partial class Http1Connection
         bool hasBody = _request.Body != BodyKind.None;
         bool retryable = !hasBody && IsIdempotent(_request.Method);
         bool headConsumed = false;
+        bool bodySent = false;
         if (_unflushedResponses > 0)
         {
             // Earlier pipelined responses must not wait on this upstream.
@@ -79,12 +80,14 @@ internal sealed partial class Http1Connection
                 {
                     _input.AdvanceTo(headEnd);
                     headConsumed = true;
-                    var body = await CopyRequestBodyAsync(connection.Output, route.MaxBodyBytes).ConfigureAwait(false);
+                    var body = await CopyRequestBodyAsync(connection, route.MaxBodyBytes, http.ResponseTimeout).ConfigureAwait(false);
                     if (body != BodyOutcome.Complete)
                     {
                         destination.Return(connection, reusable: false);
                         return await RespondToBodyFailureAsync(body).ConfigureAwait(false);
                     }
+
+                    bodySent = true;
                 }
                 else
                 {
@@ -115,7 +118,8 @@ internal sealed partial class Http1Connection
                     _input.AdvanceTo(headEnd);
                 }
 
-                return await WriteGatewayResponseAsync(outcome == ResponseHeadOutcome.TimedOut ? 504 : 502, close: false).ConfigureAwait(false);
+                // A body cut short leaves unread bytes on the client connection: only closing keeps framing intact.
+                return await WriteGatewayResponseAsync(outcome == ResponseHeadOutcome.TimedOut ? 504 : 502, close: hasBody && !bodySent).ConfigureAwait(false);
             }
 
             if (!headConsumed)
@@ -465,6 +469,14 @@ internal sealed partial class Http1Connection
                     BodyKind.ContentLength => RelayFixed(buffer, out consumed),
                     _ => RelayUntilClose(buffer, clientChunked, result.IsCompleted, out consumed),
                 };
+                if (step == RelayStep.Done && !buffer.Slice(consumed).IsEmpty)
+                {
+                    // Bytes beyond the declared body mean the upstream is out of sync (a body longer than its
+                    // Content-Length, say): the connection must not be reused. Later stray bytes are caught
+                    // when the pool checks the idle connection before lending it again.
+                    _response.KeepAlive = false;
+                }
+
                 input.AdvanceTo(consumed, buffer.End);
 
                 var flush = await _output.FlushAsync().ConfigureAwait(false);
@@ -475,18 +487,6 @@ internal sealed partial class Http1Connection
 
                 if (step == RelayStep.Done)
                 {
-                    // Bytes beyond the declared body mean the upstream is out of sync: the caller
-                    // must not reuse the connection (a longer body than Content-Length, say).
-                    if (kind != BodyKind.CloseDelimited && input.TryRead(out var extra))
-                    {
-                        bool clean = extra.Buffer.IsEmpty;
-                        input.AdvanceTo(extra.Buffer.Start);
-                        if (!clean)
-                        {
-                            _response.KeepAlive = false;
-                        }
-                    }
-
                     return RelayOutcome.Complete;
                 }
 

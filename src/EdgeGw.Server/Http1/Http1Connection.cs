@@ -29,7 +29,7 @@ internal sealed partial class Http1Connection
     private readonly GatewayRuntime _runtime;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
-    private readonly ReadDeadline _deadline;
+    private readonly IoDeadline _deadline;
     private readonly byte[] _clientAddress;
     private readonly byte[] _requestId = new byte[64];
     private int _requestIdLength;
@@ -48,7 +48,7 @@ internal sealed partial class Http1Connection
         _runtime = runtime;
         _input = context.Transport.Input;
         _output = context.Transport.Output;
-        _deadline = new ReadDeadline(runtime.Time);
+        _deadline = new IoDeadline(runtime.Time);
         _deadline.Attach(_input);
         _clientAddress = FormatAddress(context.RemoteEndPoint);
     }

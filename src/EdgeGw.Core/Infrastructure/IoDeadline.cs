@@ -3,28 +3,34 @@ using System.IO.Pipelines;
 namespace EdgeGw.Core.Infrastructure;
 
 /// <summary>
-/// A reusable deadline for reads on one <see cref="PipeReader"/>: when it passes, the pending read is
-/// cancelled (the read completes with <see cref="ReadResult.IsCanceled"/>) and <see cref="Expired"/> is set.
+/// A reusable deadline for the reads (and optionally the flushes) of one connection: when it passes, the pending
+/// read completes with <see cref="ReadResult.IsCanceled"/>, a pending flush with <see cref="FlushResult.IsCanceled"/>,
+/// and <see cref="Expired"/> is set.
 /// One timer per connection, re-armed per read: no allocation, no registration per request.
 /// </summary>
-public sealed class ReadDeadline : IDisposable
+public sealed class IoDeadline : IDisposable
 {
     private readonly TimeProvider _time;
     private readonly ITimer _timer;
     private PipeReader? _reader;
+    private PipeWriter? _writer;
     private long _deadline = long.MaxValue;
     private volatile bool _expired;
 
-    public ReadDeadline(TimeProvider time)
+    public IoDeadline(TimeProvider time)
     {
         _time = time;
-        _timer = time.CreateTimer(static s => ((ReadDeadline)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer = time.CreateTimer(static s => ((IoDeadline)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>True once the armed deadline passed; cleared by the next <see cref="Arm"/>.</summary>
     public bool Expired => _expired;
 
-    public void Attach(PipeReader reader) => _reader = reader;
+    public void Attach(PipeReader reader, PipeWriter? writer = null)
+    {
+        _reader = reader;
+        _writer = writer;
+    }
 
     public void Arm(TimeSpan timeout)
     {
@@ -63,6 +69,7 @@ public sealed class ReadDeadline : IDisposable
 
         _expired = true;
         _reader?.CancelPendingRead();
+        _writer?.CancelPendingFlush();
     }
 
     public void Dispose() => _timer.Dispose();
