@@ -40,8 +40,10 @@ internal sealed class ConfigReader
     private ServerConfig ReadServer(IConfigurationSection section, string path)
     {
         CheckObject(section, path, ServerKeys);
+        int errorsBefore = _errors.Count;
         var listen = ReadStrings(section.GetSection("listen"), Join(path, "listen"));
-        if (!section.GetSection("listen").Exists())
+        // Absent, or already reported: the default keeps validation from repeating the problem as "no listen URL".
+        if (!section.GetSection("listen").Exists() || _errors.Count > errorsBefore)
         {
             listen = [ConfigDefaults.Listen];
         }
