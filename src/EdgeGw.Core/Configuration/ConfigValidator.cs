@@ -228,6 +228,11 @@ internal sealed class ConfigValidator
             case "mock":
                 ForeignKeys(integration, integrationPath, HttpOnlyKeys, "mock");
                 Range($"{integrationPath}.status", integration.Status, 200, 599);
+                if (integration.Status is 204 or 304 && integration.Body.Length > 0)
+                {
+                    Error($"{integrationPath}.body", $"a {integration.Status} response has no body");
+                }
+
                 foreach (var header in integration.Headers)
                 {
                     string headerPath = $"{integrationPath}.headers.{header.Key}";

@@ -194,6 +194,15 @@ public sealed class ConfigLoaderTests
         Assert.Equal([$"apis[0].routes[0].integration.headers.{name}"], paths);
     }
 
+    [Theory]
+    [InlineData(204)]
+    [InlineData(304)]
+    public void MockIntegration_BodylessStatusWithBody_IsRejected(int status)
+    {
+        var paths = ErrorPaths(Api($$"""{ "key": "GET /m", "integration": { "type": "mock", "status": {{status}}, "body": "x" } }"""));
+        Assert.Equal(["apis[0].routes[0].integration.body"], paths);
+    }
+
     [Fact]
     public void EnvironmentAndCommandLine_OverrideTheFile_CommandLineLast()
     {
