@@ -41,7 +41,16 @@ public struct ChunkedDecoder
         SizeStart = 0,
         Size,
         SizeWhitespace,
-        Extension,
+        // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ( token / quoted-string ) ] )   (RFC 9112 §7.1.1)
+        ExtensionStart,
+        ExtensionName,
+        ExtensionAfterName,
+        ExtensionValueStart,
+        ExtensionToken,
+        ExtensionQuoted,
+        ExtensionQuotedPair,
+        ExtensionValueEnd,
+        ExtensionAfterValue,
         SizeLf,
         Data,
         DataCr,
@@ -142,25 +151,13 @@ public struct ChunkedDecoder
 
                 if (b == ';')
                 {
-                    _state = State.Extension;
+                    _state = State.ExtensionStart;
                     return HttpParseError.None;
                 }
 
                 return b is (byte)' ' or (byte)'\t' ? HttpParseError.None : HttpParseError.InvalidChunkSize;
-            case State.Extension:
-                if (++_lineBytes > MaxChunkLineBytes)
-                {
-                    return HttpParseError.InvalidChunkExtension;
-                }
-
-                if (b == '\r')
-                {
-                    _state = State.SizeLf;
-                    return HttpParseError.None;
-                }
-
-                // Extension bytes are quoted-string/token material; control characters are never valid.
-                return b < 0x20 && b != '\t' || b == 0x7F ? HttpParseError.InvalidChunkExtension : HttpParseError.None;
+            case >= State.ExtensionStart and <= State.ExtensionAfterValue:
+                return ++_lineBytes > MaxChunkLineBytes ? HttpParseError.InvalidChunkExtension : Extension(b);
             case State.SizeLf:
                 if (b != '\n')
                 {
@@ -251,7 +248,7 @@ public struct ChunkedDecoder
                 _state = State.SizeLf;
                 return HttpParseError.None;
             case (byte)';':
-                _state = State.Extension;
+                _state = State.ExtensionStart;
                 return HttpParseError.None;
             case (byte)' ' or (byte)'\t':
                 // BWS before an extension (RFC 9112 §7.1.1); it must lead to ';', not to the line end.
@@ -261,6 +258,48 @@ public struct ChunkedDecoder
                 return HttpParseError.InvalidChunkSize;
         }
     }
+
+    /// <summary>
+    /// Validates extensions strictly, quoted strings included, so that no two parsers can disagree on where the
+    /// chunk line ends. Whitespace is allowed only around ';' and '=' (BWS), never before the CRLF.
+    /// </summary>
+    private HttpParseError Extension(byte b)
+    {
+        bool space = b is (byte)' ' or (byte)'\t';
+        bool token = IsTokenByte(b);
+        State next = _state switch
+        {
+            State.ExtensionStart => space ? State.ExtensionStart : token ? State.ExtensionName : State.Complete,
+            State.ExtensionName => token ? State.ExtensionName : space ? State.ExtensionAfterName : AfterItem(b, allowEquals: true),
+            State.ExtensionAfterName => space ? State.ExtensionAfterName : b == '\r' ? State.Complete : AfterItem(b, allowEquals: true),
+            State.ExtensionValueStart => space ? State.ExtensionValueStart : b == '"' ? State.ExtensionQuoted : token ? State.ExtensionToken : State.Complete,
+            State.ExtensionToken => token ? State.ExtensionToken : space ? State.ExtensionAfterValue : AfterItem(b, allowEquals: false),
+            State.ExtensionQuoted => b == '"' ? State.ExtensionValueEnd : b == '\\' ? State.ExtensionQuotedPair : IsQuotedText(b) ? State.ExtensionQuoted : State.Complete,
+            State.ExtensionQuotedPair => IsQuotedText(b) || b == '"' || b == '\\' ? State.ExtensionQuoted : State.Complete,
+            State.ExtensionValueEnd => space ? State.ExtensionAfterValue : AfterItem(b, allowEquals: false),
+            _ => space ? State.ExtensionAfterValue : b == '\r' ? State.Complete : AfterItem(b, allowEquals: false),
+        };
+
+        // Complete stands in for "invalid" here: it is never a legal successor of an extension state.
+        if (next == State.Complete)
+        {
+            return HttpParseError.InvalidChunkExtension;
+        }
+
+        _state = next;
+        return HttpParseError.None;
+    }
+
+    private static State AfterItem(byte b, bool allowEquals) => b switch
+    {
+        (byte)';' => State.ExtensionStart,
+        (byte)'\r' => State.SizeLf,
+        (byte)'=' when allowEquals => State.ExtensionValueStart,
+        _ => State.Complete,
+    };
+
+    // qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
+    private static bool IsQuotedText(byte b) => b is (byte)'\t' or (byte)' ' or 0x21 or (>= 0x23 and <= 0x5B) or (>= 0x5D and <= 0x7E) or >= 0x80;
 
     private HttpParseError CountTrailerByte() =>
         ++_trailerBytes > _maxTrailerBytes ? HttpParseError.TrailerTooLarge : HttpParseError.None;

@@ -20,6 +20,8 @@ public sealed class ChunkedDecoderTests
         { "5;name=value;flag\r\nhello\r\n0;last\r\n\r\n", "hello" },
         { "5;name=\"quoted; value\"\r\nhello\r\n0\r\n\r\n", "hello" },
         { "5 ;ext\r\nhello\r\n0\r\n\r\n", "hello" },
+        { "5 ; a = b ; c = \"d\\\"e\" ;f\r\nhello\r\n0\r\n\r\n", "hello" },
+        { "5;a=\"\u00e9;\t\"\r\nhello\r\n0\r\n\r\n", "hello" },
         { "5\t;ext\r\nhello\r\n0\r\n\r\n", "hello" },
         { "5\r\nhello\r\n0\r\nX-Checksum: abc\r\nX-Other:\r\n\r\n", "hello" },
         { "00000000000000F\r\n0123456789abcde\r\n0\r\n\r\n", "0123456789abcde" },
@@ -67,6 +69,14 @@ public sealed class ChunkedDecoderTests
     [InlineData("5\r\nhello\r0\r\n\r\n", HttpParseError.InvalidChunkTerminator)]
     [InlineData("5;a\u0000b\r\nhello\r\n0\r\n\r\n", HttpParseError.InvalidChunkExtension)]
     [InlineData("5;a\nb\r\nhello\r\n0\r\n\r\n", HttpParseError.InvalidChunkExtension)]
+    [InlineData("2;\r\naa\r\n0\r\n\r\n", HttpParseError.InvalidChunkExtension)]
+    [InlineData("5;a=\"b\r\nhello\r\n0\r\n\r\n", HttpParseError.InvalidChunkExtension)]
+    [InlineData("5;a \r\nhello\r\n0\r\n\r\n", HttpParseError.InvalidChunkExtension)]
+    [InlineData("5;a=b \r\nhello\r\n0\r\n\r\n", HttpParseError.InvalidChunkExtension)]
+    [InlineData("5;=b\r\nhello\r\n0\r\n\r\n", HttpParseError.InvalidChunkExtension)]
+    [InlineData("5;a=b c\r\nhello\r\n0\r\n\r\n", HttpParseError.InvalidChunkExtension)]
+    [InlineData("5;a=\r\nhello\r\n0\r\n\r\n", HttpParseError.InvalidChunkExtension)]
+    [InlineData("5;a=\"b\"c\r\nhello\r\n0\r\n\r\n", HttpParseError.InvalidChunkExtension)]
     [InlineData("0\r\n folded: x\r\n\r\n", HttpParseError.InvalidTrailer)]
     [InlineData("0\r\nNoColon\r\n\r\n", HttpParseError.InvalidTrailer)]
     [InlineData("0\r\nBad Name: x\r\n\r\n", HttpParseError.InvalidTrailer)]
@@ -90,6 +100,9 @@ public sealed class ChunkedDecoderTests
     public void ChunkLine_LongerThanTheLimit_IsRejected()
     {
         string extension = ";x=" + new string('a', ChunkedDecoder.MaxChunkLineBytes);
+        // The limit holds inside a quoted string too.
+        var quoted = Decode(Segments.Ascii("5;x=\"" + new string('a', ChunkedDecoder.MaxChunkLineBytes) + "\"\r\nhello\r\n0\r\n\r\n"), [], []);
+        Assert.Equal((ChunkedStatus.Error, HttpParseError.InvalidChunkExtension), (quoted.Status, quoted.Error));
         var result = Decode(Segments.Ascii("5" + extension + "\r\nhello\r\n0\r\n\r\n"), [], []);
         Assert.Equal((ChunkedStatus.Error, HttpParseError.InvalidChunkExtension), (result.Status, result.Error));
 
