@@ -38,6 +38,37 @@ public struct NullHeadersHandler : IHttpHeadersHandler
 internal static class HeaderLineParser
 {
     /// <summary>
+    /// Reads the field line that starts at <paramref name="offset"/> in a complete head and moves past it.
+    /// Returns false at the empty line that ends the head (error None) or on an invalid line (error set).
+    /// </summary>
+    public static bool TryReadLine(ReadOnlySpan<byte> head, ref int offset, out HeaderLine header, out HttpParseError error)
+    {
+        header = default;
+        var rest = head[offset..];
+        int cr = rest.IndexOf((byte)'\r');
+        if (cr < 0 || cr + 1 >= rest.Length || rest[cr + 1] != '\n')
+        {
+            error = HttpParseError.BareCarriageReturn;
+            return false;
+        }
+
+        if (cr == 0)
+        {
+            error = HttpParseError.None;
+            return false;
+        }
+
+        error = Parse(rest[..cr], offset, out header);
+        if (error != HttpParseError.None)
+        {
+            return false;
+        }
+
+        offset += cr + 2;
+        return true;
+    }
+
+    /// <summary>
     /// Validates one field line (without its CRLF) that starts at <paramref name="lineOffset"/> in the head.
     /// Rejects obs-fold, whitespace before the colon, non-token names and control characters in values.
     /// </summary>

@@ -84,26 +84,8 @@ public static class HttpRequestParser
         var state = new FramingState();
         int hostCount = 0;
         int offset = lineEnd + 2;
-        while (true)
+        while (HeaderLineParser.TryReadLine(head, ref offset, out var header, out error))
         {
-            var rest = head[offset..];
-            int cr = rest.IndexOf((byte)'\r');
-            if (cr < 0 || cr + 1 >= rest.Length || rest[cr + 1] != '\n')
-            {
-                return HttpParseError.BareCarriageReturn;
-            }
-
-            if (cr == 0)
-            {
-                break;
-            }
-
-            error = HeaderLineParser.Parse(rest[..cr], offset, out var header);
-            if (error != HttpParseError.None)
-            {
-                return error;
-            }
-
             result.HeaderCount++;
             switch (header.Known)
             {
@@ -127,27 +109,7 @@ public static class HttpRequestParser
 
                     break;
                 case KnownHeader.Connection:
-                    foreach (var token in new FieldListEnumerator(header.Value))
-                    {
-                        if (Ascii.EqualsIgnoreCase(token, "close"u8))
-                        {
-                            state.ConnectionClose = true;
-                        }
-                        else if (Ascii.EqualsIgnoreCase(token, "keep-alive"u8))
-                        {
-                            state.ConnectionKeepAlive = true;
-                        }
-                        else
-                        {
-                            if (Ascii.EqualsIgnoreCase(token, "upgrade"u8))
-                            {
-                                state.ConnectionUpgrade = true;
-                            }
-
-                            result.HasConnectionOptions = true;
-                        }
-                    }
-
+                    result.HasConnectionOptions |= state.ObserveConnection(header.Value);
                     break;
                 case KnownHeader.Expect:
                     if (!Ascii.EqualsIgnoreCase(header.Value, "100-continue"u8))
@@ -171,7 +133,11 @@ public static class HttpRequestParser
             }
 
             handler.OnHeader(header);
-            offset += cr + 2;
+        }
+
+        if (error != HttpParseError.None)
+        {
+            return error;
         }
 
         if (hostCount == 0 && result.Version == HttpVersion.Http11)
@@ -378,6 +344,30 @@ internal struct FramingState
     public bool ConnectionUpgrade;
     public bool HasUpgrade;
     public long ContentLength;
+
+    /// <summary>Records close/keep-alive/upgrade; returns true when the field names other options (hop-by-hop headers).</summary>
+    public bool ObserveConnection(ReadOnlySpan<byte> value)
+    {
+        bool otherOptions = false;
+        foreach (var token in new FieldListEnumerator(value))
+        {
+            if (Ascii.EqualsIgnoreCase(token, "close"u8))
+            {
+                ConnectionClose = true;
+            }
+            else if (Ascii.EqualsIgnoreCase(token, "keep-alive"u8))
+            {
+                ConnectionKeepAlive = true;
+            }
+            else
+            {
+                ConnectionUpgrade |= Ascii.EqualsIgnoreCase(token, "upgrade"u8);
+                otherOptions = true;
+            }
+        }
+
+        return otherOptions;
+    }
 
     public HttpParseError Observe(in HeaderLine header)
     {

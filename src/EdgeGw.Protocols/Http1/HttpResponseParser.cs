@@ -43,44 +43,12 @@ public static class HttpResponseParser
 
         var state = new FramingState();
         int offset = lineEnd + 2;
-        while (true)
+        while (HeaderLineParser.TryReadLine(head, ref offset, out var header, out error))
         {
-            var rest = head[offset..];
-            int cr = rest.IndexOf((byte)'\r');
-            if (cr < 0 || cr + 1 >= rest.Length || rest[cr + 1] != '\n')
-            {
-                return HttpParseError.BareCarriageReturn;
-            }
-
-            if (cr == 0)
-            {
-                break;
-            }
-
-            error = HeaderLineParser.Parse(rest[..cr], offset, out var header);
-            if (error != HttpParseError.None)
-            {
-                return error;
-            }
-
             result.HeaderCount++;
             if (header.Known == KnownHeader.Connection)
             {
-                foreach (var token in new FieldListEnumerator(header.Value))
-                {
-                    if (Ascii.EqualsIgnoreCase(token, "close"u8))
-                    {
-                        state.ConnectionClose = true;
-                    }
-                    else if (Ascii.EqualsIgnoreCase(token, "keep-alive"u8))
-                    {
-                        state.ConnectionKeepAlive = true;
-                    }
-                    else
-                    {
-                        result.HasConnectionOptions = true;
-                    }
-                }
+                result.HasConnectionOptions |= state.ObserveConnection(header.Value);
             }
             else
             {
@@ -92,7 +60,11 @@ public static class HttpResponseParser
             }
 
             handler.OnHeader(header);
-            offset += cr + 2;
+        }
+
+        if (error != HttpParseError.None)
+        {
+            return error;
         }
 
         result.KeepAlive = result.Version == HttpVersion.Http11 ? !state.ConnectionClose : state.ConnectionKeepAlive && !state.ConnectionClose;
