@@ -28,6 +28,7 @@ internal static class Cli
         An invalid config is reported in full (every error with its JSON path) and the gateway does not start.
         A valid change to the config file is applied without a restart (listen addresses excepted).
         SIGTERM/SIGINT stop accepting connections and drain in-flight requests up to server.drainTimeoutSeconds.
+        SIGUSR1 prints counters (requests, connections, allocated bytes, GC counts, RSS) on one line.
 
         Exit codes: 0 ok, 1 invalid config, 2 usage error.
         """;
@@ -92,7 +93,7 @@ internal static class Cli
             return 1;
         }
 
-        await using var host = await GatewayHost.StartAsync(result.Model).ConfigureAwait(false);
+        await using var host = await GatewayHost.StartAsync(result.Model, new GatewayHostOptions { InlineScheduling = InlineIo.Enabled }).ConfigureAwait(false);
         Console.WriteLine($"edgegw: serving {source} on {string.Join(", ", host.Addresses)}");
         if (path is null)
         {
@@ -109,6 +110,12 @@ internal static class Cli
 
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        // SIGUSR1 prints counters, so a load harness can take allocation and request deltas without a metrics endpoint.
+        using var sigusr1 = OperatingSystem.IsLinux() ? PosixSignalRegistration.Create(SigUsr1, context =>
+        {
+            context.Cancel = true;
+            PrintStats(host);
+        }) : null;
         try
         {
             await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
@@ -120,6 +127,15 @@ internal static class Cli
         Console.WriteLine($"edgegw: draining (up to {result.Model.Server.DrainTimeout.TotalSeconds:0} s)");
         await host.StopAsync().ConfigureAwait(false);
         return 0;
+    }
+
+    private const PosixSignal SigUsr1 = (PosixSignal)10;
+
+    private static void PrintStats(GatewayHost host)
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"edgegw: stats requests={host.Runtime.RequestsServed} connections={host.Runtime.ActiveConnections} allocated_bytes={GC.GetTotalAllocatedBytes(precise: true)} gen0={GC.CollectionCount(0)} gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)} rss_bytes={process.WorkingSet64}"));
     }
 
     private static void Reload(GatewayHost host, IConfiguration configuration, string source)

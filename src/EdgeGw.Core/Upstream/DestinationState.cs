@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -82,6 +83,13 @@ public sealed class DestinationState
         return ConnectAsync(cancellationToken);
     }
 
+    // Socket completions continue inline and pipe continuations run on the thread pool, as Kestrel's own transport
+    // does: no dedicated I/O threads competing with the request path for the same cores.
+    private static readonly PipeOptions UpstreamPipeOptions = new(
+        readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false);
+
+    private const SocketConnectionOptions UpstreamSocketOptions = SocketConnectionOptions.InlineReads | SocketConnectionOptions.InlineWrites;
+
     private async ValueTask<(UpstreamConnection?, LeaseError)> ConnectAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -106,7 +114,7 @@ public sealed class DestinationState
                 }
             }
 
-            var connection = new UpstreamConnection(this, SocketConnection.Create(socket), _time);
+            var connection = new UpstreamConnection(this, SocketConnection.Create(socket, UpstreamPipeOptions, UpstreamSocketOptions), _time);
             Interlocked.Increment(ref _open);
             Interlocked.Increment(ref _opened);
             return (connection, LeaseError.None);

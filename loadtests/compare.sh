@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Side-by-side load comparison: EdgeGw, nginx (proxy_pass + keepalive pool), HAProxy (http-reuse always) and
+# YARP 2.3, each alone on one core, against the same upstream nginx, driven by the same wrk on the other core.
+# Loopback only; every run is bounded in time. Writes loadtests/results/<UTC date>.md (+ .svg, .csv).
+#
+#   loadtests/compare.sh            full run (about 15 minutes)
+#   QUICK=1 loadtests/compare.sh    smoke run (short rounds)
+#   PROXIES="edgegw nginx" WORKLOADS="get10b-c32" loadtests/compare.sh
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+if [ "${QUICK:-0}" = 1 ]; then WARMUP=${WARMUP:-2}; DURATION=${DURATION:-3}; ROUNDS=${ROUNDS:-1}; fi
+WARMUP=${WARMUP:-5}; DURATION=${DURATION:-10}; ROUNDS=${ROUNDS:-3}
+PROXY_CPU=${PROXY_CPU:-0}; LOAD_CPU=${LOAD_CPU:-1}
+PROXIES=${PROXIES:-"edgegw nginx haproxy yarp"}
+WORKLOADS=${WORKLOADS:-"get10b-c32 get10b-c256 get1k-c32 post1k-c32"}
+IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
+RUN=$(mktemp -d /tmp/edgegw-compare.XXXXXX)
+STAMP=$(date -u +%Y-%m-%dT%H%M)
+OUT="$ROOT/loadtests/results"
+CSV="$RUN/results.csv"
+PIDS=()
+
+log() { echo "compare: $*" >&2; }
+cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+# --- tools -------------------------------------------------------------------------------------------------
+missing=()
+for tool in nginx:nginx haproxy:haproxy wrk:wrk h2load:nghttp2-client taskset:util-linux python3:python3; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${tool%%:*}" ] || missing+=("${tool##*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+export PATH="$PATH:/usr/sbin"
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
+[ "$(nproc)" -ge 2 ] || { log "needs 2 CPUs (proxy on one, upstream and wrk on the other)"; exit 1; }
+
+log "building EdgeGw and the YARP peer (Release)"
+dotnet build -c Release src/EdgeGw -v q -nologo >/dev/null
+dotnet build -c Release bench/EdgeGw.YarpPeer -v q -nologo >/dev/null
+EDGEGW_DLL="$ROOT/src/EdgeGw/bin/Release/net10.0/edgegw.dll"
+YARP_DLL="$ROOT/bench/EdgeGw.YarpPeer/bin/Release/net10.0/EdgeGw.YarpPeer.dll"
+
+# --- processes ---------------------------------------------------------------------------------------------
+wait_port() {
+  for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
+  log "port $1 did not open"; return 1
+}
+children_of() { echo "$1 $(pgrep -P "$1" | tr '\n' ' ')"; }
+cpu_ticks() { local t=0; for p in $(children_of "$1"); do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+peak_rss_kb() { local t=0; for p in $(children_of "$1"); do [ -r "/proc/$p/status" ] && t=$((t + $(awk '/VmHWM/ {print $2}' "/proc/$p/status"))); done; echo "$t"; }
+rss_kb() { local t=0; for p in $(children_of "$1"); do [ -r "/proc/$p/status" ] && t=$((t + $(awk '/VmRSS/ {print $2}' "/proc/$p/status"))); done; echo "$t"; }
+
+start_upstream() {
+  body=$(python3 -c 'print("x" * 1024, end="")')
+  sed "s/@BODY_1K@/$body/" loadtests/config/upstream-nginx.conf > "$RUN/upstream.conf"
+  taskset -c "$LOAD_CPU" nginx -p "$RUN" -c "$RUN/upstream.conf" 2>"$RUN/upstream.err" &
+  PIDS+=($!); UPSTREAM_PID=$!
+  wait_port 19001
+}
+
+# Starts proxy $1 pinned to PROXY_CPU; sets PROXY_PID and PROXY_PORT.
+start_proxy() {
+  case "$1" in
+    edgegw)
+      DOTNET_gcServer=1 taskset -c "$PROXY_CPU" dotnet "$EDGEGW_DLL" --config "$ROOT/loadtests/config/edgegw.json" >"$RUN/edgegw.log" 2>&1 &
+      PROXY_PORT=19100 ;;
+    nginx)
+      taskset -c "$PROXY_CPU" nginx -p "$RUN" -c "$ROOT/loadtests/config/nginx-proxy.conf" 2>"$RUN/nginx-proxy.err" &
+      PROXY_PORT=19101 ;;
+    haproxy)
+      taskset -c "$PROXY_CPU" haproxy -f "$ROOT/loadtests/config/haproxy.cfg" -db >"$RUN/haproxy.log" 2>&1 &
+      PROXY_PORT=19102 ;;
+    yarp)
+      DOTNET_gcServer=1 taskset -c "$PROXY_CPU" dotnet "$YARP_DLL" http://127.0.0.1:19103 http://127.0.0.1:19001 >"$RUN/yarp.log" 2>&1 &
+      PROXY_PORT=19103 ;;
+    nginx-direct)
+      taskset -c "$PROXY_CPU" nginx -p "$RUN" -c "$ROOT/loadtests/config/nginx-direct.conf" 2>"$RUN/nginx-direct.err" &
+      PROXY_PORT=19104 ;;
+  esac
+  PROXY_PID=$!
+  PIDS+=("$PROXY_PID")
+  wait_port "$PROXY_PORT"
+}
+
+stop_proxy() { kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; }
+
+# EdgeGw prints its counters on SIGUSR1; echoes "requests allocated_bytes".
+edgegw_stats() {
+  local before; before=$(grep -c 'edgegw: stats' "$RUN/edgegw.log" || true)
+  kill -USR1 "$PROXY_PID"
+  for _ in $(seq 1 50); do
+    [ "$(grep -c 'edgegw: stats' "$RUN/edgegw.log" || true)" -gt "$before" ] && break; sleep 0.1
+  done
+  grep 'edgegw: stats' "$RUN/edgegw.log" | tail -n 1 | sed -E 's/.*requests=([0-9]+).*allocated_bytes=([0-9]+).*/\1 \2/'
+}
+
+# --- workloads ---------------------------------------------------------------------------------------------
+# Prints "connections path script" for a workload name.
+workload() {
+  case "$1" in
+    get10b-c32) echo "32 /10b -" ;;
+    get10b-c256) echo "256 /10b -" ;;
+    get1k-c32) echo "32 /1k -" ;;
+    post1k-c32) echo "32 /10b loadtests/config/post1k.lua" ;;
+    mock-c32) echo "32 /mock -" ;;
+  esac
+}
+
+run_wrk() { # port path connections script seconds -> wrk output
+  local args=(-t1 -c"$3" -d"$5"s --latency --timeout 5s)
+  [ "$4" != "-" ] && args+=(-s "$4")
+  timeout $(($5 + 30)) taskset -c "$LOAD_CPU" wrk "${args[@]}" "http://127.0.0.1:$1$2"
+}
+
+to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f", v}'; }
+
+measure() { # proxy workload-name
+  local proxy=$1 name=$2; read -r conns path script <<<"$(workload "$name")"
+  log "$proxy $name: warm-up ${WARMUP}s"
+  run_wrk "$PROXY_PORT" "$path" "$conns" "$script" "$WARMUP" >/dev/null
+  for round in $(seq 1 "$ROUNDS"); do
+    local t0 t1 s0="" s1="" out
+    [ "$proxy" = edgegw ] && s0=$(edgegw_stats)
+    t0=$(cpu_ticks "$PROXY_PID")
+    out=$(run_wrk "$PROXY_PORT" "$path" "$conns" "$script" "$DURATION")
+    t1=$(cpu_ticks "$PROXY_PID")
+    [ "$proxy" = edgegw ] && s1=$(edgegw_stats)
+    local rps requests p50 p99 errors alloc=""
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    requests=$(awk '/requests in/ {print $1}' <<<"$out")
+    p50=$(awk '$1=="50%" {print $2}' <<<"$out" | to_ms)
+    p99=$(awk '$1=="99%" {print $2}' <<<"$out" | to_ms)
+    errors=$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' <<<"$out")
+    if [ -n "$s0" ] && [ -n "$s1" ]; then
+      alloc=$(awk -v a="$s0" -v b="$s1" 'BEGIN {split(a, x, " "); split(b, y, " "); r = y[1] - x[1] - 1; if (r > 0) printf "%.1f", (y[2] - x[2]) / r}')
+    fi
+    local cpu_s; cpu_s=$(awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.3f", d / hz}')
+    echo "$proxy,$name,$round,$rps,$p50,$p99,$cpu_s,$requests,$(peak_rss_kb "$PROXY_PID"),$alloc,$conns,\"$errors\"" >>"$CSV"
+    log "$proxy $name round $round: $rps req/s, p50 ${p50} ms, p99 ${p99} ms, cpu ${cpu_s} s, alloc/req ${alloc:-n/a} ${errors}"
+  done
+}
+
+idle_connections() { # holds N keep-alive connections to EdgeGw and records its RSS
+  log "edgegw: holding $IDLE_CONNECTIONS idle keep-alive connections"
+  local before after
+  before=$(rss_kb "$PROXY_PID")
+  timeout 300 python3 - "$IDLE_CONNECTIONS" "$PROXY_PORT" "$RUN/idle.ready" <<'PY' &
+import socket, sys, time, os
+n, port, ready = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+held = []
+request = b"GET /mock HTTP/1.1\r\nHost: bench\r\n\r\n"
+for i in range(n):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(request)
+    data = b""
+    while b"0123456789" not in data:
+        chunk = s.recv(4096)
+        if not chunk:
+            raise SystemExit(f"connection {i} closed")
+        data += chunk
+    held.append(s)
+open(ready, "w").write(str(len(held)))
+time.sleep(30)
+PY
+  local client=$!
+  for _ in $(seq 1 600); do [ -f "$RUN/idle.ready" ] && break; sleep 0.5; done
+  sleep 2
+  after=$(rss_kb "$PROXY_PID")
+  kill "$client" 2>/dev/null || true; wait "$client" 2>/dev/null || true
+  echo "edgegw,idle-$IDLE_CONNECTIONS,1,,,,,$(cat "$RUN/idle.ready" 2>/dev/null || echo 0),$after,,$IDLE_CONNECTIONS,\"rss before ${before} kB\"" >>"$CSV"
+  log "edgegw: RSS ${before} kB -> ${after} kB with $(cat "$RUN/idle.ready" 2>/dev/null || echo 0) idle connections"
+}
+
+# --- run ---------------------------------------------------------------------------------------------------
+echo "proxy,workload,round,rps,p50_ms,p99_ms,cpu_s,requests,peak_rss_kb,alloc_per_request,connections,notes" >"$CSV"
+start_upstream
+for proxy in $PROXIES; do
+  start_proxy "$proxy"
+  for name in $WORKLOADS; do measure "$proxy" "$name"; done
+  if [ "$proxy" = edgegw ]; then
+    measure edgegw mock-c32
+    [ "$IDLE_CONNECTIONS" -gt 0 ] && idle_connections
+  fi
+  stop_proxy
+done
+if [[ " $PROXIES " == *" edgegw "* ]]; then
+  start_proxy nginx-direct
+  measure nginx-direct mock-c32
+  stop_proxy
+fi
+
+mkdir -p "$OUT"
+cp "$CSV" "$OUT/$STAMP.csv"
+python3 loadtests/report.py "$OUT/$STAMP.csv" "$OUT/$STAMP.md" "$OUT/$STAMP.svg" \
+  "proxy CPU $PROXY_CPU, upstream+wrk CPU $LOAD_CPU; warm-up ${WARMUP}s, $ROUNDS x ${DURATION}s rounds; $(nproc) CPUs, $(uname -r)"
+log "report: $OUT/$STAMP.md"

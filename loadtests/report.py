@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Turns compare.sh's CSV into a Markdown report (medians per proxy and workload, EdgeGw's ratio to each
+peer) and an SVG bar chart of requests per second. Usage: report.py results.csv report.md chart.svg "setup"."""
+import csv
+import statistics
+import sys
+from collections import defaultdict
+
+csv_path, md_path, svg_path, setup = sys.argv[1:5]
+rows = list(csv.DictReader(open(csv_path)))
+runs = defaultdict(list)
+for row in rows:
+    runs[(row["workload"], row["proxy"])].append(row)
+
+WORKLOADS = [
+    ("get10b-c32", "Keep-alive GET, 10-byte body, 32 connections"),
+    ("get10b-c256", "Keep-alive GET, 10-byte body, 256 connections"),
+    ("get1k-c32", "Keep-alive GET, 1 KiB body, 32 connections"),
+    ("post1k-c32", "POST 1 KiB body, 32 connections"),
+    ("mock-c32", "No upstream: EdgeGw mock integration vs nginx `return 200`, 32 connections"),
+]
+ORDER = ["edgegw", "nginx", "haproxy", "yarp", "nginx-direct"]
+
+
+def median(values):
+    values = [float(v) for v in values if v not in ("", None)]
+    return statistics.median(values) if values else None
+
+
+def fmt(value, digits=0):
+    return "n/a" if value is None else f"{value:,.{digits}f}"
+
+
+def summary(workload, proxy):
+    group = runs.get((workload, proxy))
+    if not group:
+        return None
+    rps = median(r["rps"] for r in group)
+    requests = sum(float(r["requests"]) for r in group if r["requests"])
+    cpu = sum(float(r["cpu_s"]) for r in group if r["cpu_s"])
+    return {
+        "rps": rps,
+        "p50": median(r["p50_ms"] for r in group),
+        "p99": median(r["p99_ms"] for r in group),
+        "cpu10k": cpu / requests * 10000 if requests else None,
+        "rss": max(float(r["peak_rss_kb"]) for r in group) / 1024,
+        "alloc": median(r["alloc_per_request"] for r in group),
+        "notes": " ".join(sorted({r["notes"].strip() for r in group if r["notes"].strip()})),
+        "rounds": len(group),
+    }
+
+
+out = ["# EdgeGw side by side", "", f"Setup: {setup}. Medians over rounds; ratios are EdgeGw ÷ peer (requests/s).", ""]
+chart = []
+for workload, title in WORKLOADS:
+    present = [p for p in ORDER if (workload, p) in runs]
+    if not present:
+        continue
+    out += [f"## {title}", "", "| Proxy | Requests/s | p50 ms | p99 ms | CPU s / 10k req | Peak RSS MB | Alloc B/req | EdgeGw ratio | Notes |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    edge = summary(workload, "edgegw")
+    for proxy in present:
+        s = summary(workload, proxy)
+        ratio = f"{edge['rps'] / s['rps']:.2f}x" if edge and s["rps"] and proxy != "edgegw" else ""
+        out.append(f"| {proxy} | {fmt(s['rps'])} | {fmt(s['p50'], 2)} | {fmt(s['p99'], 2)} | {fmt(s['cpu10k'], 3)} | {fmt(s['rss'], 1)} | "
+                   f"{fmt(s['alloc'], 1) if proxy == 'edgegw' else ''} | {ratio} | {s['notes']} |")
+        chart.append((workload, proxy, s["rps"] or 0))
+    out.append("")
+
+idle = [r for r in rows if r["workload"].startswith("idle-")]
+if idle:
+    r = idle[-1]
+    out += ["## Idle keep-alive connections", "",
+            f"EdgeGw held {r['requests']} idle keep-alive client connections at {float(r['peak_rss_kb']) / 1024:.1f} MB RSS ({r['notes']}).", ""]
+
+out += [f"![requests per second]({svg_path.split('/')[-1]})", ""]
+open(md_path, "w").write("\n".join(out))
+
+# Grouped bar chart: one group per workload, one bar per proxy.
+colors = {"edgegw": "#2b7bb9", "nginx": "#3a9a4a", "haproxy": "#c0392b", "yarp": "#8e44ad", "nginx-direct": "#7f8c8d"}
+groups = [w for w, _ in WORKLOADS if any(c[0] == w for c in chart)]
+peak = max((c[2] for c in chart), default=1) or 1
+bar, gap, height, left = 22, 28, 300, 60
+width = left + len(groups) * (len(ORDER) * bar + gap) + 160
+svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 80}" font-family="sans-serif" font-size="11">',
+       f'<text x="{left}" y="16" font-size="13">Requests per second (median)</text>']
+for gi, workload in enumerate(groups):
+    x0 = left + gi * (len(ORDER) * bar + gap)
+    for pi, proxy in enumerate(ORDER):
+        value = next((c[2] for c in chart if c[0] == workload and c[1] == proxy), None)
+        if value is None:
+            continue
+        h = value / peak * (height - 40)
+        x = x0 + pi * bar
+        svg.append(f'<rect x="{x}" y="{height - h + 20}" width="{bar - 4}" height="{h}" fill="{colors[proxy]}"><title>{proxy}: {value:,.0f}</title></rect>')
+    svg.append(f'<text x="{x0}" y="{height + 38}">{workload}</text>')
+for i, proxy in enumerate(ORDER):
+    y = 40 + i * 18
+    svg.append(f'<rect x="{width - 140}" y="{y - 10}" width="12" height="12" fill="{colors[proxy]}"/><text x="{width - 122}" y="{y}">{proxy}</text>')
+svg.append(f'<line x1="{left - 5}" y1="{height + 20}" x2="{width - 160}" y2="{height + 20}" stroke="#333"/>')
+svg.append("</svg>")
+open(svg_path, "w").write("\n".join(svg))
+print(md_path)
