@@ -6,6 +6,8 @@
 #   loadtests/compare.sh            full run (about 15 minutes)
 #   QUICK=1 loadtests/compare.sh    smoke run (short rounds)
 #   PROXIES="edgegw nginx" WORKLOADS="get10b-c32" loadtests/compare.sh
+# Knobs for A/B runs of EdgeGw (see tuning.md): GC_SERVER=0|1 (default 1), and any DOTNET_* variable, e.g.
+#   DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0 DOTNET_TieredPGO=0 PROXIES=edgegw loadtests/compare.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -67,7 +69,7 @@ start_upstream() {
 start_proxy() {
   case "$1" in
     edgegw)
-      DOTNET_gcServer=1 taskset -c "$PROXY_CPU" dotnet "$EDGEGW_DLL" --config "$ROOT/loadtests/config/edgegw.json" >"$RUN/edgegw.log" 2>&1 &
+      DOTNET_gcServer=${GC_SERVER:-1} taskset -c "$PROXY_CPU" dotnet "$EDGEGW_DLL" --config "$ROOT/loadtests/config/edgegw.json" >"$RUN/edgegw.log" 2>&1 &
       PROXY_PORT=19100 ;;
     nginx)
       taskset -c "$PROXY_CPU" nginx -p "$RUN" -c "$ROOT/loadtests/config/nginx-proxy.conf" 2>"$RUN/nginx-proxy.err" &
@@ -197,5 +199,5 @@ fi
 mkdir -p "$OUT"
 cp "$CSV" "$OUT/$STAMP.csv"
 python3 loadtests/report.py "$OUT/$STAMP.csv" "$OUT/$STAMP.md" "$OUT/$STAMP.svg" \
-  "proxy CPU $PROXY_CPU, upstream+wrk CPU $LOAD_CPU; warm-up ${WARMUP}s, $ROUNDS x ${DURATION}s rounds; $(nproc) CPUs, $(uname -r)"
+  "proxy CPU $PROXY_CPU, upstream+wrk CPU $LOAD_CPU; warm-up ${WARMUP}s, $ROUNDS x ${DURATION}s rounds; $(nproc) CPUs, $(uname -r); EdgeGw: gcServer=${GC_SERVER:-1}$(env | grep -E '^DOTNET_(SYSTEM_NET_SOCKETS|Tiered|gc)' | sed 's/^/, /' | tr -d '\n')"
 log "report: $OUT/$STAMP.md"

@@ -1,3 +1,4 @@
+using EdgeGw.Server.Infrastructure;
 using EdgeGw.Core.Upstream;
 using System.Runtime.CompilerServices;
 using System.Buffers;
@@ -33,7 +34,7 @@ internal sealed partial class Http1Connection
     /// with a flush per read: memory stays bounded by the pipes' thresholds whatever the body size. A chunked
     /// body is decoded and re-encoded, so extensions and trailers never reach the upstream.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<BodyOutcome> CopyRequestBodyAsync(UpstreamConnection? connection, long limit, TimeSpan stallTimeout)
     {
         var upstream = connection?.Output;
@@ -175,7 +176,7 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>Answers a request whose body could not be read to its end; the connection always closes.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<bool> RespondToBodyFailureAsync(BodyOutcome outcome)
     {
         switch (outcome)

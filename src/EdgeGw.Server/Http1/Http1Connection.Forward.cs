@@ -36,7 +36,7 @@ internal sealed partial class Http1Connection
     /// a body that fails before any response byte on a reused connection is retried once on a new connection
     /// when its method is idempotent.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ForwardAsync(GatewaySnapshot snapshot, RouteModel route, HttpIntegrationModel http, ReadOnlyMemory<byte> head, SequencePosition headEnd, RouteMatch match)
     {
         var cluster = snapshot.Clusters[http.Cluster.Index];
@@ -241,7 +241,7 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>Reads until a final (non-1xx) response head is buffered and parsed into <see cref="_response"/>.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<ResponseHeadOutcome> ReadResponseHeadAsync(UpstreamConnection connection, TimeSpan timeout)
     {
         var input = connection.Input;
@@ -308,7 +308,7 @@ internal sealed partial class Http1Connection
     private bool ParseResponseHead(in ReadOnlySequence<byte> headSequence)
     {
         var head = ResponseHeadSpan(headSequence);
-        _responseHeaders ??= ArrayPool<HeaderEntry>.Shared.Rent(UpstreamHeadLimits.MaxHeaderCount);
+        _responseHeaders ??= HeaderTables.Rent(UpstreamHeadLimits.MaxHeaderCount);
 
         var collector = new HeaderCollector(_responseHeaders);
         var error = HttpResponseParser.Parse(head.Span, _request.Method, ref collector, out _response);
@@ -337,7 +337,7 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>Writes the client response head and streams the body; returns the connection to the pool when clean.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<bool> RelayResponseAsync(UpstreamConnection connection)
     {
         var destination = connection.Destination;
@@ -437,7 +437,7 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>Streams the upstream body to the client, one read and one flush at a time (backpressure both ways).</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<RelayOutcome> RelayBodyAsync(UpstreamConnection connection, bool clientChunked)
     {
         var kind = _response.Body;

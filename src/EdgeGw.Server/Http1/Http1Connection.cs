@@ -89,7 +89,7 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>Serves one request. Returns false when the connection should close.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ProcessRequestAsync()
     {
         try
@@ -103,7 +103,7 @@ internal sealed partial class Http1Connection
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ServeRequestAsync()
     {
         var snapshot = _runtime.Current;
@@ -265,24 +265,24 @@ internal sealed partial class Http1Connection
     {
         if (_headers is not null && _headers.Length < maxHeaders)
         {
-            ArrayPool<HeaderEntry>.Shared.Return(_headers);
+            HeaderTables.Return(_headers);
             _headers = null;
         }
 
-        _headers ??= ArrayPool<HeaderEntry>.Shared.Rent(maxHeaders);
+        _headers ??= HeaderTables.Rent(maxHeaders);
     }
 
     private void ReturnRequestBuffers()
     {
         if (_headers is not null)
         {
-            ArrayPool<HeaderEntry>.Shared.Return(_headers);
+            HeaderTables.Return(_headers);
             _headers = null;
         }
 
         if (_responseHeaders is not null)
         {
-            ArrayPool<HeaderEntry>.Shared.Return(_responseHeaders);
+            HeaderTables.Return(_responseHeaders);
             _responseHeaders = null;
         }
 
@@ -327,7 +327,7 @@ internal sealed partial class Http1Connection
     private ReadOnlySpan<byte> RequestId => _requestId.AsSpan(0, _requestIdLength);
 
     /// <summary>Flushes unless more pipelined requests are already buffered (then their responses share one flush).</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<bool> EndResponseAsync()
     {
         _unflushedResponses++;
