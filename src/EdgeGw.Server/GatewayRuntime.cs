@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using EdgeGw.Core.Caching;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Upstream;
 using EdgeGw.Protocols.Http1;
@@ -38,6 +39,7 @@ public sealed class GatewayRuntime : IDisposable
         Time = time;
         Upstreams = new UpstreamRegistry(time);
         Date = new DateHeader(time);
+        Cache = new ResponseCache(model.Cache, time);
         _current = new GatewaySnapshot(model, Upstreams.Bind(model));
     }
 
@@ -45,11 +47,17 @@ public sealed class GatewayRuntime : IDisposable
     public TimeProvider Time { get; }
     public UpstreamRegistry Upstreams { get; }
     public DateHeader Date { get; }
+    /// <summary>The response cache store; it outlives reloads (keys name their API, stage and route).</summary>
+    public ResponseCache Cache { get; }
     public long ActiveConnections => Interlocked.Read(ref _activeConnections);
     public long RequestsServed => Interlocked.Read(ref _requests);
 
     /// <summary>Makes <paramref name="model"/> current. Requests already routed finish on the old snapshot.</summary>
-    public void Swap(GatewayModel model) => _current = new GatewaySnapshot(model, Upstreams.Bind(model));
+    public void Swap(GatewayModel model)
+    {
+        Cache.Resize(model.Cache);
+        _current = new GatewaySnapshot(model, Upstreams.Bind(model));
+    }
 
     internal void OnConnectionOpened() => Interlocked.Increment(ref _activeConnections);
     internal void OnConnectionClosed() => Interlocked.Decrement(ref _activeConnections);
@@ -58,6 +66,7 @@ public sealed class GatewayRuntime : IDisposable
     public void Dispose()
     {
         Date.Dispose();
+        Cache.Dispose();
         Upstreams.Dispose();
     }
 }

@@ -95,6 +95,11 @@ internal static class Cli
 
         await using var host = await GatewayHost.StartAsync(result.Model, new GatewayHostOptions { InlineScheduling = InlineIo.Enabled }).ConfigureAwait(false);
         Console.WriteLine($"edgegw: serving {source} on {string.Join(", ", host.Addresses)}");
+        if (host.AdminAddresses.Count > 0)
+        {
+            Console.WriteLine($"edgegw: admin API on {string.Join(", ", host.AdminAddresses)}");
+        }
+
         if (path is null)
         {
             Console.WriteLine("edgegw: try  curl http://127.0.0.1:8080/demo/hello");

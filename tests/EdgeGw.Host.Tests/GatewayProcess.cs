@@ -57,6 +57,9 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
             info.Environment.Remove(key);
         }
 
+        // Tests run in parallel: the admin API must not claim its fixed default port.
+        info.Environment["EDGEGW_ADMIN__LISTEN__0"] = "http://127.0.0.1:0";
+
         if (environment is not null)
         {
             foreach (var pair in environment)

@@ -11,14 +11,21 @@ namespace EdgeGw.Core.Configuration;
 /// </summary>
 internal sealed class ConfigReader
 {
-    private static readonly string[] RootKeys = ["server", "clusters", "apis"];
+    private static readonly string[] RootKeys = ["server", "admin", "cache", "clusters", "apis"];
+    private static readonly string[] AdminKeys = ["listen", "allowRemote"];
+    private static readonly string[] CacheStoreKeys = ["maxBytes", "maxEntryBytes", "statusHeader", "coalesceTimeoutMs"];
+    private static readonly string[] CacheKeys =
+    [
+        "enabled", "ttlSeconds", "methods", "keyQuery", "keyHeaders", "statuses", "cacheSetCookie",
+        "requireAuthorizationForInvalidation", "unauthorizedInvalidation", "invalidateApiKeys",
+    ];
     private static readonly string[] ServerKeys = ["listen", "drainTimeoutSeconds", "keepAliveTimeoutSeconds", "requestHeadTimeoutSeconds", "limits"];
     private static readonly string[] LimitKeys = ["maxRequestLineBytes", "maxHeaderBytes", "maxHeaderCount", "maxBodyBytes"];
     private static readonly string[] ClusterKeys =
         ["name", "loadBalancing", "destinations", "maxConnectionsPerDestination", "connectTimeoutMs", "idleTimeoutSeconds", "responseTimeoutMs"];
     private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes"];
-    private static readonly string[] StageKeys = ["name", "variables"];
-    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration"];
+    private static readonly string[] StageKeys = ["name", "variables", "cache"];
+    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache"];
     private static readonly string[] IntegrationKeys = ["type", "status", "headers", "body", "cluster", "uri", "timeoutMs"];
 
     // EDGEGW_CONFIG names the file itself; it arrives as a root key through the environment provider.
@@ -34,7 +41,96 @@ internal sealed class ConfigReader
         var server = ReadServer(root.GetSection("server"), "server");
         var clusters = ReadArray(root.GetSection("clusters"), "clusters", ReadCluster);
         var apis = ReadArray(root.GetSection("apis"), "apis", ReadApi);
-        return new GatewayConfig(server, clusters, apis);
+        return new GatewayConfig(server, clusters, apis)
+        {
+            Admin = ReadAdmin(root.GetSection("admin"), "admin"),
+            Cache = ReadCacheStore(root.GetSection("cache"), "cache"),
+        };
+    }
+
+    private AdminConfig ReadAdmin(IConfigurationSection section, string path)
+    {
+        CheckObject(section, path, AdminKeys);
+        var listen = section.GetSection("listen").Exists()
+            ? ReadStrings(section.GetSection("listen"), Join(path, "listen"))
+            : AdminConfig.Default.Listen;
+        return new AdminConfig(listen, ReadBool(section, path, "allowRemote") ?? false);
+    }
+
+    private CacheStoreConfig ReadCacheStore(IConfigurationSection section, string path)
+    {
+        CheckObject(section, path, CacheStoreKeys);
+        var defaults = CacheStoreConfig.Default;
+        return new CacheStoreConfig(
+            ReadLong(section, path, "maxBytes") ?? defaults.MaxBytes,
+            ReadInt(section, path, "maxEntryBytes") ?? defaults.MaxEntryBytes,
+            section["statusHeader"] ?? defaults.StatusHeader,
+            ReadInt(section, path, "coalesceTimeoutMs") ?? defaults.CoalesceTimeoutMs);
+    }
+
+    private CacheConfig ReadCache(IConfigurationSection section, string path)
+    {
+        if (!section.Exists())
+        {
+            return CacheConfig.None;
+        }
+
+        CheckObject(section, path, CacheKeys);
+        return new CacheConfig(
+            ReadBool(section, path, "enabled"),
+            ReadInt(section, path, "ttlSeconds"),
+            ReadOptionalStrings(section, path, "methods"),
+            ReadOptionalStrings(section, path, "keyQuery"),
+            ReadOptionalStrings(section, path, "keyHeaders"),
+            ReadOptionalInts(section, path, "statuses"),
+            ReadBool(section, path, "cacheSetCookie"),
+            ReadBool(section, path, "requireAuthorizationForInvalidation"),
+            section["unauthorizedInvalidation"],
+            ReadOptionalStrings(section, path, "invalidateApiKeys"));
+    }
+
+    private ImmutableArray<string>? ReadOptionalStrings(IConfigurationSection section, string path, string key) =>
+        section.GetSection(key).Exists() ? ReadStrings(section.GetSection(key), Join(path, key)) : null;
+
+    private ImmutableArray<int>? ReadOptionalInts(IConfigurationSection section, string path, string key)
+    {
+        var child = section.GetSection(key);
+        if (!child.Exists())
+        {
+            return null;
+        }
+
+        var items = ImmutableArray.CreateBuilder<int>();
+        string arrayPath = Join(path, key);
+        foreach (var (index, element) in ArrayChildren(child, arrayPath))
+        {
+            if (!int.TryParse(element.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value))
+            {
+                Error($"{arrayPath}[{index}]", "expected an integer");
+                continue;
+            }
+
+            items.Add(value);
+        }
+
+        return items.ToImmutable();
+    }
+
+    private bool? ReadBool(IConfigurationSection section, string path, string key)
+    {
+        var child = section.GetSection(key);
+        if (!child.Exists())
+        {
+            return null;
+        }
+
+        if (bool.TryParse(child.Value, out bool value))
+        {
+            return value;
+        }
+
+        Error(Join(path, key), $"expected true or false, got '{child.Value}'");
+        return null;
     }
 
     private ServerConfig ReadServer(IConfigurationSection section, string path)
@@ -91,7 +187,10 @@ internal sealed class ConfigReader
     private StageConfig ReadStage(IConfigurationSection section, string path)
     {
         CheckObject(section, path, StageKeys);
-        return new StageConfig(section["name"] ?? "", ReadMap(section.GetSection("variables"), Join(path, "variables")));
+        return new StageConfig(section["name"] ?? "", ReadMap(section.GetSection("variables"), Join(path, "variables")))
+        {
+            Cache = ReadCache(section.GetSection("cache"), Join(path, "cache")),
+        };
     }
 
     private RouteConfig ReadRoute(IConfigurationSection section, string path)
@@ -115,7 +214,10 @@ internal sealed class ConfigReader
             integration["uri"],
             ReadInt(integration, integrationPath, "timeoutMs"),
             present.ToImmutable());
-        return new RouteConfig(section["key"] ?? "", ReadLong(section, path, "maxBodyBytes"), config);
+        return new RouteConfig(section["key"] ?? "", ReadLong(section, path, "maxBodyBytes"), config)
+        {
+            Cache = ReadCache(section.GetSection("cache"), Join(path, "cache")),
+        };
     }
 
     private ImmutableArray<T> ReadArray<T>(IConfigurationSection section, string path, Func<IConfigurationSection, string, T> read)

@@ -32,6 +32,8 @@ internal sealed class ConfigValidator
     public void Validate(GatewayConfig config)
     {
         ValidateServer(config.Server);
+        ValidateAdmin(config.Admin);
+        ValidateCacheStore(config.Cache);
         var clusterNames = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < config.Clusters.Length; i++)
         {
@@ -76,6 +78,129 @@ internal sealed class ConfigValidator
         Range("server.limits.maxHeaderBytes", limits.MaxHeaderBytes, 256, 1024 * 1024);
         Range("server.limits.maxHeaderCount", limits.MaxHeaderCount, 1, 1000);
         Range("server.limits.maxBodyBytes", limits.MaxBodyBytes, 0, long.MaxValue);
+    }
+
+    private void ValidateAdmin(AdminConfig admin)
+    {
+        for (int i = 0; i < admin.Listen.Length; i++)
+        {
+            string url = admin.Listen[i];
+            string path = $"admin.listen[{i}]";
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != "http" || uri.AbsolutePath != "/" || !string.IsNullOrEmpty(uri.Query)
+                || uri.HostNameType is not (UriHostNameType.IPv4 or UriHostNameType.IPv6) && uri.Host != "localhost")
+            {
+                Error(path, $"'{url}' is not a listen URL like http://127.0.0.1:9901");
+            }
+            else if (!uri.IsLoopback && !admin.AllowRemote)
+            {
+                Error(path, $"'{url}' is not a loopback address; the admin API has no authentication (set admin.allowRemote to true to expose it anyway)");
+            }
+        }
+    }
+
+    private void ValidateCacheStore(CacheStoreConfig cache)
+    {
+        Range("cache.maxBytes", cache.MaxBytes, 0, 1L << 40);
+        Range("cache.maxEntryBytes", cache.MaxEntryBytes, 1, 64 * 1024 * 1024);
+        if (cache.MaxBytes > 0 && cache.MaxEntryBytes > cache.MaxBytes)
+        {
+            Error("cache.maxEntryBytes", $"{cache.MaxEntryBytes} is larger than cache.maxBytes ({cache.MaxBytes})");
+        }
+
+        if (cache.StatusHeader.AsSpan().ContainsAnyExcept(TokenChars) || cache.StatusHeader.Length > 64)
+        {
+            Error("cache.statusHeader", $"'{cache.StatusHeader}' is not a header name (use \"\" to send none)");
+        }
+        else if (Array.IndexOf(ReservedMockHeaders, cache.StatusHeader.ToLowerInvariant()) >= 0 || string.Equals(cache.StatusHeader, "age", StringComparison.OrdinalIgnoreCase))
+        {
+            Error("cache.statusHeader", "this header is set by the gateway");
+        }
+
+        Range("cache.coalesceTimeoutMs", cache.CoalesceTimeoutMs, 0, 60_000);
+    }
+
+    private static readonly string[] UnauthorizedInvalidationValues = ["fail", "ignoreWithHeader", "ignore"];
+
+    private void ValidateCache(CacheConfig cache, string path)
+    {
+        if (cache.TtlSeconds is { } ttl)
+        {
+            Range($"{path}.ttlSeconds", ttl, 0, ConfigDefaults.CacheMaxTtlSeconds);
+        }
+
+        if (cache.Methods is { } methods)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (int i = 0; i < methods.Length; i++)
+            {
+                if (!ModelCompiler.TryParseCacheMethod(methods[i], out _))
+                {
+                    Error($"{path}.methods[{i}]", $"'{methods[i]}' is not one of GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
+                }
+                else if (!seen.Add(methods[i]))
+                {
+                    Error($"{path}.methods[{i}]", $"'{methods[i]}' is listed twice");
+                }
+            }
+        }
+
+        if (cache.KeyQuery is { } query)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (int i = 0; i < query.Length; i++)
+            {
+                string name = query[i];
+                if (name.Length is 0 or > 256 || name.AsSpan().IndexOfAny("&=#? ") >= 0 || !UriTemplate.IsPathSafe(name))
+                {
+                    Error($"{path}.keyQuery[{i}]", $"'{name}' is not a query parameter name as it appears in the URL (1-256 characters, no & = # ?)");
+                }
+                else if (!seen.Add(name))
+                {
+                    Error($"{path}.keyQuery[{i}]", $"'{name}' is listed twice");
+                }
+            }
+        }
+
+        if (cache.KeyHeaders is { } headers)
+        {
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            for (int i = 0; i < headers.Length; i++)
+            {
+                string name = headers[i];
+                if (name.Length is 0 or > 256 || name.AsSpan().ContainsAnyExcept(TokenChars))
+                {
+                    Error($"{path}.keyHeaders[{i}]", $"'{name}' is not a header name");
+                }
+                else if (!seen.Add(name))
+                {
+                    Error($"{path}.keyHeaders[{i}]", $"'{name}' is listed twice");
+                }
+            }
+        }
+
+        if (cache.Statuses is { } statuses)
+        {
+            for (int i = 0; i < statuses.Length; i++)
+            {
+                Range($"{path}.statuses[{i}]", statuses[i], 200, 599);
+            }
+        }
+
+        if (cache.UnauthorizedInvalidation is { } strategy && Array.IndexOf(UnauthorizedInvalidationValues, strategy) < 0)
+        {
+            Error($"{path}.unauthorizedInvalidation", $"'{strategy}' is not fail, ignoreWithHeader or ignore");
+        }
+
+        if (cache.InvalidateApiKeys is { } keys)
+        {
+            for (int i = 0; i < keys.Length; i++)
+            {
+                if (keys[i].Length is < 16 or > 256 || keys[i].AsSpan().ContainsAnyExcept(TokenChars))
+                {
+                    Error($"{path}.invalidateApiKeys[{i}]", "an API key is 16-256 characters without spaces or separators");
+                }
+            }
+        }
     }
 
     private void ValidateCluster(ClusterConfig cluster, string path, HashSet<string> names)
@@ -180,6 +305,7 @@ internal sealed class ConfigValidator
                 }
             }
 
+            ValidateCache(stage.Cache, $"{stagePath}.cache");
             foreach (var variable in stage.Variables)
             {
                 if (variable.Key.AsSpan().ContainsAnyExcept(StageNameChars))
@@ -216,6 +342,7 @@ internal sealed class ConfigValidator
             Error($"{path}.key", $"'{route.Key}' matches the same requests as routes[{shapes[key.Shape]}]");
         }
 
+        ValidateCache(route.Cache, $"{path}.cache");
         if (route.MaxBodyBytes is < 0)
         {
             Error($"{path}.maxBodyBytes", "must be 0 or more");

@@ -6,7 +6,43 @@ namespace EdgeGw.Core.Configuration;
 // Validation reads these records; ModelCompiler turns a valid set into the runtime GatewayModel.
 
 /// <summary>The root of <c>edgegw.json</c>.</summary>
-public sealed record GatewayConfig(ServerConfig Server, ImmutableArray<ClusterConfig> Clusters, ImmutableArray<ApiConfig> Apis);
+public sealed record GatewayConfig(ServerConfig Server, ImmutableArray<ClusterConfig> Clusters, ImmutableArray<ApiConfig> Apis)
+{
+    public AdminConfig Admin { get; init; } = AdminConfig.Default;
+    public CacheStoreConfig Cache { get; init; } = CacheStoreConfig.Default;
+}
+
+/// <summary>The operator API (metrics, cache flush). Loopback only unless <see cref="AllowRemote"/> is set.</summary>
+public sealed record AdminConfig(ImmutableArray<string> Listen, bool AllowRemote)
+{
+    public static AdminConfig Default { get; } = new([ConfigDefaults.AdminListen], false);
+}
+
+/// <summary>The process-wide response cache store shared by every stage that enables caching.</summary>
+public sealed record CacheStoreConfig(long MaxBytes, int MaxEntryBytes, string StatusHeader, int CoalesceTimeoutMs)
+{
+    public static CacheStoreConfig Default { get; } =
+        new(ConfigDefaults.CacheMaxBytes, ConfigDefaults.CacheMaxEntryBytes, ConfigDefaults.CacheStatusHeader, ConfigDefaults.CacheCoalesceTimeoutMs);
+}
+
+/// <summary>
+/// Cache settings of a stage, or a route's overrides of them. Every field is optional; a route's present
+/// fields win over its stage's (as AWS's method-level cache settings override the stage's).
+/// </summary>
+public sealed record CacheConfig(
+    bool? Enabled,
+    int? TtlSeconds,
+    ImmutableArray<string>? Methods,
+    ImmutableArray<string>? KeyQuery,
+    ImmutableArray<string>? KeyHeaders,
+    ImmutableArray<int>? Statuses,
+    bool? CacheSetCookie,
+    bool? RequireAuthorizationForInvalidation,
+    string? UnauthorizedInvalidation,
+    ImmutableArray<string>? InvalidateApiKeys)
+{
+    public static CacheConfig None { get; } = new(null, null, null, null, null, null, null, null, null, null);
+}
 
 public sealed record ServerConfig(
     ImmutableArray<string> Listen,
@@ -29,9 +65,15 @@ public sealed record ClusterConfig(
 public sealed record ApiConfig(string Name, ImmutableArray<string> Hosts, ImmutableArray<StageConfig> Stages, ImmutableArray<RouteConfig> Routes);
 
 /// <summary>A deployment of an API; <c>$default</c> serves without a path prefix.</summary>
-public sealed record StageConfig(string Name, ImmutableArray<KeyValuePair<string, string>> Variables);
+public sealed record StageConfig(string Name, ImmutableArray<KeyValuePair<string, string>> Variables)
+{
+    public CacheConfig Cache { get; init; } = CacheConfig.None;
+}
 
-public sealed record RouteConfig(string Key, long? MaxBodyBytes, IntegrationConfig Integration);
+public sealed record RouteConfig(string Key, long? MaxBodyBytes, IntegrationConfig Integration)
+{
+    public CacheConfig Cache { get; init; } = CacheConfig.None;
+}
 
 /// <summary>
 /// One record for both integration types: <c>mock</c> uses status/headers/body, <c>http</c> uses
@@ -64,4 +106,14 @@ public static class ConfigDefaults
     public const int IdleTimeoutSeconds = 60;
     public const int ResponseTimeoutMs = 29000;
     public const int MockStatus = 200;
+    public const string AdminListen = "http://127.0.0.1:9901";
+    public const long CacheMaxBytes = 256L * 1024 * 1024;
+    public const int CacheMaxEntryBytes = 1024 * 1024;
+    public const string CacheStatusHeader = "X-Cache";
+    public const int CacheCoalesceTimeoutMs = 5000;
+    public const int CacheTtlSeconds = 300;
+    public const int CacheMaxTtlSeconds = 3600;
+    public static readonly int[] CacheStatuses = [200, 203, 204, 301, 404];
+    public static readonly string[] CacheMethods = ["GET", "HEAD"];
+    public const string UnauthorizedInvalidation = "ignoreWithHeader";
 }

@@ -1,5 +1,8 @@
 using System.Collections.Immutable;
+using System.Security.Cryptography;
 using System.Text;
+using EdgeGw.Core.Caching;
+using EdgeGw.Protocols.Http1;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Routing;
 
@@ -36,10 +39,12 @@ internal static class ModelCompiler
         }
 
         var routes = new RouteTableBuilder();
+        var stages = ImmutableArray.CreateBuilder<StageRef>();
         foreach (var api in config.Apis)
         {
             foreach (var stage in api.Stages)
             {
+                stages.Add(new StageRef(api.Name, stage.Name));
                 foreach (var route in api.Routes)
                 {
                     RouteKey.TryParse(route.Key, out var key, out _);
@@ -51,13 +56,117 @@ internal static class ModelCompiler
                         ParameterNames = key.ParameterNames,
                         MaxBodyBytes = route.MaxBodyBytes ?? server.Limits.MaxBodyBytes,
                         Integration = CompileIntegration(route.Integration, key, stage, byName),
+                        // A mock answer is already pre-encoded: caching it would only cost memory.
+                        Cache = route.Integration.Type == "http" ? CompileCache(api.Name, stage, route) : null,
                     };
                     routes.Add(api.Name, api.Hosts, stage.Name, key, routeModel);
                 }
             }
         }
 
-        return new GatewayModel { Server = settings, Clusters = clusters.MoveToImmutable(), Routes = routes.Build() };
+        return new GatewayModel
+        {
+            Server = settings,
+            Clusters = clusters.MoveToImmutable(),
+            Routes = routes.Build(),
+            Stages = stages.ToImmutable(),
+            Admin = new AdminSettings(config.Admin.Listen),
+            Cache = new CacheStoreSettings
+            {
+                MaxBytes = config.Cache.MaxBytes,
+                MaxEntryBytes = config.Cache.MaxEntryBytes,
+                StatusHeader = Encoding.ASCII.GetBytes(config.Cache.StatusHeader),
+                CoalesceTimeout = TimeSpan.FromMilliseconds(config.Cache.CoalesceTimeoutMs),
+            },
+        };
+    }
+
+    /// <summary>The stage's cache settings with the route's overrides; null when caching is off for this route.</summary>
+    private static RouteCachePolicy? CompileCache(string apiName, StageConfig stage, RouteConfig route)
+    {
+        var s = stage.Cache;
+        var r = route.Cache;
+        bool enabled = r.Enabled ?? s.Enabled ?? false;
+        int ttl = r.TtlSeconds ?? s.TtlSeconds ?? ConfigDefaults.CacheTtlSeconds;
+        if (!enabled || ttl == 0)
+        {
+            return null;
+        }
+
+        int methodMask = 0;
+        foreach (string method in r.Methods ?? s.Methods ?? [.. ConfigDefaults.CacheMethods])
+        {
+            TryParseCacheMethod(method, out var parsed);
+            methodMask |= 1 << (int)parsed;
+        }
+
+        var keyQuery = ImmutableArray.CreateBuilder<byte[]>();
+        foreach (string name in r.KeyQuery ?? s.KeyQuery ?? [])
+        {
+            keyQuery.Add(Encoding.UTF8.GetBytes(name));
+        }
+
+        var keyHeaders = ImmutableArray.CreateBuilder<byte[]>();
+        foreach (string name in r.KeyHeaders ?? s.KeyHeaders ?? [])
+        {
+            keyHeaders.Add(Encoding.ASCII.GetBytes(name.ToLowerInvariant()));
+        }
+
+        var invalidateKeys = ImmutableArray.CreateBuilder<byte[]>();
+        foreach (string apiKey in r.InvalidateApiKeys ?? s.InvalidateApiKeys ?? [])
+        {
+            invalidateKeys.Add(SHA256.HashData(Encoding.UTF8.GetBytes(apiKey)));
+        }
+
+        TryParseUnauthorizedInvalidation(r.UnauthorizedInvalidation ?? s.UnauthorizedInvalidation ?? ConfigDefaults.UnauthorizedInvalidation, out var strategy);
+        var stagePrefix = Encoding.UTF8.GetBytes($"{apiName}\0{stage.Name}\0");
+        return new RouteCachePolicy
+        {
+            Ttl = TimeSpan.FromSeconds(ttl),
+            MethodMask = methodMask,
+            KeyQuery = keyQuery.ToImmutable(),
+            KeyHeaders = keyHeaders.ToImmutable(),
+            Statuses = r.Statuses ?? s.Statuses ?? [.. ConfigDefaults.CacheStatuses],
+            CacheSetCookie = r.CacheSetCookie ?? s.CacheSetCookie ?? false,
+            RequireAuthorizationForInvalidation = r.RequireAuthorizationForInvalidation ?? s.RequireAuthorizationForInvalidation ?? true,
+            Unauthorized = strategy,
+            InvalidateKeyHashes = invalidateKeys.ToImmutable(),
+            ApiName = apiName,
+            StageName = stage.Name,
+            KeyPrefix = [.. stagePrefix, .. Encoding.UTF8.GetBytes(route.Key), 0],
+            StagePrefixLength = stagePrefix.Length,
+        };
+    }
+
+    /// <summary>The stage part of cache keys, for flushing a stage.</summary>
+    internal static byte[] CacheStagePrefix(string apiName, string stageName) => Encoding.UTF8.GetBytes($"{apiName}\0{stageName}\0");
+
+    internal static bool TryParseCacheMethod(string text, out HttpMethod method)
+    {
+        method = text switch
+        {
+            "GET" => HttpMethod.Get,
+            "HEAD" => HttpMethod.Head,
+            "POST" => HttpMethod.Post,
+            "PUT" => HttpMethod.Put,
+            "DELETE" => HttpMethod.Delete,
+            "PATCH" => HttpMethod.Patch,
+            "OPTIONS" => HttpMethod.Options,
+            _ => HttpMethod.Custom,
+        };
+        return method != HttpMethod.Custom;
+    }
+
+    internal static bool TryParseUnauthorizedInvalidation(string text, out UnauthorizedInvalidation strategy)
+    {
+        (bool ok, strategy) = text switch
+        {
+            "fail" => (true, UnauthorizedInvalidation.Fail),
+            "ignoreWithHeader" => (true, UnauthorizedInvalidation.IgnoreWithHeader),
+            "ignore" => (true, UnauthorizedInvalidation.Ignore),
+            _ => (false, UnauthorizedInvalidation.IgnoreWithHeader),
+        };
+        return ok;
     }
 
     private static ClusterModel CompileCluster(ClusterConfig cluster, int index)

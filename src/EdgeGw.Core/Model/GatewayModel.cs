@@ -13,6 +13,18 @@ public sealed class GatewayModel
     public required ServerSettings Server { get; init; }
     public required ImmutableArray<ClusterModel> Clusters { get; init; }
     public required RouteTable Routes { get; init; }
+    /// <summary>Every deployed (API, stage) pair, for operator endpoints.</summary>
+    public ImmutableArray<StageRef> Stages { get; init; } = [];
+    public AdminSettings Admin { get; init; } = AdminSettings.Disabled;
+    public Caching.CacheStoreSettings Cache { get; init; } = Caching.CacheStoreSettings.Default;
+}
+
+public readonly record struct StageRef(string Api, string Stage);
+
+/// <summary>The operator API's listeners; empty disables it.</summary>
+public sealed record AdminSettings(ImmutableArray<string> Listen)
+{
+    public static AdminSettings Disabled { get; } = new(ImmutableArray<string>.Empty);
 }
 
 /// <summary>Listener, limits and lifecycle settings.</summary>
@@ -50,6 +62,8 @@ public sealed class RouteModel
     public required ImmutableArray<string> ParameterNames { get; init; }
     public required long MaxBodyBytes { get; init; }
     public required IntegrationModel Integration { get; init; }
+    /// <summary>Null when responses of this route are not cached on this stage.</summary>
+    public Caching.RouteCachePolicy? Cache { get; init; }
 }
 
 public abstract class IntegrationModel

@@ -1,5 +1,6 @@
 using System.Net;
 using EdgeGw.Core.Model;
+using EdgeGw.Server.Admin;
 using EdgeGw.Server.Http1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -20,6 +21,8 @@ public sealed class GatewayHostOptions
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
     /// <summary>Replaces the model's listen URLs (tests bind <c>http://127.0.0.1:0</c>).</summary>
     public IReadOnlyList<string>? ListenOverride { get; init; }
+    /// <summary>Replaces the model's admin listen URLs; empty disables the admin API.</summary>
+    public IReadOnlyList<string>? AdminListenOverride { get; init; }
 
     /// <summary>
     /// Run connection continuations on the socket engine's thread instead of queueing them to the thread pool
@@ -48,12 +51,17 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <summary>Bound addresses, with real ports when port 0 was asked for.</summary>
     public IReadOnlyList<Uri> Addresses { get; private set; } = [];
 
+    /// <summary>Bound addresses of the admin API (empty when disabled).</summary>
+    public IReadOnlyList<Uri> AdminAddresses { get; private set; } = [];
+
     public IHostApplicationLifetime Lifetime => _app.Lifetime;
 
     public static async Task<GatewayHost> StartAsync(GatewayModel model, GatewayHostOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new GatewayHostOptions();
         var runtime = new GatewayRuntime(model, options.Time);
+        var gatewayListeners = new List<ListenOptions>();
+        var adminListeners = new List<ListenOptions>();
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel);
         builder.Services.AddSingleton(runtime);
@@ -66,27 +74,55 @@ public sealed class GatewayHost : IAsyncDisposable
             // The gateway enforces its own limits; Kestrel's HTTP limits do not apply to a connection handler.
             foreach (var url in options.ListenOverride ?? model.Server.Listen)
             {
-                var (address, port, localhost) = ParseListenUrl(url);
-                if (localhost)
-                {
-                    kestrel.ListenLocalhost(port, Use);
-                }
-                else
-                {
-                    kestrel.Listen(address, port, Use);
-                }
+                Listen(kestrel, url, gatewayListeners, static listen => listen.UseConnectionHandler<GatewayConnectionHandler>());
+            }
+
+            foreach (var url in options.AdminListenOverride ?? model.Admin.Listen)
+            {
+                Listen(kestrel, url, adminListeners, static listen => listen.UseConnectionHandler<AdminConnectionHandler>());
             }
         });
 
         var app = builder.Build();
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var host = new GatewayHost(app, runtime);
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
-        host.Addresses = addresses is null ? [] : addresses.Select(a => new Uri(a)).ToList();
+        host.Addresses = BoundAddresses(gatewayListeners);
+        host.AdminAddresses = BoundAddresses(adminListeners);
         return host;
     }
 
-    private static void Use(ListenOptions listen) => listen.UseConnectionHandler<GatewayConnectionHandler>();
+    private static void Listen(KestrelServerOptions kestrel, string url, List<ListenOptions> bound, Action<ListenOptions> configure)
+    {
+        var (address, port, localhost) = ParseListenUrl(url);
+        Action<ListenOptions> record = listen =>
+        {
+            bound.Add(listen);
+            configure(listen);
+        };
+        if (localhost)
+        {
+            kestrel.ListenLocalhost(port, record);
+        }
+        else
+        {
+            kestrel.Listen(address, port, record);
+        }
+    }
+
+    /// <summary>Kestrel writes the bound endpoint (with the real port for port 0) back into each ListenOptions.</summary>
+    private static List<Uri> BoundAddresses(List<ListenOptions> listeners)
+    {
+        var addresses = new List<Uri>();
+        foreach (var listen in listeners)
+        {
+            if (listen.EndPoint is IPEndPoint ip)
+            {
+                addresses.Add(new Uri($"http://{(ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip.Address}]" : ip.Address.ToString())}:{ip.Port}"));
+            }
+        }
+
+        return addresses;
+    }
 
     /// <summary>Parses <c>http://host:port</c>; host may be an IP, <c>localhost</c>, <c>*</c> or <c>+</c>.</summary>
     internal static (IPAddress Address, int Port, bool Localhost) ParseListenUrl(string url)

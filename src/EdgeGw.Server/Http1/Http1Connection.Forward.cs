@@ -1,10 +1,12 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using System.Text;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Upstream;
 using EdgeGw.Protocols.Buffers;
 using EdgeGw.Protocols.Http1;
+using EdgeGw.Server.Caching;
 using EdgeGw.Server.Infrastructure;
 
 namespace EdgeGw.Server.Http1;
@@ -364,6 +366,11 @@ internal sealed partial class Http1Connection
         }
 
         destination.Return(connection, reusable: relay == RelayOutcome.Complete && _response.KeepAlive);
+        if (_capture is { Active: true })
+        {
+            _capture.Completed = relay == RelayOutcome.Complete;
+        }
+
         if (relay == RelayOutcome.UpstreamFailed)
         {
             // The head is already out: the only honest signal left is to cut the connection.
@@ -396,6 +403,16 @@ internal sealed partial class Http1Connection
         }
 
         var headers = new ReadOnlySpan<HeaderEntry>(_responseHeaders, 0, _responseHeaderCount);
+        var capture = _capture;
+        if (capture is { Active: true })
+        {
+            DecideStorable(capture, head, headers);
+            if (capture.Storable)
+            {
+                CaptureHead(capture, head, headers);
+            }
+        }
+
         bool hasDate = false;
         foreach (ref readonly var entry in headers)
         {
@@ -424,9 +441,61 @@ internal sealed partial class Http1Connection
             writer.Write("Transfer-Encoding: chunked\r\n"u8);
         }
 
+        if (capture is { Active: true })
+        {
+            WriteCacheHeaders(ref writer, hit: false);
+        }
+
         WriteCommonResponseHeaders(ref writer);
         writer.Write("\r\n"u8);
         writer.Commit();
+    }
+
+    /// <summary>The head as a cache hit will replay it: same status line and end-to-end headers, no framing or Age.</summary>
+    private void CaptureHead(ResponseCapture capture, ReadOnlySpan<byte> head, ReadOnlySpan<HeaderEntry> headers)
+    {
+        var store = new BufferWriter<ResponseCapture>(capture);
+        if (_response.ReasonLength > 0)
+        {
+            store.Write("HTTP/1.1 "u8);
+            store.Write(head.Slice(9, 3));
+            store.WriteByte((byte)' ');
+            store.Write(head.Slice(_response.ReasonOffset, _response.ReasonLength));
+            store.Write("\r\n"u8);
+        }
+        else
+        {
+            store.Write(StatusLines.For(_response.StatusCode));
+        }
+
+        bool hasDate = false;
+        foreach (ref readonly var entry in headers)
+        {
+            if (KnownHeaders.IsHopByHop(entry.Known) || entry.Known == KnownHeader.XRequestId
+                || (entry.Known == KnownHeader.ContentLength && !capture.IsHeadRequest))
+            {
+                continue;
+            }
+
+            var name = entry.Name(head);
+            if ((name.Length == 3 && Ascii.EqualsIgnoreCase(name, "age"u8))
+                || (_response.HasConnectionOptions && ConnectionOptions.Names(head, headers, name)))
+            {
+                continue;
+            }
+
+            hasDate |= entry.IsDate;
+            store.WriteHeader(name, entry.Value(head));
+        }
+
+        if (!hasDate)
+        {
+            // The date the response was generated; a hit adds Age to it, as a shared HTTP cache does.
+            store.Write(_runtime.Date.Line);
+        }
+
+        store.Commit();
+        capture.EndHead();
     }
 
     private enum RelayOutcome : byte
@@ -518,6 +587,7 @@ internal sealed partial class Http1Connection
             var writer = new BufferWriter<PipeWriter>(_output);
             writer.Write(body);
             writer.Commit();
+            _capture?.AppendBody(body);
         }
 
         _bodyRemaining -= take;
@@ -536,6 +606,7 @@ internal sealed partial class Http1Connection
             if (status == ChunkedStatus.Data)
             {
                 WriteBodyPiece(ref writer, data, clientChunked);
+                _capture?.AppendBody(data);
                 continue;
             }
 
@@ -567,6 +638,7 @@ internal sealed partial class Http1Connection
         if (!buffer.IsEmpty)
         {
             WriteBodyPiece(ref writer, buffer, clientChunked);
+            _capture?.AppendBody(buffer);
         }
 
         if (completed && clientChunked)

@@ -215,9 +215,14 @@ internal sealed partial class Http1Connection
             return await WriteGatewayResponseAsync(413, close: true).ConfigureAwait(false);
         }
 
-        // 4. Integration.
+        // 4. Integration (through the cache step when the route is cached).
         if (route.Integration is HttpIntegrationModel http)
         {
+            if (route.Cache is { } cachePolicy && cachePolicy.AllowsMethod(_request.Method))
+            {
+                return await ServeCachedAsync(snapshot, route, http, cachePolicy, head, headEnd, match).ConfigureAwait(false);
+            }
+
             return await ForwardAsync(snapshot, route, http, head, headEnd, match).ConfigureAwait(false);
         }
 
@@ -297,6 +302,8 @@ internal sealed partial class Http1Connection
             ArrayPool<byte>.Shared.Return(_responseHeadCopy);
             _responseHeadCopy = null;
         }
+
+        ReturnCacheKey();
     }
 
     private ReadOnlySpan<HeaderEntry> Headers => new(_headers, 0, _headerCount);

@@ -17,9 +17,12 @@ public sealed class TestGateway : IAsyncDisposable
         _host = host;
         var address = host.Addresses[0];
         Port = address.Port;
+        AdminPort = host.AdminAddresses.Count > 0 ? host.AdminAddresses[0].Port : 0;
     }
 
     public int Port { get; }
+    /// <summary>The admin API's port (every test gateway has one, on loopback).</summary>
+    public int AdminPort { get; }
     public GatewayRuntime Runtime => _host.Runtime;
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
 
@@ -30,6 +33,7 @@ public sealed class TestGateway : IAsyncDisposable
         var host = await GatewayHost.StartAsync(model, new GatewayHostOptions
         {
             ListenOverride = ["http://127.0.0.1:0"],
+            AdminListenOverride = ["http://127.0.0.1:0"],
             MinimumLogLevel = LogLevel.Warning,
             Time = time ?? TimeProvider.System,
         });
@@ -55,6 +59,14 @@ public sealed class TestGateway : IAsyncDisposable
         new(new System.Net.Http.SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false })
         {
             BaseAddress = BaseAddress,
+            Timeout = TimeSpan.FromSeconds(20),
+        };
+
+    /// <summary>An HttpClient for the admin API.</summary>
+    public System.Net.Http.HttpClient CreateAdminClient() =>
+        new(new System.Net.Http.SocketsHttpHandler { UseProxy = false })
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{AdminPort}"),
             Timeout = TimeSpan.FromSeconds(20),
         };
 

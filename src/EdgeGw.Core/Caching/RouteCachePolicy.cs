@@ -1,0 +1,101 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using EdgeGw.Protocols.Http1;
+
+namespace EdgeGw.Core.Caching;
+
+/// <summary>What a caller without the invalidate permission gets when it sends <c>Cache-Control: max-age=0</c>.</summary>
+public enum UnauthorizedInvalidation : byte
+{
+    /// <summary>Answer 403 (AWS: FAIL_WITH_403).</summary>
+    Fail,
+    /// <summary>Serve as if the header were absent and say so in a <c>Warning</c> header (AWS: SUCCEED_WITH_RESPONSE_HEADER).</summary>
+    IgnoreWithHeader,
+    /// <summary>Serve as if the header were absent (AWS: SUCCEED_WITHOUT_RESPONSE_HEADER).</summary>
+    Ignore,
+}
+
+/// <summary>
+/// The compiled cache settings of one route on one stage (stage settings with the route's overrides applied).
+/// A route without caching has no policy at all, so the request path tests one reference.
+/// </summary>
+public sealed class RouteCachePolicy
+{
+    private readonly ulong[] _statuses = new ulong[10];
+
+    public required TimeSpan Ttl { get; init; }
+    /// <summary>One bit per <see cref="HttpMethod"/> value.</summary>
+    public required int MethodMask { get; init; }
+    /// <summary>Query parameter names (raw bytes, compared exactly) that are part of the key, in key order.</summary>
+    public required ImmutableArray<byte[]> KeyQuery { get; init; }
+    /// <summary>Header names (ASCII, compared case-insensitively) that are part of the key, in key order.</summary>
+    public required ImmutableArray<byte[]> KeyHeaders { get; init; }
+    public required bool CacheSetCookie { get; init; }
+    public required bool RequireAuthorizationForInvalidation { get; init; }
+    public required UnauthorizedInvalidation Unauthorized { get; init; }
+    /// <summary>SHA-256 of each API key allowed to refresh entries; plain keys are not kept.</summary>
+    public required ImmutableArray<byte[]> InvalidateKeyHashes { get; init; }
+    public required string ApiName { get; init; }
+    public required string StageName { get; init; }
+    /// <summary><c>api \0 stage \0 route-key \0</c>: the part of every cache key that names where it belongs.</summary>
+    public required byte[] KeyPrefix { get; init; }
+    /// <summary>Length of the <c>api \0 stage \0</c> part of <see cref="KeyPrefix"/>, used to flush a stage.</summary>
+    public required int StagePrefixLength { get; init; }
+
+    public required IEnumerable<int> Statuses
+    {
+        init
+        {
+            foreach (int status in value)
+            {
+                _statuses[status >> 6] |= 1UL << (status & 63);
+            }
+        }
+    }
+
+    public bool AllowsMethod(HttpMethod method) => (MethodMask & (1 << (int)method)) != 0;
+
+    public bool IsCacheableStatus(int status) => (uint)status < 640 && (_statuses[status >> 6] & (1UL << (status & 63))) != 0;
+
+    /// <summary>Whether <paramref name="apiKey"/> may refresh entries; compares hashes in constant time.</summary>
+    public bool CanInvalidate(ReadOnlySpan<byte> apiKey)
+    {
+        if (!RequireAuthorizationForInvalidation)
+        {
+            return true;
+        }
+
+        if (apiKey.IsEmpty || InvalidateKeyHashes.IsEmpty)
+        {
+            return false;
+        }
+
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(apiKey, hash);
+        bool allowed = false;
+        foreach (byte[] candidate in InvalidateKeyHashes)
+        {
+            allowed |= CryptographicOperations.FixedTimeEquals(candidate, hash);
+        }
+
+        return allowed;
+    }
+}
+
+/// <summary>Process-wide settings of the cache store.</summary>
+public sealed record CacheStoreSettings
+{
+    public required long MaxBytes { get; init; }
+    public required int MaxEntryBytes { get; init; }
+    /// <summary>Name of the Hit/Miss header; empty to send none.</summary>
+    public required byte[] StatusHeader { get; init; }
+    public required TimeSpan CoalesceTimeout { get; init; }
+
+    public static CacheStoreSettings Default { get; } = new()
+    {
+        MaxBytes = Configuration.ConfigDefaults.CacheMaxBytes,
+        MaxEntryBytes = Configuration.ConfigDefaults.CacheMaxEntryBytes,
+        StatusHeader = "X-Cache"u8.ToArray(),
+        CoalesceTimeout = TimeSpan.FromMilliseconds(Configuration.ConfigDefaults.CacheCoalesceTimeoutMs),
+    };
+}

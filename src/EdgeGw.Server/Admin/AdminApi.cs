@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using EdgeGw.Core.Caching;
+
+namespace EdgeGw.Server.Admin;
+
+internal sealed class AdminRequest
+{
+    public string Method { get; init; } = "";
+    /// <summary>Raw path as sent (not percent-decoded).</summary>
+    public string Path { get; init; } = "";
+    /// <summary>Raw query including its '?', or empty.</summary>
+    public string Query { get; init; } = "";
+    public bool KeepAlive { get; init; }
+    public byte[]? Body { get; set; }
+    /// <summary>Set when the request could not be read; the connection closes after the answer.</summary>
+    public int? Error { get; init; }
+}
+
+internal sealed record AdminResponse(int Status, string ContentType, byte[] Body)
+{
+    public static AdminResponse Json(int status, object value) =>
+        new(status, "application/json", JsonSerializer.SerializeToUtf8Bytes(value, AdminJson.Options));
+
+    public static AdminResponse Error(int status, string message) => Json(status, new { message });
+}
+
+internal static class AdminJson
+{
+    public static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+}
+
+/// <summary>
+/// The operator endpoints, on a separate listener (loopback by default):
+/// <list type="bullet">
+/// <item><c>GET /metrics</c> — Prometheus text: connections, requests, cache counters.</item>
+/// <item><c>GET /cache</c> — cache statistics as JSON.</item>
+/// <item><c>DELETE /cache</c> — flush everything.</item>
+/// <item><c>DELETE /cache/{api}/{stage}</c> — flush a stage; with <c>?path=/items/1</c> only that path (as sent, relative to the stage).</item>
+/// </list>
+/// </summary>
+internal sealed class AdminApi(GatewayRuntime runtime)
+{
+    public AdminResponse Handle(AdminRequest request)
+    {
+        string[] segments = request.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments.Length == 1 && segments[0] == "metrics")
+        {
+            return request.Method is "GET" or "HEAD" ? Metrics() : NotAllowed();
+        }
+
+        if (segments.Length >= 1 && segments[0] == "cache")
+        {
+            return Cache(request, segments);
+        }
+
+        return AdminResponse.Error(404, "no such admin endpoint (see README: /metrics, /cache)");
+    }
+
+    private AdminResponse Cache(AdminRequest request, string[] segments)
+    {
+        var cache = runtime.Cache;
+        if (segments.Length == 1)
+        {
+            return request.Method switch
+            {
+                "GET" or "HEAD" => AdminResponse.Json(200, cache.Statistics),
+                "DELETE" => AdminResponse.Json(200, new { flushed = cache.Clear() }),
+                _ => NotAllowed(),
+            };
+        }
+
+        if (segments.Length != 3)
+        {
+            return AdminResponse.Error(404, "use /cache or /cache/{api}/{stage}");
+        }
+
+        if (request.Method != "DELETE")
+        {
+            return NotAllowed();
+        }
+
+        string api = Uri.UnescapeDataString(segments[1]);
+        string stage = Uri.UnescapeDataString(segments[2]);
+        if (!StageExists(api, stage))
+        {
+            return AdminResponse.Error(404, $"API '{api}' has no stage '{stage}'");
+        }
+
+        var prefix = Encoding.UTF8.GetBytes($"{api}\0{stage}\0");
+        string? path = QueryValue(request.Query, "path");
+        int flushed = cache.RemoveWhere(prefix, path is null ? [] : Encoding.UTF8.GetBytes(path), matchPath: path is not null);
+        return AdminResponse.Json(200, new { flushed });
+    }
+
+    private bool StageExists(string api, string stage)
+    {
+        return runtime.Current.Model.Stages.Contains(new Core.Model.StageRef(api, stage));
+    }
+
+    /// <summary>The decoded value of one query parameter (the admin API is not a hot path).</summary>
+    private static string? QueryValue(string query, string name)
+    {
+        foreach (string pair in query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int eq = pair.IndexOf('=');
+            string key = Uri.UnescapeDataString(eq < 0 ? pair : pair[..eq]);
+            if (key == name)
+            {
+                return eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..].Replace('+', ' '));
+            }
+        }
+
+        return null;
+    }
+
+    private AdminResponse Metrics()
+    {
+        var text = new StringBuilder();
+        var stats = runtime.Cache.Statistics;
+        Metric(text, "edgegw_connections_active", "gauge", "Open client connections.", runtime.ActiveConnections);
+        Metric(text, "edgegw_requests_total", "counter", "Request heads received.", runtime.RequestsServed);
+        Metric(text, "edgegw_cache_hits_total", "counter", "Responses served from the cache.", stats.Hits);
+        Metric(text, "edgegw_cache_misses_total", "counter", "Cache lookups that went upstream.", stats.Misses);
+        Metric(text, "edgegw_cache_stores_total", "counter", "Responses stored.", stats.Stores);
+        Metric(text, "edgegw_cache_rejected_total", "counter", "Responses not stored: too big, or not admitted over a more popular entry.", stats.Rejected);
+        Metric(text, "edgegw_cache_evictions_total", "counter", "Entries evicted for space.", stats.Evictions);
+        Metric(text, "edgegw_cache_expirations_total", "counter", "Entries removed after their TTL.", stats.Expirations);
+        Metric(text, "edgegw_cache_entries", "gauge", "Entries stored.", stats.Entries);
+        Metric(text, "edgegw_cache_bytes", "gauge", "Bytes charged against the cache budget.", stats.Bytes);
+        Metric(text, "edgegw_cache_max_bytes", "gauge", "The cache budget.", runtime.Cache.MaxBytes);
+        return new AdminResponse(200, "text/plain; version=0.0.4", Encoding.UTF8.GetBytes(text.ToString()));
+    }
+
+    private static void Metric(StringBuilder text, string name, string type, string help, long value)
+    {
+        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+        text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+        text.Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+    }
+
+    private static AdminResponse NotAllowed() => AdminResponse.Error(405, "method not allowed");
+}
