@@ -16,7 +16,7 @@ if [ "${QUICK:-0}" = 1 ]; then WARMUP=${WARMUP:-2}; DURATION=${DURATION:-3}; ROU
 WARMUP=${WARMUP:-5}; DURATION=${DURATION:-10}; ROUNDS=${ROUNDS:-3}
 PROXY_CPU=${PROXY_CPU:-0}; LOAD_CPU=${LOAD_CPU:-1}
 PROXIES=${PROXIES:-"edgegw nginx haproxy yarp"}
-WORKLOADS=${WORKLOADS:-"get10b-c32 get10b-c256 get1k-c32 post1k-c32"}
+WORKLOADS=${WORKLOADS:-"get10b-c32 get10b-c256 get1k-c32 post1k-c32 cache1k-c32"}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
 RUN=$(mktemp -d /tmp/edgegw-compare.XXXXXX)
 STAMP=$(date -u +%Y-%m-%dT%H%M)
@@ -58,6 +58,7 @@ peak_rss_kb() { local t=0; for p in $(children_of "$1"); do [ -r "/proc/$p/statu
 rss_kb() { local t=0; for p in $(children_of "$1"); do [ -r "/proc/$p/status" ] && t=$((t + $(awk '/VmRSS/ {print $2}' "/proc/$p/status"))); done; echo "$t"; }
 
 start_upstream() {
+  rm -rf /dev/shm/edgegw-nginx-cache
   body=$(python3 -c 'print("x" * 1024, end="")')
   sed "s/@BODY_1K@/$body/" loadtests/config/upstream-nginx.conf > "$RUN/upstream.conf"
   taskset -c "$LOAD_CPU" nginx -p "$RUN" -c "$RUN/upstream.conf" 2>"$RUN/upstream.err" &
@@ -110,6 +111,7 @@ workload() {
     get1k-c32) echo "32 /1k -" ;;
     post1k-c32) echo "32 /10b loadtests/config/post1k.lua" ;;
     mock-c32) echo "32 /mock -" ;;
+    cache1k-c32) echo "32 /cached/1k -" ;;
   esac
 }
 
@@ -183,7 +185,11 @@ echo "proxy,workload,round,rps,p50_ms,p99_ms,cpu_s,requests,peak_rss_kb,alloc_pe
 start_upstream
 for proxy in $PROXIES; do
   start_proxy "$proxy"
-  for name in $WORKLOADS; do measure "$proxy" "$name"; done
+  for name in $WORKLOADS; do
+    # Only EdgeGw and nginx are configured to cache; the others would just proxy.
+    [[ "$name" == cache* && "$proxy" != edgegw && "$proxy" != nginx ]] && continue
+    measure "$proxy" "$name"
+  done
   if [ "$proxy" = edgegw ]; then
     measure edgegw mock-c32
     [ "$IDLE_CONNECTIONS" -gt 0 ] && idle_connections

@@ -17,6 +17,7 @@ WORKLOADS = [
     ("get10b-c256", "Keep-alive GET, 10-byte body, 256 connections"),
     ("get1k-c32", "Keep-alive GET, 1 KiB body, 32 connections"),
     ("post1k-c32", "POST 1 KiB body, 32 connections"),
+    ("cache1k-c32", "Cache hit, 1 KiB body, 32 connections: EdgeGw response cache vs nginx `proxy_cache` (tmpfs)"),
     ("mock-c32", "No upstream: EdgeGw mock integration vs nginx `return 200`, 32 connections"),
 ]
 ORDER = ["edgegw", "nginx", "haproxy", "yarp", "nginx-direct"]

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using EdgeGw.Core.Caching;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Upstream;
+using EdgeGw.Core.UsagePlans;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Infrastructure;
 
@@ -10,10 +11,11 @@ namespace EdgeGw.Server;
 /// <summary>One compiled model with the runtime state bound to it. Immutable; replaced as a whole.</summary>
 public sealed class GatewaySnapshot
 {
-    internal GatewaySnapshot(GatewayModel model, ImmutableArray<ClusterState> clusters)
+    internal GatewaySnapshot(GatewayModel model, ImmutableArray<ClusterState> clusters, AccessSnapshot access)
     {
         Model = model;
         Clusters = clusters;
+        Access = access;
         var limits = model.Server.Limits;
         HeadLimits = new HeadLimits(limits.MaxRequestLineBytes, limits.MaxHeaderBytes, limits.MaxHeaderCount);
     }
@@ -22,6 +24,8 @@ public sealed class GatewaySnapshot
     /// <summary>Indexed like <see cref="GatewayModel.Clusters"/>.</summary>
     public ImmutableArray<ClusterState> Clusters { get; }
     public HeadLimits HeadLimits { get; }
+    /// <summary>API keys, plans and buckets bound to this model.</summary>
+    public AccessSnapshot Access { get; }
 }
 
 /// <summary>
@@ -30,6 +34,7 @@ public sealed class GatewaySnapshot
 /// </summary>
 public sealed class GatewayRuntime : IDisposable
 {
+    private readonly object _swapLock = new();
     private volatile GatewaySnapshot _current;
     private long _activeConnections;
     private long _requests;
@@ -40,7 +45,10 @@ public sealed class GatewayRuntime : IDisposable
         Upstreams = new UpstreamRegistry(time);
         Date = new DateHeader(time);
         Cache = new ResponseCache(model.Cache, time);
-        _current = new GatewaySnapshot(model, Upstreams.Bind(model));
+        Access = new AccessControl(model, time);
+        State = new AccessStateFile(Access, model.State.Path, TimeSpan.FromSeconds(model.State.FlushIntervalSeconds));
+        _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current);
+        Access.Rebound += OnAccessRebound;
     }
 
     public GatewaySnapshot Current => _current;
@@ -49,14 +57,36 @@ public sealed class GatewayRuntime : IDisposable
     public DateHeader Date { get; }
     /// <summary>The response cache store; it outlives reloads (keys name their API, stage and route).</summary>
     public ResponseCache Cache { get; }
+    /// <summary>API keys, usage plans, quotas and token buckets; state outlives reloads.</summary>
+    public AccessControl Access { get; }
+    /// <summary>Quota usage and admin-created keys on disk.</summary>
+    public AccessStateFile State { get; }
     public long ActiveConnections => Interlocked.Read(ref _activeConnections);
     public long RequestsServed => Interlocked.Read(ref _requests);
 
     /// <summary>Makes <paramref name="model"/> current. Requests already routed finish on the old snapshot.</summary>
     public void Swap(GatewayModel model)
     {
-        Cache.Resize(model.Cache);
-        _current = new GatewaySnapshot(model, Upstreams.Bind(model));
+        lock (_swapLock)
+        {
+            Cache.Resize(model.Cache);
+            Access.Bind(model);
+            _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current);
+        }
+    }
+
+    /// <summary>A key was created, disabled or deleted: same model, new key index.</summary>
+    private void OnAccessRebound()
+    {
+        lock (_swapLock)
+        {
+            var current = _current;
+            var access = Access.Current;
+            if (ReferenceEquals(access.Model, current.Model))
+            {
+                _current = new GatewaySnapshot(current.Model, current.Clusters, access);
+            }
+        }
     }
 
     internal void OnConnectionOpened() => Interlocked.Increment(ref _activeConnections);
@@ -67,6 +97,7 @@ public sealed class GatewayRuntime : IDisposable
     {
         Date.Dispose();
         Cache.Dispose();
+        State.Dispose();
         Upstreams.Dispose();
     }
 }

@@ -11,7 +11,14 @@ namespace EdgeGw.Core.Configuration;
 /// </summary>
 internal sealed class ConfigReader
 {
-    private static readonly string[] RootKeys = ["server", "admin", "cache", "clusters", "apis"];
+    private static readonly string[] RootKeys = ["server", "admin", "cache", "throttle", "apiKeys", "usagePlans", "redis", "state", "clusters", "apis"];
+    private static readonly string[] ThrottleKeys = ["rateLimit", "burstLimit"];
+    private static readonly string[] ApiKeysKeys = ["header", "keys"];
+    private static readonly string[] ApiKeyKeys = ["id", "value", "sha256", "enabled", "usagePlans"];
+    private static readonly string[] UsagePlanKeys = ["name", "stages", "throttle", "routeThrottles", "quota"];
+    private static readonly string[] QuotaKeys = ["limit", "period", "offset"];
+    private static readonly string[] RedisKeys = ["configuration", "failMode", "syncIntervalMs", "keyPrefix"];
+    private static readonly string[] StateKeys = ["path", "flushIntervalSeconds"];
     private static readonly string[] AdminKeys = ["listen", "allowRemote"];
     private static readonly string[] CacheStoreKeys = ["maxBytes", "maxEntryBytes", "statusHeader", "coalesceTimeoutMs"];
     private static readonly string[] CacheKeys =
@@ -24,8 +31,8 @@ internal sealed class ConfigReader
     private static readonly string[] ClusterKeys =
         ["name", "loadBalancing", "destinations", "maxConnectionsPerDestination", "connectTimeoutMs", "idleTimeoutSeconds", "responseTimeoutMs"];
     private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes"];
-    private static readonly string[] StageKeys = ["name", "variables", "cache"];
-    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache"];
+    private static readonly string[] StageKeys = ["name", "variables", "cache", "throttle"];
+    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired"];
     private static readonly string[] IntegrationKeys = ["type", "status", "headers", "body", "cluster", "uri", "timeoutMs"];
 
     // EDGEGW_CONFIG names the file itself; it arrives as a root key through the environment provider.
@@ -45,7 +52,116 @@ internal sealed class ConfigReader
         {
             Admin = ReadAdmin(root.GetSection("admin"), "admin"),
             Cache = ReadCacheStore(root.GetSection("cache"), "cache"),
+            Throttle = ReadThrottle(root.GetSection("throttle"), "throttle"),
+            ApiKeys = ReadApiKeys(root.GetSection("apiKeys"), "apiKeys"),
+            UsagePlans = ReadArray(root.GetSection("usagePlans"), "usagePlans", ReadUsagePlan),
+            Redis = ReadRedis(root.GetSection("redis"), "redis"),
+            State = ReadState(root.GetSection("state"), "state"),
         };
+    }
+
+    private ThrottleConfig? ReadThrottle(IConfigurationSection section, string path)
+    {
+        if (!section.Exists())
+        {
+            return null;
+        }
+
+        CheckObject(section, path, ThrottleKeys);
+        double rate = 0;
+        var rateSection = section.GetSection("rateLimit");
+        if (!rateSection.Exists())
+        {
+            Error(Join(path, "rateLimit"), "required (requests per second)");
+        }
+        else if (!double.TryParse(rateSection.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out rate))
+        {
+            Error(Join(path, "rateLimit"), $"expected a number, got '{rateSection.Value}'");
+        }
+
+        int? burst = ReadInt(section, path, "burstLimit");
+        if (burst is null && !section.GetSection("burstLimit").Exists())
+        {
+            Error(Join(path, "burstLimit"), "required (the bucket size)");
+        }
+
+        return new ThrottleConfig(rate, burst ?? 0);
+    }
+
+    private ApiKeysConfig ReadApiKeys(IConfigurationSection section, string path)
+    {
+        CheckObject(section, path, ApiKeysKeys);
+        return new ApiKeysConfig(section["header"] ?? ConfigDefaults.ApiKeyHeader, ReadArray(section.GetSection("keys"), Join(path, "keys"), ReadApiKey));
+    }
+
+    private ApiKeyConfig ReadApiKey(IConfigurationSection section, string path)
+    {
+        CheckObject(section, path, ApiKeyKeys);
+        return new ApiKeyConfig(
+            section["id"] ?? "",
+            section["value"],
+            section["sha256"],
+            ReadBool(section, path, "enabled") ?? true,
+            ReadStrings(section.GetSection("usagePlans"), Join(path, "usagePlans")));
+    }
+
+    private UsagePlanConfig ReadUsagePlan(IConfigurationSection section, string path)
+    {
+        CheckObject(section, path, UsagePlanKeys);
+        var routeThrottles = ImmutableArray.CreateBuilder<KeyValuePair<string, ThrottleConfig>>();
+        var routes = section.GetSection("routeThrottles");
+        string routesPath = Join(path, "routeThrottles");
+        if (routes.Value is { Length: > 0 })
+        {
+            Error(routesPath, "expected an object of route key → throttle");
+        }
+        else
+        {
+            foreach (var child in routes.GetChildren())
+            {
+                if (ReadThrottle(child, Join(routesPath, child.Key)) is { } throttle)
+                {
+                    routeThrottles.Add(new(child.Key, throttle));
+                }
+            }
+        }
+
+        QuotaConfig? quota = null;
+        var quotaSection = section.GetSection("quota");
+        if (quotaSection.Exists())
+        {
+            string quotaPath = Join(path, "quota");
+            CheckObject(quotaSection, quotaPath, QuotaKeys);
+            quota = new QuotaConfig(ReadLong(quotaSection, quotaPath, "limit") ?? -1, quotaSection["period"] ?? "", ReadInt(quotaSection, quotaPath, "offset") ?? 0);
+        }
+
+        return new UsagePlanConfig(
+            section["name"] ?? "",
+            ReadStrings(section.GetSection("stages"), Join(path, "stages")),
+            ReadThrottle(section.GetSection("throttle"), Join(path, "throttle")),
+            routeThrottles.ToImmutable(),
+            quota);
+    }
+
+    private RedisConfig? ReadRedis(IConfigurationSection section, string path)
+    {
+        if (!section.Exists())
+        {
+            return null;
+        }
+
+        CheckObject(section, path, RedisKeys);
+        return new RedisConfig(
+            section["configuration"] ?? "",
+            section["failMode"] ?? ConfigDefaults.RedisFailMode,
+            ReadInt(section, path, "syncIntervalMs") ?? ConfigDefaults.RedisSyncIntervalMs,
+            section["keyPrefix"] ?? ConfigDefaults.RedisKeyPrefix);
+    }
+
+    private StateConfig ReadState(IConfigurationSection section, string path)
+    {
+        CheckObject(section, path, StateKeys);
+        return new StateConfig(section["path"] ?? ConfigDefaults.StatePath, ReadInt(section, path, "flushIntervalSeconds") ?? ConfigDefaults.StateFlushIntervalSeconds);
     }
 
     private AdminConfig ReadAdmin(IConfigurationSection section, string path)
@@ -190,6 +306,7 @@ internal sealed class ConfigReader
         return new StageConfig(section["name"] ?? "", ReadMap(section.GetSection("variables"), Join(path, "variables")))
         {
             Cache = ReadCache(section.GetSection("cache"), Join(path, "cache")),
+            Throttle = ReadThrottle(section.GetSection("throttle"), Join(path, "throttle")),
         };
     }
 
@@ -217,6 +334,9 @@ internal sealed class ConfigReader
         return new RouteConfig(section["key"] ?? "", ReadLong(section, path, "maxBodyBytes"), config)
         {
             Cache = ReadCache(section.GetSection("cache"), Join(path, "cache")),
+            Throttle = ReadThrottle(section.GetSection("throttle"), Join(path, "throttle")),
+            ClientIpThrottle = ReadThrottle(section.GetSection("clientIpThrottle"), Join(path, "clientIpThrottle")),
+            ApiKeyRequired = ReadBool(section, path, "apiKeyRequired") ?? false,
         };
     }
 

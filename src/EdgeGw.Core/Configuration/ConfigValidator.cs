@@ -34,6 +34,13 @@ internal sealed class ConfigValidator
         ValidateServer(config.Server);
         ValidateAdmin(config.Admin);
         ValidateCacheStore(config.Cache);
+        ValidateThrottle(config.Throttle, "throttle");
+        ValidateRedis(config.Redis);
+        Range("state.flushIntervalSeconds", config.State.FlushIntervalSeconds, 1, 3600);
+        if (string.IsNullOrWhiteSpace(config.State.Path))
+        {
+            Error("state.path", "a file path is required");
+        }
         var clusterNames = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < config.Clusters.Length; i++)
         {
@@ -47,7 +54,189 @@ internal sealed class ConfigValidator
         {
             ValidateApi(config.Apis[i], $"apis[{i}]", apiNames, clusterNames, stageOwners);
         }
+
+        ValidateUsagePlans(config);
     }
+
+    private void ValidateThrottle(ThrottleConfig? throttle, string path)
+    {
+        if (throttle is null)
+        {
+            return;
+        }
+
+        if (!(throttle.RateLimit > 0 && throttle.RateLimit <= 10_000_000))
+        {
+            Error($"{path}.rateLimit", $"{throttle.RateLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)} is outside (0, 10000000] requests per second");
+        }
+
+        Range($"{path}.burstLimit", throttle.BurstLimit, 1, 10_000_000);
+    }
+
+    private void ValidateRedis(RedisConfig? redis)
+    {
+        if (redis is null)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(redis.Configuration))
+        {
+            Error("redis.configuration", "required: a StackExchange.Redis configuration string such as \"127.0.0.1:6379\"");
+        }
+
+        if (redis.FailMode is not ("open" or "closed"))
+        {
+            Error("redis.failMode", $"'{redis.FailMode}' is not open (admit while Redis is down) or closed (refuse with 503)");
+        }
+
+        Range("redis.syncIntervalMs", redis.SyncIntervalMs, 1, 10_000);
+        if (redis.KeyPrefix.Length > 64)
+        {
+            Error("redis.keyPrefix", "at most 64 characters");
+        }
+    }
+
+    private void ValidateUsagePlans(GatewayConfig config)
+    {
+        var stages = new HashSet<string>(StringComparer.Ordinal);
+        var routeKeys = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var api in config.Apis)
+        {
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var route in api.Routes)
+            {
+                keys.Add(route.Key);
+            }
+
+            foreach (var stage in api.Stages)
+            {
+                stages.Add($"{api.Name}/{stage.Name}");
+                routeKeys[$"{api.Name}/{stage.Name}"] = keys;
+            }
+        }
+
+        var plans = new Dictionary<string, UsagePlanConfig>(StringComparer.Ordinal);
+        for (int i = 0; i < config.UsagePlans.Length; i++)
+        {
+            var plan = config.UsagePlans[i];
+            string path = $"usagePlans[{i}]";
+            if (plan.Name.Length is 0 or > 128 || plan.Name.AsSpan().ContainsAnyExcept(StageNameChars))
+            {
+                Error($"{path}.name", $"'{plan.Name}' is not a plan name (1-128 letters, digits, '-', '_')");
+            }
+            else if (!plans.TryAdd(plan.Name, plan))
+            {
+                Error($"{path}.name", $"usage plan '{plan.Name}' is defined twice");
+            }
+
+            if (plan.Stages.IsEmpty)
+            {
+                Error($"{path}.stages", "a plan covers at least one stage, written \"api/stage\"");
+            }
+
+            for (int s = 0; s < plan.Stages.Length; s++)
+            {
+                if (!stages.Contains(plan.Stages[s]))
+                {
+                    Error($"{path}.stages[{s}]", $"'{plan.Stages[s]}' is not a deployed stage (write \"api/stage\")");
+                }
+            }
+
+            ValidateThrottle(plan.Throttle, $"{path}.throttle");
+            foreach (var route in plan.RouteThrottles)
+            {
+                string routePath = $"{path}.routeThrottles.{route.Key}";
+                ValidateThrottle(route.Value, routePath);
+                bool known = false;
+                foreach (string stage in plan.Stages)
+                {
+                    known |= routeKeys.TryGetValue(stage, out var keys) && keys.Contains(route.Key);
+                }
+
+                if (!known)
+                {
+                    Error(routePath, $"'{route.Key}' is not a route of the plan's stages");
+                }
+            }
+
+            if (plan.Quota is { } quota)
+            {
+                Range($"{path}.quota.limit", quota.Limit, 1, long.MaxValue);
+                int maxOffset = quota.Period switch { "DAY" => 23, "WEEK" => 6, "MONTH" => 27, _ => -1 };
+                if (maxOffset < 0)
+                {
+                    Error($"{path}.quota.period", $"'{quota.Period}' is not DAY, WEEK or MONTH");
+                }
+                else
+                {
+                    Range($"{path}.quota.offset", quota.Offset, 0, maxOffset);
+                }
+            }
+        }
+
+        var apiKeys = config.ApiKeys;
+        if (apiKeys.Header.Length is 0 or > 64 || apiKeys.Header.AsSpan().ContainsAnyExcept(TokenChars))
+        {
+            Error("apiKeys.header", $"'{apiKeys.Header}' is not a header name");
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var values = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < apiKeys.Keys.Length; i++)
+        {
+            var key = apiKeys.Keys[i];
+            string path = $"apiKeys.keys[{i}]";
+            if (key.Id.Length is 0 or > 128 || key.Id.AsSpan().ContainsAnyExcept(StageNameChars))
+            {
+                Error($"{path}.id", $"'{key.Id}' is not a key id (1-128 letters, digits, '-', '_')");
+            }
+            else if (!ids.Add(key.Id))
+            {
+                Error($"{path}.id", $"key id '{key.Id}' is used twice");
+            }
+
+            if ((key.Value is null) == (key.Sha256 is null))
+            {
+                Error(path, "give exactly one of value (the plain key) or sha256 (its hex digest)");
+            }
+            else if (key.Value is not null && (key.Value.Length is < 20 or > 256 || key.Value.AsSpan().ContainsAnyExcept(TokenChars)))
+            {
+                Error($"{path}.value", "an API key is 20-256 characters without spaces or separators");
+            }
+            else if (key.Sha256 is not null && (key.Sha256.Length != 64 || !key.Sha256.All(char.IsAsciiHexDigit)))
+            {
+                Error($"{path}.sha256", "expected 64 hex digits (the SHA-256 of the key)");
+            }
+            else if (!values.Add(key.Value is not null ? ApiKeyDigest(key.Value) : key.Sha256!.ToLowerInvariant()))
+            {
+                Error(path, "the same key is defined twice");
+            }
+
+            var stageOwner = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (int p = 0; p < key.UsagePlans.Length; p++)
+            {
+                string planName = key.UsagePlans[p];
+                if (!plans.TryGetValue(planName, out var plan))
+                {
+                    Error($"{path}.usagePlans[{p}]", $"usage plan '{planName}' is not defined");
+                    continue;
+                }
+
+                foreach (string stage in plan.Stages)
+                {
+                    if (!stageOwner.TryAdd(stage, planName))
+                    {
+                        Error($"{path}.usagePlans[{p}]", $"stage '{stage}' is already covered by plan '{stageOwner[stage]}' for this key (one plan per stage)");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Lower-case hex SHA-256 of a plain key: how keys are stored and compared.</summary>
+    internal static string ApiKeyDigest(string key) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
 
     private void ValidateServer(ServerConfig server)
     {
@@ -306,6 +495,7 @@ internal sealed class ConfigValidator
             }
 
             ValidateCache(stage.Cache, $"{stagePath}.cache");
+            ValidateThrottle(stage.Throttle, $"{stagePath}.throttle");
             foreach (var variable in stage.Variables)
             {
                 if (variable.Key.AsSpan().ContainsAnyExcept(StageNameChars))
@@ -343,6 +533,8 @@ internal sealed class ConfigValidator
         }
 
         ValidateCache(route.Cache, $"{path}.cache");
+        ValidateThrottle(route.Throttle, $"{path}.throttle");
+        ValidateThrottle(route.ClientIpThrottle, $"{path}.clientIpThrottle");
         if (route.MaxBodyBytes is < 0)
         {
             Error($"{path}.maxBodyBytes", "must be 0 or more");

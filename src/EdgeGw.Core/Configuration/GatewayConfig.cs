@@ -10,6 +10,47 @@ public sealed record GatewayConfig(ServerConfig Server, ImmutableArray<ClusterCo
 {
     public AdminConfig Admin { get; init; } = AdminConfig.Default;
     public CacheStoreConfig Cache { get; init; } = CacheStoreConfig.Default;
+    /// <summary>Gateway-wide token bucket; null for none.</summary>
+    public ThrottleConfig? Throttle { get; init; }
+    public ApiKeysConfig ApiKeys { get; init; } = ApiKeysConfig.Default;
+    public ImmutableArray<UsagePlanConfig> UsagePlans { get; init; } = [];
+    public RedisConfig? Redis { get; init; }
+    public StateConfig State { get; init; } = StateConfig.Default;
+}
+
+/// <summary>A token bucket: a steady rate (requests per second) and a burst (bucket size).</summary>
+public sealed record ThrottleConfig(double RateLimit, int BurstLimit);
+
+/// <summary>Where clients put their API key, and the keys defined in configuration.</summary>
+public sealed record ApiKeysConfig(string Header, ImmutableArray<ApiKeyConfig> Keys)
+{
+    public static ApiKeysConfig Default { get; } = new(ConfigDefaults.ApiKeyHeader, []);
+}
+
+/// <summary>
+/// One API key. <see cref="Value"/> is the plain key (fine for development) or <see cref="Sha256"/> its hex digest
+/// (what production configs should hold); only the digest is kept at run time.
+/// </summary>
+public sealed record ApiKeyConfig(string Id, string? Value, string? Sha256, bool Enabled, ImmutableArray<string> UsagePlans);
+
+/// <summary>A usage plan: which stages it covers, its per-key throttle (with per-route overrides) and quota.</summary>
+public sealed record UsagePlanConfig(
+    string Name,
+    ImmutableArray<string> Stages,
+    ThrottleConfig? Throttle,
+    ImmutableArray<KeyValuePair<string, ThrottleConfig>> RouteThrottles,
+    QuotaConfig? Quota);
+
+/// <summary>Requests per key per period; <see cref="Offset"/> shifts the period start (days for WEEK/MONTH, hours for DAY).</summary>
+public sealed record QuotaConfig(long Limit, string Period, int Offset);
+
+/// <summary>Shared throttle and quota state across gateway instances.</summary>
+public sealed record RedisConfig(string Configuration, string FailMode, int SyncIntervalMs, string KeyPrefix);
+
+/// <summary>Local persistence of quota usage when Redis is not configured.</summary>
+public sealed record StateConfig(string Path, int FlushIntervalSeconds)
+{
+    public static StateConfig Default { get; } = new(ConfigDefaults.StatePath, ConfigDefaults.StateFlushIntervalSeconds);
 }
 
 /// <summary>The operator API (metrics, cache flush). Loopback only unless <see cref="AllowRemote"/> is set.</summary>
@@ -68,11 +109,17 @@ public sealed record ApiConfig(string Name, ImmutableArray<string> Hosts, Immuta
 public sealed record StageConfig(string Name, ImmutableArray<KeyValuePair<string, string>> Variables)
 {
     public CacheConfig Cache { get; init; } = CacheConfig.None;
+    public ThrottleConfig? Throttle { get; init; }
 }
 
 public sealed record RouteConfig(string Key, long? MaxBodyBytes, IntegrationConfig Integration)
 {
     public CacheConfig Cache { get; init; } = CacheConfig.None;
+    /// <summary>This route's bucket on each stage (every stage gets its own).</summary>
+    public ThrottleConfig? Throttle { get; init; }
+    /// <summary>A bucket per client IP address on this route.</summary>
+    public ThrottleConfig? ClientIpThrottle { get; init; }
+    public bool ApiKeyRequired { get; init; }
 }
 
 /// <summary>
@@ -116,4 +163,10 @@ public static class ConfigDefaults
     public static readonly int[] CacheStatuses = [200, 203, 204, 301, 404];
     public static readonly string[] CacheMethods = ["GET", "HEAD"];
     public const string UnauthorizedInvalidation = "ignoreWithHeader";
+    public const string ApiKeyHeader = "x-api-key";
+    public const string StatePath = "edgegw-state.json";
+    public const int StateFlushIntervalSeconds = 5;
+    public const string RedisFailMode = "open";
+    public const int RedisSyncIntervalMs = 50;
+    public const string RedisKeyPrefix = "edgegw:";
 }

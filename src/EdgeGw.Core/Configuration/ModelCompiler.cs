@@ -5,6 +5,7 @@ using EdgeGw.Core.Caching;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Routing;
+using EdgeGw.Core.UsagePlans;
 
 namespace EdgeGw.Core.Configuration;
 
@@ -40,6 +41,9 @@ internal static class ModelCompiler
 
         var routes = new RouteTableBuilder();
         var stages = ImmutableArray.CreateBuilder<StageRef>();
+        var plans = CompilePlans(config);
+        var routeList = ImmutableArray.CreateBuilder<RouteModel>();
+        int ordinal = 0;
         foreach (var api in config.Apis)
         {
             foreach (var stage in api.Stages)
@@ -58,8 +62,11 @@ internal static class ModelCompiler
                         Integration = CompileIntegration(route.Integration, key, stage, byName),
                         // A mock answer is already pre-encoded: caching it would only cost memory.
                         Cache = route.Integration.Type == "http" ? CompileCache(api.Name, stage, route) : null,
+                        Access = CompileAccess(config, new StageRef(api.Name, stage.Name), stage, route),
+                        Ordinal = ordinal++,
                     };
                     routes.Add(api.Name, api.Hosts, stage.Name, key, routeModel);
+                    routeList.Add(routeModel);
                 }
             }
         }
@@ -70,6 +77,15 @@ internal static class ModelCompiler
             Clusters = clusters.MoveToImmutable(),
             Routes = routes.Build(),
             Stages = stages.ToImmutable(),
+            RouteCount = ordinal,
+            RouteList = routeList.ToImmutable(),
+            Throttle = Settings(config.Throttle),
+            ApiKeyHeader = Encoding.ASCII.GetBytes(config.ApiKeys.Header.ToLowerInvariant()),
+            UsagePlans = plans,
+            ApiKeys = [.. config.ApiKeys.Keys.Select(k => new ApiKeyDefinition(
+                k.Id, k.Value is not null ? ConfigValidator.ApiKeyDigest(k.Value) : k.Sha256!.ToLowerInvariant(), k.Enabled, k.UsagePlans))],
+            Redis = config.Redis,
+            State = config.State,
             Admin = new AdminSettings(config.Admin.Listen),
             Cache = new CacheStoreSettings
             {
@@ -78,6 +94,62 @@ internal static class ModelCompiler
                 StatusHeader = Encoding.ASCII.GetBytes(config.Cache.StatusHeader),
                 CoalesceTimeout = TimeSpan.FromMilliseconds(config.Cache.CoalesceTimeoutMs),
             },
+        };
+    }
+
+    private static ThrottleSettings? Settings(ThrottleConfig? throttle) =>
+        throttle is null ? null : new ThrottleSettings(throttle.RateLimit, throttle.BurstLimit);
+
+    private static ImmutableArray<UsagePlanModel> CompilePlans(GatewayConfig config)
+    {
+        var plans = ImmutableArray.CreateBuilder<UsagePlanModel>(config.UsagePlans.Length);
+        foreach (var plan in config.UsagePlans)
+        {
+            var stages = ImmutableArray.CreateBuilder<StageRef>();
+            foreach (string stage in plan.Stages)
+            {
+                int slash = stage.IndexOf('/', StringComparison.Ordinal);
+                stages.Add(new StageRef(stage[..slash], stage[(slash + 1)..]));
+            }
+
+            QuotaPeriod period = default;
+            if (plan.Quota is { } quota)
+            {
+                QuotaPeriod.TryParse(quota.Period, quota.Offset, out period);
+            }
+
+            plans.Add(new UsagePlanModel
+            {
+                Name = plan.Name,
+                Index = plans.Count,
+                Stages = stages.ToImmutable(),
+                Throttle = Settings(plan.Throttle),
+                RouteThrottles = plan.RouteThrottles.ToImmutableDictionary(r => r.Key, r => Settings(r.Value)!.Value, StringComparer.Ordinal),
+                QuotaLimit = plan.Quota?.Limit,
+                QuotaPeriod = period,
+            });
+        }
+
+        return plans.MoveToImmutable();
+    }
+
+    /// <summary>Null when nothing on this route limits or authenticates (the request path then skips the step).</summary>
+    private static RouteAccessModel? CompileAccess(GatewayConfig config, StageRef stageRef, StageConfig stage, RouteConfig route)
+    {
+        // As in AWS, usage plans apply to routes that require an API key.
+        if (config.Throttle is null && stage.Throttle is null && route.Throttle is null && route.ClientIpThrottle is null && !route.ApiKeyRequired)
+        {
+            return null;
+        }
+
+        return new RouteAccessModel
+        {
+            Stage = stageRef,
+            RouteKey = route.Key,
+            ApiKeyRequired = route.ApiKeyRequired,
+            StageThrottle = Settings(stage.Throttle),
+            RouteThrottle = Settings(route.Throttle),
+            ClientIpThrottle = Settings(route.ClientIpThrottle),
         };
     }
 

@@ -17,6 +17,19 @@ public sealed class GatewayModel
     public ImmutableArray<StageRef> Stages { get; init; } = [];
     public AdminSettings Admin { get; init; } = AdminSettings.Disabled;
     public Caching.CacheStoreSettings Cache { get; init; } = Caching.CacheStoreSettings.Default;
+    /// <summary>Gateway-wide bucket; null for none.</summary>
+    public UsagePlans.ThrottleSettings? Throttle { get; init; }
+    /// <summary>Header carrying the API key, lower-case ASCII.</summary>
+    public byte[] ApiKeyHeader { get; init; } = "x-api-key"u8.ToArray();
+    public ImmutableArray<UsagePlans.UsagePlanModel> UsagePlans { get; init; } = [];
+    public ImmutableArray<UsagePlans.ApiKeyDefinition> ApiKeys { get; init; } = [];
+    /// <summary>Null without global mode.</summary>
+    public Configuration.RedisConfig? Redis { get; init; }
+    public Configuration.StateConfig State { get; init; } = Configuration.StateConfig.Default;
+    /// <summary>Number of routes; <see cref="RouteModel.Ordinal"/> indexes per-route runtime state.</summary>
+    public int RouteCount { get; init; }
+    /// <summary>Every route (one per API route and stage), in ordinal order.</summary>
+    public ImmutableArray<RouteModel> RouteList { get; init; } = [];
 }
 
 public readonly record struct StageRef(string Api, string Stage);
@@ -64,6 +77,10 @@ public sealed class RouteModel
     public required IntegrationModel Integration { get; init; }
     /// <summary>Null when responses of this route are not cached on this stage.</summary>
     public Caching.RouteCachePolicy? Cache { get; init; }
+    /// <summary>Throttles and API-key requirement; null when none applies (then the step is skipped).</summary>
+    public UsagePlans.RouteAccessModel? Access { get; init; }
+    /// <summary>Position among the model's routes, for per-route runtime state.</summary>
+    public int Ordinal { get; init; }
 }
 
 public abstract class IntegrationModel

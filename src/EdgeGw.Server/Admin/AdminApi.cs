@@ -38,6 +38,7 @@ internal static class AdminJson
 /// <item><c>GET /cache</c> — cache statistics as JSON.</item>
 /// <item><c>DELETE /cache</c> — flush everything.</item>
 /// <item><c>DELETE /cache/{api}/{stage}</c> — flush a stage; with <c>?path=/items/1</c> only that path (as sent, relative to the stage).</item>
+/// <item><c>GET|POST /apikeys</c>, <c>DELETE /apikeys/{id}</c>, <c>POST /apikeys/{id}/enable|disable</c>, <c>GET /apikeys/{id}/usage</c>.</item>
 /// </list>
 /// </summary>
 internal sealed class AdminApi(GatewayRuntime runtime)
@@ -55,7 +56,115 @@ internal sealed class AdminApi(GatewayRuntime runtime)
             return Cache(request, segments);
         }
 
-        return AdminResponse.Error(404, "no such admin endpoint (see README: /metrics, /cache)");
+        if (segments.Length >= 1 && segments[0] == "apikeys")
+        {
+            return ApiKeys(request, segments);
+        }
+
+        return AdminResponse.Error(404, "no such admin endpoint (see README: /metrics, /cache, /apikeys)");
+    }
+
+    private sealed record CreateKeyRequest(string? Id, string[]? UsagePlans);
+
+    private AdminResponse ApiKeys(AdminRequest request, string[] segments)
+    {
+        var access = runtime.Access;
+        if (segments.Length == 1)
+        {
+            switch (request.Method)
+            {
+                case "GET":
+                    return AdminResponse.Json(200, access.ListKeys().Select(k => new
+                    {
+                        id = k.Key.Id,
+                        enabled = k.Enabled,
+                        usagePlans = k.Key.UsagePlans,
+                        source = k.FromConfig ? "config" : "admin",
+                    }));
+                case "POST":
+                    CreateKeyRequest? body;
+                    try
+                    {
+                        body = request.Body is { Length: > 0 } ? JsonSerializer.Deserialize<CreateKeyRequest>(request.Body, AdminJson.Options) : new CreateKeyRequest(null, null);
+                    }
+                    catch (JsonException ex)
+                    {
+                        return AdminResponse.Error(400, $"invalid JSON: {ex.Message}");
+                    }
+
+                    var created = access.CreateKey(body?.Id, [.. body?.UsagePlans ?? []], out string? error);
+                    if (created is not { } key)
+                    {
+                        return AdminResponse.Error(error!.Contains("exists", StringComparison.Ordinal) ? 409 : 400, error);
+                    }
+
+                    // The only time the plain key is shown: it is kept as a SHA-256 digest.
+                    return AdminResponse.Json(201, new { id = key.Key.Id, value = key.PlainKey, usagePlans = key.Key.UsagePlans });
+                default:
+                    return NotAllowed();
+            }
+        }
+
+        string id = Uri.UnescapeDataString(segments[1]);
+        if (segments.Length == 2)
+        {
+            if (request.Method != "DELETE")
+            {
+                return NotAllowed();
+            }
+
+            if (access.DeleteKey(id, out bool fromConfig))
+            {
+                return AdminResponse.Json(200, new { deleted = id });
+            }
+
+            return fromConfig
+                ? AdminResponse.Error(409, $"key '{id}' comes from the configuration file; remove it there")
+                : AdminResponse.Error(404, $"no key '{id}'");
+        }
+
+        if (segments.Length == 3 && segments[2] is "enable" or "disable")
+        {
+            if (request.Method != "POST")
+            {
+                return NotAllowed();
+            }
+
+            return access.SetEnabled(id, segments[2] == "enable")
+                ? AdminResponse.Json(200, new { id, enabled = segments[2] == "enable" })
+                : AdminResponse.Error(404, $"no key '{id}'");
+        }
+
+        if (segments.Length == 3 && segments[2] == "usage")
+        {
+            if (request.Method != "GET")
+            {
+                return NotAllowed();
+            }
+
+            var key = access.ListKeys().FirstOrDefault(k => k.Key.Id == id);
+            if (key.Key is null)
+            {
+                return AdminResponse.Error(404, $"no key '{id}'");
+            }
+
+            var usage = new List<object>();
+            foreach (string planName in key.Key.UsagePlans)
+            {
+                var plan = runtime.Current.Model.UsagePlans.FirstOrDefault(p => p.Name == planName);
+                if (plan?.QuotaLimit is not { } limit)
+                {
+                    continue;
+                }
+
+                var counter = access.Quota(id, plan);
+                usage.Add(new { usagePlan = planName, used = counter.Used, limit, remaining = Math.Max(0, limit - counter.Used), periodStart = counter.Start, periodEnd = counter.End });
+            }
+
+            return AdminResponse.Json(200, new { id, usage });
+        }
+
+        return AdminResponse.Error(404, "use /apikeys, /apikeys/{id}, /apikeys/{id}/enable|disable|usage");
     }
 
     private AdminResponse Cache(AdminRequest request, string[] segments)

@@ -97,15 +97,60 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
                 return request;
             }
 
-            if (parsed.Body != BodyKind.ContentLength || parsed.ContentLength > MaxBodyBytes)
+            if (parsed.Body == BodyKind.ContentLength && parsed.ContentLength > MaxBodyBytes)
             {
                 input.AdvanceTo(buffer.End);
-                return new AdminRequest { Error = parsed.Body == BodyKind.ContentLength ? 413 : 411 };
+                return new AdminRequest { Error = 413 };
             }
 
             input.AdvanceTo(headSequence.End);
-            request.Body = await ReadBodyAsync(input, (int)parsed.ContentLength, cancellation).ConfigureAwait(false);
-            return request.Body is null ? null : request;
+            request.Body = parsed.Body == BodyKind.Chunked
+                ? await ReadChunkedBodyAsync(input, cancellation).ConfigureAwait(false)
+                : await ReadBodyAsync(input, (int)parsed.ContentLength, cancellation).ConfigureAwait(false);
+            return request.Body is null ? new AdminRequest { Error = 400 } : request;
+        }
+    }
+
+    /// <summary>A chunked body (HttpClient's JSON content uses one), bounded like a Content-Length body.</summary>
+    private static async ValueTask<byte[]?> ReadChunkedBodyAsync(PipeReader input, CancellationToken cancellation)
+    {
+        var decoder = new ChunkedDecoder(HeadLimits.Default.MaxHeaderBytes);
+        var body = new ArrayBufferWriter<byte>();
+        while (true)
+        {
+            var result = await input.ReadAsync(cancellation).ConfigureAwait(false);
+            var reader = new SequenceReader<byte>(result.Buffer);
+            var status = ChunkedStatus.NeedMoreData;
+            while (true)
+            {
+                status = decoder.Read(ref reader, out var data, out _);
+                if (status != ChunkedStatus.Data)
+                {
+                    break;
+                }
+
+                if (body.WrittenCount + data.Length > MaxBodyBytes)
+                {
+                    status = ChunkedStatus.Error;
+                    break;
+                }
+
+                foreach (var segment in data)
+                {
+                    body.Write(segment.Span);
+                }
+            }
+
+            input.AdvanceTo(reader.Position, result.Buffer.End);
+            if (status == ChunkedStatus.Complete)
+            {
+                return body.WrittenSpan.ToArray();
+            }
+
+            if (status == ChunkedStatus.Error || result.IsCompleted)
+            {
+                return null;
+            }
         }
     }
 

@@ -96,7 +96,7 @@ internal sealed partial class Http1Connection
             bool keepAlive = await ForwardAsync(snapshot, route, http, head, headEnd, match).ConfigureAwait(false);
             if (capture.Storable && capture.Completed)
             {
-                long now = _runtime.Time.GetTimestamp();
+                long now = cache.Now;
                 long ttlTicks = (long)(capture.Ttl.TotalSeconds * _runtime.Time.TimestampFrequency);
                 fetched = capture.ToEntry(CacheKey, pathOffset, pathLength, now, ttlTicks);
                 if (fetched is not null)
@@ -140,7 +140,7 @@ internal sealed partial class Http1Connection
     {
         var writer = new BufferWriter<PipeWriter>(_output);
         writer.Write(entry.Head);
-        long age = (_runtime.Time.GetTimestamp() - entry.StoredTimestamp) / _runtime.Time.TimestampFrequency;
+        long age = (_runtime.Cache.Now - entry.StoredTimestamp) / _runtime.Time.TimestampFrequency;
         writer.Write("Age: "u8);
         writer.WriteNumber(Math.Max(age, 0));
         writer.Write("\r\n"u8);

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
+using EdgeGw.Core.UsagePlans;
 using EdgeGw.Protocols.Buffers;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Infrastructure;
@@ -17,8 +18,8 @@ namespace EdgeGw.Server.Http1;
 /// One client connection: reads request heads from the transport pipe, routes them, and runs each through
 /// its integration, in order. Everything reused per request lives in fields so the steady state allocates
 /// nothing; async steps use pooled state machines.
-/// The order of a request's way is visible in <see cref="ProcessRequestAsync"/>: read head → parse → route →
-/// integration (mock or forward) → flush.
+/// The order of a request's way is visible in <see cref="ServeRequestAsync"/>: read head → parse → route →
+/// access (key, throttles, quota) → integration (cache step, mock or forward) → flush.
 /// </summary>
 internal sealed partial class Http1Connection
 {
@@ -215,7 +216,18 @@ internal sealed partial class Http1Connection
             return await WriteGatewayResponseAsync(413, close: true).ConfigureAwait(false);
         }
 
-        // 4. Integration (through the cache step when the route is cached).
+        // 4. Access: API key, token buckets, quota.
+        if (route.Access is not null || snapshot.Access.Gateway is not null)
+        {
+            var outcome = CheckAccess(snapshot, route, head.Span, out var decision);
+            if (outcome != AccessOutcome.Allowed)
+            {
+                _input.AdvanceTo(headEnd);
+                return await WriteAccessRefusalAsync(outcome, decision, close: hasBody).ConfigureAwait(false);
+            }
+        }
+
+        // 5. Integration (through the cache step when the route is cached).
         if (route.Integration is HttpIntegrationModel http)
         {
             if (route.Cache is { } cachePolicy && cachePolicy.AllowsMethod(_request.Method))

@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using EdgeGw.Core.Caching;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace EdgeGw.Benchmarks.Caching;
+
+/// <summary>
+/// The response cache against <see cref="MemoryCache"/> with the same 10,000 keys (a cache key as a
+/// gateway builds it: stage, route, path, one query parameter) and 1 KiB values, on 1 and 2 threads.
+/// <c>MemoryCache_Hit</c> gets its keys as ready-made strings — its best case; <c>MemoryCache_Hit_KeyFromBytes</c>
+/// first decodes the request bytes into that string, as a gateway must. EdgeGw's side includes hashing the raw
+/// key bytes, as the request path does.
+/// One operation = one lookup (or one store); each invocation runs <see cref="Operations"/> of them.
+/// </summary>
+[MemoryDiagnoser]
+public class ResponseCacheBenchmarks
+{
+    private const int Keys = 10_000;
+    private const int Operations = 100_000;
+
+    private byte[][] _byteKeys = [];
+    private string[] _stringKeys = [];
+    private byte[][] _responses = [];
+    private ResponseCache _cache = null!;
+    private MemoryCache _memoryCache = null!;
+
+    [Params(1, 2)]
+    public int Threads { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _byteKeys = new byte[Keys][];
+        _stringKeys = new string[Keys];
+        _responses = new byte[Keys][];
+        for (int i = 0; i < Keys; i++)
+        {
+            string key = string.Create(CultureInfo.InvariantCulture, $"shop\0prod\0GET /items/{{id}}\0GET /items/{i}\0=en");
+            _stringKeys[i] = key;
+            _byteKeys[i] = Encoding.ASCII.GetBytes(key);
+            _responses[i] = new byte[1024];
+        }
+
+        _cache = new ResponseCache(new CacheStoreSettings
+        {
+            MaxBytes = 256L * 1024 * 1024,
+            MaxEntryBytes = 1024 * 1024,
+            StatusHeader = [],
+            CoalesceTimeout = TimeSpan.Zero,
+        }, TimeProvider.System);
+        _memoryCache = new MemoryCache(new MemoryCacheOptions { SizeLimit = 256L * 1024 * 1024 });
+        for (int i = 0; i < Keys; i++)
+        {
+            _cache.TrySet(NewEntry(i));
+            SetMemoryCache(i);
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _cache.Dispose();
+        _memoryCache.Dispose();
+    }
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public int EdgeGw_Hit() => Run(static (self, i) => self._cache.TryGet(self._byteKeys[i], self._cache.Hash(self._byteKeys[i])) is null ? 0 : 1);
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public int MemoryCache_Hit() => Run(static (self, i) => self._memoryCache.TryGetValue(self._stringKeys[i], out _) ? 1 : 0);
+
+    /// <summary>What a gateway in front of MemoryCache pays: the key arrives as request bytes and becomes a string.</summary>
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public int MemoryCache_Hit_KeyFromBytes() => Run(static (self, i) => self._memoryCache.TryGetValue(Encoding.ASCII.GetString(self._byteKeys[i]), out _) ? 1 : 0);
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public int EdgeGw_Set() => Run(static (self, i) => self._cache.TrySet(self.NewEntry(i)) ? 1 : 0);
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public int MemoryCache_Set() => Run(static (self, i) =>
+    {
+        self.SetMemoryCache(i);
+        return 1;
+    });
+
+    private CacheEntry NewEntry(int i)
+    {
+        byte[] key = _byteKeys[i];
+        long now = TimeProvider.System.GetTimestamp();
+        return new CacheEntry(key, _cache.Hash(key), _responses[i], 64, now, now + 300 * TimeProvider.System.TimestampFrequency, 0, 0);
+    }
+
+    private void SetMemoryCache(int i)
+    {
+        using var entry = _memoryCache.CreateEntry(_stringKeys[i]);
+        entry.Value = _responses[i];
+        entry.Size = _responses[i].Length + _stringKeys[i].Length * 2;
+        entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(300);
+    }
+
+    /// <summary>Runs the operations on <see cref="Threads"/> threads, each over its own stride of the keys.</summary>
+    private int Run(Func<ResponseCacheBenchmarks, int, int> operation)
+    {
+        if (Threads == 1)
+        {
+            return Loop(this, operation, 0, 1);
+        }
+
+        int total = 0;
+        var threads = new Thread[Threads];
+        for (int t = 0; t < threads.Length; t++)
+        {
+            int offset = t;
+            threads[t] = new Thread(() => Interlocked.Add(ref total, Loop(this, operation, offset, Threads)));
+            threads[t].Start();
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+
+        return total;
+    }
+
+    private static int Loop(ResponseCacheBenchmarks self, Func<ResponseCacheBenchmarks, int, int> operation, int offset, int stride)
+    {
+        int found = 0;
+        for (int n = offset; n < Operations; n += stride)
+        {
+            found += operation(self, (int)((uint)(n * 7919) % Keys));
+        }
+
+        return found;
+    }
+}

@@ -1,0 +1,108 @@
+namespace EdgeGw.Core.Throttling;
+
+/// <summary>
+/// A token bucket's settings in clock ticks, for the generic cell rate algorithm (GCRA): each admitted request
+/// moves the bucket's theoretical arrival time (TAT) <see cref="Interval"/> ticks later; a request is admitted
+/// while TAT stays within <see cref="Tolerance"/> (= burst × interval) of now. That is exactly a token bucket of
+/// <c>burst</c> tokens refilled at <c>rate</c> per second, kept in one 64-bit value.
+/// </summary>
+public sealed record ThrottleRate
+{
+    public ThrottleRate(double ratePerSecond, int burst, long ticksPerSecond)
+    {
+        RatePerSecond = ratePerSecond;
+        Burst = burst;
+        Interval = Math.Max(1, (long)Math.Round(ticksPerSecond / ratePerSecond));
+        Tolerance = Interval * burst;
+        TicksPerSecond = ticksPerSecond;
+    }
+
+    public double RatePerSecond { get; }
+    public int Burst { get; }
+    /// <summary>Ticks per token.</summary>
+    public long Interval { get; }
+    /// <summary>Ticks of credit a full bucket holds.</summary>
+    public long Tolerance { get; }
+    public long TicksPerSecond { get; }
+}
+
+/// <summary>The outcome of one check, with what the rate-limit response headers need.</summary>
+public struct ThrottleDecision
+{
+    public bool Allowed;
+    /// <summary>The bucket size (<c>RateLimit-Limit</c>).</summary>
+    public int Limit;
+    /// <summary>Whole tokens left after this request (<c>RateLimit-Remaining</c>).</summary>
+    public int Remaining;
+    /// <summary>Ticks until a request would be admitted again (<c>Retry-After</c> when denied).</summary>
+    public long RetryAfterTicks;
+    /// <summary>Ticks until the bucket is full again (<c>RateLimit-Reset</c>).</summary>
+    public long ResetTicks;
+    public long TicksPerSecond;
+
+    /// <summary>Keeps the tighter of two decisions: a denial, else the one with fewer tokens left.</summary>
+    public void Merge(in ThrottleDecision other)
+    {
+        if (Limit == 0 || (!other.Allowed && Allowed) || (other.Allowed == Allowed && other.Remaining < Remaining))
+        {
+            this = other;
+        }
+    }
+}
+
+/// <summary>GCRA on a TAT field, updated with compare-and-swap: lock-free, allocation-free.</summary>
+public static class Gcra
+{
+    public static bool TryTake(ref long tat, ThrottleRate rate, long now, out ThrottleDecision decision)
+    {
+        while (true)
+        {
+            long current = Volatile.Read(ref tat);
+            long next = Math.Max(current, now) + rate.Interval;
+            long ahead = next - now;
+            if (ahead > rate.Tolerance)
+            {
+                long start = Math.Max(current, now);
+                decision = new ThrottleDecision
+                {
+                    Allowed = false,
+                    Limit = rate.Burst,
+                    Remaining = 0,
+                    RetryAfterTicks = ahead - rate.Tolerance,
+                    ResetTicks = start - now,
+                    TicksPerSecond = rate.TicksPerSecond,
+                };
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref tat, next, current) == current)
+            {
+                decision = new ThrottleDecision
+                {
+                    Allowed = true,
+                    Limit = rate.Burst,
+                    Remaining = (int)((rate.Tolerance - ahead) / rate.Interval),
+                    RetryAfterTicks = 0,
+                    ResetTicks = ahead,
+                    TicksPerSecond = rate.TicksPerSecond,
+                };
+                return true;
+            }
+        }
+    }
+
+    /// <summary>A bucket whose TAT is at or before now is full: forgetting it loses nothing.</summary>
+    public static bool IsIdle(long tat, long now) => tat <= now;
+}
+
+/// <summary>One shared bucket (gateway, stage or route level).</summary>
+public sealed class ThrottleBucket
+{
+    private long _tat;
+
+    public ThrottleBucket(ThrottleRate rate) => Rate = rate;
+
+    public ThrottleRate Rate { get; }
+
+    public bool TryTake(long now, out ThrottleDecision decision) => Gcra.TryTake(ref _tat, Rate, now, out decision);
+}

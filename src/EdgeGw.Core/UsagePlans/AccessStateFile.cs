@@ -1,0 +1,151 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EdgeGw.Core.UsagePlans;
+
+/// <summary>
+/// Persists quota usage and admin-created keys to one JSON file, written atomically (temp file + rename) every
+/// flush interval when something changed, and on shutdown. A crash loses at most one interval of counts.
+/// Keys are stored as SHA-256 digests only.
+/// </summary>
+public sealed class AccessStateFile : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
+
+    private readonly AccessControl _access;
+    private readonly string _path;
+    private readonly ITimer _timer;
+    private readonly object _writeLock = new();
+    private long _lastFingerprint = -1;
+    private volatile bool _keysChanged;
+
+    public AccessStateFile(AccessControl access, string path, TimeSpan flushInterval)
+    {
+        _access = access;
+        _path = Path.GetFullPath(path);
+        Load();
+        access.KeysChanged += () =>
+        {
+            _keysChanged = true;
+            Flush();
+        };
+        _timer = access.Time.CreateTimer(static s => ((AccessStateFile)s!).Flush(), this, flushInterval, flushInterval);
+    }
+
+    public string FullPath => _path;
+
+    /// <summary>Reported problems reading the file at startup (it is then ignored, not overwritten until a change).</summary>
+    public string? LoadError { get; private set; }
+
+    private void Load()
+    {
+        if (!File.Exists(_path))
+        {
+            return;
+        }
+
+        try
+        {
+            var state = JsonSerializer.Deserialize<StateDocument>(File.ReadAllBytes(_path), Json);
+            if (state is null)
+            {
+                return;
+            }
+
+            _access.RestoreKeys(state.Keys.Select(k => new ApiKeyDefinition(k.Id, k.Sha256, k.Enabled, [.. k.UsagePlans])));
+            foreach (var quota in state.Quotas)
+            {
+                _access.RestoreQuota(quota.Key, quota.Plan, quota.Start, quota.End, quota.Used);
+            }
+
+            _lastFingerprint = Fingerprint();
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException or FormatException)
+        {
+            LoadError = $"{_path}: {ex.Message}";
+        }
+    }
+
+    /// <summary>Writes the file if anything changed since the last write.</summary>
+    public void Flush()
+    {
+        lock (_writeLock)
+        {
+            long fingerprint = Fingerprint();
+            if (fingerprint == _lastFingerprint && !_keysChanged)
+            {
+                return;
+            }
+
+            var document = new StateDocument
+            {
+                Version = 1,
+                Keys = [.. _access.RuntimeKeys().Select(k => new KeyRecord { Id = k.Id, Sha256 = k.Sha256Hex, Enabled = k.Enabled, UsagePlans = [.. k.UsagePlans] })],
+                Quotas = [.. _access.Quotas().Select(q => new QuotaRecord { Key = q.Key, Plan = q.Plan, Start = q.Counter.Start, End = q.Counter.End, Used = q.Counter.Used })],
+            };
+
+            if (document.Keys.Count == 0 && document.Quotas.Count == 0 && !File.Exists(_path))
+            {
+                return;
+            }
+
+            string temp = _path + ".tmp";
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+                File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(document, Json));
+                File.Move(temp, _path, overwrite: true);
+                _lastFingerprint = fingerprint;
+                _keysChanged = false;
+            }
+            catch (IOException)
+            {
+                // Next interval retries; the previous file stays intact because the rename never happened.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    private long Fingerprint()
+    {
+        long sum = 0;
+        foreach (var quota in _access.Quotas())
+        {
+            sum = unchecked((sum * 31) + quota.Counter.Used + quota.Counter.Start.UtcTicks);
+        }
+
+        return sum;
+    }
+
+    public void Dispose()
+    {
+        _timer.Dispose();
+        Flush();
+    }
+
+    private sealed class StateDocument
+    {
+        public int Version { get; set; }
+        public List<KeyRecord> Keys { get; set; } = [];
+        public List<QuotaRecord> Quotas { get; set; } = [];
+    }
+
+    private sealed class KeyRecord
+    {
+        public string Id { get; set; } = "";
+        public string Sha256 { get; set; } = "";
+        public bool Enabled { get; set; }
+        public List<string> UsagePlans { get; set; } = [];
+    }
+
+    private sealed class QuotaRecord
+    {
+        public string Key { get; set; } = "";
+        public string Plan { get; set; } = "";
+        public DateTimeOffset Start { get; set; }
+        public DateTimeOffset End { get; set; }
+        public long Used { get; set; }
+    }
+}

@@ -1,0 +1,128 @@
+namespace EdgeGw.Core.UsagePlans;
+
+public enum QuotaPeriodKind : byte
+{
+    Day,
+    Week,
+    Month,
+}
+
+/// <summary>
+/// Quota windows in UTC. The offset moves the start: DAY — hours after midnight (0-23); WEEK — days after
+/// Sunday (0 = Sunday, 1 = Monday, …); MONTH — days after the 1st (0-27, so every month has the start day).
+/// </summary>
+public readonly record struct QuotaPeriod(QuotaPeriodKind Kind, int Offset)
+{
+    /// <summary>The window containing <paramref name="now"/>: [start, end).</summary>
+    public (DateTimeOffset Start, DateTimeOffset End) WindowOf(DateTimeOffset now)
+    {
+        now = now.ToUniversalTime();
+        switch (Kind)
+        {
+            case QuotaPeriodKind.Day:
+            {
+                var start = new DateTimeOffset(now.Year, now.Month, now.Day, 0, 0, 0, TimeSpan.Zero).AddHours(Offset);
+                if (start > now)
+                {
+                    start = start.AddDays(-1);
+                }
+
+                return (start, start.AddDays(1));
+            }
+
+            case QuotaPeriodKind.Week:
+            {
+                var midnight = new DateTimeOffset(now.Year, now.Month, now.Day, 0, 0, 0, TimeSpan.Zero);
+                int daysSinceStart = ((int)now.DayOfWeek - Offset + 7) % 7;
+                var start = midnight.AddDays(-daysSinceStart);
+                return (start, start.AddDays(7));
+            }
+
+            default:
+            {
+                var start = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero).AddDays(Offset);
+                if (start > now)
+                {
+                    start = start.AddMonths(-1);
+                }
+
+                // Offset ≤ 27 keeps AddMonths on the same day of month.
+                return (start, start.AddMonths(1));
+            }
+        }
+    }
+
+    public static bool TryParse(string period, int offset, out QuotaPeriod result)
+    {
+        result = default;
+        QuotaPeriodKind kind;
+        switch (period)
+        {
+            case "DAY":
+                kind = QuotaPeriodKind.Day;
+                break;
+            case "WEEK":
+                kind = QuotaPeriodKind.Week;
+                break;
+            case "MONTH":
+                kind = QuotaPeriodKind.Month;
+                break;
+            default:
+                return false;
+        }
+
+        result = new QuotaPeriod(kind, offset);
+        return true;
+    }
+}
+
+/// <summary>
+/// Requests used by one key under one plan in the current window. The window is an immutable object replaced
+/// when time passes its end, so counting is one interlocked add on the hot path.
+/// </summary>
+public sealed class QuotaCounter
+{
+    private Window _window;
+
+    public QuotaCounter(DateTimeOffset start, DateTimeOffset end, long used) => _window = new Window(start, end, used);
+
+    public DateTimeOffset Start => Volatile.Read(ref _window).Start;
+    public DateTimeOffset End => Volatile.Read(ref _window).End;
+    public long Used => Interlocked.Read(ref Volatile.Read(ref _window).Used);
+
+    /// <summary>Counts one request if the quota allows it. <paramref name="remaining"/> is what is left after it.</summary>
+    public bool TryConsume(long limit, QuotaPeriod period, DateTimeOffset now, out long remaining, out DateTimeOffset resetsAt)
+    {
+        var window = Volatile.Read(ref _window);
+        if (now >= window.End)
+        {
+            var (start, end) = period.WindowOf(now);
+            var fresh = new Window(start, end, 0);
+            var seen = Interlocked.CompareExchange(ref _window, fresh, window);
+            window = ReferenceEquals(seen, window) ? fresh : seen;
+        }
+
+        resetsAt = window.End;
+        long used = Interlocked.Increment(ref window.Used);
+        if (used > limit)
+        {
+            // Refused requests do not count against the quota.
+            Interlocked.Decrement(ref window.Used);
+            remaining = 0;
+            return false;
+        }
+
+        remaining = limit - used;
+        return true;
+    }
+
+    /// <summary>Restores persisted usage (startup only).</summary>
+    internal void Restore(DateTimeOffset start, DateTimeOffset end, long used) => Volatile.Write(ref _window, new Window(start, end, used));
+
+    private sealed class Window(DateTimeOffset start, DateTimeOffset end, long used)
+    {
+        public readonly DateTimeOffset Start = start;
+        public readonly DateTimeOffset End = end;
+        public long Used = used;
+    }
+}
