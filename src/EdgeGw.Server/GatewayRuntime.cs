@@ -45,7 +45,7 @@ public sealed class GatewayRuntime : IDisposable
         Upstreams = new UpstreamRegistry(time);
         Date = new DateHeader(time);
         Cache = new ResponseCache(model.Cache, time);
-        Access = new AccessControl(model, time);
+        Access = new AccessControl(model, time, static line => Console.Error.WriteLine("edgegw: " + line));
         State = new AccessStateFile(Access, model.State.Path, TimeSpan.FromSeconds(model.State.FlushIntervalSeconds));
         _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current);
         Access.Rebound += OnAccessRebound;
@@ -98,6 +98,7 @@ public sealed class GatewayRuntime : IDisposable
         Date.Dispose();
         Cache.Dispose();
         State.Dispose();
+        Access.Dispose();
         Upstreams.Dispose();
     }
 }

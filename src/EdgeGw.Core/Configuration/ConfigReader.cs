@@ -68,6 +68,7 @@ internal sealed class ConfigReader
         }
 
         CheckObject(section, path, ThrottleKeys);
+        int errorsBefore = _errors.Count;
         double rate = 0;
         var rateSection = section.GetSection("rateLimit");
         if (!rateSection.Exists())
@@ -85,7 +86,8 @@ internal sealed class ConfigReader
             Error(Join(path, "burstLimit"), "required (the bucket size)");
         }
 
-        return new ThrottleConfig(rate, burst ?? 0);
+        // Reported already: returning nothing keeps validation from repeating it as a range error.
+        return _errors.Count > errorsBefore ? null : new ThrottleConfig(rate, burst ?? 0);
     }
 
     private ApiKeysConfig ReadApiKeys(IConfigurationSection section, string path)

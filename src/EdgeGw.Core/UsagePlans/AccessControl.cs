@@ -24,7 +24,7 @@ public enum AccessOutcome : byte
 /// API keys, usage plans, quotas and token buckets, bound to the current model. Bucket and quota state
 /// outlives reloads (keyed by name and settings), so a reload neither resets nor double-counts limits.
 /// </summary>
-public sealed class AccessControl
+public sealed class AccessControl : IDisposable
 {
     private const int MaxClientKeysPerTable = 100_000;
 
@@ -38,12 +38,22 @@ public sealed class AccessControl
     private volatile AccessSnapshot _current;
     private GatewayModel _model;
 
-    public AccessControl(GatewayModel model, TimeProvider time)
+    public AccessControl(GatewayModel model, TimeProvider time, Action<string>? log = null)
     {
         _time = time;
         _model = model;
+        if (model.Redis is { } redis)
+        {
+            // Global mode is fixed at startup: changing Redis needs a restart (a reload keeps the first one).
+            Redis = RedisLimits.Connect(redis.Configuration, redis.KeyPrefix, redis.FailMode == "open", TimeSpan.FromMilliseconds(redis.SyncIntervalMs), time);
+            Redis.Log = log;
+        }
+
         _current = Build(model);
     }
+
+    /// <summary>Null unless global mode (<c>redis</c>) is configured.</summary>
+    public RedisLimits? Redis { get; }
 
     public AccessSnapshot Current => _current;
     public TimeProvider Time => _time;
@@ -210,8 +220,11 @@ public sealed class AccessControl
         _quotas.GetOrAdd((keyId, plan.Name), static (_, args) =>
         {
             var (start, end) = args.Plan.QuotaPeriod.WindowOf(args.Now);
-            return new QuotaCounter(start, end, 0);
-        }, (Plan: plan, Now: _time.GetUtcNow()));
+            return new QuotaCounter(start, end, 0, args.Self.GlobalQuota(args.Key, args.Plan));
+        }, (Self: this, Key: keyId, Plan: plan, Now: _time.GetUtcNow()));
+
+    private Func<DateTimeOffset, DateTimeOffset, GlobalLease>? GlobalQuota(string keyId, UsagePlanModel plan) =>
+        Redis is { } redis && plan.QuotaLimit is { } limit ? (start, end) => redis.Quota($"quota|{plan.Name}|{keyId}", limit, start, end) : null;
 
     public IEnumerable<(string Key, string Plan, QuotaCounter Counter)> Quotas() =>
         _quotas.Select(q => (q.Key.Key, q.Key.Plan, q.Value));
@@ -219,16 +232,28 @@ public sealed class AccessControl
     public void RestoreQuota(string keyId, string plan, DateTimeOffset start, DateTimeOffset end, long used) =>
         _quotas.GetOrAdd((keyId, plan), _ => new QuotaCounter(start, end, used)).Restore(start, end, used);
 
+    /// <summary>Global mode: shares this bucket through Redis. Client-IP tables stay local (too many keys to share).</summary>
+    private GlobalLease? Shared(string scope, ThrottleRate rate) => Redis?.Bucket(scope, rate);
+
     // --- binding --------------------------------------------------------------------------------------------
 
     private AccessSnapshot Build(GatewayModel model)
     {
         long frequency = _time.TimestampFrequency;
         ThrottleBucket? Bucket(string scope, ThrottleSettings? settings) => settings is { } s
-            ? _buckets.GetOrAdd($"{scope}|{s.RatePerSecond}|{s.Burst}", _ => new ThrottleBucket(new ThrottleRate(s.RatePerSecond, s.Burst, frequency)))
+            ? _buckets.GetOrAdd($"{scope}|{s.RatePerSecond}|{s.Burst}", _ =>
+            {
+                var rate = new ThrottleRate(s.RatePerSecond, s.Burst, frequency);
+                return new ThrottleBucket(rate, Shared(scope, rate));
+            })
             : null;
-        ClientBucketTable? Table(string scope, ThrottleSettings? settings) => settings is { } s
-            ? _tables.GetOrAdd($"{scope}|{s.RatePerSecond}|{s.Burst}", _ => new ClientBucketTable(new ThrottleRate(s.RatePerSecond, s.Burst, frequency), MaxClientKeysPerTable))
+        ClientBucketTable? Table(string scope, ThrottleSettings? settings, bool shared) => settings is { } s
+            ? _tables.GetOrAdd($"{scope}|{s.RatePerSecond}|{s.Burst}", _ =>
+            {
+                var rate = new ThrottleRate(s.RatePerSecond, s.Burst, frequency);
+                Func<byte[], GlobalLease>? global = shared && Redis is { } redis ? key => redis.Bucket($"{scope}|{Encoding.UTF8.GetString(key)}", rate) : null;
+                return new ClientBucketTable(rate, MaxClientKeysPerTable, global);
+            })
             : null;
 
         var routes = new RouteAccessState?[model.RouteCount];
@@ -250,14 +275,14 @@ public sealed class AccessControl
 
                 var settings = plan.RouteThrottles.TryGetValue(access.RouteKey, out var overridden) ? overridden : plan.Throttle;
                 string scope = plan.RouteThrottles.ContainsKey(access.RouteKey) ? $"plan:{plan.Name}:{stage}:{access.RouteKey}" : $"plan:{plan.Name}";
-                plans[plan.Index] = new PlanAccess(plan, Table(scope, settings));
+                plans[plan.Index] = new PlanAccess(plan, Table(scope, settings, shared: true));
             }
 
             routes[route.Ordinal] = new RouteAccessState(
                 access,
                 Bucket($"stage:{stage}", access.StageThrottle),
                 Bucket($"route:{stage}:{access.RouteKey}", access.RouteThrottle),
-                Table($"ip:{stage}:{access.RouteKey}", access.ClientIpThrottle),
+                Table($"ip:{stage}:{access.RouteKey}", access.ClientIpThrottle, shared: false),
                 plans);
         }
 
@@ -284,6 +309,8 @@ public sealed class AccessControl
 
         return new AccessSnapshot(model, Bucket("gateway", model.Throttle), routes, new KeyIndex(keys), model.ApiKeyHeader, model.UsagePlans);
     }
+
+    public void Dispose() => Redis?.Dispose();
 
     internal static string Digest(ReadOnlySpan<byte> key) => Convert.ToHexStringLower(SHA256.HashData(key));
 }

@@ -1,3 +1,5 @@
+using EdgeGw.Core.Throttling;
+
 namespace EdgeGw.Core.UsagePlans;
 
 public enum QuotaPeriodKind : byte
@@ -82,9 +84,17 @@ public readonly record struct QuotaPeriod(QuotaPeriodKind Kind, int Offset)
 /// </summary>
 public sealed class QuotaCounter
 {
+    private readonly Func<DateTimeOffset, DateTimeOffset, GlobalLease>? _global;
     private Window _window;
 
-    public QuotaCounter(DateTimeOffset start, DateTimeOffset end, long used) => _window = new Window(start, end, used);
+    /// <param name="global">In global mode, makes the Redis lease for a window (once per window).</param>
+    public QuotaCounter(DateTimeOffset start, DateTimeOffset end, long used, Func<DateTimeOffset, DateTimeOffset, GlobalLease>? global = null)
+    {
+        _global = global;
+        _window = NewWindow(start, end, used);
+    }
+
+    private Window NewWindow(DateTimeOffset start, DateTimeOffset end, long used) => new(start, end, used, _global?.Invoke(start, end));
 
     public DateTimeOffset Start => Volatile.Read(ref _window).Start;
     public DateTimeOffset End => Volatile.Read(ref _window).End;
@@ -97,12 +107,25 @@ public sealed class QuotaCounter
         if (now >= window.End)
         {
             var (start, end) = period.WindowOf(now);
-            var fresh = new Window(start, end, 0);
+            var fresh = NewWindow(start, end, 0);
             var seen = Interlocked.CompareExchange(ref _window, fresh, window);
             window = ReferenceEquals(seen, window) ? fresh : seen;
         }
 
         resetsAt = window.End;
+        if (window.Global is { } global)
+        {
+            // Shared across instances: the lease decides; Used counts this instance's share for the admin view.
+            bool granted = global.TryTakeNow(out _);
+            if (granted)
+            {
+                Interlocked.Increment(ref window.Used);
+            }
+
+            remaining = granted ? Math.Max(0, limit - window.Used) : 0;
+            return granted;
+        }
+
         long used = Interlocked.Increment(ref window.Used);
         if (used > limit)
         {
@@ -117,12 +140,13 @@ public sealed class QuotaCounter
     }
 
     /// <summary>Restores persisted usage (startup only).</summary>
-    internal void Restore(DateTimeOffset start, DateTimeOffset end, long used) => Volatile.Write(ref _window, new Window(start, end, used));
+    internal void Restore(DateTimeOffset start, DateTimeOffset end, long used) => Volatile.Write(ref _window, NewWindow(start, end, used));
 
-    private sealed class Window(DateTimeOffset start, DateTimeOffset end, long used)
+    private sealed class Window(DateTimeOffset start, DateTimeOffset end, long used, GlobalLease? global)
     {
         public readonly DateTimeOffset Start = start;
         public readonly DateTimeOffset End = end;
+        public readonly GlobalLease? Global = global;
         public long Used = used;
     }
 }

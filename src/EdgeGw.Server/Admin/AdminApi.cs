@@ -239,6 +239,11 @@ internal sealed class AdminApi(GatewayRuntime runtime)
         Metric(text, "edgegw_cache_entries", "gauge", "Entries stored.", stats.Entries);
         Metric(text, "edgegw_cache_bytes", "gauge", "Bytes charged against the cache budget.", stats.Bytes);
         Metric(text, "edgegw_cache_max_bytes", "gauge", "The cache budget.", runtime.Cache.MaxBytes);
+        if (runtime.Access.Redis is { } redis)
+        {
+            Metric(text, "edgegw_redis_available", "gauge", "1 while shared limits reach Redis.", redis.Available ? 1 : 0);
+            Metric(text, "edgegw_redis_failures_total", "counter", "Redis calls that failed (limits then fail open or closed).", redis.Failures);
+        }
         return new AdminResponse(200, "text/plain; version=0.0.4", Encoding.UTF8.GetBytes(text.ToString()));
     }
 

@@ -17,7 +17,7 @@ internal sealed partial class Http1Connection
     {
         var access = snapshot.Access;
         var apiKey = route.Access is { ApiKeyRequired: true } ? HeaderValue(head, access.ApiKeyHeader) : default;
-        return access.Check(route, apiKey, _clientAddress, _runtime.Time.GetTimestamp(), _runtime.Time, out decision);
+        return access.Check(route, apiKey, _clientAddress, ThrottleClock.Now(_runtime.Time), _runtime.Time, out decision);
     }
 
     /// <summary>403 for key problems; 429 with Retry-After and RateLimit-* headers for throttles and quotas.</summary>

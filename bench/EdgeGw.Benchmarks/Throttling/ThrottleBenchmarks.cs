@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Text;
+using System.Threading.RateLimiting;
+using BenchmarkDotNet.Attributes;
+using EdgeGw.Core.Throttling;
+
+namespace EdgeGw.Benchmarks.Throttling;
+
+/// <summary>
+/// One throttle check, EdgeGw's GCRA buckets against System.Threading.RateLimiting, on 1 and 2 threads:
+/// a single shared bucket (vs <see cref="TokenBucketRateLimiter"/>), one hot client key and 1,000,000
+/// distinct client keys (vs <see cref="PartitionedRateLimiter"/> with a token bucket per key). Rates are high
+/// enough that every check is admitted: the steady state of a healthy gateway. The peer gets its keys as
+/// ready-made strings (its best case); EdgeGw hashes the raw key bytes and reads its clock per check
+/// (<see cref="ThrottleClock"/>: the coarse monotonic tick count, as the gateway does; the peer's auto-replenishing
+/// limiters read no clock at all, a timer refills them).
+/// </summary>
+[MemoryDiagnoser]
+public class ThrottleBenchmarks
+{
+    private const int ManyKeys = 1_000_000;
+    private const int Operations = 1_000_000;
+
+    private ThrottleBucket _bucket = null!;
+    private ClientBucketTable _table = null!;
+    private TokenBucketRateLimiter _limiter = null!;
+    private PartitionedRateLimiter<string> _partitioned = null!;
+    private byte[][] _byteKeys = [];
+    private string[] _stringKeys = [];
+
+    [Params(1, 2)]
+    public int Threads { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var time = TimeProvider.System;
+        var rate = new ThrottleRate(1e9, 1_000_000_000, time.TimestampFrequency);
+        _bucket = new ThrottleBucket(rate);
+        _table = new ClientBucketTable(rate, ManyKeys);
+        var options = new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = 1_000_000_000,
+            TokensPerPeriod = 1_000_000_000,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
+        _limiter = new TokenBucketRateLimiter(options);
+        _partitioned = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ => options));
+        _byteKeys = new byte[ManyKeys][];
+        _stringKeys = new string[ManyKeys];
+        for (int i = 0; i < ManyKeys; i++)
+        {
+            _stringKeys[i] = string.Create(CultureInfo.InvariantCulture, $"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}");
+            _byteKeys[i] = Encoding.ASCII.GetBytes(_stringKeys[i]);
+        }
+
+        // Warm every key so the measured loop is the steady state, not first-insert.
+        for (int i = 0; i < ManyKeys; i++)
+        {
+            _table.TryTake(_byteKeys[i], time.GetTimestamp(), out _);
+            _partitioned.AttemptAcquire(_stringKeys[i]).Dispose();
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _limiter.Dispose();
+        _partitioned.Dispose();
+    }
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public int EdgeGw_SharedBucket() => Run(static (self, unused) => self._bucket.TryTake(ThrottleClock.Now(TimeProvider.System), out _) ? 1 : 0);
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public int TokenBucketRateLimiter_Shared() => Run(static (self, unused) =>
+    {
+        using var lease = self._limiter.AttemptAcquire();
+        return lease.IsAcquired ? 1 : 0;
+    });
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public int EdgeGw_HotKey() => Run(static (self, unused) => self._table.TryTake(self._byteKeys[0], ThrottleClock.Now(TimeProvider.System), out _) ? 1 : 0);
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public int Partitioned_HotKey() => Run(static (self, unused) =>
+    {
+        using var lease = self._partitioned.AttemptAcquire(self._stringKeys[0]);
+        return lease.IsAcquired ? 1 : 0;
+    });
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public int EdgeGw_MillionKeys() => Run(static (self, i) => self._table.TryTake(self._byteKeys[i], ThrottleClock.Now(TimeProvider.System), out _) ? 1 : 0);
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public int Partitioned_MillionKeys() => Run(static (self, i) =>
+    {
+        using var lease = self._partitioned.AttemptAcquire(self._stringKeys[i]);
+        return lease.IsAcquired ? 1 : 0;
+    });
+
+    private int Run(Func<ThrottleBenchmarks, int, int> check)
+    {
+        if (Threads == 1)
+        {
+            return Loop(this, check, 0, 1);
+        }
+
+        int total = 0;
+        var threads = new Thread[Threads];
+        for (int t = 0; t < threads.Length; t++)
+        {
+            int offset = t;
+            threads[t] = new Thread(() => Interlocked.Add(ref total, Loop(this, check, offset, Threads)));
+            threads[t].Start();
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+
+        return total;
+    }
+
+    private static int Loop(ThrottleBenchmarks self, Func<ThrottleBenchmarks, int, int> check, int offset, int stride)
+    {
+        int admitted = 0;
+        for (int n = offset; n < Operations; n += stride)
+        {
+            admitted += check(self, (int)((uint)(n * 7919) % ManyKeys));
+        }
+
+        return admitted;
+    }
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace EdgeGw.Server.FunctionalTests.Infrastructure;
+
+/// <summary>A real <c>redis-server</c> on a free loopback port, without persistence, stopped on dispose.</summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    internal const string MissingMessage = "redis-server is not installed (apt-get install redis-server; .ci/run installs it)";
+
+    private Process? _process;
+
+    private RedisServer(int port) => Port = port;
+
+    public int Port { get; }
+    public string Configuration => $"127.0.0.1:{Port}";
+
+    internal static string? Executable { get; } = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists);
+
+    /// <summary>A free port with nothing listening yet (for tests that start Redis later).</summary>
+    public static RedisServer Reserve()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return new RedisServer(((IPEndPoint)probe.LocalEndpoint).Port);
+    }
+
+    public static async Task<RedisServer> StartAsync()
+    {
+        var server = Reserve();
+        await server.RunAsync();
+        return server;
+    }
+
+    /// <summary>Starts the server and waits until it answers PING.</summary>
+    public async Task RunAsync()
+    {
+        var info = new ProcessStartInfo(Executable ?? throw new InvalidOperationException(MissingMessage))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        _process = Process.Start(info)!;
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token);
+                var stream = client.GetStream();
+                await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token);
+                var buffer = new byte[16];
+                int read = await stream.ReadAsync(buffer, timeout.Token);
+                if (read >= 5 && buffer.AsSpan(0, 5).SequenceEqual("+PONG"u8))
+                {
+                    return;
+                }
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(20, timeout.Token);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+    }
+}
+
+/// <summary>A fact that skips, saying why, when redis-server is not installed.</summary>
+public sealed class RedisFactAttribute : FactAttribute
+{
+    public RedisFactAttribute()
+    {
+        if (RedisServer.Executable is null)
+        {
+            Skip = RedisServer.MissingMessage;
+        }
+    }
+}
