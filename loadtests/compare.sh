@@ -16,7 +16,7 @@ if [ "${QUICK:-0}" = 1 ]; then WARMUP=${WARMUP:-2}; DURATION=${DURATION:-3}; ROU
 WARMUP=${WARMUP:-5}; DURATION=${DURATION:-10}; ROUNDS=${ROUNDS:-3}
 PROXY_CPU=${PROXY_CPU:-0}; LOAD_CPU=${LOAD_CPU:-1}
 PROXIES=${PROXIES:-"edgegw nginx haproxy yarp"}
-WORKLOADS=${WORKLOADS:-"get10b-c32 get10b-c256 get1k-c32 post1k-c32 cache1k-c32"}
+WORKLOADS=${WORKLOADS:-"get10b-c32 get10b-c256 get1k-c32 post1k-c32 cache1k-c32 throttle-c32"}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
 RUN=$(mktemp -d /tmp/edgegw-compare.XXXXXX)
 STAMP=$(date -u +%Y-%m-%dT%H%M)
@@ -112,6 +112,7 @@ workload() {
     post1k-c32) echo "32 /10b loadtests/config/post1k.lua" ;;
     mock-c32) echo "32 /mock -" ;;
     cache1k-c32) echo "32 /cached/1k -" ;;
+    throttle-c32) echo "32 /limited/10b -" ;;
   esac
 }
 
@@ -186,8 +187,8 @@ start_upstream
 for proxy in $PROXIES; do
   start_proxy "$proxy"
   for name in $WORKLOADS; do
-    # Only EdgeGw and nginx are configured to cache; the others would just proxy.
-    [[ "$name" == cache* && "$proxy" != edgegw && "$proxy" != nginx ]] && continue
+    # Only EdgeGw and nginx are configured to cache and throttle; the others would just proxy.
+    [[ "$name" == cache* || "$name" == throttle* ]] && [[ "$proxy" != edgegw && "$proxy" != nginx ]] && continue
     measure "$proxy" "$name"
   done
   if [ "$proxy" = edgegw ]; then

@@ -18,6 +18,7 @@ WORKLOADS = [
     ("get1k-c32", "Keep-alive GET, 1 KiB body, 32 connections"),
     ("post1k-c32", "POST 1 KiB body, 32 connections"),
     ("cache1k-c32", "Cache hit, 1 KiB body, 32 connections: EdgeGw response cache vs nginx `proxy_cache` (tmpfs)"),
+    ("throttle-c32", "Throttled: per-client-IP limit 1,000 req/s, burst 100, 32 connections (most answers 429): EdgeGw `clientIpThrottle` vs nginx `limit_req`"),
     ("mock-c32", "No upstream: EdgeGw mock integration vs nginx `return 200`, 32 connections"),
 ]
 ORDER = ["edgegw", "nginx", "haproxy", "yarp", "nginx-direct"]

@@ -89,7 +89,8 @@ public sealed class GatewayRuntime : IDisposable
         }
     }
 
-    internal void OnConnectionOpened() => Interlocked.Increment(ref _activeConnections);
+    /// <summary>Returns the number of open connections including this one.</summary>
+    internal long OnConnectionOpened() => Interlocked.Increment(ref _activeConnections);
     internal void OnConnectionClosed() => Interlocked.Decrement(ref _activeConnections);
     internal void OnRequest() => Interlocked.Increment(ref _requests);
 

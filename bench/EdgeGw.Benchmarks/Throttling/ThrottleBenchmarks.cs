@@ -59,7 +59,7 @@ public class ThrottleBenchmarks
         // Warm every key so the measured loop is the steady state, not first-insert.
         for (int i = 0; i < ManyKeys; i++)
         {
-            _table.TryTake(_byteKeys[i], time.GetTimestamp(), out _);
+            _table.TryTake(_byteKeys[i], ThrottleClock.Now(time), out _);
             _partitioned.AttemptAcquire(_stringKeys[i]).Dispose();
         }
     }

@@ -27,7 +27,7 @@ internal sealed class ConfigReader
         "requireAuthorizationForInvalidation", "unauthorizedInvalidation", "invalidateApiKeys",
     ];
     private static readonly string[] ServerKeys = ["listen", "drainTimeoutSeconds", "keepAliveTimeoutSeconds", "requestHeadTimeoutSeconds", "limits"];
-    private static readonly string[] LimitKeys = ["maxRequestLineBytes", "maxHeaderBytes", "maxHeaderCount", "maxBodyBytes"];
+    private static readonly string[] LimitKeys = ["maxRequestLineBytes", "maxHeaderBytes", "maxHeaderCount", "maxBodyBytes", "maxConnections", "maxRequestsPerConnection"];
     private static readonly string[] ClusterKeys =
         ["name", "loadBalancing", "destinations", "maxConnectionsPerDestination", "connectTimeoutMs", "idleTimeoutSeconds", "responseTimeoutMs"];
     private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes"];
@@ -269,7 +269,11 @@ internal sealed class ConfigReader
             ReadInt(limitsSection, limitsPath, "maxRequestLineBytes") ?? ConfigDefaults.MaxRequestLineBytes,
             ReadInt(limitsSection, limitsPath, "maxHeaderBytes") ?? ConfigDefaults.MaxHeaderBytes,
             ReadInt(limitsSection, limitsPath, "maxHeaderCount") ?? ConfigDefaults.MaxHeaderCount,
-            ReadLong(limitsSection, limitsPath, "maxBodyBytes") ?? ConfigDefaults.MaxBodyBytes);
+            ReadLong(limitsSection, limitsPath, "maxBodyBytes") ?? ConfigDefaults.MaxBodyBytes)
+        {
+            MaxConnections = ReadInt(limitsSection, limitsPath, "maxConnections") ?? ConfigDefaults.MaxConnections,
+            MaxRequestsPerConnection = ReadInt(limitsSection, limitsPath, "maxRequestsPerConnection") ?? 0,
+        };
 
         return new ServerConfig(
             listen,

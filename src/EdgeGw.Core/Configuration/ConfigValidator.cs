@@ -267,6 +267,8 @@ internal sealed class ConfigValidator
         Range("server.limits.maxHeaderBytes", limits.MaxHeaderBytes, 256, 1024 * 1024);
         Range("server.limits.maxHeaderCount", limits.MaxHeaderCount, 1, 1000);
         Range("server.limits.maxBodyBytes", limits.MaxBodyBytes, 0, long.MaxValue);
+        Range("server.limits.maxConnections", limits.MaxConnections, 1, 10_000_000);
+        Range("server.limits.maxRequestsPerConnection", limits.MaxRequestsPerConnection, 0, int.MaxValue);
     }
 
     private void ValidateAdmin(AdminConfig admin)

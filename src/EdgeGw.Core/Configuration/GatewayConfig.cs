@@ -92,7 +92,13 @@ public sealed record ServerConfig(
     int RequestHeadTimeoutSeconds,
     LimitsConfig Limits);
 
-public sealed record LimitsConfig(int MaxRequestLineBytes, int MaxHeaderBytes, int MaxHeaderCount, long MaxBodyBytes);
+public sealed record LimitsConfig(int MaxRequestLineBytes, int MaxHeaderBytes, int MaxHeaderCount, long MaxBodyBytes)
+{
+    /// <summary>Client connections served at once; more are answered 503 and closed.</summary>
+    public int MaxConnections { get; init; } = ConfigDefaults.MaxConnections;
+    /// <summary>Requests served on one connection before the gateway closes it (0: no limit).</summary>
+    public int MaxRequestsPerConnection { get; init; }
+}
 
 public sealed record ClusterConfig(
     string Name,
@@ -147,6 +153,7 @@ public static class ConfigDefaults
     public const int MaxHeaderBytes = 32 * 1024;
     public const int MaxHeaderCount = 100;
     public const long MaxBodyBytes = 10 * 1024 * 1024;
+    public const int MaxConnections = 100_000;
     public const string LoadBalancing = "RoundRobin";
     public const int MaxConnectionsPerDestination = 1024;
     public const int ConnectTimeoutMs = 5000;

@@ -27,6 +27,8 @@ internal static class ModelCompiler
                 MaxHeaderBytes = server.Limits.MaxHeaderBytes,
                 MaxHeaderCount = server.Limits.MaxHeaderCount,
                 MaxBodyBytes = server.Limits.MaxBodyBytes,
+                MaxConnections = server.Limits.MaxConnections,
+                MaxRequestsPerConnection = server.Limits.MaxRequestsPerConnection,
             },
         };
 

@@ -62,6 +62,9 @@ public sealed record RequestLimits
     public required int MaxHeaderCount { get; init; }
     /// <summary>Default body limit for routes that do not set their own.</summary>
     public required long MaxBodyBytes { get; init; }
+    public int MaxConnections { get; init; } = Configuration.ConfigDefaults.MaxConnections;
+    /// <summary>0: no limit.</summary>
+    public int MaxRequestsPerConnection { get; init; }
 }
 
 /// <summary>One API route deployed to one stage, with its integration compiled for that stage.</summary>

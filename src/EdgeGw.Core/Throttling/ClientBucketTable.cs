@@ -87,14 +87,18 @@ public sealed class ClientBucketTable
             int home = (int)(hash >> 32) & mask;
             int victim = -1;
             long victimTat = long.MaxValue;
-            for (int probe = 0; probe < MaxProbes; probe++)
+            // An empty slot first; only then an idle bucket (full again, so forgetting it changes nothing).
+            for (int pass = 0; pass < 2; pass++)
             {
-                int index = (home + probe) & mask;
-                var existing = slots[index];
-                if (existing is null || Gcra.IsIdle(Volatile.Read(ref existing.Tat), now))
+                for (int probe = 0; probe < MaxProbes; probe++)
                 {
-                    Volatile.Write(ref slots[index], bucket);
-                    return bucket;
+                    int index = (home + probe) & mask;
+                    var existing = slots[index];
+                    if (existing is null || (pass == 1 && existing.Global is null && Gcra.IsIdle(Volatile.Read(ref existing.Tat), now)))
+                    {
+                        Volatile.Write(ref slots[index], bucket);
+                        return bucket;
+                    }
                 }
             }
 

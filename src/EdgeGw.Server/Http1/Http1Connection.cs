@@ -41,6 +41,7 @@ internal sealed partial class Http1Connection
     private RequestHead _request;
     private bool _keepAlive;
     private int _unflushedResponses;
+    private int _requestsServed;
     private volatile bool _closeRequested;
 
     public Http1Connection(ConnectionContext context, GatewayRuntime runtime)
@@ -56,11 +57,18 @@ internal sealed partial class Http1Connection
 
     public async Task ProcessAsync()
     {
-        _runtime.OnConnectionOpened();
+        long open = _runtime.OnConnectionOpened();
         var lifetime = _context.Features.Get<IConnectionLifetimeNotificationFeature>();
         using var registration = lifetime?.ConnectionClosedRequested.UnsafeRegister(static s => ((Http1Connection)s!).RequestClose(), this) ?? default;
         try
         {
+            if (open > _runtime.Current.Model.Server.Limits.MaxConnections)
+            {
+                // Over the connection limit: say so and close, rather than leave the client to time out.
+                await WriteGatewayResponseAsync(503, close: true).ConfigureAwait(false);
+                return;
+            }
+
             while (!_closeRequested && await ProcessRequestAsync().ConfigureAwait(false))
             {
             }
@@ -189,7 +197,8 @@ internal sealed partial class Http1Connection
         }
 
         CaptureRequestId(head.Span);
-        _keepAlive = _request.KeepAlive && !_closeRequested;
+        int maxRequests = server.Limits.MaxRequestsPerConnection;
+        _keepAlive = _request.KeepAlive && !_closeRequested && (maxRequests == 0 || ++_requestsServed < maxRequests);
         bool hasBody = _request.Body != BodyKind.None;
 
         // 3. Route on the raw bytes.

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using EdgeGw.Server.FunctionalTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace EdgeGw.Server.FunctionalTests.Reliability;
+
+/// <summary>Slowloris: clients trickling header bytes are cut at the head timeout and do not starve anyone.</summary>
+public sealed class SlowClientTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task TwoThousandSlowClients_AreCut_WhileANormalClientIsServedInBudget()
+    {
+        const int SlowClients = 2000;
+        await using var upstream = Upstreams.Echo();
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority, requestHeadTimeoutSeconds: 2));
+        var slow = new List<Socket>(SlowClients);
+        try
+        {
+            for (int i = 0; i < SlowClients; i++)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(IPAddress.Loopback, gateway.Port);
+                await socket.SendAsync("GET /prod/mock HTTP/1.1\r\nHost: x\r\n"u8.ToArray());
+                slow.Add(socket);
+            }
+
+            // A normal client meanwhile: every request answered, each within its 1 s budget.
+            using var client = gateway.CreateClient();
+            var latencies = new List<double>();
+            var clock = Stopwatch.StartNew();
+            int trickle = 0;
+            while (clock.Elapsed < TimeSpan.FromSeconds(4))
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var response = await client.GetAsync("/prod/echo/normal");
+                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+                // Keep the slow clients trickling: one more header byte pair each, a slice at a time.
+                for (int i = 0; i < 100; i++, trickle++)
+                {
+                    var socket = slow[trickle % SlowClients];
+                    try
+                    {
+                        socket.Send("X-"u8);
+                    }
+                    catch (SocketException)
+                    {
+                        // Already cut by the gateway: expected after the head timeout.
+                    }
+                }
+            }
+
+            latencies.Sort();
+            double p99 = latencies[(int)(latencies.Count * 0.99)];
+            output.WriteLine($"normal client: {latencies.Count} requests, p50 {latencies[latencies.Count / 2]:F1} ms, p99 {p99:F1} ms, max {latencies[^1]:F1} ms");
+            Assert.True(latencies[^1] < 1000, $"slowest normal request took {latencies[^1]:F0} ms");
+
+            // Every slow client was answered 408 and closed once its head timeout passed.
+            int cut = 0;
+            var buffer = new byte[512];
+            foreach (var socket in slow)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                try
+                {
+                    var read = new MemoryStream();
+                    while (true)
+                    {
+                        int n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+                        if (n == 0)
+                        {
+                            break;
+                        }
+
+                        read.Write(buffer, 0, n);
+                    }
+
+                    cut += System.Text.Encoding.ASCII.GetString(read.ToArray()).StartsWith("HTTP/1.1 408", StringComparison.Ordinal) ? 1 : 0;
+                }
+                catch (SocketException)
+                {
+                    cut++;
+                }
+            }
+
+            Assert.Equal(SlowClients, cut);
+
+            // And the gateway let go of them: only the normal client's connection may remain.
+            var settle = Stopwatch.StartNew();
+            while (gateway.Runtime.ActiveConnections > 1 && settle.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                await Task.Delay(20);
+            }
+
+            Assert.InRange(gateway.Runtime.ActiveConnections, 0, 1);
+        }
+        finally
+        {
+            foreach (var socket in slow)
+            {
+                socket.Dispose();
+            }
+        }
+    }
+}
+
+/// <summary>Connection-level limits: concurrent connections and requests per connection.</summary>
+public sealed class ConnectionLimitTests
+{
+    private static string WithLimits(string upstream, string limits) =>
+        GatewayConfigs.Standard(upstream).Replace("\"maxBodyBytes\": 10485760 }", $"\"maxBodyBytes\": 10485760, {limits} }}", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task OverTheConnectionLimit_ClientGets503AndClose_OthersKeepWorking()
+    {
+        await using var upstream = Upstreams.Echo();
+        await using var gateway = await TestGateway.StartAsync(WithLimits(upstream.Authority, "\"maxConnections\": 3"));
+        var held = new List<RawClient>();
+        try
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                var client = await gateway.ConnectRawAsync();
+                await client.SendAsync("GET /prod/mock HTTP/1.1\r\nHost: x\r\n\r\n");
+                Assert.Equal(200, (await client.ReadResponseAsync()).Status);
+                held.Add(client);
+            }
+
+            await using var refused = await gateway.ConnectRawAsync();
+            var response = await refused.ReadResponseAsync();
+            Assert.Equal(503, response.Status);
+            Assert.Equal("close", response.Header("Connection"));
+            Assert.True(await refused.IsClosedByServerAsync());
+
+            await held[0].SendAsync("GET /prod/mock HTTP/1.1\r\nHost: x\r\n\r\n");
+            Assert.Equal(200, (await held[0].ReadResponseAsync()).Status);
+        }
+        finally
+        {
+            foreach (var client in held)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task RequestsPerConnection_AreCapped_ThenTheConnectionCloses()
+    {
+        await using var upstream = Upstreams.Echo();
+        await using var gateway = await TestGateway.StartAsync(WithLimits(upstream.Authority, "\"maxRequestsPerConnection\": 3"));
+        await using var raw = await gateway.ConnectRawAsync();
+
+        await raw.SendAsync(string.Concat(Enumerable.Repeat("GET /prod/mock HTTP/1.1\r\nHost: x\r\n\r\n", 5)));
+        var responses = new List<RawResponse>();
+        for (int i = 0; i < 3; i++)
+        {
+            responses.Add(await raw.ReadResponseAsync());
+        }
+
+        Assert.All(responses, r => Assert.Equal(200, r.Status));
+        Assert.Null(responses[1].Header("Connection"));
+        Assert.Equal("close", responses[2].Header("Connection"));
+        Assert.True(await raw.IsClosedByServerAsync());
+    }
+}
