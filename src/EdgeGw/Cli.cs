@@ -140,7 +140,7 @@ internal static class Cli
     {
         using var process = System.Diagnostics.Process.GetCurrentProcess();
         Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"edgegw: stats requests={host.Runtime.RequestsServed} connections={host.Runtime.ActiveConnections} allocated_bytes={GC.GetTotalAllocatedBytes(precise: true)} gen0={GC.CollectionCount(0)} gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)} rss_bytes={process.WorkingSet64}"));
+            $"edgegw: stats requests={host.Runtime.RequestsServed} connections={host.Runtime.ActiveConnections} allocated_bytes={GC.GetTotalAllocatedBytes(precise: true)} gen0={GC.CollectionCount(0)} gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)} heap_bytes={GC.GetTotalMemory(false)} rss_bytes={process.WorkingSet64}"));
     }
 
     private static void Reload(GatewayHost host, IConfiguration configuration, string source)

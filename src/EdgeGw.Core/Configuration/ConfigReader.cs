@@ -29,7 +29,10 @@ internal sealed class ConfigReader
     private static readonly string[] ServerKeys = ["listen", "drainTimeoutSeconds", "keepAliveTimeoutSeconds", "requestHeadTimeoutSeconds", "limits"];
     private static readonly string[] LimitKeys = ["maxRequestLineBytes", "maxHeaderBytes", "maxHeaderCount", "maxBodyBytes", "maxConnections", "maxRequestsPerConnection"];
     private static readonly string[] ClusterKeys =
-        ["name", "loadBalancing", "destinations", "maxConnectionsPerDestination", "connectTimeoutMs", "idleTimeoutSeconds", "responseTimeoutMs"];
+        ["name", "loadBalancing", "destinations", "maxConnectionsPerDestination", "connectTimeoutMs", "idleTimeoutSeconds", "responseTimeoutMs", "health", "circuitBreaker"];
+    private static readonly string[] HealthKeys = ["consecutiveFailures", "reactivationSeconds", "active"];
+    private static readonly string[] ActiveHealthKeys = ["path", "intervalSeconds", "timeoutMs", "healthyThreshold", "unhealthyThreshold"];
+    private static readonly string[] BreakerKeys = ["failureRatio", "minimumRequests", "windowSeconds", "openSeconds"];
     private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes"];
     private static readonly string[] StageKeys = ["name", "variables", "cache", "throttle"];
     private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired"];
@@ -293,7 +296,55 @@ internal sealed class ConfigReader
             ReadInt(section, path, "maxConnectionsPerDestination") ?? ConfigDefaults.MaxConnectionsPerDestination,
             ReadInt(section, path, "connectTimeoutMs") ?? ConfigDefaults.ConnectTimeoutMs,
             ReadInt(section, path, "idleTimeoutSeconds") ?? ConfigDefaults.IdleTimeoutSeconds,
-            ReadInt(section, path, "responseTimeoutMs") ?? ConfigDefaults.ResponseTimeoutMs);
+            ReadInt(section, path, "responseTimeoutMs") ?? ConfigDefaults.ResponseTimeoutMs)
+        {
+            Health = ReadHealth(section.GetSection("health"), Join(path, "health")),
+            CircuitBreaker = ReadBreaker(section.GetSection("circuitBreaker"), Join(path, "circuitBreaker")),
+        };
+    }
+
+    private HealthConfig ReadHealth(IConfigurationSection section, string path)
+    {
+        CheckObject(section, path, HealthKeys);
+        ActiveHealthConfig? active = null;
+        var activeSection = section.GetSection("active");
+        if (activeSection.Exists())
+        {
+            string activePath = Join(path, "active");
+            CheckObject(activeSection, activePath, ActiveHealthKeys);
+            active = new ActiveHealthConfig(
+                activeSection["path"] ?? "/health",
+                ReadInt(activeSection, activePath, "intervalSeconds") ?? 5,
+                ReadInt(activeSection, activePath, "timeoutMs") ?? 2000,
+                ReadInt(activeSection, activePath, "healthyThreshold") ?? 2,
+                ReadInt(activeSection, activePath, "unhealthyThreshold") ?? 3);
+        }
+
+        return new HealthConfig(
+            ReadInt(section, path, "consecutiveFailures") ?? ConfigDefaults.ConsecutiveFailures,
+            ReadInt(section, path, "reactivationSeconds") ?? ConfigDefaults.ReactivationSeconds,
+            active);
+    }
+
+    private CircuitBreakerConfig? ReadBreaker(IConfigurationSection section, string path)
+    {
+        if (!section.Exists())
+        {
+            return null;
+        }
+
+        CheckObject(section, path, BreakerKeys);
+        double ratio = 0.5;
+        if (section["failureRatio"] is { } text && !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out ratio))
+        {
+            Error(Join(path, "failureRatio"), $"expected a number, got '{text}'");
+        }
+
+        return new CircuitBreakerConfig(
+            ratio,
+            ReadInt(section, path, "minimumRequests") ?? 20,
+            ReadInt(section, path, "windowSeconds") ?? 10,
+            ReadInt(section, path, "openSeconds") ?? 5);
     }
 
     private ApiConfig ReadApi(IConfigurationSection section, string path)

@@ -433,6 +433,32 @@ internal sealed class ConfigValidator
         Range($"{path}.connectTimeoutMs", cluster.ConnectTimeoutMs, 1, 300_000);
         Range($"{path}.idleTimeoutSeconds", cluster.IdleTimeoutSeconds, 1, 3600);
         Range($"{path}.responseTimeoutMs", cluster.ResponseTimeoutMs, 1, 3_600_000);
+        Range($"{path}.health.consecutiveFailures", cluster.Health.ConsecutiveFailures, 1, 1000);
+        Range($"{path}.health.reactivationSeconds", cluster.Health.ReactivationSeconds, 1, 3600);
+        if (cluster.Health.Active is { } active)
+        {
+            if (!active.Path.StartsWith('/') || !UriTemplate.IsPathSafe(active.Path))
+            {
+                Error($"{path}.health.active.path", $"'{active.Path}' is not a path such as /health");
+            }
+
+            Range($"{path}.health.active.intervalSeconds", active.IntervalSeconds, 1, 3600);
+            Range($"{path}.health.active.timeoutMs", active.TimeoutMs, 1, 60_000);
+            Range($"{path}.health.active.healthyThreshold", active.HealthyThreshold, 1, 100);
+            Range($"{path}.health.active.unhealthyThreshold", active.UnhealthyThreshold, 1, 100);
+        }
+
+        if (cluster.CircuitBreaker is { } breaker)
+        {
+            if (!(breaker.FailureRatio > 0 && breaker.FailureRatio <= 1))
+            {
+                Error($"{path}.circuitBreaker.failureRatio", "must be in (0, 1]");
+            }
+
+            Range($"{path}.circuitBreaker.minimumRequests", breaker.MinimumRequests, 1, 1_000_000);
+            Range($"{path}.circuitBreaker.windowSeconds", breaker.WindowSeconds, 1, 3600);
+            Range($"{path}.circuitBreaker.openSeconds", breaker.OpenSeconds, 1, 3600);
+        }
     }
 
     private void ValidateApi(ApiConfig api, string path, HashSet<string> names, HashSet<string> clusters, Dictionary<(string, string), string> stageOwners)

@@ -107,7 +107,26 @@ public sealed record ClusterConfig(
     int MaxConnectionsPerDestination,
     int ConnectTimeoutMs,
     int IdleTimeoutSeconds,
-    int ResponseTimeoutMs);
+    int ResponseTimeoutMs)
+{
+    public HealthConfig Health { get; init; } = HealthConfig.Default;
+    public CircuitBreakerConfig? CircuitBreaker { get; init; }
+}
+
+/// <summary>
+/// Passive health: a destination with <see cref="ConsecutiveFailures"/> failed requests in a row is left out
+/// of balancing for <see cref="ReactivationSeconds"/>. Active health probes it on its own schedule.
+/// </summary>
+public sealed record HealthConfig(int ConsecutiveFailures, int ReactivationSeconds, ActiveHealthConfig? Active)
+{
+    public static HealthConfig Default { get; } = new(ConfigDefaults.ConsecutiveFailures, ConfigDefaults.ReactivationSeconds, null);
+}
+
+/// <summary>An HTTP GET of <see cref="Path"/> every interval; 2xx/3xx is healthy.</summary>
+public sealed record ActiveHealthConfig(string Path, int IntervalSeconds, int TimeoutMs, int HealthyThreshold, int UnhealthyThreshold);
+
+/// <summary>Opens (answers 503 without calling the cluster) when the failure ratio in a window passes a threshold.</summary>
+public sealed record CircuitBreakerConfig(double FailureRatio, int MinimumRequests, int WindowSeconds, int OpenSeconds);
 
 public sealed record ApiConfig(string Name, ImmutableArray<string> Hosts, ImmutableArray<StageConfig> Stages, ImmutableArray<RouteConfig> Routes);
 
@@ -154,6 +173,8 @@ public static class ConfigDefaults
     public const int MaxHeaderCount = 100;
     public const long MaxBodyBytes = 10 * 1024 * 1024;
     public const int MaxConnections = 100_000;
+    public const int ConsecutiveFailures = 5;
+    public const int ReactivationSeconds = 30;
     public const string LoadBalancing = "RoundRobin";
     public const int MaxConnectionsPerDestination = 1024;
     public const int ConnectTimeoutMs = 5000;

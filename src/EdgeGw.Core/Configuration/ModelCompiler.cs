@@ -259,6 +259,8 @@ internal static class ModelCompiler
             Index = index,
             LoadBalancing = policy,
             Destinations = destinations.MoveToImmutable(),
+            Health = cluster.Health,
+            CircuitBreaker = cluster.CircuitBreaker,
             Pool = new UpstreamPoolSettings
             {
                 MaxConnectionsPerDestination = cluster.MaxConnectionsPerDestination,

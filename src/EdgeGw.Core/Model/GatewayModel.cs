@@ -137,6 +137,8 @@ public sealed class ClusterModel
     public required LoadBalancingPolicy LoadBalancing { get; init; }
     public required ImmutableArray<DestinationModel> Destinations { get; init; }
     public required UpstreamPoolSettings Pool { get; init; }
+    public Configuration.HealthConfig Health { get; init; } = Configuration.HealthConfig.Default;
+    public Configuration.CircuitBreakerConfig? CircuitBreaker { get; init; }
 }
 
 /// <summary>An upstream address. <see cref="Authority"/> is <c>host:port</c> and is what the Host header carries.</summary>

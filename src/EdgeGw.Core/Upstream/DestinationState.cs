@@ -33,6 +33,10 @@ public sealed class DestinationState
     private int _inFlight;
     private EndPoint[]? _resolved;
     private volatile bool _retired;
+    private int _consecutiveFailures;
+    private long _downUntil;
+    private long _ejections;
+    private volatile bool _activelyDown;
 
     internal DestinationState(DestinationModel model, UpstreamPoolSettings settings, TimeProvider time)
     {
@@ -54,6 +58,49 @@ public sealed class DestinationState
     public int LeasedConnections => Volatile.Read(ref _leased);
     /// <summary>Requests in flight, for least-requests balancing.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Times passive health took this destination out of balancing.</summary>
+    public long Ejections => Interlocked.Read(ref _ejections);
+
+    /// <summary>Passive and active health agree it may take requests (at timestamp <paramref name="now"/>).</summary>
+    public bool IsHealthy(long now) => !_activelyDown && now >= Volatile.Read(ref _downUntil);
+
+    /// <summary>Set by the active health checker.</summary>
+    public bool ActivelyDown
+    {
+        get => _activelyDown;
+        internal set => _activelyDown = value;
+    }
+
+    /// <summary>A request got a usable answer: the failure streak ends.</summary>
+    public void ReportSuccess()
+    {
+        if (Volatile.Read(ref _consecutiveFailures) != 0)
+        {
+            Volatile.Write(ref _consecutiveFailures, 0);
+        }
+    }
+
+    /// <summary>
+    /// A request failed here (no connection, timeout, broken or 502/503/504 answer). After the cluster's
+    /// consecutive-failure threshold the destination sits out the reactivation period.
+    /// </summary>
+    public void ReportFailure(Configuration.HealthConfig health, long now, long ticksPerSecond)
+    {
+        if (Interlocked.Increment(ref _consecutiveFailures) >= health.ConsecutiveFailures)
+        {
+            Volatile.Write(ref _consecutiveFailures, 0);
+            Volatile.Write(ref _downUntil, now + (health.ReactivationSeconds * ticksPerSecond));
+            Interlocked.Increment(ref _ejections);
+        }
+    }
+
+    /// <summary>Active health saw it recover: passive ejection ends early too.</summary>
+    internal void MarkUp()
+    {
+        _activelyDown = false;
+        Volatile.Write(ref _downUntil, 0);
+    }
 
     /// <summary>Takes an idle connection, or opens one. Allocates only when a connection is opened.</summary>
     public ValueTask<(UpstreamConnection? Connection, LeaseError Error)> LeaseAsync(bool forceNew, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using EdgeGw.Core.Configuration;
 using EdgeGw.Core.Model;
 
 namespace EdgeGw.Core.Upstream;
@@ -10,16 +11,26 @@ public sealed class ClusterState
     private readonly DestinationState[] _destinations;
     private uint _next;
 
-    internal ClusterState(ClusterModel model, DestinationState[] destinations)
+    private readonly TimeProvider _time;
+
+    internal ClusterState(ClusterModel model, DestinationState[] destinations, TimeProvider time)
     {
         Model = model;
         _destinations = destinations;
+        _time = time;
+        Breaker = model.CircuitBreaker is { } breaker ? new CircuitBreaker(breaker, time.TimestampFrequency) : null;
     }
 
     public ClusterModel Model { get; }
     public ReadOnlySpan<DestinationState> Destinations => _destinations;
+    /// <summary>Null unless the cluster configures one.</summary>
+    public CircuitBreaker? Breaker { get; }
+    public TimeProvider Time => _time;
 
-    /// <summary>Picks a destination by the cluster's policy. Lock-free and allocation-free.</summary>
+    /// <summary>
+    /// Picks a healthy destination by the cluster's policy. When none is healthy every destination is a
+    /// candidate again (Envoy's panic mode): guessing beats refusing everything. Lock-free and allocation-free.
+    /// </summary>
     public DestinationState Pick()
     {
         var destinations = _destinations;
@@ -28,6 +39,29 @@ public sealed class ClusterState
             return destinations[0];
         }
 
+        long now = Throttling.ThrottleClock.Now(_time);
+        for (int attempt = 0; attempt < destinations.Length; attempt++)
+        {
+            var candidate = PickAny(destinations);
+            if (candidate.IsHealthy(now))
+            {
+                return candidate;
+            }
+        }
+
+        for (int i = 0; i < destinations.Length; i++)
+        {
+            if (destinations[i].IsHealthy(now))
+            {
+                return destinations[i];
+            }
+        }
+
+        return PickAny(destinations);
+    }
+
+    private DestinationState PickAny(DestinationState[] destinations)
+    {
         if (Model.LoadBalancing == LoadBalancingPolicy.PowerOfTwoChoices)
         {
             // Two random choices, keep the one with fewer requests in flight (Mitzenmacher): near-optimal spread
@@ -54,6 +88,7 @@ public sealed class ClusterState
 public sealed class UpstreamRegistry : IDisposable
 {
     private readonly ConcurrentDictionary<string, DestinationState> _destinations = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ActiveHealthChecker> _checkers = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly ITimer _evictionTimer;
 
@@ -80,8 +115,10 @@ public sealed class UpstreamRegistry : IDisposable
                 states[i] = state;
             }
 
-            clusters.Add(new ClusterState(cluster, states));
+            clusters.Add(new ClusterState(cluster, states, _time));
         }
+
+        BindHealthCheckers(model);
 
         foreach (var pair in _destinations)
         {
@@ -93,6 +130,46 @@ public sealed class UpstreamRegistry : IDisposable
         }
 
         return clusters.MoveToImmutable();
+    }
+
+    /// <summary>One active checker per destination that some cluster probes (the first cluster's settings win).</summary>
+    private void BindHealthCheckers(GatewayModel model)
+    {
+        lock (_checkers)
+        {
+            var wanted = new Dictionary<string, ActiveHealthConfig>(StringComparer.Ordinal);
+            foreach (var cluster in model.Clusters)
+            {
+                if (cluster.Health.Active is { } active)
+                {
+                    foreach (var destination in cluster.Destinations)
+                    {
+                        wanted.TryAdd(destination.Authority, active);
+                    }
+                }
+            }
+
+            foreach (var (authority, checker) in _checkers.ToList())
+            {
+                if (!wanted.TryGetValue(authority, out var settings) || settings != checker.Settings)
+                {
+                    checker.Dispose();
+                    _checkers.Remove(authority);
+                    if (_destinations.TryGetValue(authority, out var state))
+                    {
+                        state.ActivelyDown = false;
+                    }
+                }
+            }
+
+            foreach (var (authority, settings) in wanted)
+            {
+                if (!_checkers.ContainsKey(authority) && _destinations.TryGetValue(authority, out var state))
+                {
+                    _checkers[authority] = new ActiveHealthChecker(state, settings, _time);
+                }
+            }
+        }
     }
 
     public DestinationState? Find(string authority) => _destinations.TryGetValue(authority, out var state) ? state : null;
@@ -108,6 +185,16 @@ public sealed class UpstreamRegistry : IDisposable
     public void Dispose()
     {
         _evictionTimer.Dispose();
+        lock (_checkers)
+        {
+            foreach (var checker in _checkers.Values)
+            {
+                checker.Dispose();
+            }
+
+            _checkers.Clear();
+        }
+
         foreach (var pair in _destinations)
         {
             pair.Value.CloseIdle();

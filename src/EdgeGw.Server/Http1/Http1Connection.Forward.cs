@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
 using EdgeGw.Core.Model;
+using EdgeGw.Core.Throttling;
 using EdgeGw.Core.Upstream;
 using EdgeGw.Protocols.Buffers;
 using EdgeGw.Protocols.Http1;
@@ -43,6 +44,13 @@ internal sealed partial class Http1Connection
     {
         var cluster = snapshot.Clusters[http.Cluster.Index];
         bool hasBody = _request.Body != BodyKind.None;
+        if (cluster.Breaker is { } breaker && !breaker.TryEnter(ThrottleClock.Now(_runtime.Time)))
+        {
+            // The cluster is failing: shed the request instead of adding to its load.
+            _input.AdvanceTo(headEnd);
+            return await WriteGatewayResponseAsync(503, close: hasBody).ConfigureAwait(false);
+        }
+
         bool retryable = !hasBody && IsIdempotent(_request.Method);
         bool headConsumed = false;
         bool bodySent = false;
@@ -59,6 +67,15 @@ internal sealed partial class Http1Connection
             var (connection, leaseError) = await destination.LeaseAsync(forceNew: attempt > 0, CancellationToken.None).ConfigureAwait(false);
             if (connection is null)
             {
+                if (leaseError != LeaseError.PoolExhausted)
+                {
+                    ReportUpstream(cluster, destination, success: false);
+                }
+                else
+                {
+                    cluster.Breaker?.ReleaseProbe();
+                }
+
                 if (!headConsumed)
                 {
                     _input.AdvanceTo(headEnd);
@@ -85,6 +102,7 @@ internal sealed partial class Http1Connection
                     var body = await CopyRequestBodyAsync(connection, route.MaxBodyBytes, http.ResponseTimeout).ConfigureAwait(false);
                     if (body != BodyOutcome.Complete)
                     {
+                        cluster.Breaker?.ReleaseProbe();
                         destination.Return(connection, reusable: false);
                         return await RespondToBodyFailureAsync(body).ConfigureAwait(false);
                     }
@@ -115,6 +133,7 @@ internal sealed partial class Http1Connection
                     continue;
                 }
 
+                ReportUpstream(cluster, destination, success: false);
                 if (!headConsumed)
                 {
                     _input.AdvanceTo(headEnd);
@@ -129,8 +148,26 @@ internal sealed partial class Http1Connection
                 _input.AdvanceTo(headEnd);
             }
 
+            // A gateway-class status from the upstream counts against it (as Envoy's consecutive-5xx detection).
+            ReportUpstream(cluster, destination, success: _response.StatusCode is not (502 or 503 or 504));
             return await RelayResponseAsync(connection).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Feeds passive health and the circuit breaker with one request's outcome.</summary>
+    private void ReportUpstream(ClusterState cluster, DestinationState destination, bool success)
+    {
+        long now = ThrottleClock.Now(_runtime.Time);
+        if (success)
+        {
+            destination.ReportSuccess();
+        }
+        else
+        {
+            destination.ReportFailure(cluster.Model.Health, now, _runtime.Time.TimestampFrequency);
+        }
+
+        cluster.Breaker?.Record(success, now);
     }
 
     private static bool IsIdempotent(HttpMethod method) =>
