@@ -121,7 +121,7 @@ public sealed class AccessTests : IDisposable
     [Fact]
     public async Task RouteOverride_InThePlan_IsTighterThanThePlanThrottle()
     {
-        await using var gateway = await TestGateway.StartAsync(Config());
+        await using var gateway = await TestGateway.StartAsync(Config(), new FakeTimeProvider());
         using var client = gateway.CreateClient();
 
         var statuses = new List<HttpStatusCode>();
@@ -157,7 +157,7 @@ public sealed class AccessTests : IDisposable
     [Fact]
     public async Task StageRouteAndClientIpThrottles_AreEachEnforced()
     {
-        await using var gateway = await TestGateway.StartAsync(Config());
+        await using var gateway = await TestGateway.StartAsync(Config(), new FakeTimeProvider());
         using var client = gateway.CreateClient();
 
         async Task<int> Admitted(string path, int attempts)
@@ -180,7 +180,8 @@ public sealed class AccessTests : IDisposable
     [Fact]
     public async Task GatewayThrottle_AppliesToEveryRoute()
     {
-        await using var gateway = await TestGateway.StartAsync(Config(gatewayThrottle: """ "throttle": { "rateLimit": 1, "burstLimit": 4 }, """));
+        // A frozen clock: on the real one a slow machine could refill a token between requests.
+        await using var gateway = await TestGateway.StartAsync(Config(gatewayThrottle: """ "throttle": { "rateLimit": 1, "burstLimit": 4 }, """), new FakeTimeProvider());
         using var client = gateway.CreateClient();
 
         int ok = 0;
