@@ -27,7 +27,7 @@ internal sealed class ConfigReader
         "requireAuthorizationForInvalidation", "unauthorizedInvalidation", "invalidateApiKeys",
     ];
     private static readonly string[] ServerKeys = ["listen", "drainTimeoutSeconds", "keepAliveTimeoutSeconds", "requestHeadTimeoutSeconds", "limits"];
-    private static readonly string[] LimitKeys = ["maxRequestLineBytes", "maxHeaderBytes", "maxHeaderCount", "maxBodyBytes", "maxConnections", "maxRequestsPerConnection"];
+    private static readonly string[] LimitKeys = ["maxRequestLineBytes", "maxHeaderBytes", "maxHeaderCount", "maxBodyBytes", "maxConnections", "maxRequestsPerConnection", "minBodyBytesPerSecond"];
     private static readonly string[] ClusterKeys =
         ["name", "loadBalancing", "destinations", "maxConnectionsPerDestination", "connectTimeoutMs", "idleTimeoutSeconds", "responseTimeoutMs", "health", "circuitBreaker"];
     private static readonly string[] HealthKeys = ["consecutiveFailures", "reactivationSeconds", "active"];
@@ -276,6 +276,7 @@ internal sealed class ConfigReader
         {
             MaxConnections = ReadInt(limitsSection, limitsPath, "maxConnections") ?? ConfigDefaults.MaxConnections,
             MaxRequestsPerConnection = ReadInt(limitsSection, limitsPath, "maxRequestsPerConnection") ?? 0,
+            MinBodyBytesPerSecond = ReadInt(limitsSection, limitsPath, "minBodyBytesPerSecond") ?? ConfigDefaults.MinBodyBytesPerSecond,
         };
 
         return new ServerConfig(

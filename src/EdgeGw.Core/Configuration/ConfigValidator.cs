@@ -269,6 +269,7 @@ internal sealed class ConfigValidator
         Range("server.limits.maxBodyBytes", limits.MaxBodyBytes, 0, long.MaxValue);
         Range("server.limits.maxConnections", limits.MaxConnections, 1, 10_000_000);
         Range("server.limits.maxRequestsPerConnection", limits.MaxRequestsPerConnection, 0, int.MaxValue);
+        Range("server.limits.minBodyBytesPerSecond", limits.MinBodyBytesPerSecond, 0, 1_000_000_000);
     }
 
     private void ValidateAdmin(AdminConfig admin)

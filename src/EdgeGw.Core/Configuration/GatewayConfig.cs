@@ -98,6 +98,11 @@ public sealed record LimitsConfig(int MaxRequestLineBytes, int MaxHeaderBytes, i
     public int MaxConnections { get; init; } = ConfigDefaults.MaxConnections;
     /// <summary>Requests served on one connection before the gateway closes it (0: no limit).</summary>
     public int MaxRequestsPerConnection { get; init; }
+    /// <summary>
+    /// A request body must arrive at least this fast, after a grace period of the head timeout (0: only the
+    /// per-read timeout applies). Stops clients that keep a body alive one byte at a time.
+    /// </summary>
+    public int MinBodyBytesPerSecond { get; init; } = ConfigDefaults.MinBodyBytesPerSecond;
 }
 
 public sealed record ClusterConfig(
@@ -173,6 +178,7 @@ public static class ConfigDefaults
     public const int MaxHeaderCount = 100;
     public const long MaxBodyBytes = 10 * 1024 * 1024;
     public const int MaxConnections = 100_000;
+    public const int MinBodyBytesPerSecond = 240;
     public const int ConsecutiveFailures = 5;
     public const int ReactivationSeconds = 30;
     public const string LoadBalancing = "RoundRobin";

@@ -29,6 +29,7 @@ internal static class ModelCompiler
                 MaxBodyBytes = server.Limits.MaxBodyBytes,
                 MaxConnections = server.Limits.MaxConnections,
                 MaxRequestsPerConnection = server.Limits.MaxRequestsPerConnection,
+                MinBodyBytesPerSecond = server.Limits.MinBodyBytesPerSecond,
             },
         };
 

@@ -65,6 +65,8 @@ public sealed record RequestLimits
     public int MaxConnections { get; init; } = Configuration.ConfigDefaults.MaxConnections;
     /// <summary>0: no limit.</summary>
     public int MaxRequestsPerConnection { get; init; }
+    /// <summary>0: no minimum rate, only the per-read timeout.</summary>
+    public int MinBodyBytesPerSecond { get; init; }
 }
 
 /// <summary>One API route deployed to one stage, with its integration compiled for that stage.</summary>

@@ -48,11 +48,29 @@ internal sealed partial class Http1Connection
             await _output.FlushAsync().ConfigureAwait(false);
         }
 
+        var time = _runtime.Time;
+        long started = time.GetTimestamp();
+        long received = 0;
+        int minRate = server.Limits.MinBodyBytesPerSecond;
         try
         {
             while (true)
             {
-                _deadline.Arm(server.RequestHeadTimeout);
+                var wait = server.RequestHeadTimeout;
+                if (minRate > 0)
+                {
+                    // Grace of one head timeout, then each byte received buys 1/minRate s more: a client sending
+                    // at least minRate bytes/s never runs out; a trickle does.
+                    var allowed = server.RequestHeadTimeout + TimeSpan.FromSeconds((double)received / minRate) - time.GetElapsedTime(started);
+                    if (allowed <= TimeSpan.Zero)
+                    {
+                        return BodyOutcome.TimedOut;
+                    }
+
+                    wait = allowed < wait ? allowed : wait;
+                }
+
+                _deadline.Arm(wait);
                 var result = await _input.ReadAsync().ConfigureAwait(false);
                 var buffer = result.Buffer;
                 if (result.IsCanceled && _deadline.Expired)
@@ -64,6 +82,7 @@ internal sealed partial class Http1Connection
                 var outcome = _request.Body == BodyKind.Chunked
                     ? ConsumeChunked(buffer, upstream, limit, out var consumed)
                     : ConsumeFixed(buffer, upstream, out consumed);
+                received += buffer.Slice(0, consumed).Length;
                 // Once the body is complete, the rest of the buffer is the next pipelined request: leave it unexamined
                 // so the next read returns it at once.
                 _input.AdvanceTo(consumed, outcome is null ? buffer.End : consumed);

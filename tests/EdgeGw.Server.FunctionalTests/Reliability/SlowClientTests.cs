@@ -167,3 +167,61 @@ public sealed class ConnectionLimitTests
         Assert.True(await raw.IsClosedByServerAsync());
     }
 }
+
+/// <summary>A body trickled below the minimum data rate is cut (slow POST), one sent at a normal pace is not.</summary>
+public sealed class SlowBodyTests
+{
+    [Fact]
+    public async Task BodyBelowTheMinimumRate_Gets408AndClose()
+    {
+        await using var upstream = Upstreams.Echo();
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority, requestHeadTimeoutSeconds: 1));
+        await using var raw = await gateway.ConnectRawAsync();
+        await raw.SendAsync("POST /prod/echo/slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+
+        // 100 bytes/s, well under the default 240: the 1 s grace plus 1/240 s per byte runs out in about 1.5 s.
+        var clock = Stopwatch.StartNew();
+        var trickle = Task.Run(async () =>
+        {
+            try
+            {
+                for (int i = 0; i < 100; i++)
+                {
+                    await raw.SendAsync(new byte[10]);
+                    await Task.Delay(100);
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (SocketException)
+            {
+            }
+        });
+        var response = await raw.ReadResponseAsync(timeout: TimeSpan.FromSeconds(10));
+
+        Assert.Equal(408, response.Status);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 1.0, 5.0);
+        Assert.True(await raw.IsClosedByServerAsync());
+    }
+
+    [Fact]
+    public async Task BodyAtAModestPace_IsServed()
+    {
+        await using var upstream = Upstreams.Echo();
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority, requestHeadTimeoutSeconds: 1));
+        await using var raw = await gateway.ConnectRawAsync();
+        await raw.SendAsync("POST /prod/echo/steady HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n");
+
+        // 1,000 bytes/s for 3 s: above the minimum rate, and longer than the grace period.
+        for (int i = 0; i < 30; i++)
+        {
+            await raw.SendAsync(new byte[100]);
+            await Task.Delay(100);
+        }
+
+        var response = await raw.ReadResponseAsync();
+        Assert.Equal(200, response.Status);
+        Assert.Equal(3000, response.Body.Length);
+    }
+}
