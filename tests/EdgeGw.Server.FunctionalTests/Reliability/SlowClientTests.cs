@@ -209,19 +209,20 @@ public sealed class SlowBodyTests
     public async Task BodyAtAModestPace_IsServed()
     {
         await using var upstream = Upstreams.Echo();
-        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority, requestHeadTimeoutSeconds: 1));
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority, requestHeadTimeoutSeconds: 2));
         await using var raw = await gateway.ConnectRawAsync();
-        await raw.SendAsync("POST /prod/echo/steady HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n");
+        await raw.SendAsync("POST /prod/echo/steady HTTP/1.1\r\nHost: x\r\nContent-Length: 12000\r\n\r\n");
 
-        // 1,000 bytes/s for 3 s: above the minimum rate, and longer than the grace period.
+        // About 2,000 bytes/s for 6 s: eight times the minimum rate, and three times the grace period. (The pauses
+        // stay far below the 2 s per-read limit even when a busy test machine stretches them.)
         for (int i = 0; i < 30; i++)
         {
-            await raw.SendAsync(new byte[100]);
-            await Task.Delay(100);
+            await raw.SendAsync(new byte[400]);
+            await Task.Delay(200);
         }
 
         var response = await raw.ReadResponseAsync();
         Assert.Equal(200, response.Status);
-        Assert.Equal(3000, response.Body.Length);
+        Assert.Equal(12000, response.Body.Length);
     }
 }
