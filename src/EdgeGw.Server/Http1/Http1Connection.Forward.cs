@@ -177,7 +177,7 @@ internal sealed partial class Http1Connection
     /// Writes the upstream request head: rewritten target, the destination's Host, end-to-end headers only,
     /// X-Forwarded-*, X-Request-Id and the gateway's own framing.
     /// </summary>
-    private void WriteUpstreamHead(PipeWriter upstream, ReadOnlySpan<byte> head, RouteModel route, HttpIntegrationModel http, ref RouteMatch match, DestinationState destination)
+    private void WriteUpstreamHead(PipeWriter upstream, ReadOnlySpan<byte> head, RouteModel route, HttpIntegrationModel http, ref RouteMatch match, DestinationState destination, ReadOnlySpan<byte> upgradeProtocol = default)
     {
         var writer = new BufferWriter<PipeWriter>(upstream);
         writer.Write(_request.MethodToken(head));
@@ -275,6 +275,12 @@ internal sealed partial class Http1Connection
             writer.Write("Transfer-Encoding: chunked\r\n"u8);
         }
 
+        if (!upgradeProtocol.IsEmpty)
+        {
+            writer.Write("Connection: Upgrade\r\n"u8);
+            writer.WriteHeader("Upgrade"u8, upgradeProtocol);
+        }
+
         writer.Write("\r\n"u8);
         writer.Commit();
     }
@@ -324,7 +330,7 @@ internal sealed partial class Http1Connection
                 return ResponseHeadOutcome.Malformed;
             }
 
-            if (_response.IsInformational)
+            if (_response.IsInformational && !(_expectUpgrade && _response.StatusCode == 101))
             {
                 // 100 Continue, 103 Early Hints: not relayed. 101 was never asked for (Upgrade is stripped).
                 input.AdvanceTo(headSequence.End);

@@ -239,6 +239,11 @@ internal sealed partial class Http1Connection
         // 5. Integration (through the cache step when the route is cached).
         if (route.Integration is HttpIntegrationModel http)
         {
+            if (_request.UpgradeRequested && IsWebSocketUpgrade(head.Span))
+            {
+                return await TunnelAsync(snapshot, route, http, head, headEnd, match).ConfigureAwait(false);
+            }
+
             if (route.Cache is { } cachePolicy && cachePolicy.AllowsMethod(_request.Method))
             {
                 return await ServeCachedAsync(snapshot, route, http, cachePolicy, head, headEnd, match).ConfigureAwait(false);

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using EdgeGw.Server.FunctionalTests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeGw.Server.FunctionalTests.WebSockets;
+
+/// <summary>WebSocket upgrade tunnelling through the gateway to a real Kestrel WebSocket echo server.</summary>
+public sealed class TunnelTests
+{
+    /// <summary>Echoes every message on <c>/v1/ws</c>; any other path answers 426 to an upgrade.</summary>
+    private static async Task<(WebApplication App, string Authority)> StartEchoServerAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        app.UseWebSockets();
+        app.Run(async context =>
+        {
+            if (context.Request.Path != "/v1/ws" || !context.WebSockets.IsWebSocketRequest)
+            {
+                context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
+                await context.Response.WriteAsync("no websocket here");
+                return;
+            }
+
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[256 * 1024];
+            while (true)
+            {
+                var received = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    return;
+                }
+
+                int length = received.Count;
+                while (!received.EndOfMessage)
+                {
+                    received = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
+                    length += received.Count;
+                }
+
+                await socket.SendAsync(buffer.AsMemory(0, length), received.MessageType, true, CancellationToken.None);
+            }
+        });
+        await app.StartAsync();
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        return (app, $"127.0.0.1:{address.Port}");
+    }
+
+    [Fact]
+    public async Task ClientWebSocket_ThroughTheGateway_ExchangesMessages_AndClosesCleanly()
+    {
+        var (echo, authority) = await StartEchoServerAsync();
+        await using var _ = echo;
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(authority));
+        using var client = new ClientWebSocket();
+        await client.ConnectAsync(new Uri($"ws://127.0.0.1:{gateway.Port}/prod/echo/ws"), CancellationToken.None);
+
+        await client.SendAsync(Encoding.UTF8.GetBytes("hello"), WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[256 * 1024];
+        var first = await client.ReceiveAsync(buffer, CancellationToken.None);
+        Assert.Equal("hello", Encoding.UTF8.GetString(buffer, 0, first.Count));
+
+        var big = new byte[200_000];
+        new Random(7).NextBytes(big);
+        await client.SendAsync(big, WebSocketMessageType.Binary, true, CancellationToken.None);
+        int length = 0;
+        WebSocketReceiveResult part;
+        do
+        {
+            part = await client.ReceiveAsync(new ArraySegment<byte>(buffer, length, buffer.Length - length), CancellationToken.None);
+            length += part.Count;
+        }
+        while (!part.EndOfMessage);
+        Assert.Equal(big, buffer.AsSpan(0, length).ToArray());
+
+        await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        Assert.Equal(WebSocketState.Closed, client.State);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, client.CloseStatus);
+
+        var destination = gateway.Runtime.Upstreams.Find(authority)!;
+        var settle = Stopwatch.StartNew();
+        while ((destination.OpenConnections != 0 || gateway.Runtime.ActiveConnections != 0) && settle.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(0, destination.OpenConnections);
+        Assert.Equal(0, destination.IdleConnections);
+        Assert.Equal(0, gateway.Runtime.ActiveConnections);
+    }
+
+    [Fact]
+    public async Task UpstreamRefusingTheUpgrade_IsRelayedAsANormalResponse()
+    {
+        var (echo, authority) = await StartEchoServerAsync();
+        await using var _ = echo;
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(authority));
+        await using var raw = await gateway.ConnectRawAsync();
+
+        await raw.SendAsync("GET /prod/echo/elsewhere HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
+            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+        var response = await raw.ReadResponseAsync();
+
+        Assert.Equal(426, response.Status);
+        Assert.Equal("no websocket here", response.BodyText);
+    }
+}
