@@ -132,7 +132,7 @@ internal sealed record QuotaLimit(long Limit, DateTimeOffset End);
 
 /// <summary>
 /// Tokens (or quota units) this instance holds from Redis. Spending one is an interlocked decrement; below
-/// half a batch a refill is started in the background (one at a time). When Redis granted nothing, the next
+/// one batch a refill is started in the background (one at a time). When Redis granted nothing, the next
 /// refill waits roughly until a token can exist, so an overloaded gateway does not hammer Redis.
 /// </summary>
 public sealed class GlobalLease
@@ -166,8 +166,9 @@ public sealed class GlobalLease
     public bool TryTake(long now, out ThrottleDecision decision)
     {
         long left = Interlocked.Decrement(ref _tokens);
-        if (left < _batch / 2 + 1)
+        if (left < _batch)
         {
+            // Below one batch: fetch the next while this one lasts, so a late refill does not refuse requests.
             Refill(now);
         }
 
