@@ -49,16 +49,7 @@ internal sealed partial class Http1Connection
             writer.Write("\r\n"u8);
         }
 
-        writer.Write(_runtime.Date.Line);
-        WriteCommonResponseHeaders(ref writer);
-        writer.Write("\r\n"u8);
-        if (_request.Method != HttpMethod.Head)
-        {
-            writer.Write(body);
-        }
-
-        writer.Commit();
-        return EndResponseAsync();
+        return EndGatewayResponseAsync(ref writer, body);
     }
 
     /// <summary>Whole seconds, rounded up and at least 1: "retry now" would only earn another 429.</summary>

@@ -429,9 +429,9 @@ internal sealed partial class Http1Connection
         return await EndResponseAsync().ConfigureAwait(false);
     }
 
-    private void WriteClientResponseHead(ReadOnlySpan<byte> head, bool chunked)
+    /// <summary>The upstream's status line as HTTP/1.1, keeping its reason phrase when it sent one.</summary>
+    private void WriteStatusLine<T>(ref BufferWriter<T> writer, ReadOnlySpan<byte> head) where T : IBufferWriter<byte>
     {
-        var writer = new BufferWriter<PipeWriter>(_output);
         if (_response.ReasonLength > 0)
         {
             writer.Write("HTTP/1.1 "u8);
@@ -444,6 +444,12 @@ internal sealed partial class Http1Connection
         {
             writer.Write(StatusLines.For(_response.StatusCode));
         }
+    }
+
+    private void WriteClientResponseHead(ReadOnlySpan<byte> head, bool chunked)
+    {
+        var writer = new BufferWriter<PipeWriter>(_output);
+        WriteStatusLine(ref writer, head);
 
         var headers = new ReadOnlySpan<HeaderEntry>(_responseHeaders, 0, _responseHeaderCount);
         var capture = _capture;
@@ -498,18 +504,7 @@ internal sealed partial class Http1Connection
     private void CaptureHead(ResponseCapture capture, ReadOnlySpan<byte> head, ReadOnlySpan<HeaderEntry> headers)
     {
         var store = new BufferWriter<ResponseCapture>(capture);
-        if (_response.ReasonLength > 0)
-        {
-            store.Write("HTTP/1.1 "u8);
-            store.Write(head.Slice(9, 3));
-            store.WriteByte((byte)' ');
-            store.Write(head.Slice(_response.ReasonOffset, _response.ReasonLength));
-            store.Write("\r\n"u8);
-        }
-        else
-        {
-            store.Write(StatusLines.For(_response.StatusCode));
-        }
+        WriteStatusLine(ref store, head);
 
         bool hasDate = false;
         foreach (ref readonly var entry in headers)

@@ -431,6 +431,12 @@ internal sealed partial class Http1Connection
         var (headBytes, body) = GatewayResponses.For(status);
         var writer = new BufferWriter<PipeWriter>(_output);
         writer.Write(headBytes);
+        return EndGatewayResponseAsync(ref writer, body);
+    }
+
+    /// <summary>Finishes one of the gateway's own responses after its status line and specific headers.</summary>
+    private ValueTask<bool> EndGatewayResponseAsync(ref BufferWriter<PipeWriter> writer, ReadOnlySpan<byte> body)
+    {
         writer.Write(_runtime.Date.Line);
         WriteCommonResponseHeaders(ref writer);
         writer.Write("\r\n"u8);
