@@ -26,7 +26,8 @@ internal sealed class ConfigReader
         "enabled", "ttlSeconds", "methods", "keyQuery", "keyHeaders", "statuses", "cacheSetCookie",
         "requireAuthorizationForInvalidation", "unauthorizedInvalidation", "invalidateApiKeys",
     ];
-    private static readonly string[] ServerKeys = ["listen", "drainTimeoutSeconds", "keepAliveTimeoutSeconds", "requestHeadTimeoutSeconds", "limits"];
+    private static readonly string[] ServerKeys =
+        ["listen", "drainTimeoutSeconds", "keepAliveTimeoutSeconds", "requestHeadTimeoutSeconds", "tunnelIdleTimeoutSeconds", "tunnelMaxLifetimeSeconds", "limits"];
     private static readonly string[] LimitKeys = ["maxRequestLineBytes", "maxHeaderBytes", "maxHeaderCount", "maxBodyBytes", "maxConnections", "maxRequestsPerConnection", "minBodyBytesPerSecond"];
     private static readonly string[] ClusterKeys =
         ["name", "loadBalancing", "destinations", "maxConnectionsPerDestination", "connectTimeoutMs", "idleTimeoutSeconds", "responseTimeoutMs", "health", "circuitBreaker"];
@@ -284,7 +285,11 @@ internal sealed class ConfigReader
             ReadInt(section, path, "drainTimeoutSeconds") ?? ConfigDefaults.DrainTimeoutSeconds,
             ReadInt(section, path, "keepAliveTimeoutSeconds") ?? ConfigDefaults.KeepAliveTimeoutSeconds,
             ReadInt(section, path, "requestHeadTimeoutSeconds") ?? ConfigDefaults.RequestHeadTimeoutSeconds,
-            limits);
+            limits)
+        {
+            TunnelIdleTimeoutSeconds = ReadInt(section, path, "tunnelIdleTimeoutSeconds") ?? ConfigDefaults.TunnelIdleTimeoutSeconds,
+            TunnelMaxLifetimeSeconds = ReadInt(section, path, "tunnelMaxLifetimeSeconds") ?? ConfigDefaults.TunnelMaxLifetimeSeconds,
+        };
     }
 
     private ClusterConfig ReadCluster(IConfigurationSection section, string path)

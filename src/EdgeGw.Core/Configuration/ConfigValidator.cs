@@ -262,6 +262,8 @@ internal sealed class ConfigValidator
         Range("server.drainTimeoutSeconds", server.DrainTimeoutSeconds, 0, 3600);
         Range("server.keepAliveTimeoutSeconds", server.KeepAliveTimeoutSeconds, 1, 3600);
         Range("server.requestHeadTimeoutSeconds", server.RequestHeadTimeoutSeconds, 1, 600);
+        Range("server.tunnelIdleTimeoutSeconds", server.TunnelIdleTimeoutSeconds, 1, 86_400);
+        Range("server.tunnelMaxLifetimeSeconds", server.TunnelMaxLifetimeSeconds, 1, 7 * 86_400);
         var limits = server.Limits;
         Range("server.limits.maxRequestLineBytes", limits.MaxRequestLineBytes, 64, 1024 * 1024);
         Range("server.limits.maxHeaderBytes", limits.MaxHeaderBytes, 256, 1024 * 1024);

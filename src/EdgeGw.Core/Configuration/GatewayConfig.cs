@@ -90,7 +90,13 @@ public sealed record ServerConfig(
     int DrainTimeoutSeconds,
     int KeepAliveTimeoutSeconds,
     int RequestHeadTimeoutSeconds,
-    LimitsConfig Limits);
+    LimitsConfig Limits)
+{
+    /// <summary>A tunnel (WebSocket upgrade) with no bytes either way for this long is closed.</summary>
+    public int TunnelIdleTimeoutSeconds { get; init; } = ConfigDefaults.TunnelIdleTimeoutSeconds;
+    /// <summary>A tunnel is closed after this long whatever it carries.</summary>
+    public int TunnelMaxLifetimeSeconds { get; init; } = ConfigDefaults.TunnelMaxLifetimeSeconds;
+}
 
 public sealed record LimitsConfig(int MaxRequestLineBytes, int MaxHeaderBytes, int MaxHeaderCount, long MaxBodyBytes)
 {
@@ -178,6 +184,8 @@ public static class ConfigDefaults
     public const int MaxHeaderCount = 100;
     public const long MaxBodyBytes = 10 * 1024 * 1024;
     public const int MaxConnections = 100_000;
+    public const int TunnelIdleTimeoutSeconds = 600;
+    public const int TunnelMaxLifetimeSeconds = 7200;
     public const int MinBodyBytesPerSecond = 240;
     public const int ConsecutiveFailures = 5;
     public const int ReactivationSeconds = 30;

@@ -21,6 +21,8 @@ internal static class ModelCompiler
             DrainTimeout = TimeSpan.FromSeconds(server.DrainTimeoutSeconds),
             KeepAliveTimeout = TimeSpan.FromSeconds(server.KeepAliveTimeoutSeconds),
             RequestHeadTimeout = TimeSpan.FromSeconds(server.RequestHeadTimeoutSeconds),
+            TunnelIdleTimeout = TimeSpan.FromSeconds(server.TunnelIdleTimeoutSeconds),
+            TunnelMaxLifetime = TimeSpan.FromSeconds(server.TunnelMaxLifetimeSeconds),
             Limits = new RequestLimits
             {
                 MaxRequestLineBytes = server.Limits.MaxRequestLineBytes,

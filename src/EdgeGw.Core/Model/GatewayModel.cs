@@ -52,6 +52,8 @@ public sealed record ServerSettings
     public required TimeSpan KeepAliveTimeout { get; init; }
     /// <summary>How long a client has to send a complete request head once it has started one.</summary>
     public required TimeSpan RequestHeadTimeout { get; init; }
+    public TimeSpan TunnelIdleTimeout { get; init; } = TimeSpan.FromSeconds(Configuration.ConfigDefaults.TunnelIdleTimeoutSeconds);
+    public TimeSpan TunnelMaxLifetime { get; init; } = TimeSpan.FromSeconds(Configuration.ConfigDefaults.TunnelMaxLifetimeSeconds);
 }
 
 /// <summary>Limits on what a client controls.</summary>

@@ -18,9 +18,6 @@ namespace EdgeGw.Server.Http1;
 /// </summary>
 internal sealed partial class Http1Connection
 {
-    private static readonly TimeSpan TunnelIdleTimeout = TimeSpan.FromMinutes(10);
-    private static readonly TimeSpan TunnelMaxLifetime = TimeSpan.FromHours(2);
-
     private bool _expectUpgrade;
 
     private bool IsWebSocketUpgrade(ReadOnlySpan<byte> head) =>
@@ -86,7 +83,7 @@ internal sealed partial class Http1Connection
 
         try
         {
-            await SpliceAsync(connection).ConfigureAwait(false);
+            await SpliceAsync(connection, snapshot.Model.Server).ConfigureAwait(false);
         }
         finally
         {
@@ -122,11 +119,12 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>Copies both directions until one ends; then the other is cut too.</summary>
-    private async Task SpliceAsync(UpstreamConnection connection)
+    private async Task SpliceAsync(UpstreamConnection connection, ServerSettings server)
     {
-        using var lifetime = new CancellationTokenSource(TunnelMaxLifetime, _runtime.Time);
-        var toUpstream = CopyAsync(_input, connection.Output, _deadline, lifetime.Token);
-        var toClient = CopyAsync(connection.Input, _output, connection.Deadline, lifetime.Token);
+        using var lifetime = new CancellationTokenSource(server.TunnelMaxLifetime, _runtime.Time);
+        var activity = new TunnelActivity(_runtime.Time, server.TunnelIdleTimeout);
+        var toUpstream = CopyAsync(_input, connection.Output, _deadline, activity, lifetime.Token);
+        var toClient = CopyAsync(connection.Input, _output, connection.Deadline, activity, lifetime.Token);
         await Task.WhenAny(toUpstream, toClient).ConfigureAwait(false);
         lifetime.Cancel();
         _input.CancelPendingRead();
@@ -134,15 +132,33 @@ internal sealed partial class Http1Connection
         await Task.WhenAll(toUpstream, toClient).ConfigureAwait(false);
     }
 
-    private static async Task CopyAsync(PipeReader from, PipeWriter to, Core.Infrastructure.IoDeadline deadline, CancellationToken lifetime)
+    private static async Task CopyAsync(PipeReader from, PipeWriter to, Core.Infrastructure.IoDeadline deadline, TunnelActivity activity, CancellationToken lifetime)
     {
         try
         {
             while (!lifetime.IsCancellationRequested)
             {
-                deadline.Arm(TunnelIdleTimeout);
+                var remaining = activity.RemainingIdle();
+                if (remaining <= TimeSpan.Zero)
+                {
+                    return;
+                }
+
+                deadline.Arm(remaining);
                 var result = await from.ReadAsync(lifetime).ConfigureAwait(false);
                 var buffer = result.Buffer;
+                if (result.IsCanceled && deadline.Expired && buffer.IsEmpty && activity.RemainingIdle() > TimeSpan.Zero)
+                {
+                    // Quiet this way, but the other direction carried bytes lately: the tunnel is not idle.
+                    from.AdvanceTo(buffer.Start);
+                    continue;
+                }
+
+                if (!buffer.IsEmpty)
+                {
+                    activity.Touch();
+                }
+
                 foreach (var segment in buffer)
                 {
                     to.Write(segment.Span);
@@ -152,7 +168,9 @@ internal sealed partial class Http1Connection
                 if (!buffer.IsEmpty)
                 {
                     var flush = await to.FlushAsync(lifetime).ConfigureAwait(false);
-                    if (flush.IsCompleted || flush.IsCanceled)
+                    // A canceled flush is the other direction's idle deadline touching this connection's writer
+                    // (the deadline covers reads and flushes); the bytes stay buffered for the next flush.
+                    if (flush.IsCompleted)
                     {
                         return;
                     }
@@ -172,5 +190,15 @@ internal sealed partial class Http1Connection
         {
             deadline.Disarm();
         }
+    }
+
+    /// <summary>When either direction last carried bytes: a tunnel is idle only when both are quiet.</summary>
+    private sealed class TunnelActivity(TimeProvider time, TimeSpan idleTimeout)
+    {
+        private long _last = time.GetTimestamp();
+
+        public void Touch() => Volatile.Write(ref _last, time.GetTimestamp());
+
+        public TimeSpan RemainingIdle() => idleTimeout - time.GetElapsedTime(Volatile.Read(ref _last));
     }
 }

@@ -118,3 +118,56 @@ public sealed class TunnelTests
         Assert.Equal("no websocket here", response.BodyText);
     }
 }
+
+/// <summary>The tunnel's idle limit: quiet both ways closes it; traffic one way keeps it open.</summary>
+public sealed class TunnelIdleTests
+{
+    private static string Config(string authority) =>
+        GatewayConfigs.Standard(authority).Replace("\"drainTimeoutSeconds\": 2,", "\"drainTimeoutSeconds\": 2, \"tunnelIdleTimeoutSeconds\": 2,", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task IdleTunnel_IsClosed_ButOneWayTrafficKeepsItOpen()
+    {
+        var upstreamClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // A raw upstream: accepts the upgrade, then only reads (never writes), and reports when the gateway hangs up.
+        await using var upstream = UpstreamServer.Start(async context =>
+        {
+            await context.Reader.ReadHeadAsync(context.Stopping);
+            await context.WriteAsync("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+            var sink = new byte[4096];
+            try
+            {
+                while (await context.Stream.ReadAsync(sink, context.Stopping) > 0)
+                {
+                }
+            }
+            catch (IOException)
+            {
+            }
+
+            upstreamClosed.TrySetResult();
+        });
+        await using var gateway = await TestGateway.StartAsync(Config(upstream.Authority));
+        await using var raw = await gateway.ConnectRawAsync();
+        await raw.SendAsync("GET /prod/echo/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+        var switched = await raw.ReadResponseAsync(headRequest: true);
+        Assert.Equal(101, switched.Status);
+
+        // 5 s of client → upstream bytes every 200 ms: longer than the 2 s idle limit, but never idle (the margin
+        // absorbs a test host whose timers run late).
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await raw.SendAsync("ping"u8.ToArray());
+            await Task.Delay(200);
+        }
+
+        Assert.False(upstreamClosed.Task.IsCompleted, "one-way traffic kept the tunnel open");
+
+        // Then silence both ways: closed within the idle limit (plus timer slack).
+        var quiet = Stopwatch.StartNew();
+        await upstreamClosed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(await raw.IsClosedByServerAsync());
+        Assert.InRange(quiet.Elapsed.TotalSeconds, 1.0, 8);
+    }
+}
