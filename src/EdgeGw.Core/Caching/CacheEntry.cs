@@ -47,9 +47,6 @@ public sealed class CacheEntry
     /// <summary>CLOCK's reference bit: set by a hit, cleared by the sweeping hand.</summary>
     internal int Referenced;
 
-    /// <summary>Hits counted for sampling into the frequency sketch; racy on purpose (an estimate).</summary>
-    internal int Hits;
-
     /// <summary>Position in its shard's ring; guarded by the shard lock.</summary>
     internal int Slot = -1;
 

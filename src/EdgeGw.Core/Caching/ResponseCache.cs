@@ -116,14 +116,14 @@ public sealed class ResponseCache : IDisposable
                     entry.Referenced = 1;
                 }
 
-                // The sketch line is the one memory access of a hit that is not on the way to the bytes, so
-                // hits are batched: every HitSampling-th hit of an entry adds HitSampling at once.
-                if ((++entry.Hits & (HitSampling - 1)) == 0)
+                // The sketch line is the one memory access of a hit that is not on the way to the bytes, so hits
+                // are sampled: every HitSampling-th hit on this core adds HitSampling for its key. Sampling on a
+                // per-core sequence (not a counter in the entry) keeps a hit from writing to shared memory.
+                if ((_hits.IncrementAndGet() & (HitSampling - 1)) == 0)
                 {
                     _sketch.Increment(hash, HitSampling);
                 }
 
-                _hits.Increment();
                 return entry;
             }
 

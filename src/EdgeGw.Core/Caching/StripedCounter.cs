@@ -22,6 +22,9 @@ internal sealed class StripedCounter
 
     public void Increment() => _slots[((Thread.GetCurrentProcessorId() & _mask) + 1) * Stride]++;
 
+    /// <summary>Increments this core's slot and returns its new value (a cheap per-core sequence for sampling).</summary>
+    public long IncrementAndGet() => ++_slots[((Thread.GetCurrentProcessorId() & _mask) + 1) * Stride];
+
     public void Add(long value) => Interlocked.Add(ref _slots[((Thread.GetCurrentProcessorId() & _mask) + 1) * Stride], value);
 
     public long Value

@@ -65,9 +65,9 @@ internal sealed class ConfigValidator
             return;
         }
 
-        if (!(throttle.RateLimit > 0 && throttle.RateLimit <= 10_000_000))
+        if (!(throttle.RateLimit >= 0.001 && throttle.RateLimit <= 10_000_000))
         {
-            Error($"{path}.rateLimit", $"{throttle.RateLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)} is outside (0, 10000000] requests per second");
+            Error($"{path}.rateLimit", $"{throttle.RateLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)} is outside 0.001..10000000 requests per second");
         }
 
         Range($"{path}.burstLimit", throttle.BurstLimit, 1, 10_000_000);

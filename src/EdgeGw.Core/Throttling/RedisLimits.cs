@@ -99,12 +99,16 @@ public sealed class RedisLimits : IDisposable
         RedisKey key = _prefix + lease.Name;
         RedisResult result = lease.Rate is { } rate
             ? await db.ScriptEvaluateAsync(TakeTokensScript, [key],
-                [rate.Interval * 1_000_000 / rate.TicksPerSecond, rate.Tolerance * 1_000_000 / rate.TicksPerSecond, want]).ConfigureAwait(false)
+                [Microseconds(rate.Interval, rate.TicksPerSecond), Microseconds(rate.Tolerance, rate.TicksPerSecond), want]).ConfigureAwait(false)
             : await db.ScriptEvaluateAsync(TakeQuotaScript, [key],
                 [lease.Quota!.Limit, want, lease.Quota.End.ToUnixTimeMilliseconds()]).ConfigureAwait(false);
         MarkAvailable();
         return (long)result;
     }
+
+    /// <summary>Ticks to microseconds without overflowing for the largest (saturated) tolerances.</summary>
+    private static long Microseconds(long ticks, long ticksPerSecond) =>
+        ticksPerSecond >= 1_000_000 ? Math.Max(1, ticks / (ticksPerSecond / 1_000_000)) : (long)Math.Min(long.MaxValue / 4, ticks * (1_000_000.0 / ticksPerSecond));
 
     internal void MarkUnavailable(string reason)
     {

@@ -14,8 +14,11 @@ public sealed record ThrottleRate
     {
         RatePerSecond = ratePerSecond;
         Burst = burst;
-        Interval = Math.Max(1, (long)Math.Round(ticksPerSecond / ratePerSecond));
-        Tolerance = Interval * burst;
+        // Saturated, not wrapped: a slow rate with a big burst (0.001/s × 10,000,000) would overflow a long and turn
+        // the bucket's credit negative, refusing everything. A quarter of long.MaxValue ticks is decades.
+        const long Ceiling = long.MaxValue / 4;
+        Interval = (long)Math.Clamp(Math.Round(ticksPerSecond / ratePerSecond), 1, Ceiling);
+        Tolerance = Interval > Ceiling / Math.Max(burst, 1) ? Ceiling : Interval * burst;
         TicksPerSecond = ticksPerSecond;
     }
 

@@ -125,3 +125,23 @@ public sealed class GcraTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }
+
+public sealed class ThrottleRateTests
+{
+    [Theory]
+    [InlineData(0.001, 10_000_000)]
+    [InlineData(0.001, 1)]
+    [InlineData(10_000_000, 10_000_000)]
+    [InlineData(1, 10)]
+    public void ExtremeSettings_StayPositive_AndAdmitAFullBucket(double rate, int burst)
+    {
+        var time = new FakeTimeProvider();
+        var throttleRate = new ThrottleRate(rate, burst, time.TimestampFrequency);
+        var bucket = new ThrottleBucket(throttleRate);
+
+        Assert.True(throttleRate.Interval > 0);
+        Assert.True(throttleRate.Tolerance >= throttleRate.Interval);
+        Assert.True(bucket.TryTake(time.GetTimestamp(), out var decision));
+        Assert.True(decision.Remaining >= 0);
+    }
+}
