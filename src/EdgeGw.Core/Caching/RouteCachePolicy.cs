@@ -53,6 +53,9 @@ public sealed class RouteCachePolicy
         }
     }
 
+    /// <summary><c>api \0 stage \0</c>: how every cache key of a stage starts (and what flushing a stage matches).</summary>
+    public static byte[] StagePrefix(string apiName, string stageName) => System.Text.Encoding.UTF8.GetBytes($"{apiName}\0{stageName}\0");
+
     public bool AllowsMethod(HttpMethod method) => (MethodMask & (1 << (int)method)) != 0;
 
     public bool IsCacheableStatus(int status) => (uint)status < 640 && (_statuses[status >> 6] & (1UL << (status & 63))) != 0;

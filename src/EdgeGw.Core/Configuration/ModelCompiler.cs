@@ -196,7 +196,7 @@ internal static class ModelCompiler
         }
 
         TryParseUnauthorizedInvalidation(r.UnauthorizedInvalidation ?? s.UnauthorizedInvalidation ?? ConfigDefaults.UnauthorizedInvalidation, out var strategy);
-        var stagePrefix = Encoding.UTF8.GetBytes($"{apiName}\0{stage.Name}\0");
+        var stagePrefix = RouteCachePolicy.StagePrefix(apiName, stage.Name);
         return new RouteCachePolicy
         {
             Ttl = TimeSpan.FromSeconds(ttl),
@@ -215,22 +215,9 @@ internal static class ModelCompiler
         };
     }
 
-    /// <summary>The stage part of cache keys, for flushing a stage.</summary>
-    internal static byte[] CacheStagePrefix(string apiName, string stageName) => Encoding.UTF8.GetBytes($"{apiName}\0{stageName}\0");
-
     internal static bool TryParseCacheMethod(string text, out HttpMethod method)
     {
-        method = text switch
-        {
-            "GET" => HttpMethod.Get,
-            "HEAD" => HttpMethod.Head,
-            "POST" => HttpMethod.Post,
-            "PUT" => HttpMethod.Put,
-            "DELETE" => HttpMethod.Delete,
-            "PATCH" => HttpMethod.Patch,
-            "OPTIONS" => HttpMethod.Options,
-            _ => HttpMethod.Custom,
-        };
+        method = RouteKey.ParseMethodName(text);
         return method != HttpMethod.Custom;
     }
 

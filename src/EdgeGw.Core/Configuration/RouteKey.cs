@@ -89,18 +89,7 @@ internal sealed record RouteKey(bool IsDefault, HttpMethod? Method, ImmutableArr
         }
 
         string methodText = key[..space];
-        HttpMethod? method = methodText switch
-        {
-            "GET" => HttpMethod.Get,
-            "HEAD" => HttpMethod.Head,
-            "POST" => HttpMethod.Post,
-            "PUT" => HttpMethod.Put,
-            "DELETE" => HttpMethod.Delete,
-            "PATCH" => HttpMethod.Patch,
-            "OPTIONS" => HttpMethod.Options,
-            "ANY" => null,
-            _ => HttpMethod.Custom,
-        };
+        HttpMethod? method = methodText == "ANY" ? null : ParseMethodName(methodText);
         if (method == HttpMethod.Custom)
         {
             error = $"unsupported method '{methodText}' (expected GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS or ANY)";
@@ -200,4 +189,17 @@ internal sealed record RouteKey(bool IsDefault, HttpMethod? Method, ImmutableArr
         error = "";
         return true;
     }
+
+    /// <summary>A configured method name (exact upper case); <see cref="HttpMethod.Custom"/> when it is not one the gateway routes.</summary>
+    internal static HttpMethod ParseMethodName(string text) => text switch
+    {
+        "GET" => HttpMethod.Get,
+        "HEAD" => HttpMethod.Head,
+        "POST" => HttpMethod.Post,
+        "PUT" => HttpMethod.Put,
+        "DELETE" => HttpMethod.Delete,
+        "PATCH" => HttpMethod.Patch,
+        "OPTIONS" => HttpMethod.Options,
+        _ => HttpMethod.Custom,
+    };
 }

@@ -197,7 +197,7 @@ internal sealed class AdminApi(GatewayRuntime runtime)
             return AdminResponse.Error(404, $"API '{api}' has no stage '{stage}'");
         }
 
-        var prefix = Encoding.UTF8.GetBytes($"{api}\0{stage}\0");
+        var prefix = RouteCachePolicy.StagePrefix(api, stage);
         string? path = QueryValue(request.Query, "path");
         int flushed = cache.RemoveWhere(prefix, path is null ? [] : Encoding.UTF8.GetBytes(path), matchPath: path is not null);
         return AdminResponse.Json(200, new { flushed });

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using EdgeGw.Server.FunctionalTests.Infrastructure;
@@ -8,17 +7,6 @@ namespace EdgeGw.Server.FunctionalTests.Reliability;
 /// <summary>A client that goes away mid-request or mid-response leaves nothing behind: no lease, no dirty pooled connection.</summary>
 public sealed class ClientDisconnectTests
 {
-    private static async Task<bool> EventuallyAsync(Func<bool> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition() && clock.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(20);
-        }
-
-        return condition();
-    }
-
     [Fact]
     public async Task DisconnectMidRequestBody_DiscardsTheUpstreamConnection()
     {
@@ -37,12 +25,12 @@ public sealed class ClientDisconnectTests
             await socket.ConnectAsync(IPAddress.Loopback, gateway.Port);
             await socket.SendAsync("POST /prod/echo/up HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"u8.ToArray());
             await socket.SendAsync(new byte[1000]);
-            await EventuallyAsync(() => upstream.AcceptedConnections == 1);
+            await Eventually.TrueAsync(() => upstream.AcceptedConnections == 1);
         }
 
         await upstreamClosed.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var destination = gateway.Runtime.Upstreams.Find(upstream.Authority)!;
-        Assert.True(await EventuallyAsync(() => destination.LeasedConnections == 0 && destination.OpenConnections == 0 && gateway.Runtime.ActiveConnections == 0),
+        Assert.True(await Eventually.TrueAsync(() => destination.LeasedConnections == 0 && destination.OpenConnections == 0 && gateway.Runtime.ActiveConnections == 0),
             $"leased {destination.LeasedConnections}, open {destination.OpenConnections}, client connections {gateway.Runtime.ActiveConnections}");
         Assert.Equal(0, destination.IdleConnections);
     }
@@ -66,7 +54,7 @@ public sealed class ClientDisconnectTests
         }
 
         var destination = gateway.Runtime.Upstreams.Find(upstream.Authority)!;
-        Assert.True(await EventuallyAsync(() => destination.LeasedConnections == 0 && destination.OpenConnections == 0 && gateway.Runtime.ActiveConnections == 0),
+        Assert.True(await Eventually.TrueAsync(() => destination.LeasedConnections == 0 && destination.OpenConnections == 0 && gateway.Runtime.ActiveConnections == 0),
             $"leased {destination.LeasedConnections}, open {destination.OpenConnections}, client connections {gateway.Runtime.ActiveConnections}");
 
         // The next client gets a whole, correct response on a fresh upstream connection.

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using EdgeGw.Server.FunctionalTests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
 namespace EdgeGw.Server.FunctionalTests.Reliability;
@@ -89,12 +90,7 @@ public sealed class SlowClientTests(ITestOutputHelper output)
             Assert.Equal(SlowClients, cut);
 
             // And the gateway let go of them: only the normal client's connection may remain.
-            var settle = Stopwatch.StartNew();
-            while (gateway.Runtime.ActiveConnections > 1 && settle.Elapsed < TimeSpan.FromSeconds(5))
-            {
-                await Task.Delay(20);
-            }
-
+            await Eventually.TrueAsync(() => gateway.Runtime.ActiveConnections <= 1);
             Assert.InRange(gateway.Runtime.ActiveConnections, 0, 1);
         }
         finally
@@ -174,51 +170,63 @@ public sealed class SlowBodyTests
     [Fact]
     public async Task BodyBelowTheMinimumRate_Gets408AndClose()
     {
-        await using var upstream = Upstreams.Echo();
-        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority, requestHeadTimeoutSeconds: 1));
+        var time = new FakeTimeProvider();
+        long received = 0;
+        await using var upstream = UpstreamServer.Start(async context =>
+        {
+            await context.Reader.ReadHeadAsync(context.Stopping);
+            await context.Reader.ReadExactAsync(100000, data => Interlocked.Add(ref received, data.Length), context.Stopping);
+        });
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority, requestHeadTimeoutSeconds: 1), time);
         await using var raw = await gateway.ConnectRawAsync();
         await raw.SendAsync("POST /prod/echo/slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+        var responseTask = raw.ReadResponseAsync(timeout: TimeSpan.FromSeconds(20));
 
-        // 100 bytes/s, well under the default 240: the 1 s grace plus 1/240 s per byte runs out in about 1.5 s.
-        var clock = Stopwatch.StartNew();
-        var trickle = Task.Run(async () =>
+        // 10 bytes per 100 ms of the gateway's clock = 100 bytes/s, well under the default 240: the 1 s grace plus
+        // 1/240 s per byte runs out after about 1.7 s.
+        var elapsed = TimeSpan.Zero;
+        for (int i = 1; i <= 50 && !responseTask.IsCompleted; i++)
         {
-            try
-            {
-                for (int i = 0; i < 100; i++)
-                {
-                    await raw.SendAsync(new byte[10]);
-                    await Task.Delay(100);
-                }
-            }
-            catch (IOException)
-            {
-            }
-            catch (SocketException)
-            {
-            }
-        });
-        var response = await raw.ReadResponseAsync(timeout: TimeSpan.FromSeconds(10));
+            await raw.SendAsync(new byte[10]);
+            await Eventually.TrueAsync(() => Interlocked.Read(ref received) == 10 * i || responseTask.IsCompleted);
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            elapsed += TimeSpan.FromMilliseconds(100);
+            await Eventually.TrueAsync(() => responseTask.IsCompleted, TimeSpan.FromMilliseconds(50));
+        }
 
+        var response = await responseTask;
         Assert.Equal(408, response.Status);
-        Assert.InRange(clock.Elapsed.TotalSeconds, 1.0, 5.0);
+        Assert.InRange(elapsed.TotalSeconds, 1.5, 2.0);
         Assert.True(await raw.IsClosedByServerAsync());
     }
 
     [Fact]
     public async Task BodyAtAModestPace_IsServed()
     {
-        await using var upstream = Upstreams.Echo();
-        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority, requestHeadTimeoutSeconds: 2));
+        // The minimum rate runs on the gateway's clock: a fake one paces the body exactly.
+        var time = new FakeTimeProvider();
+        long received = 0;
+        await using var upstream = UpstreamServer.Start(async context =>
+        {
+            await context.Reader.ReadHeadAsync(context.Stopping);
+            var body = new MemoryStream();
+            await context.Reader.ReadExactAsync(12000, data =>
+            {
+                body.Write(data.Span);
+                Interlocked.Add(ref received, data.Length);
+            }, context.Stopping);
+            await context.RespondAsync(200, body.ToArray());
+        });
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority, requestHeadTimeoutSeconds: 2), time);
         await using var raw = await gateway.ConnectRawAsync();
         await raw.SendAsync("POST /prod/echo/steady HTTP/1.1\r\nHost: x\r\nContent-Length: 12000\r\n\r\n");
 
-        // About 2,000 bytes/s for 6 s: eight times the minimum rate, and three times the grace period. (The pauses
-        // stay far below the 2 s per-read limit even when a busy test machine stretches them.)
-        for (int i = 0; i < 30; i++)
+        // 400 bytes every 200 ms: 2,000 bytes/s for 6 s, eight times the minimum rate and three times the grace.
+        for (int i = 1; i <= 30; i++)
         {
             await raw.SendAsync(new byte[400]);
-            await Task.Delay(200);
+            Assert.True(await Eventually.TrueAsync(() => Interlocked.Read(ref received) == 400 * i), $"piece {i} reached the upstream");
+            time.Advance(TimeSpan.FromMilliseconds(200));
         }
 
         var response = await raw.ReadResponseAsync();

@@ -107,11 +107,7 @@ public sealed class SwapTests
         Assert.Null(gateway.Runtime.Upstreams.Find(oldUpstream.Authority));
         // A retired destination closes its connection when the lease ends, which may be just after the client
         // has the last byte of the response.
-        var settle = System.Diagnostics.Stopwatch.StartNew();
-        while (oldDestination.OpenConnections != 0 && settle.Elapsed < TimeSpan.FromSeconds(5))
-        {
-            await Task.Delay(10);
-        }
+        await Eventually.TrueAsync(() => oldDestination.OpenConnections == 0);
 
         Assert.Equal(0, oldDestination.OpenConnections);
         Assert.Equal(0, oldDestination.IdleConnections);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http;
 using EdgeGw.Server.FunctionalTests.Infrastructure;
@@ -23,17 +22,6 @@ public sealed class HealthTests
         UpstreamServer.StartPerRequest((context, request) => request.Path == "/health"
             ? context.RespondAsync(healthStatus?.Invoke() ?? 200, "health")
             : context.RespondAsync(200, name));
-
-    private static async Task<bool> EventuallyAsync(Func<bool> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition() && clock.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            await Task.Delay(25);
-        }
-
-        return condition();
-    }
 
     [Fact]
     public async Task PassiveHealth_EjectsADeadDestination_AfterConsecutiveFailures()
@@ -66,7 +54,7 @@ public sealed class HealthTests
         using var client = gateway.CreateClient();
         var flakyState = gateway.Runtime.Upstreams.Find(flaky.Authority)!;
 
-        Assert.True(await EventuallyAsync(() => flakyState.ActivelyDown), "the failing probe marked it down");
+        Assert.True(await Eventually.TrueAsync(() => flakyState.ActivelyDown, TimeSpan.FromSeconds(15)), "the failing probe marked it down");
         var whileDown = new List<string>();
         for (int i = 0; i < 6; i++)
         {
@@ -74,7 +62,7 @@ public sealed class HealthTests
         }
 
         Volatile.Write(ref status, 200);
-        Assert.True(await EventuallyAsync(() => !flakyState.ActivelyDown), "a good probe brought it back");
+        Assert.True(await Eventually.TrueAsync(() => !flakyState.ActivelyDown, TimeSpan.FromSeconds(15)), "a good probe brought it back");
         var afterRecovery = new List<string>();
         for (int i = 0; i < 6; i++)
         {

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeGw.Server.FunctionalTests.WebSockets;
 
@@ -91,11 +92,7 @@ public sealed class TunnelTests
         Assert.Equal(WebSocketCloseStatus.NormalClosure, client.CloseStatus);
 
         var destination = gateway.Runtime.Upstreams.Find(authority)!;
-        var settle = Stopwatch.StartNew();
-        while ((destination.OpenConnections != 0 || gateway.Runtime.ActiveConnections != 0) && settle.Elapsed < TimeSpan.FromSeconds(5))
-        {
-            await Task.Delay(20);
-        }
+        await Eventually.TrueAsync(() => destination.OpenConnections == 0 && gateway.Runtime.ActiveConnections == 0);
 
         Assert.Equal(0, destination.OpenConnections);
         Assert.Equal(0, destination.IdleConnections);
@@ -128,18 +125,18 @@ public sealed class TunnelIdleTests
     [Fact]
     public async Task IdleTunnel_IsClosed_ButOneWayTrafficKeepsItOpen()
     {
+        // The tunnel's idle limit runs on the gateway's clock: a fake one makes "quiet for 2 s" exact.
+        var time = new FakeTimeProvider();
+        long received = 0;
         var upstreamClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // A raw upstream: accepts the upgrade, then only reads (never writes), and reports when the gateway hangs up.
         await using var upstream = UpstreamServer.Start(async context =>
         {
             await context.Reader.ReadHeadAsync(context.Stopping);
             await context.WriteAsync("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
-            var sink = new byte[4096];
             try
             {
-                while (await context.Stream.ReadAsync(sink, context.Stopping) > 0)
-                {
-                }
+                await context.Reader.ReadToEndAsync(data => Interlocked.Add(ref received, data.Length), context.Stopping);
             }
             catch (IOException)
             {
@@ -147,27 +144,25 @@ public sealed class TunnelIdleTests
 
             upstreamClosed.TrySetResult();
         });
-        await using var gateway = await TestGateway.StartAsync(Config(upstream.Authority));
+        await using var gateway = await TestGateway.StartAsync(Config(upstream.Authority), time);
         await using var raw = await gateway.ConnectRawAsync();
         await raw.SendAsync("GET /prod/echo/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
         var switched = await raw.ReadResponseAsync(headRequest: true);
         Assert.Equal(101, switched.Status);
 
-        // 5 s of client → upstream bytes every 200 ms: longer than the 2 s idle limit, but never idle (the margin
-        // absorbs a test host whose timers run late).
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(5))
+        // Ten pings 500 ms apart: 5 s of one-way traffic, longer than the 2 s idle limit but never 2 s quiet.
+        for (int i = 1; i <= 10; i++)
         {
             await raw.SendAsync("ping"u8.ToArray());
-            await Task.Delay(200);
+            Assert.True(await Eventually.TrueAsync(() => Interlocked.Read(ref received) == 4 * i), $"ping {i} reached the upstream");
+            time.Advance(TimeSpan.FromMilliseconds(500));
         }
 
         Assert.False(upstreamClosed.Task.IsCompleted, "one-way traffic kept the tunnel open");
 
-        // Then silence both ways: closed within the idle limit (plus timer slack).
-        var quiet = Stopwatch.StartNew();
+        // Then silence both ways past the limit: both sides are closed.
+        time.Advance(TimeSpan.FromSeconds(2));
         await upstreamClosed.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.True(await raw.IsClosedByServerAsync());
-        Assert.InRange(quiet.Elapsed.TotalSeconds, 1.0, 8);
     }
 }
