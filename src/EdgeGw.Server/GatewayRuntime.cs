@@ -5,6 +5,7 @@ using EdgeGw.Core.Upstream;
 using EdgeGw.Core.UsagePlans;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Infrastructure;
+using EdgeGw.Server.WebSockets;
 
 namespace EdgeGw.Server;
 
@@ -49,6 +50,7 @@ public sealed class GatewayRuntime : IDisposable
         State = new AccessStateFile(Access, model.State.Path, TimeSpan.FromSeconds(model.State.FlushIntervalSeconds));
         _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current);
         Access.Rebound += OnAccessRebound;
+        WebSockets = new WebSocketRegistry(time);
     }
 
     public GatewaySnapshot Current => _current;
@@ -61,6 +63,8 @@ public sealed class GatewayRuntime : IDisposable
     public AccessControl Access { get; }
     /// <summary>Quota usage and admin-created keys on disk.</summary>
     public AccessStateFile State { get; }
+    /// <summary>Open connections of WebSocket APIs, for @connections and metrics.</summary>
+    public WebSocketRegistry WebSockets { get; }
     public long ActiveConnections => Interlocked.Read(ref _activeConnections);
     public long RequestsServed => Interlocked.Read(ref _requests);
 
@@ -96,6 +100,7 @@ public sealed class GatewayRuntime : IDisposable
 
     public void Dispose()
     {
+        WebSockets.Dispose();
         Date.Dispose();
         Cache.Dispose();
         State.Dispose();

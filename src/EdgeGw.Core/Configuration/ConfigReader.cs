@@ -34,9 +34,11 @@ internal sealed class ConfigReader
     private static readonly string[] HealthKeys = ["consecutiveFailures", "reactivationSeconds", "active"];
     private static readonly string[] ActiveHealthKeys = ["path", "intervalSeconds", "timeoutMs", "healthyThreshold", "unhealthyThreshold"];
     private static readonly string[] BreakerKeys = ["failureRatio", "minimumRequests", "windowSeconds", "openSeconds"];
-    private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes"];
+    private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes", "protocol", "routeSelectionExpression", "webSocket"];
+    private static readonly string[] WebSocketKeys =
+        ["allowedOrigins", "subprotocols", "maxFrameBytes", "maxMessageBytes", "idleTimeoutSeconds", "maxLifetimeSeconds", "sendBufferBytes", "newConnectionsThrottle"];
     private static readonly string[] StageKeys = ["name", "variables", "cache", "throttle"];
-    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired"];
+    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired", "routeResponse"];
     private static readonly string[] IntegrationKeys = ["type", "status", "headers", "body", "cluster", "uri", "timeoutMs"];
 
     // EDGEGW_CONFIG names the file itself; it arrives as a root key through the environment provider.
@@ -360,7 +362,32 @@ internal sealed class ConfigReader
             section["name"] ?? "",
             ReadStrings(section.GetSection("hosts"), Join(path, "hosts")),
             ReadArray(section.GetSection("stages"), Join(path, "stages"), ReadStage),
-            ReadArray(section.GetSection("routes"), Join(path, "routes"), ReadRoute));
+            ReadArray(section.GetSection("routes"), Join(path, "routes"), ReadRoute))
+        {
+            Protocol = section["protocol"] ?? ConfigDefaults.ApiProtocol,
+            RouteSelectionExpression = section["routeSelectionExpression"],
+            WebSocket = ReadWebSocket(section.GetSection("webSocket"), Join(path, "webSocket")),
+        };
+    }
+
+    private WebSocketApiConfig ReadWebSocket(IConfigurationSection section, string path)
+    {
+        if (!section.Exists())
+        {
+            return WebSocketApiConfig.Default;
+        }
+
+        CheckObject(section, path, WebSocketKeys);
+        var defaults = WebSocketApiConfig.Default;
+        return new WebSocketApiConfig(
+            ReadStrings(section.GetSection("allowedOrigins"), Join(path, "allowedOrigins")),
+            ReadStrings(section.GetSection("subprotocols"), Join(path, "subprotocols")),
+            ReadInt(section, path, "maxFrameBytes") ?? defaults.MaxFrameBytes,
+            ReadInt(section, path, "maxMessageBytes") ?? defaults.MaxMessageBytes,
+            ReadInt(section, path, "idleTimeoutSeconds") ?? defaults.IdleTimeoutSeconds,
+            ReadInt(section, path, "maxLifetimeSeconds") ?? defaults.MaxLifetimeSeconds,
+            ReadInt(section, path, "sendBufferBytes") ?? defaults.SendBufferBytes,
+            ReadThrottle(section.GetSection("newConnectionsThrottle"), Join(path, "newConnectionsThrottle")));
     }
 
     private StageConfig ReadStage(IConfigurationSection section, string path)
@@ -400,6 +427,7 @@ internal sealed class ConfigReader
             Throttle = ReadThrottle(section.GetSection("throttle"), Join(path, "throttle")),
             ClientIpThrottle = ReadThrottle(section.GetSection("clientIpThrottle"), Join(path, "clientIpThrottle")),
             ApiKeyRequired = ReadBool(section, path, "apiKeyRequired") ?? false,
+            RouteResponse = ReadBool(section, path, "routeResponse") ?? false,
         };
     }
 

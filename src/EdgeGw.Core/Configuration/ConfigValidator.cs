@@ -540,6 +540,27 @@ internal sealed class ConfigValidator
             }
         }
 
+        if (api.Protocol == "websocket")
+        {
+            ValidateWebSocketApi(api, path, clusters);
+            return;
+        }
+
+        if (api.Protocol != "http")
+        {
+            Error($"{path}.protocol", $"'{api.Protocol}' is not \"http\" or \"websocket\"");
+        }
+
+        if (api.RouteSelectionExpression is not null)
+        {
+            Error($"{path}.routeSelectionExpression", "only a WebSocket API (\"protocol\": \"websocket\") selects routes from messages");
+        }
+
+        if (!ReferenceEquals(api.WebSocket, WebSocketApiConfig.Default))
+        {
+            Error($"{path}.webSocket", "only a WebSocket API (\"protocol\": \"websocket\") has WebSocket settings");
+        }
+
         var shapes = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < api.Routes.Length; i++)
         {
@@ -547,8 +568,87 @@ internal sealed class ConfigValidator
         }
     }
 
+    private void ValidateWebSocketApi(ApiConfig api, string path, HashSet<string> clusters)
+    {
+        if (!WebSockets.RouteSelectionExpression.TryParse(api.RouteSelectionExpression ?? ConfigDefaults.RouteSelectionExpression, out _, out string expressionError))
+        {
+            Error($"{path}.routeSelectionExpression", expressionError);
+        }
+
+        var ws = api.WebSocket;
+        string wsPath = $"{path}.webSocket";
+        Range($"{wsPath}.maxFrameBytes", ws.MaxFrameBytes, 125, 16 * 1024 * 1024);
+        Range($"{wsPath}.maxMessageBytes", ws.MaxMessageBytes, Math.Max(125, ws.MaxFrameBytes), 16 * 1024 * 1024);
+        Range($"{wsPath}.idleTimeoutSeconds", ws.IdleTimeoutSeconds, 1, 86_400);
+        Range($"{wsPath}.maxLifetimeSeconds", ws.MaxLifetimeSeconds, 1, 7 * 86_400);
+        Range($"{wsPath}.sendBufferBytes", ws.SendBufferBytes, 1024, 64 * 1024 * 1024);
+        ValidateThrottle(ws.NewConnectionsThrottle, $"{wsPath}.newConnectionsThrottle");
+        for (int i = 0; i < ws.AllowedOrigins.Length; i++)
+        {
+            string origin = ws.AllowedOrigins[i];
+            if (origin != "*" && !(Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.PathAndQuery == "/" && !origin.EndsWith('/')))
+            {
+                Error($"{wsPath}.allowedOrigins[{i}]", $"'{origin}' is not an origin such as \"https://app.example.com\" (scheme, host and optional port; or \"*\")");
+            }
+        }
+
+        for (int i = 0; i < ws.Subprotocols.Length; i++)
+        {
+            if (ws.Subprotocols[i].Length == 0 || ws.Subprotocols[i].AsSpan().ContainsAnyExcept(TokenChars))
+            {
+                Error($"{wsPath}.subprotocols[{i}]", $"'{ws.Subprotocols[i]}' is not a subprotocol token");
+            }
+        }
+
+        var keys = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < api.Routes.Length; i++)
+        {
+            var route = api.Routes[i];
+            string routePath = $"{path}.routes[{i}]";
+            bool special = route.Key is WebSockets.WebSocketRouteKeys.Connect or WebSockets.WebSocketRouteKeys.Disconnect or WebSockets.WebSocketRouteKeys.Default;
+            if (!special && (route.Key.Length is 0 or > 128 || route.Key.StartsWith('$') || route.Key.AsSpan().ContainsAnyInRange('\0', '\u001F')))
+            {
+                Error($"{routePath}.key", $"'{route.Key}' is not a WebSocket route key (\"$connect\", \"$disconnect\", \"$default\", or 1-128 characters not starting with '$')");
+            }
+            else if (!keys.TryAdd(route.Key, i))
+            {
+                Error($"{routePath}.key", $"'{route.Key}' is defined twice (routes[{keys[route.Key]}])");
+            }
+
+            bool connect = route.Key == WebSockets.WebSocketRouteKeys.Connect;
+            if (route.RouteResponse && (connect || route.Key == WebSockets.WebSocketRouteKeys.Disconnect))
+            {
+                Error($"{routePath}.routeResponse", $"{route.Key} has no client to answer: its integration's status decides (for $connect) or is ignored");
+            }
+
+            if (!ReferenceEquals(route.Cache, CacheConfig.None))
+            {
+                Error($"{routePath}.cache", "WebSocket routes are not cached");
+            }
+
+            if (route.MaxBodyBytes is not null)
+            {
+                Error($"{routePath}.maxBodyBytes", "a WebSocket API limits messages with webSocket.maxMessageBytes");
+            }
+
+            if (!connect && (route.Throttle is not null || route.ClientIpThrottle is not null || route.ApiKeyRequired))
+            {
+                Error(routePath, "throttles and apiKeyRequired apply to the handshake: set them on the $connect route");
+            }
+
+            ValidateThrottle(route.Throttle, $"{routePath}.throttle");
+            ValidateThrottle(route.ClientIpThrottle, $"{routePath}.clientIpThrottle");
+            ValidateIntegration(api, route.Integration, $"{routePath}.integration", clusters, []);
+        }
+    }
+
     private void ValidateRoute(ApiConfig api, RouteConfig route, string path, int index, HashSet<string> clusters, Dictionary<string, int> shapes)
     {
+        if (route.RouteResponse)
+        {
+            Error($"{path}.routeResponse", "only WebSocket API routes send responses as messages");
+        }
+
         RouteKey? key = null;
         if (route.Key.Length == 0)
         {
@@ -571,8 +671,11 @@ internal sealed class ConfigValidator
             Error($"{path}.maxBodyBytes", "must be 0 or more");
         }
 
-        var integration = route.Integration;
-        string integrationPath = $"{path}.integration";
+        ValidateIntegration(api, route.Integration, $"{path}.integration", clusters, key?.ParameterNames);
+    }
+
+    private void ValidateIntegration(ApiConfig api, IntegrationConfig integration, string integrationPath, HashSet<string> clusters, System.Collections.Immutable.ImmutableArray<string>? parameterNames)
+    {
         switch (integration.Type)
         {
             case "mock":
@@ -622,11 +725,11 @@ internal sealed class ConfigValidator
                     Range($"{integrationPath}.timeoutMs", timeout, 1, 3_600_000);
                 }
 
-                if (integration.Uri is not null && key is not null)
+                if (integration.Uri is not null && parameterNames is { } names)
                 {
                     foreach (var stage in api.Stages)
                     {
-                        if (!UriTemplate.TryParse(integration.Uri, key.ParameterNames, stage.Variables, out _, out string uriError))
+                        if (!UriTemplate.TryParse(integration.Uri, names, stage.Variables, out _, out string uriError))
                         {
                             Error($"{integrationPath}.uri", api.Stages.Length > 1 ? $"{uriError} (stage '{stage.Name}')" : uriError);
                             break;

@@ -139,7 +139,30 @@ public sealed record ActiveHealthConfig(string Path, int IntervalSeconds, int Ti
 /// <summary>Opens (answers 503 without calling the cluster) when the failure ratio in a window passes a threshold.</summary>
 public sealed record CircuitBreakerConfig(double FailureRatio, int MinimumRequests, int WindowSeconds, int OpenSeconds);
 
-public sealed record ApiConfig(string Name, ImmutableArray<string> Hosts, ImmutableArray<StageConfig> Stages, ImmutableArray<RouteConfig> Routes);
+public sealed record ApiConfig(string Name, ImmutableArray<string> Hosts, ImmutableArray<StageConfig> Stages, ImmutableArray<RouteConfig> Routes)
+{
+    /// <summary><c>http</c> (routes keyed by method and path) or <c>websocket</c> (routes keyed by a value in each message).</summary>
+    public string Protocol { get; init; } = ConfigDefaults.ApiProtocol;
+    /// <summary>WebSocket APIs: where in a JSON message the route key is, e.g. <c>$request.body.action</c>.</summary>
+    public string? RouteSelectionExpression { get; init; }
+    /// <summary>WebSocket APIs: handshake rules and limits.</summary>
+    public WebSocketApiConfig WebSocket { get; init; } = WebSocketApiConfig.Default;
+}
+
+/// <summary>Handshake rules and limits of a WebSocket API (defaults as AWS API Gateway's).</summary>
+public sealed record WebSocketApiConfig(
+    ImmutableArray<string> AllowedOrigins,
+    ImmutableArray<string> Subprotocols,
+    int MaxFrameBytes,
+    int MaxMessageBytes,
+    int IdleTimeoutSeconds,
+    int MaxLifetimeSeconds,
+    int SendBufferBytes,
+    ThrottleConfig? NewConnectionsThrottle)
+{
+    public static WebSocketApiConfig Default { get; } = new([], [], ConfigDefaults.WebSocketMaxFrameBytes, ConfigDefaults.WebSocketMaxMessageBytes,
+        ConfigDefaults.WebSocketIdleTimeoutSeconds, ConfigDefaults.WebSocketMaxLifetimeSeconds, ConfigDefaults.WebSocketSendBufferBytes, null);
+}
 
 /// <summary>A deployment of an API; <c>$default</c> serves without a path prefix.</summary>
 public sealed record StageConfig(string Name, ImmutableArray<KeyValuePair<string, string>> Variables)
@@ -156,6 +179,8 @@ public sealed record RouteConfig(string Key, long? MaxBodyBytes, IntegrationConf
     /// <summary>A bucket per client IP address on this route.</summary>
     public ThrottleConfig? ClientIpThrottle { get; init; }
     public bool ApiKeyRequired { get; init; }
+    /// <summary>WebSocket API routes: send the integration's response body back to the client as a message.</summary>
+    public bool RouteResponse { get; init; }
 }
 
 /// <summary>
@@ -211,4 +236,11 @@ public static class ConfigDefaults
     public const string RedisFailMode = "open";
     public const int RedisSyncIntervalMs = 50;
     public const string RedisKeyPrefix = "edgegw:";
+    public const string ApiProtocol = "http";
+    public const string RouteSelectionExpression = "$request.body.action";
+    public const int WebSocketMaxFrameBytes = 32 * 1024;
+    public const int WebSocketMaxMessageBytes = 128 * 1024;
+    public const int WebSocketIdleTimeoutSeconds = 600;
+    public const int WebSocketMaxLifetimeSeconds = 7200;
+    public const int WebSocketSendBufferBytes = 1024 * 1024;
 }

@@ -54,6 +54,14 @@ internal static class ModelCompiler
             foreach (var stage in api.Stages)
             {
                 stages.Add(new StageRef(api.Name, stage.Name));
+                if (api.Protocol == "websocket")
+                {
+                    var handshake = CompileWebSocketApi(config, api, stage, byName, ordinal++);
+                    routes.Add(api.Name, api.Hosts, stage.Name, HandshakeKey, handshake);
+                    routeList.Add(handshake);
+                    continue;
+                }
+
                 foreach (var route in api.Routes)
                 {
                     RouteKey.TryParse(route.Key, out var key, out _);
@@ -99,6 +107,73 @@ internal static class ModelCompiler
                 StatusHeader = Encoding.ASCII.GetBytes(config.Cache.StatusHeader),
                 CoalesceTimeout = TimeSpan.FromMilliseconds(config.Cache.CoalesceTimeoutMs),
             },
+        };
+    }
+
+    private static readonly RouteKey HandshakeKey = ParseHandshakeKey();
+
+    // Stands in for an API without a $connect route: the handshake then has only stage and gateway throttles.
+    private static readonly RouteConfig ConnectWithoutRoute =
+        new(WebSockets.WebSocketRouteKeys.Connect, null, new IntegrationConfig("mock", ConfigDefaults.MockStatus, [], "", null, null, null, []));
+
+    private static RouteKey ParseHandshakeKey()
+    {
+        RouteKey.TryParse("GET /", out var key, out _);
+        return key;
+    }
+
+    /// <summary>
+    /// A WebSocket API on one stage becomes one HTTP route, <c>GET /</c> of the stage, whose integration is the
+    /// API itself. Throttles and API keys of its <c>$connect</c> route guard that handshake.
+    /// </summary>
+    private static RouteModel CompileWebSocketApi(GatewayConfig config, ApiConfig api, StageConfig stage, Dictionary<string, ClusterModel> clusters, int ordinal)
+    {
+        var ws = api.WebSocket;
+        var routes = new List<WebSockets.WebSocketRouteModel>();
+        RouteConfig? connectConfig = null;
+        foreach (var route in api.Routes)
+        {
+            routes.Add(new WebSockets.WebSocketRouteModel
+            {
+                Key = route.Key,
+                KeyBytes = Encoding.UTF8.GetBytes(route.Key),
+                Integration = CompileIntegration(route.Integration, HandshakeKey, stage, clusters),
+                RouteResponse = route.RouteResponse,
+            });
+            if (route.Key == WebSockets.WebSocketRouteKeys.Connect)
+            {
+                connectConfig = route;
+            }
+        }
+
+        WebSockets.RouteSelectionExpression.TryParse(api.RouteSelectionExpression ?? ConfigDefaults.RouteSelectionExpression, out var selection, out _);
+        var model = new WebSockets.WebSocketApiModel
+        {
+            ApiName = api.Name,
+            StageName = stage.Name,
+            Selection = selection,
+            Limits = new WebSockets.WebSocketLimits(ws.MaxFrameBytes, ws.MaxMessageBytes, TimeSpan.FromSeconds(ws.IdleTimeoutSeconds),
+                TimeSpan.FromSeconds(ws.MaxLifetimeSeconds), ws.SendBufferBytes),
+            AllowedOrigins = ws.AllowedOrigins.Contains("*") ? [] : [.. ws.AllowedOrigins.Select(o => Encoding.ASCII.GetBytes(o.ToLowerInvariant()))],
+            Subprotocols = [.. ws.Subprotocols.Select(Encoding.ASCII.GetBytes)],
+            Connect = routes.Find(r => r.Key == WebSockets.WebSocketRouteKeys.Connect),
+            Disconnect = routes.Find(r => r.Key == WebSockets.WebSocketRouteKeys.Disconnect),
+            Default = routes.Find(r => r.Key == WebSockets.WebSocketRouteKeys.Default),
+            Routes = new WebSockets.WebSocketRouteMap(routes.Where(r => !r.Key.StartsWith('$'))),
+            NewConnectionsThrottle = Settings(ws.NewConnectionsThrottle),
+        };
+
+        var handshakeConfig = connectConfig ?? ConnectWithoutRoute;
+        return new RouteModel
+        {
+            ApiName = api.Name,
+            StageName = stage.Name,
+            RouteKey = WebSockets.WebSocketRouteKeys.Connect,
+            ParameterNames = [],
+            MaxBodyBytes = 0,
+            Integration = model,
+            Access = CompileAccess(config, new StageRef(api.Name, stage.Name), stage, handshakeConfig),
+            Ordinal = ordinal,
         };
     }
 

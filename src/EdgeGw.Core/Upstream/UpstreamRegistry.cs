@@ -27,6 +27,22 @@ public sealed class ClusterState
     public CircuitBreaker? Breaker { get; }
     public TimeProvider Time => _time;
 
+    /// <summary>Feeds passive health and the circuit breaker with one request's outcome.</summary>
+    public void Report(DestinationState destination, bool success)
+    {
+        long now = Throttling.ThrottleClock.Now(_time);
+        if (success)
+        {
+            destination.ReportSuccess();
+        }
+        else
+        {
+            destination.ReportFailure(Model.Health, now, _time.TimestampFrequency);
+        }
+
+        Breaker?.Record(success, now);
+    }
+
     /// <summary>
     /// Picks a healthy destination by the cluster's policy. When none is healthy every destination is a
     /// candidate again (Envoy's panic mode): guessing beats refusing everything. Lock-free and allocation-free.

@@ -61,7 +61,12 @@ internal sealed class AdminApi(GatewayRuntime runtime)
             return ApiKeys(request, segments);
         }
 
-        return AdminResponse.Error(404, "no such admin endpoint (see README: /metrics, /cache, /apikeys)");
+        if (segments.Length == 2 && segments[0] == "@connections")
+        {
+            return Connections(request, segments[1]);
+        }
+
+        return AdminResponse.Error(404, "no such admin endpoint (see README: /metrics, /cache, /apikeys, /@connections/{id})");
     }
 
     private sealed record CreateKeyRequest(string? Id, string[]? UsagePlans);
@@ -224,6 +229,55 @@ internal sealed class AdminApi(GatewayRuntime runtime)
         return null;
     }
 
+    /// <summary>
+    /// The @connections API, as AWS's: <c>POST</c> sends the body to the client as one message (text when it is
+    /// UTF-8, else binary), <c>GET</c> describes the connection, <c>DELETE</c> closes it. An unknown or closing
+    /// connection is 410 Gone.
+    /// </summary>
+    private AdminResponse Connections(AdminRequest request, string id)
+    {
+        var registry = runtime.WebSockets;
+        if (!registry.TryGet(id, out var session) || session.IsClosing)
+        {
+            return AdminResponse.Error(410, "no such connection (closed, or never existed)");
+        }
+
+        switch (request.Method)
+        {
+            case "POST":
+                var body = request.Body ?? [];
+                if (body.Length > session.Api.Limits.MaxMessageBytes)
+                {
+                    return AdminResponse.Error(413, $"a message may carry at most {session.Api.Limits.MaxMessageBytes} bytes");
+                }
+
+                var type = System.Text.Unicode.Utf8.IsValid(body) ? Protocols.WebSockets.WebSocketOpcode.Text : Protocols.WebSockets.WebSocketOpcode.Binary;
+                return session.TrySend(type, body) switch
+                {
+                    WebSockets.WebSocketSendResult.Sent => new AdminResponse(200, "application/json", "{}"u8.ToArray()),
+                    WebSockets.WebSocketSendResult.Full => AdminResponse.Error(429, "the client is not reading: its send buffer is full"),
+                    _ => AdminResponse.Error(410, "the connection is closing"),
+                };
+            case "GET":
+                var time = registry.Time;
+                var lastActive = time.GetUtcNow() - time.GetElapsedTime(session.LastActiveTimestamp);
+                return AdminResponse.Json(200, new
+                {
+                    connectionId = session.Id,
+                    api = session.Api.ApiName,
+                    stage = session.Api.StageName,
+                    connectedAt = session.ConnectedAt,
+                    lastActiveAt = lastActive,
+                    sourceIp = session.SourceIp,
+                });
+            case "DELETE":
+                session.TryClose(Protocols.WebSockets.WebSocketCloseCode.Normal, "Closed by the @connections API"u8);
+                return new AdminResponse(204, "application/json", []);
+            default:
+                return NotAllowed();
+        }
+    }
+
     private AdminResponse Metrics()
     {
         var text = new StringBuilder();
@@ -239,6 +293,18 @@ internal sealed class AdminApi(GatewayRuntime runtime)
         Metric(text, "edgegw_cache_entries", "gauge", "Entries stored.", stats.Entries);
         Metric(text, "edgegw_cache_bytes", "gauge", "Bytes charged against the cache budget.", stats.Bytes);
         Metric(text, "edgegw_cache_max_bytes", "gauge", "The cache budget.", runtime.Cache.MaxBytes);
+        var ws = runtime.WebSockets;
+        Metric(text, "edgegw_websocket_connections_active", "gauge", "Open WebSocket API connections.", ws.ActiveConnections);
+        Metric(text, "edgegw_websocket_connections_total", "counter", "WebSocket API handshakes accepted.", ws.Accepted);
+        Metric(text, "edgegw_websocket_connections_refused_total", "counter", "WebSocket API handshakes refused (invalid, origin, rate, $connect).", ws.Refused);
+        Metric(text, "edgegw_websocket_messages_received_total", "counter", "Messages received from WebSocket clients.", ws.MessagesReceived);
+        Metric(text, "edgegw_websocket_messages_sent_total", "counter", "Messages sent to WebSocket clients (replies and @connections pushes).", ws.MessagesSent);
+        Metric(text, "edgegw_websocket_integration_errors_total", "counter", "WebSocket integration calls that failed.", ws.IntegrationErrors);
+        Metric(text, "edgegw_websocket_unroutable_total", "counter", "Messages with no matching route and no $default.", ws.Unroutable);
+        Metric(text, "edgegw_websocket_protocol_errors_total", "counter", "Connections closed for breaking RFC 6455 or a limit.", ws.ProtocolErrors);
+        Metric(text, "edgegw_websocket_idle_closed_total", "counter", "Connections closed after the idle timeout.", ws.IdleClosed);
+        Metric(text, "edgegw_websocket_lifetime_closed_total", "counter", "Connections closed at their maximum lifetime.", ws.LifetimeClosed);
+        Metric(text, "edgegw_websocket_aborted_total", "counter", "Connections cut because the client never answered a close frame.", ws.Aborted);
         if (runtime.Access.Redis is { } redis)
         {
             Metric(text, "edgegw_redis_available", "gauge", "1 while shared limits reach Redis.", redis.Available ? 1 : 0);

@@ -154,21 +154,7 @@ internal sealed partial class Http1Connection
         }
     }
 
-    /// <summary>Feeds passive health and the circuit breaker with one request's outcome.</summary>
-    private void ReportUpstream(ClusterState cluster, DestinationState destination, bool success)
-    {
-        long now = ThrottleClock.Now(_runtime.Time);
-        if (success)
-        {
-            destination.ReportSuccess();
-        }
-        else
-        {
-            destination.ReportFailure(cluster.Model.Health, now, _runtime.Time.TimestampFrequency);
-        }
-
-        cluster.Breaker?.Record(success, now);
-    }
+    private static void ReportUpstream(ClusterState cluster, DestinationState destination, bool success) => cluster.Report(destination, success);
 
     private static bool IsIdempotent(HttpMethod method) =>
         method is HttpMethod.Get or HttpMethod.Head or HttpMethod.Options or HttpMethod.Put or HttpMethod.Delete or HttpMethod.Trace;

@@ -237,6 +237,11 @@ internal sealed partial class Http1Connection
         }
 
         // 5. Integration (through the cache step when the route is cached).
+        if (route.Integration is Core.WebSockets.WebSocketApiModel webSocketApi)
+        {
+            return await ServeWebSocketApiAsync(snapshot, webSocketApi, head, headEnd).ConfigureAwait(false);
+        }
+
         if (route.Integration is HttpIntegrationModel http)
         {
             if (_request.UpgradeRequested && IsWebSocketUpgrade(head.Span))

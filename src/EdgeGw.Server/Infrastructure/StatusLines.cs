@@ -37,6 +37,7 @@ public static class StatusLines
         414 => "URI Too Long",
         415 => "Unsupported Media Type",
         417 => "Expectation Failed",
+        426 => "Upgrade Required",
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
@@ -72,7 +73,7 @@ public static class GatewayResponses
     private static Dictionary<int, (byte[], byte[])> Build()
     {
         var result = new Dictionary<int, (byte[], byte[])>();
-        foreach (int status in (int[])[400, 403, 404, 408, 413, 414, 417, 429, 431, 500, 501, 502, 503, 504, 505])
+        foreach (int status in (int[])[400, 403, 404, 408, 413, 414, 417, 426, 429, 431, 500, 501, 502, 503, 504, 505])
         {
             string reason = StatusLines.ReasonPhrase(status);
             byte[] body = Encoding.UTF8.GetBytes($"{{\"message\":\"{reason}\"}}");

@@ -39,4 +39,38 @@ public static class GatewayConfigs
         }
         """;
     }
+
+    /// <summary>
+    /// A WebSocket API "chat" on stage "prod" (path <c>/prod</c>) whose integrations are <paramref name="backend"/>
+    /// (a <see cref="WebSocketBackend"/>): <c>$connect</c>, <c>$disconnect</c>, <c>echo</c> and <c>nested</c> (reply),
+    /// <c>push</c> (answers through @connections), <c>fail</c> (500, reply), and a mock <c>$default</c> replying
+    /// "default route" unless <paramref name="withDefault"/> is false. <paramref name="webSocket"/> is the body of
+    /// the API's <c>webSocket</c> settings object.
+    /// </summary>
+    public static string WebSocketApi(string backend, string webSocket = "", bool withDefault = true, string selection = "$request.body.action", string connectExtra = "")
+    {
+        string defaultRoute = withDefault
+            ? """{ "key": "$default", "routeResponse": true, "integration": { "type": "mock", "body": "default route" } },"""
+            : "";
+        return $$"""
+        {
+          "server": { "listen": ["http://127.0.0.1:0"], "drainTimeoutSeconds": 2 },
+          "clusters": [ { "name": "backend", "destinations": ["{{backend}}"], "responseTimeoutMs": 5000 } ],
+          "apis": [
+            { "name": "chat", "protocol": "websocket", "routeSelectionExpression": "{{selection}}",
+              "stages": [ { "name": "prod" } ],
+              "webSocket": { {{webSocket}} },
+              "routes": [
+                { "key": "$connect", {{connectExtra}} "integration": { "type": "http", "cluster": "backend", "uri": "/connect" } },
+                { "key": "$disconnect", "integration": { "type": "http", "cluster": "backend", "uri": "/disconnect" } },
+                {{defaultRoute}}
+                { "key": "echo", "routeResponse": true, "integration": { "type": "http", "cluster": "backend", "uri": "/echo" } },
+                { "key": "upper", "routeResponse": true, "integration": { "type": "http", "cluster": "backend", "uri": "/upper" } },
+                { "key": "push", "integration": { "type": "http", "cluster": "backend", "uri": "/push" } },
+                { "key": "fail", "routeResponse": true, "integration": { "type": "http", "cluster": "backend", "uri": "/fail" } }
+              ] }
+          ]
+        }
+        """;
+    }
 }

@@ -117,6 +117,24 @@ public sealed class WireReader
         }
     }
 
+    /// <summary>Reads exactly <paramref name="count"/> bytes; null on EOF before the first, throws on EOF inside.</summary>
+    public async Task<byte[]?> ReadExactlyOrEofAsync(int count, CancellationToken cancellationToken)
+    {
+        if (Buffered == 0 && !await FillAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var result = new byte[count];
+        int filled = 0;
+        await ReadExactAsync(count, piece =>
+        {
+            piece.Span.CopyTo(result.AsSpan(filled));
+            filled += piece.Length;
+        }, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
     /// <summary>Reads exactly <paramref name="count"/> bytes, handing them to <paramref name="sink"/> piece by piece.</summary>
     public async Task ReadExactAsync(long count, Action<ReadOnlyMemory<byte>> sink, CancellationToken cancellationToken)
     {

@@ -1,0 +1,326 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using EdgeGw.Core.Model;
+using EdgeGw.Core.Upstream;
+using EdgeGw.Protocols.Buffers;
+using EdgeGw.Protocols.Http1;
+using EdgeGw.Server.Infrastructure;
+
+namespace EdgeGw.Server.WebSockets;
+
+/// <summary>An integration's answer: a status (0 when the call failed) and a body held in a pooled buffer.</summary>
+internal struct IntegrationResponse : IDisposable
+{
+    public int Status;
+    public byte[]? Body;
+    public int BodyLength;
+    /// <summary>The response's Content-Type value, or null.</summary>
+    public byte[]? ContentType;
+
+    public readonly bool Succeeded => Status is >= 200 and < 300;
+    public readonly ReadOnlySpan<byte> BodySpan => Body is null ? default : Body.AsSpan(0, BodyLength);
+
+    public void Dispose()
+    {
+        if (Body is not null)
+        {
+            ArrayPool<byte>.Shared.Return(Body);
+            Body = null;
+        }
+    }
+}
+
+/// <summary>Header blocks for one integration call, each pre-encoded as lines ending in CRLF.</summary>
+internal readonly record struct IntegrationHeaders(ReadOnlyMemory<byte> Connection, ReadOnlyMemory<byte> Route, ReadOnlyMemory<byte> Event);
+
+/// <summary>
+/// POSTs WebSocket events ($connect, messages, $disconnect) to a route's HTTP integration over the cluster's
+/// pooled keep-alive connections, with the cluster's health and circuit breaker in the loop, and reads the
+/// answer up to a size limit. One call at a time per WebSocket connection.
+/// </summary>
+internal static class IntegrationClient
+{
+    private static readonly HeadLimits ResponseHeadLimits = new(8192, 65536, 256);
+    private const int MaxInformationalResponses = 10;
+
+    /// <param name="query">The raw query including its '?', appended to the integration's path (for $connect).</param>
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
+    public static async ValueTask<IntegrationResponse> PostAsync(ClusterState cluster, HttpIntegrationModel http, IntegrationHeaders headers, ReadOnlyMemory<byte> query, ReadOnlyMemory<byte> body, int maxResponseBytes, bool captureContentType = false)
+    {
+        if (cluster.Breaker is { } breaker && !breaker.TryEnter(Core.Throttling.ThrottleClock.Now(cluster.Time)))
+        {
+            return new IntegrationResponse { Status = 503 };
+        }
+
+        var destination = cluster.Pick();
+        var (connection, leaseError) = await destination.LeaseAsync(forceNew: false, CancellationToken.None).ConfigureAwait(false);
+        if (connection is null)
+        {
+            if (leaseError == LeaseError.PoolExhausted)
+            {
+                cluster.Breaker?.ReleaseProbe();
+            }
+            else
+            {
+                cluster.Report(destination, success: false);
+            }
+
+            return new IntegrationResponse { Status = leaseError == LeaseError.ConnectTimedOut ? 504 : leaseError == LeaseError.PoolExhausted ? 503 : 502 };
+        }
+
+        var response = new IntegrationResponse();
+        bool reusable = false;
+        try
+        {
+            WriteRequest(connection.Output, http, destination.Model.Authority, headers, query.Span, body.Span);
+            var flush = await connection.Output.FlushAsync().ConfigureAwait(false);
+            if (!flush.IsCompleted)
+            {
+                connection.Deadline.Arm(http.ResponseTimeout);
+                var read = await ReadResponseAsync(connection.Input, connection.Deadline, maxResponseBytes, captureContentType).ConfigureAwait(false);
+                reusable = read.Ok && read.KeepAlive;
+                if (read.Ok)
+                {
+                    response = new IntegrationResponse { Status = read.Status, Body = read.Body, BodyLength = read.Length, ContentType = read.ContentType };
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or System.Net.Sockets.SocketException)
+        {
+            response.Dispose();
+            response = default;
+        }
+
+        destination.Return(connection, reusable);
+        bool failed = response.Status is 0 or 502 or 503 or 504;
+        cluster.Report(destination, success: !failed);
+        if (response.Status == 0)
+        {
+            response.Status = connection.Deadline.Expired ? 504 : 502;
+        }
+
+        return response;
+    }
+
+    private static void WriteRequest(PipeWriter output, HttpIntegrationModel http, string authority, in IntegrationHeaders headers, ReadOnlySpan<byte> query, ReadOnlySpan<byte> body)
+    {
+        var writer = new BufferWriter<PipeWriter>(output);
+        writer.Write("POST "u8);
+        bool wrotePath = false;
+        foreach (var part in http.PathTemplate)
+        {
+            // WebSocket integrations have no path captures: every part is a literal.
+            writer.Write(part.Literal);
+            wrotePath |= part.Literal.Length > 0;
+        }
+
+        if (!wrotePath)
+        {
+            writer.WriteByte((byte)'/');
+        }
+
+        writer.Write(query);
+        writer.Write(" HTTP/1.1\r\nHost: "u8);
+        foreach (char c in authority)
+        {
+            writer.WriteByte((byte)c);
+        }
+
+        writer.Write("\r\nContent-Length: "u8);
+        writer.WriteNumber(body.Length);
+        writer.Write("\r\n"u8);
+        writer.Write(headers.Connection.Span);
+        writer.Write(headers.Route.Span);
+        writer.Write(headers.Event.Span);
+        writer.Write("\r\n"u8);
+        writer.Write(body);
+        writer.Commit();
+    }
+
+    private struct ContentTypeCollector : IHttpHeadersHandler
+    {
+        public bool Capture;
+        public byte[]? ContentType;
+
+        public void OnHeader(in HeaderLine header)
+        {
+            if (Capture && System.Text.Ascii.EqualsIgnoreCase(header.Name, "content-type"u8))
+            {
+                ContentType = header.Value.ToArray();
+            }
+        }
+    }
+
+    /// <summary>Reads one final response; returns whether it was read whole, whether the connection may be reused, and the parts.</summary>
+    private static async ValueTask<(bool Ok, bool KeepAlive, int Status, byte[]? Body, int Length, byte[]? ContentType)> ReadResponseAsync(
+        PipeReader input, Core.Infrastructure.IoDeadline deadline, int maxResponseBytes, bool captureContentType)
+    {
+        var scanner = new HeadScanner();
+        int informational = 0;
+        ResponseHead head;
+        byte[]? contentType;
+        while (true)
+        {
+            var result = await input.ReadAsync().ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (result.IsCanceled && deadline.Expired)
+            {
+                input.AdvanceTo(buffer.Start);
+                return default;
+            }
+
+            var status = scanner.Scan(buffer, ResponseHeadLimits, out long headLength, out _);
+            if (status == HeadScanStatus.Error || (status == HeadScanStatus.NeedMoreData && result.IsCompleted))
+            {
+                input.AdvanceTo(buffer.End);
+                return default;
+            }
+
+            if (status == HeadScanStatus.NeedMoreData)
+            {
+                input.AdvanceTo(buffer.Start, buffer.End);
+                continue;
+            }
+
+            var headBytes = buffer.Slice(scanner.HeadStart, headLength);
+            var collector = new ContentTypeCollector { Capture = captureContentType };
+            var parse = HttpResponseParser.Parse(headBytes.IsSingleSegment ? headBytes.FirstSpan : headBytes.ToArray(), HttpMethod.Post, ref collector, out head);
+            input.AdvanceTo(headBytes.End);
+            if (parse != HttpParseError.None)
+            {
+                return default;
+            }
+
+            if (head.IsInformational)
+            {
+                if (head.StatusCode == 101 || ++informational > MaxInformationalResponses)
+                {
+                    return default;
+                }
+
+                scanner.Reset();
+                continue;
+            }
+
+            contentType = collector.ContentType;
+            break;
+        }
+
+        var (ok, body, length) = await ReadBodyAsync(input, deadline, head, maxResponseBytes).ConfigureAwait(false);
+        if (!ok)
+        {
+            // A body over the limit or cut short: the call failed whatever the status said.
+            return default;
+        }
+
+        deadline.Disarm();
+        return (true, head.KeepAlive && head.Body != BodyKind.CloseDelimited, head.StatusCode, body, length, contentType);
+    }
+
+    private static async ValueTask<(bool Ok, byte[]? Body, int Length)> ReadBodyAsync(PipeReader input, Core.Infrastructure.IoDeadline deadline, ResponseHead head, int maxBytes)
+    {
+        if (head.Body == BodyKind.None || (head.Body == BodyKind.ContentLength && head.ContentLength == 0))
+        {
+            return (true, null, 0);
+        }
+
+        if (head.Body == BodyKind.ContentLength && head.ContentLength > maxBytes)
+        {
+            return (false, null, 0);
+        }
+
+        byte[] body = ArrayPool<byte>.Shared.Rent(head.Body == BodyKind.ContentLength ? (int)head.ContentLength : 4096);
+        int length = 0;
+        var chunked = new ChunkedDecoder(maxTrailerBytes: 8192);
+        while (true)
+        {
+            var result = await input.ReadAsync().ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (result.IsCanceled && deadline.Expired)
+            {
+                input.AdvanceTo(buffer.Start);
+                ArrayPool<byte>.Shared.Return(body);
+                return (false, null, 0);
+            }
+
+            bool done;
+            SequencePosition consumed;
+            if (head.Body == BodyKind.ContentLength)
+            {
+                var take = buffer.Slice(0, Math.Min(buffer.Length, head.ContentLength - length));
+                take.CopyTo(body.AsSpan(length));
+                length += (int)take.Length;
+                consumed = take.End;
+                done = length == head.ContentLength;
+            }
+            else if (head.Body == BodyKind.Chunked)
+            {
+                var reader = new SequenceReader<byte>(buffer);
+                done = false;
+                while (true)
+                {
+                    var step = chunked.Read(ref reader, out var data, out _);
+                    if (step == ChunkedStatus.Error || (step == ChunkedStatus.Data && length + data.Length > maxBytes))
+                    {
+                        input.AdvanceTo(buffer.End);
+                        ArrayPool<byte>.Shared.Return(body);
+                        return (false, null, 0);
+                    }
+
+                    if (step == ChunkedStatus.Data)
+                    {
+                        Append(ref body, length, data);
+                        length += (int)data.Length;
+                        continue;
+                    }
+
+                    done = step == ChunkedStatus.Complete;
+                    break;
+                }
+
+                consumed = reader.Position;
+            }
+            else
+            {
+                // Close-delimited: everything until the upstream closes.
+                if (length + buffer.Length > maxBytes)
+                {
+                    input.AdvanceTo(buffer.End);
+                    ArrayPool<byte>.Shared.Return(body);
+                    return (false, null, 0);
+                }
+
+                Append(ref body, length, buffer);
+                length += (int)buffer.Length;
+                consumed = buffer.End;
+                done = result.IsCompleted;
+            }
+
+            input.AdvanceTo(consumed, buffer.End);
+            if (done)
+            {
+                return (true, body, length);
+            }
+
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                ArrayPool<byte>.Shared.Return(body);
+                return (false, null, 0);
+            }
+        }
+    }
+
+    private static void Append(ref byte[] body, int length, in ReadOnlySequence<byte> data)
+    {
+        if (length + data.Length > body.Length)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent((int)Math.Max(body.Length * 2L, length + data.Length));
+            body.AsSpan(0, length).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(body);
+            body = larger;
+        }
+
+        data.CopyTo(body.AsSpan(length));
+    }
+}
