@@ -67,6 +67,16 @@ public sealed class CliTests
         var missing = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/demo/missing"));
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("""{"message":"Not Found"}""", await missing.Content.ReadAsStringAsync());
+
+        // The demo WebSocket API answers a ping message, without any upstream.
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/chat"), timeout.Token);
+        await socket.SendAsync("{\"action\":\"ping\"}"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Text, true, timeout.Token);
+        var buffer = new byte[256];
+        var received = await socket.ReceiveAsync(buffer, timeout.Token);
+        Assert.Equal("""{"action":"pong"}""", System.Text.Encoding.UTF8.GetString(buffer, 0, received.Count));
+        await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Buffers;
+using EdgeGw.Protocols.Buffers;
 using System.Buffers.Binary;
 
 namespace EdgeGw.Protocols.WebSockets;
@@ -37,7 +38,8 @@ public sealed class WebSocketMessageReader
     private int _utf8Validated;
     private bool _inFragmentedMessage;
     private bool _messageDelivered;
-    private readonly byte[] _control = new byte[125];
+    // Rented only while a control frame's payload is in use: an idle connection holds no buffer at all.
+    private byte[]? _control;
 
     public WebSocketMessageReader(int maxFrameBytes, int maxMessageBytes)
     {
@@ -53,11 +55,11 @@ public sealed class WebSocketMessageReader
 
     /// <summary>The payload of the last event; valid until the next call to <see cref="Read"/>.</summary>
     public ReadOnlyMemory<byte> PayloadMemory => _payloadLength == 0 ? default :
-        (_payloadStart < 0 ? _control.AsMemory(0, _payloadLength) : _message.AsMemory(_payloadStart, _payloadLength));
+        (_payloadStart < 0 ? _control!.AsMemory(0, _payloadLength) : _message.AsMemory(_payloadStart, _payloadLength));
 
     /// <summary>The payload of the last event; valid until the next call to <see cref="Read"/>.</summary>
     public ReadOnlySpan<byte> Payload => _payloadLength == 0 ? default :
-        (_payloadStart < 0 ? _control.AsSpan(0, _payloadLength) : _message.AsSpan(_payloadStart, _payloadLength));
+        (_payloadStart < 0 ? _control!.AsSpan(0, _payloadLength) : _message.AsSpan(_payloadStart, _payloadLength));
 
     /// <summary>Whether a fragmented message is partly received (its buffer must be kept).</summary>
     public bool HasPartialMessage => _inFragmentedMessage;
@@ -105,9 +107,16 @@ public sealed class WebSocketMessageReader
     /// <summary>Gives the message buffer back to the pool when no message is in progress (an idle connection holds none).</summary>
     public void ReleaseBuffer()
     {
+        if (_control is not null)
+        {
+            BlockPool.Return(_control);
+            _control = null;
+            _payloadLength = 0;
+        }
+
         if (_message is not null && !_inFragmentedMessage)
         {
-            ArrayPool<byte>.Shared.Return(_message);
+            BlockPool.Return(_message);
             _message = null;
             _length = 0;
             _messageDelivered = false;
@@ -197,6 +206,7 @@ public sealed class WebSocketMessageReader
     private WebSocketReadStatus OnControlFrame(in WebSocketFrameHeader header, in ReadOnlySequence<byte> payload)
     {
         int length = (int)payload.Length;
+        _control ??= BlockPool.Rent(125);
         payload.CopyTo(_control);
         WebSocketMask.Apply(_control.AsSpan(0, length), header.MaskKey);
         _payloadStart = -1;
@@ -306,11 +316,11 @@ public sealed class WebSocketMessageReader
             return;
         }
 
-        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, 256));
+        var larger = BlockPool.Rent(Math.Max(needed, 256));
         if (_message is not null)
         {
             _message.AsSpan(0, _length).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_message);
+            BlockPool.Return(_message);
         }
 
         _message = larger;

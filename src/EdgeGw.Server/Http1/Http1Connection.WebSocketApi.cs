@@ -271,7 +271,7 @@ internal sealed partial class Http1Connection
             return null;
         }
 
-        var copy = ArrayPool<byte>.Shared.Rent(source.Length);
+        var copy = BlockPool.Rent(source.Length);
         source.CopyTo(copy, 0);
         return copy;
     }

@@ -25,7 +25,7 @@ internal struct IntegrationResponse : IDisposable
     {
         if (Body is not null)
         {
-            ArrayPool<byte>.Shared.Return(Body);
+            BlockPool.Return(Body);
             Body = null;
         }
     }
@@ -153,6 +153,7 @@ internal static class IntegrationClient
     }
 
     /// <summary>Reads one final response; returns whether it was read whole, whether the connection may be reused, and the parts.</summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private static async ValueTask<(bool Ok, bool KeepAlive, int Status, byte[]? Body, int Length, byte[]? ContentType)> ReadResponseAsync(
         PipeReader input, Core.Infrastructure.IoDeadline deadline, int maxResponseBytes, bool captureContentType)
     {
@@ -218,6 +219,7 @@ internal static class IntegrationClient
         return (true, head.KeepAlive && head.Body != BodyKind.CloseDelimited, head.StatusCode, body, length, contentType);
     }
 
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private static async ValueTask<(bool Ok, byte[]? Body, int Length)> ReadBodyAsync(PipeReader input, Core.Infrastructure.IoDeadline deadline, ResponseHead head, int maxBytes)
     {
         if (head.Body == BodyKind.None || (head.Body == BodyKind.ContentLength && head.ContentLength == 0))
@@ -230,7 +232,7 @@ internal static class IntegrationClient
             return (false, null, 0);
         }
 
-        byte[] body = ArrayPool<byte>.Shared.Rent(head.Body == BodyKind.ContentLength ? (int)head.ContentLength : 4096);
+        byte[] body = BlockPool.Rent(head.Body == BodyKind.ContentLength ? (int)head.ContentLength : 4096);
         int length = 0;
         var chunked = new ChunkedDecoder(maxTrailerBytes: 8192);
         while (true)
@@ -240,7 +242,7 @@ internal static class IntegrationClient
             if (result.IsCanceled && deadline.Expired)
             {
                 input.AdvanceTo(buffer.Start);
-                ArrayPool<byte>.Shared.Return(body);
+                BlockPool.Return(body);
                 return (false, null, 0);
             }
 
@@ -264,7 +266,7 @@ internal static class IntegrationClient
                     if (step == ChunkedStatus.Error || (step == ChunkedStatus.Data && length + data.Length > maxBytes))
                     {
                         input.AdvanceTo(buffer.End);
-                        ArrayPool<byte>.Shared.Return(body);
+                        BlockPool.Return(body);
                         return (false, null, 0);
                     }
 
@@ -287,7 +289,7 @@ internal static class IntegrationClient
                 if (length + buffer.Length > maxBytes)
                 {
                     input.AdvanceTo(buffer.End);
-                    ArrayPool<byte>.Shared.Return(body);
+                    BlockPool.Return(body);
                     return (false, null, 0);
                 }
 
@@ -305,7 +307,7 @@ internal static class IntegrationClient
 
             if (result.IsCompleted || result.IsCanceled)
             {
-                ArrayPool<byte>.Shared.Return(body);
+                BlockPool.Return(body);
                 return (false, null, 0);
             }
         }
@@ -315,9 +317,9 @@ internal static class IntegrationClient
     {
         if (length + data.Length > body.Length)
         {
-            var larger = ArrayPool<byte>.Shared.Rent((int)Math.Max(body.Length * 2L, length + data.Length));
+            var larger = BlockPool.Rent((int)Math.Max(body.Length * 2L, length + data.Length));
             body.AsSpan(0, length).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(body);
+            BlockPool.Return(body);
             body = larger;
         }
 

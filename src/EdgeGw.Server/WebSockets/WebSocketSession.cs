@@ -1,4 +1,5 @@
 using System.Buffers;
+using EdgeGw.Protocols.Buffers;
 using System.IO.Pipelines;
 using EdgeGw.Core.WebSockets;
 using EdgeGw.Protocols.WebSockets;
@@ -267,7 +268,7 @@ internal sealed class WebSocketSession
 
         public static OutboundFrame Create(WebSocketOpcode opcode, ReadOnlySpan<byte> payload, bool close)
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(WebSocketFrameWriter.MaxHeaderLength + payload.Length);
+            var buffer = BlockPool.Rent(WebSocketFrameWriter.MaxHeaderLength + payload.Length);
             int header = WebSocketFrameWriter.WriteHeader(buffer, opcode, fin: true, payload.Length);
             payload.CopyTo(buffer.AsSpan(header));
             return new OutboundFrame(buffer, header + payload.Length, close);
@@ -276,7 +277,7 @@ internal sealed class WebSocketSession
         /// <summary>An already encoded close frame.</summary>
         public static OutboundFrame Create(ReadOnlySpan<byte> closeFrame)
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(closeFrame.Length);
+            var buffer = BlockPool.Rent(closeFrame.Length);
             closeFrame.CopyTo(buffer);
             return new OutboundFrame(buffer, closeFrame.Length, isClose: true);
         }
@@ -285,7 +286,7 @@ internal sealed class WebSocketSession
         {
             if (Interlocked.Exchange(ref _buffer, null) is { } buffer)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                BlockPool.Return(buffer);
             }
         }
     }

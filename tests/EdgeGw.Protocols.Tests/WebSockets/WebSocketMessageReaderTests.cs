@@ -152,44 +152,8 @@ public sealed class WebSocketMessageReaderTests
 
     private static string Hex(string text) => Convert.ToHexString(Encoding.UTF8.GetBytes(text));
 
-    /// <summary>
-    /// Feeds <paramref name="input"/> as a pipe would: bytes become readable up to each arrival offset, the
-    /// readable part is cut into segments at <paramref name="cuts"/>, and unconsumed bytes are offered again.
-    /// Stops after a close or an error, as a connection would.
-    /// </summary>
-    private static List<string> Drive(byte[] input, int[] arrivals, int[] cuts)
-    {
-        var reader = new WebSocketMessageReader(MaxFrame, MaxMessage);
-        var events = new List<string>();
-        int consumed = 0;
-        foreach (int arrived in arrivals.Append(input.Length))
-        {
-            while (arrived > consumed)
-            {
-                var window = input.AsSpan(consumed, arrived - consumed).ToArray();
-                var sequence = Segments.Split(window, [.. cuts.Select(c => c - consumed).Where(c => c > 0)]);
-                var status = reader.Read(sequence, out var position);
-                consumed += (int)sequence.Slice(0, position).Length;
-                if (status == WebSocketReadStatus.NeedMoreData)
-                {
-                    break;
-                }
-
-                events.Add(status switch
-                {
-                    WebSocketReadStatus.Message => $"Message {reader.MessageType} {Convert.ToHexString(reader.Payload)}",
-                    WebSocketReadStatus.Ping => $"Ping {Convert.ToHexString(reader.Payload)}",
-                    WebSocketReadStatus.Close => $"Close {reader.CloseCode} {Convert.ToHexString(reader.Payload)}",
-                    WebSocketReadStatus.Error => $"Error {reader.CloseCode}",
-                    _ => status.ToString(),
-                });
-                if (status is WebSocketReadStatus.Close or WebSocketReadStatus.Error)
-                {
-                    return events;
-                }
-            }
-        }
-
-        return events;
-    }
+    /// <summary>Absolute cut offsets <paramref name="cuts"/>, applied to whatever window is readable.</summary>
+    private static List<string> Drive(byte[] input, int[] arrivals, int[] cuts) =>
+        ReaderDriver.Drive(new WebSocketMessageReader(MaxFrame, MaxMessage), input, arrivals,
+            (consumed, _) => [.. cuts.Select(c => c - consumed).Where(c => c > 0)]);
 }

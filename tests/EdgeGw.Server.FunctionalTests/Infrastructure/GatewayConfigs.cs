@@ -44,14 +44,15 @@ public static class GatewayConfigs
     /// A WebSocket API "chat" on stage "prod" (path <c>/prod</c>) whose integrations are <paramref name="backend"/>
     /// (a <see cref="WebSocketBackend"/>): <c>$connect</c>, <c>$disconnect</c>, <c>echo</c> and <c>nested</c> (reply),
     /// <c>push</c> (answers through @connections), <c>fail</c> (500, reply), and a mock <c>$default</c> replying
-    /// "default route" unless <paramref name="withDefault"/> is false. <paramref name="webSocket"/> is the body of
+    /// "default route" (or an echo through the backend with <paramref name="defaultEchoes"/>) unless <paramref name="withDefault"/> is false. <paramref name="webSocket"/> is the body of
     /// the API's <c>webSocket</c> settings object.
     /// </summary>
-    public static string WebSocketApi(string backend, string webSocket = "", bool withDefault = true, string selection = "$request.body.action", string connectExtra = "")
+    public static string WebSocketApi(string backend, string webSocket = "", bool withDefault = true, string selection = "$request.body.action", string connectExtra = "",
+        bool defaultEchoes = false)
     {
-        string defaultRoute = withDefault
-            ? """{ "key": "$default", "routeResponse": true, "integration": { "type": "mock", "body": "default route" } },"""
-            : "";
+        string defaultRoute = !withDefault ? "" : defaultEchoes
+            ? """{ "key": "$default", "routeResponse": true, "integration": { "type": "http", "cluster": "backend", "uri": "/echo" } },"""
+            : """{ "key": "$default", "routeResponse": true, "integration": { "type": "mock", "body": "default route" } },""";
         return $$"""
         {
           "server": { "listen": ["http://127.0.0.1:0"], "drainTimeoutSeconds": 2 },

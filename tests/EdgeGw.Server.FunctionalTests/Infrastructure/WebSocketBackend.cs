@@ -1,14 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Http;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace EdgeGw.Server.FunctionalTests.Infrastructure;
 
@@ -18,16 +12,16 @@ public sealed record BackendEvent(string Path, string EventType, string RouteKey
 /// <summary>
 /// A real HTTP backend (Kestrel) for WebSocket API integrations. It records every event and answers by path:
 /// <c>/connect</c> accepts unless the query has <c>deny=1</c> (then 401 with a JSON body), <c>/echo</c> returns
-/// the body, <c>/upper</c> returns it upper-cased, <c>/push</c> answers 200 and pushes <c>pushed:{body}</c>
+/// the body's bytes, <c>/upper</c> returns it upper-cased, <c>/push</c> answers 200 and pushes <c>pushed:{body}</c>
 /// back through the gateway's @connections API, <c>/fail</c> answers 500, anything else 200 with no body.
 /// </summary>
 public sealed class WebSocketBackend : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
     private readonly ConcurrentQueue<BackendEvent> _events = new();
     private readonly SemaphoreSlim _arrived = new(0);
 
-    private WebSocketBackend(WebApplication app) => _app = app;
+    private WebSocketBackend() { }
 
     public string Authority { get; private set; } = "";
     /// <summary>Set by the test once the gateway runs: where /push sends its @connections POST.</summary>
@@ -36,16 +30,14 @@ public sealed class WebSocketBackend : IAsyncDisposable
 
     public static async Task<WebSocketBackend> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var backend = new WebSocketBackend(app);
+        var backend = new WebSocketBackend();
         var admin = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
-        app.Run(async context =>
+        (backend._app, backend.Authority) = await LoopbackWebApp.StartAsync(app => app.Run(async context =>
         {
-            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-            string body = await reader.ReadToEndAsync();
+            using var received = new MemoryStream();
+            await context.Request.Body.CopyToAsync(received);
+            byte[] raw = received.ToArray();
+            string body = Encoding.UTF8.GetString(raw);
             var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.Ordinal);
             var recorded = new BackendEvent(
                 context.Request.Path, Get(headers, "x-edgegw-event-type"), Get(headers, "x-edgegw-route-key"), Get(headers, "x-edgegw-connection-id"),
@@ -60,7 +52,7 @@ public sealed class WebSocketBackend : IAsyncDisposable
                     await context.Response.WriteAsync("{\"message\":\"denied by backend\"}");
                     break;
                 case "/echo":
-                    await context.Response.WriteAsync(body);
+                    await context.Response.Body.WriteAsync(raw);
                     break;
                 case "/upper":
                     await context.Response.WriteAsync(body.ToUpperInvariant());
@@ -76,10 +68,7 @@ public sealed class WebSocketBackend : IAsyncDisposable
                     context.Response.StatusCode = 500;
                     break;
             }
-        });
-        await app.StartAsync();
-        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        backend.Authority = $"127.0.0.1:{address.Port}";
+        }));
         return backend;
     }
 

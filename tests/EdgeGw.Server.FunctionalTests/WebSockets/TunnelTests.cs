@@ -3,13 +3,6 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using EdgeGw.Server.FunctionalTests.Infrastructure;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeGw.Server.FunctionalTests.WebSockets;
@@ -17,53 +10,10 @@ namespace EdgeGw.Server.FunctionalTests.WebSockets;
 /// <summary>WebSocket upgrade tunnelling through the gateway to a real Kestrel WebSocket echo server.</summary>
 public sealed class TunnelTests
 {
-    /// <summary>Echoes every message on <c>/v1/ws</c>; any other path answers 426 to an upgrade.</summary>
-    private static async Task<(WebApplication App, string Authority)> StartEchoServerAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        app.UseWebSockets();
-        app.Run(async context =>
-        {
-            if (context.Request.Path != "/v1/ws" || !context.WebSockets.IsWebSocketRequest)
-            {
-                context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
-                await context.Response.WriteAsync("no websocket here");
-                return;
-            }
-
-            using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            var buffer = new byte[256 * 1024];
-            while (true)
-            {
-                var received = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
-                if (received.MessageType == WebSocketMessageType.Close)
-                {
-                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
-                    return;
-                }
-
-                int length = received.Count;
-                while (!received.EndOfMessage)
-                {
-                    received = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
-                    length += received.Count;
-                }
-
-                await socket.SendAsync(buffer.AsMemory(0, length), received.MessageType, true, CancellationToken.None);
-            }
-        });
-        await app.StartAsync();
-        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        return (app, $"127.0.0.1:{address.Port}");
-    }
-
     [Fact]
     public async Task ClientWebSocket_ThroughTheGateway_ExchangesMessages_AndClosesCleanly()
     {
-        var (echo, authority) = await StartEchoServerAsync();
+        var (echo, authority) = await WebSocketEchoServer.StartAsync();
         await using var _ = echo;
         await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(authority));
         using var client = new ClientWebSocket();
@@ -102,7 +52,7 @@ public sealed class TunnelTests
     [Fact]
     public async Task UpstreamRefusingTheUpgrade_IsRelayedAsANormalResponse()
     {
-        var (echo, authority) = await StartEchoServerAsync();
+        var (echo, authority) = await WebSocketEchoServer.StartAsync();
         await using var _ = echo;
         await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(authority));
         await using var raw = await gateway.ConnectRawAsync();
