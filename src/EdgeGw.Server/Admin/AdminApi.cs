@@ -43,6 +43,9 @@ internal static class AdminJson
 /// </summary>
 internal sealed class AdminApi(GatewayRuntime runtime)
 {
+    internal const string GoneMessage = "no such connection (closed, or never existed)";
+    internal const string FullMessage = "the client is not reading: its send buffer is full";
+
     public AdminResponse Handle(AdminRequest request)
     {
         string[] segments = request.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -239,7 +242,7 @@ internal sealed class AdminApi(GatewayRuntime runtime)
         var registry = runtime.WebSockets;
         if (!registry.TryGet(id, out var session) || session.IsClosing)
         {
-            return AdminResponse.Error(410, "no such connection (closed, or never existed)");
+            return AdminResponse.Error(410, GoneMessage);
         }
 
         switch (request.Method)
@@ -255,7 +258,7 @@ internal sealed class AdminApi(GatewayRuntime runtime)
                 return session.TrySend(type, body) switch
                 {
                     WebSockets.WebSocketSendResult.Sent => new AdminResponse(200, "application/json", "{}"u8.ToArray()),
-                    WebSockets.WebSocketSendResult.Full => AdminResponse.Error(429, "the client is not reading: its send buffer is full"),
+                    WebSockets.WebSocketSendResult.Full => AdminResponse.Error(429, FullMessage),
                     _ => AdminResponse.Error(410, "the connection is closing"),
                 };
             case "GET":

@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
+using EdgeGw.Protocols.Buffers;
 using EdgeGw.Protocols.Http1;
+using EdgeGw.Server.WebSockets;
 using Microsoft.AspNetCore.Connections;
 
 namespace EdgeGw.Server.Admin;
@@ -17,22 +19,31 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
 
     private readonly AdminApi _api = new(runtime);
 
+    // Pushes are what backends call per message: their answers are encoded once.
+    private static readonly AdminResponse PushSent = new(200, "application/json", "{}"u8.ToArray());
+    private static readonly AdminResponse PushGone = AdminResponse.Error(410, AdminApi.GoneMessage);
+    private static readonly AdminResponse PushFull = AdminResponse.Error(429, AdminApi.FullMessage);
+    private static readonly AdminRequest PushKeepAlive = new() { Method = "POST", KeepAlive = true };
+    private static readonly AdminRequest PushClose = new() { Method = "POST", KeepAlive = false };
+
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
         var output = connection.Transport.Output;
+        // One idle timer per connection, re-armed per request.
+        using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, runtime.Time);
         try
         {
             while (true)
             {
-                using var idle = new CancellationTokenSource(IdleTimeout, runtime.Time);
-                var request = await ReadRequestAsync(input, idle.Token).ConfigureAwait(false);
+                idle.CancelAfter(IdleTimeout);
+                var (request, immediate) = await ReadRequestAsync(input, idle.Token).ConfigureAwait(false);
                 if (request is null)
                 {
                     return;
                 }
 
-                var response = request.Error is { } status ? AdminResponse.Error(status, "malformed request") : _api.Handle(request);
+                var response = immediate ?? (request.Error is { } status ? AdminResponse.Error(status, "malformed request") : _api.Handle(request));
                 bool keepAlive = request.KeepAlive && request.Error is null;
                 WriteResponse(output, response, request.Method == "HEAD", keepAlive);
                 var flush = await output.FlushAsync().ConfigureAwait(false);
@@ -48,7 +59,8 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
         }
     }
 
-    private static async ValueTask<AdminRequest?> ReadRequestAsync(PipeReader input, CancellationToken cancellation)
+    /// <summary>A request to handle, or (for a push, served on the spot) a request and its answer.</summary>
+    private async ValueTask<(AdminRequest? Request, AdminResponse? Immediate)> ReadRequestAsync(PipeReader input, CancellationToken cancellation)
     {
         var scanner = default(HeadScanner);
         while (true)
@@ -59,7 +71,7 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
             if (status == HeadScanStatus.Error)
             {
                 input.AdvanceTo(buffer.End);
-                return new AdminRequest { Error = scanError.ToStatusCode() };
+                return (new AdminRequest { Error = scanError.ToStatusCode() }, null);
             }
 
             if (status == HeadScanStatus.NeedMoreData)
@@ -67,47 +79,111 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
                 input.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted)
                 {
-                    return null;
+                    return (null, null);
                 }
 
                 continue;
             }
 
             var headSequence = buffer.Slice(scanner.HeadStart, headLength);
-            byte[] head = headSequence.ToArray();
+            var head = headSequence.IsSingleSegment ? headSequence.First : headSequence.ToArray();
             var headers = default(NullHeadersHandler);
-            var parseError = HttpRequestParser.Parse(head, ref headers, out var parsed);
+            var parseError = HttpRequestParser.Parse(head.Span, ref headers, out var parsed);
             if (parseError != HttpParseError.None)
             {
                 input.AdvanceTo(buffer.End);
-                return new AdminRequest { Error = parseError.ToStatusCode() };
+                return (new AdminRequest { Error = parseError.ToStatusCode() }, null);
             }
 
+            if (IsPush(head.Span, parsed, out var id))
+            {
+                // POST /@connections/{id} with a Content-Length body: no strings; the body goes from the pipe into the frame.
+                var (refusal, session) = FindPushTarget(head.Span[id], parsed.ContentLength);
+                input.AdvanceTo(headSequence.End);
+                var pushed = await PushAsync(input, refusal, session, (int)parsed.ContentLength, cancellation).ConfigureAwait(false);
+                return pushed is null ? (new AdminRequest { Error = 400 }, null) : (parsed.KeepAlive ? PushKeepAlive : PushClose, pushed);
+            }
+
+            var head2 = head.Span;
             var request = new AdminRequest
             {
-                Method = Encoding.ASCII.GetString(parsed.MethodToken(head)),
-                Path = Encoding.ASCII.GetString(parsed.Path(head)),
-                Query = Encoding.ASCII.GetString(parsed.Query(head)),
+                Method = Encoding.ASCII.GetString(parsed.MethodToken(head2)),
+                Path = Encoding.ASCII.GetString(parsed.Path(head2)),
+                Query = Encoding.ASCII.GetString(parsed.Query(head2)),
                 KeepAlive = parsed.KeepAlive,
             };
 
             if (parsed.Body == BodyKind.None)
             {
                 input.AdvanceTo(headSequence.End);
-                return request;
+                return (request, null);
             }
 
             if (parsed.Body == BodyKind.ContentLength && parsed.ContentLength > MaxBodyBytes)
             {
                 input.AdvanceTo(buffer.End);
-                return new AdminRequest { Error = 413 };
+                return (new AdminRequest { Error = 413 }, null);
             }
 
             input.AdvanceTo(headSequence.End);
             request.Body = parsed.Body == BodyKind.Chunked
                 ? await ReadChunkedBodyAsync(input, cancellation).ConfigureAwait(false)
                 : await ReadBodyAsync(input, (int)parsed.ContentLength, cancellation).ConfigureAwait(false);
-            return request.Body is null ? new AdminRequest { Error = 400 } : request;
+            return (request.Body is null ? new AdminRequest { Error = 400 } : request, null);
+        }
+    }
+
+    private static bool IsPush(ReadOnlySpan<byte> head, in RequestHead parsed, out Range id)
+    {
+        id = default;
+        var path = parsed.Path(head);
+        if (parsed.Method != HttpMethod.Post || parsed.Body != BodyKind.ContentLength || parsed.ContentLength > MaxBodyBytes
+            || !path.StartsWith("/@connections/"u8) || path.Length == 14 || path[14..].Contains((byte)'/'))
+        {
+            return false;
+        }
+
+        int start = parsed.PathOffset + 14;
+        id = new Range(start, start + path.Length - 14);
+        return true;
+    }
+
+    private (AdminResponse? Refusal, WebSocketSession? Session) FindPushTarget(ReadOnlySpan<byte> id, long length)
+    {
+        if (!runtime.WebSockets.TryGet(id, out var session) || session.IsClosing)
+        {
+            return (PushGone, null);
+        }
+
+        return length > session.Api.Limits.MaxMessageBytes
+            ? (AdminResponse.Error(413, $"a message may carry at most {session.Api.Limits.MaxMessageBytes} bytes"), null)
+            : (null, session);
+    }
+
+    /// <summary>Reads the body and queues it to the connection; null when the body never arrived.</summary>
+    private static async ValueTask<AdminResponse?> PushAsync(PipeReader input, AdminResponse? refusal, WebSocketSession? session, int length, CancellationToken cancellation)
+    {
+        while (true)
+        {
+            var result = await input.ReadAsync(cancellation).ConfigureAwait(false);
+            if (result.Buffer.Length >= length)
+            {
+                var body = result.Buffer.Slice(0, length);
+                var response = refusal ?? session!.TrySendPushed(body) switch
+                {
+                    WebSocketSendResult.Sent => PushSent,
+                    WebSocketSendResult.Full => PushFull,
+                    _ => PushGone,
+                };
+                input.AdvanceTo(body.End);
+                return response;
+            }
+
+            input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                return null;
+            }
         }
     }
 
@@ -177,38 +253,29 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
 
     private void WriteResponse(PipeWriter output, AdminResponse response, bool head, bool keepAlive)
     {
-        var text = new StringBuilder();
-        text.Append("HTTP/1.1 ").Append(response.Status).Append(' ').Append(ReasonPhrase(response.Status)).Append("\r\n");
-        text.Append("Content-Type: ").Append(response.ContentType).Append("\r\n");
-        text.Append("Content-Length: ").Append(response.Body.Length).Append("\r\n");
-        text.Append("Cache-Control: no-store\r\n");
+        var writer = new BufferWriter<PipeWriter>(output);
+        writer.Write(Infrastructure.StatusLines.For(response.Status));
+        writer.Write("Content-Type: "u8);
+        foreach (char c in response.ContentType)
+        {
+            writer.WriteByte((byte)c);
+        }
+
+        writer.Write("\r\nContent-Length: "u8);
+        writer.WriteNumber(response.Body.Length);
+        writer.Write("\r\nCache-Control: no-store\r\n"u8);
         if (!keepAlive)
         {
-            text.Append("Connection: close\r\n");
+            writer.Write("Connection: close\r\n"u8);
         }
 
-        output.Write(Encoding.ASCII.GetBytes(text.ToString()));
-        output.Write(runtime.Date.Line);
-        output.Write("\r\n"u8);
+        writer.Write(runtime.Date.Line);
+        writer.Write("\r\n"u8);
         if (!head)
         {
-            output.Write(response.Body);
+            writer.Write(response.Body);
         }
-    }
 
-    private static string ReasonPhrase(int status) => status switch
-    {
-        200 => "OK",
-        201 => "Created",
-        204 => "No Content",
-        400 => "Bad Request",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        409 => "Conflict",
-        411 => "Length Required",
-        413 => "Content Too Large",
-        431 => "Request Header Fields Too Large",
-        _ => "Error",
-    };
+        writer.Commit();
+    }
 }

@@ -33,6 +33,8 @@ public static class StatusLines
         405 => "Method Not Allowed",
         408 => "Request Timeout",
         409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
         413 => "Request Entity Too Large",
         414 => "URI Too Long",
         415 => "Unsupported Media Type",

@@ -19,6 +19,7 @@ public sealed class WebSocketRegistry : IDisposable
 
     private readonly ConcurrentDictionary<string, WebSocketSession> _sessions = new(StringComparer.Ordinal);
     private readonly ConditionalWeakTable<WebSocketApiModel, ThrottleBucket> _connectBuckets = new();
+    private readonly ConcurrentDictionary<string, WebSocketSession>.AlternateLookup<ReadOnlySpan<char>> _byChars;
     private readonly ITimer _sweep;
     private long _accepted;
     private long _refused;
@@ -34,6 +35,7 @@ public sealed class WebSocketRegistry : IDisposable
     internal WebSocketRegistry(TimeProvider time)
     {
         Time = time;
+        _byChars = _sessions.GetAlternateLookup<ReadOnlySpan<char>>();
         _sweep = time.CreateTimer(static s => ((WebSocketRegistry)s!).Sweep(), this, SweepInterval, SweepInterval);
     }
 
@@ -65,6 +67,24 @@ public sealed class WebSocketRegistry : IDisposable
     }
 
     internal bool TryGet(string id, out WebSocketSession session) => _sessions.TryGetValue(id, out session!);
+
+    /// <summary>Looks a connection up by the id's ASCII bytes as they arrived in a request path, without a string.</summary>
+    internal bool TryGet(ReadOnlySpan<byte> id, out WebSocketSession session)
+    {
+        session = null!;
+        if (id.Length is 0 or > 64)
+        {
+            return false;
+        }
+
+        Span<char> chars = stackalloc char[id.Length];
+        for (int i = 0; i < id.Length; i++)
+        {
+            chars[i] = (char)id[i];
+        }
+
+        return _byChars.TryGetValue(chars, out session!);
+    }
 
     internal IEnumerable<WebSocketSession> Sessions => _sessions.Values;
 

@@ -88,6 +88,28 @@ internal sealed class WebSocketSession
         return WebSocketSendResult.Sent;
     }
 
+    /// <summary>
+    /// Queues a pushed message straight from the bytes it arrived in: text when it is valid UTF-8, else binary
+    /// (the @connections API's rule).
+    /// </summary>
+    public WebSocketSendResult TrySendPushed(in ReadOnlySequence<byte> payload)
+    {
+        if (IsClosing || _ended)
+        {
+            return WebSocketSendResult.Gone;
+        }
+
+        if (Interlocked.Read(ref _queuedBytes) + payload.Length > Api.Limits.SendBufferBytes)
+        {
+            return WebSocketSendResult.Full;
+        }
+
+        Touch();
+        Enqueue(OutboundFrame.Create(payload));
+        _registry.OnMessageSent();
+        return WebSocketSendResult.Sent;
+    }
+
     /// <summary>Answers a ping. Pongs are not held to the send buffer limit: they are at most 125 bytes each.</summary>
     public void SendPong(ReadOnlySpan<byte> payload)
     {
@@ -272,6 +294,21 @@ internal sealed class WebSocketSession
             int header = WebSocketFrameWriter.WriteHeader(buffer, opcode, fin: true, payload.Length);
             payload.CopyTo(buffer.AsSpan(header));
             return new OutboundFrame(buffer, header + payload.Length, close);
+        }
+
+        /// <summary>A data frame whose type follows from its bytes: text when they are UTF-8, else binary.</summary>
+        public static OutboundFrame Create(in ReadOnlySequence<byte> payload)
+        {
+            int length = (int)payload.Length;
+            var buffer = BlockPool.Rent(WebSocketFrameWriter.MaxHeaderLength + length);
+            int header = WebSocketFrameWriter.WriteHeader(buffer, WebSocketOpcode.Binary, fin: true, length);
+            payload.CopyTo(buffer.AsSpan(header));
+            if (System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(header, length)))
+            {
+                buffer[0] = (byte)(0x80 | (byte)WebSocketOpcode.Text);
+            }
+
+            return new OutboundFrame(buffer, header + length, isClose: false);
         }
 
         /// <summary>An already encoded close frame.</summary>

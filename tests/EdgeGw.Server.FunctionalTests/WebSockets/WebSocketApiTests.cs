@@ -195,12 +195,39 @@ public sealed class WebSocketApiTests
         var closing = await client.ReceiveAsync(new byte[16], timeout.Token);
         Assert.Equal(WebSocketMessageType.Close, closing.MessageType);
         Assert.Equal(WebSocketCloseStatus.NormalClosure, client.CloseStatus);
-        await backend.WaitForAsync(e => e.EventType == "DISCONNECT" && e.ConnectionId == id);
+        // Completing the close handshake ends the connection at once (without it the gateway waits 5 s, then cuts it).
+        await client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "ok", timeout.Token);
+        await backend.WaitForAsync(e => e.EventType == "DISCONNECT" && e.ConnectionId == id, TimeSpan.FromSeconds(3));
 
         using var gone = await admin.GetAsync($"/@connections/{id}");
         Assert.Equal(HttpStatusCode.Gone, gone.StatusCode);
         using var unknown = await admin.PostAsync("/@connections/AAAAAAAAAAAAAAAA", new StringContent("x"));
         Assert.Equal(HttpStatusCode.Gone, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task AtConnections_Push_OverTheMessageLimit_Is413_AndKeepAlivePushesArriveInOrder()
+    {
+        await using var backend = await WebSocketBackend.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.WebSocketApi(backend.Authority, webSocket: "\"maxFrameBytes\": 1024, \"maxMessageBytes\": 2048"));
+        using var admin = gateway.CreateAdminClient();
+        using var client = await ConnectAsync(gateway);
+        string id = (await backend.WaitForAsync(e => e.EventType == "CONNECT")).ConnectionId;
+
+        using (var tooBig = await admin.PostAsync($"/@connections/{id}", new ByteArrayContent(new byte[2049])))
+        {
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooBig.StatusCode);
+        }
+
+        for (int i = 0; i < 50; i++)
+        {
+            using var push = await admin.PostAsync($"/@connections/{id}", new ByteArrayContent(Encoding.UTF8.GetBytes($"push {i}")));
+            Assert.Equal(HttpStatusCode.OK, push.StatusCode);
+            Assert.Equal((WebSocketMessageType.Text, $"push {i}"), await ReceiveAsync(client));
+        }
+
+        Assert.Equal(50, gateway.Runtime.WebSockets.MessagesSent);
+        await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
     }
 
     [Fact]
