@@ -52,7 +52,7 @@ await File.WriteAllTextAsync(configPath, $$"""
 {
   "server": { "listen": ["http://127.0.0.1:{{options.GatewayPort}}"], "drainTimeoutSeconds": 2 },
   "admin": { "listen": ["http://127.0.0.1:{{options.AdminPort}}"] },
-  "clusters": [ { "name": "backend", "destinations": ["127.0.0.1:{{options.BackendPort}}"], "maxConnectionsPerDestination": 512 } ],
+  "clusters": [ { "name": "backend", "destinations": ["127.0.0.1:{{options.BackendPort}}"], "maxConnectionsPerDestination": {{options.PoolSize}} } ],
   "apis": [ { "name": "load", "protocol": "websocket", "stages": [ { "name": "ws" } ],
     "routes": [
       { "key": "echo", "routeResponse": true, "integration": { "type": "http", "cluster": "backend", "uri": "/echo" } },
@@ -136,14 +136,15 @@ try
     report.AppendLine(invariant, $"- Gateway RSS: {rssBefore / 1048576.0:F1} MB before, {rssIdle / 1048576.0:F1} MB with {options.Clients:N0} idle connections " +
         $"(**{(rssIdle - rssBefore) / (double)options.Clients:F0} bytes per idle connection**, kernel socket buffers not included), peak {rssPeak / 1048576.0:F1} MB.");
     report.AppendLine();
-    report.AppendLine("| Route | Messages | Messages/s | p50 round trip | p99 round trip | max | Gateway bytes allocated per message | Lost | Misrouted |");
-    report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    report.AppendLine("| Route | Messages | Messages/s | p50 round trip | p99 round trip | max | Gateway bytes allocated per message | Lost | Misrouted | Error replies |");
+    report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     foreach (var phase in phases)
     {
-        report.AppendLine(invariant, $"| {phase.Route} | {phase.Sent:N0} | {phase.Sent / phase.Elapsed.TotalSeconds:N0} | {phase.P50:F2} ms | {phase.P99:F2} ms | {phase.Max:F1} ms | {phase.AllocatedPerMessage:F0} | {phase.Lost} | {phase.Misrouted} |");
+        report.AppendLine(invariant, $"| {phase.Route} | {phase.Sent:N0} | {phase.Sent / phase.Elapsed.TotalSeconds:N0} | {phase.P50:F2} ms | {phase.P99:F2} ms | {phase.Max:F1} ms | {phase.AllocatedPerMessage:F0} | {phase.Lost} | {phase.Misrouted} | {phase.Failed} |");
     }
 
     report.AppendLine();
+    report.AppendLine(invariant, $"Integration cluster: `maxConnectionsPerDestination` {options.PoolSize}. Error replies are the gateway's own `{{\"message\":…}}` answers (integration unreachable, timed out, or out of pooled connections).");
     report.AppendLine("`echo`: the integration's answer is the route response. `push`: the backend answers 200 and sends the message back with `POST /@connections/{id}` on the admin port.");
     Console.Write(report.ToString());
     if (options.Output is { } output)
@@ -151,7 +152,7 @@ try
         await File.WriteAllTextAsync(output, report.ToString());
     }
 
-    return phases.Sum(p => p.Lost + p.Misrouted) == 0 ? 0 : 1;
+    return phases.Sum(p => p.Lost + p.Misrouted + p.Failed) == 0 ? 0 : 1;
 }
 finally
 {
@@ -169,6 +170,7 @@ static async Task<PhaseResult> RunPhaseAsync(string route, Client[] clients, int
     var samples = new double[clients.Length * messages];
     long lost = 0;
     long misrouted = 0;
+    long failed = 0;
     var clock = Stopwatch.StartNew();
     await Task.WhenAll(clients.Select((client, c) => Task.Run(async () =>
     {
@@ -185,13 +187,14 @@ static async Task<PhaseResult> RunPhaseAsync(string route, Client[] clients, int
 
             if (reply != message)
             {
-                Interlocked.Increment(ref misrouted);
+                // The gateway's own error message (integration unreachable or out of connections) is a failure, not a mix-up.
+                Interlocked.Increment(ref reply.StartsWith("{\"message\":", StringComparison.Ordinal) ? ref failed : ref misrouted);
             }
         }
     })));
     var elapsed = clock.Elapsed;
     Array.Sort(samples);
-    return new PhaseResult(route, clients.Length * messages, elapsed, samples[samples.Length / 2], samples[(int)(samples.Length * 0.99)], samples[^1], lost, misrouted);
+    return new PhaseResult(route, clients.Length * messages, elapsed, samples[samples.Length / 2], samples[(int)(samples.Length * 0.99)], samples[^1], lost, misrouted, failed);
 }
 
 static async Task WaitForPortAsync(int port)
@@ -214,7 +217,7 @@ static async Task WaitForPortAsync(int port)
     throw new TimeoutException($"The gateway did not listen on {port} within 30 s.");
 }
 
-internal sealed record PhaseResult(string Route, long Sent, TimeSpan Elapsed, double P50, double P99, double Max, long Lost, long Misrouted)
+internal sealed record PhaseResult(string Route, long Sent, TimeSpan Elapsed, double P50, double P99, double Max, long Lost, long Misrouted, long Failed)
 {
     public double AllocatedPerMessage { get; init; }
 }
@@ -249,7 +252,7 @@ internal sealed class GatewayStats(Process gateway)
     }
 }
 
-internal sealed record Options(int Clients, int Messages, int GatewayPort, int AdminPort, int BackendPort, string GatewayCpu, string GatewayDll, int ReplyTimeoutSeconds, string? Output, int IdleHoldSeconds)
+internal sealed record Options(int Clients, int Messages, int GatewayPort, int AdminPort, int BackendPort, string GatewayCpu, string GatewayDll, int ReplyTimeoutSeconds, string? Output, int IdleHoldSeconds, int PoolSize)
 {
     public static Options Parse(string[] args)
     {
@@ -262,7 +265,7 @@ internal sealed record Options(int Clients, int Messages, int GatewayPort, int A
         int Int(string name, int fallback) => int.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         return new Options(Int("clients", 5000), Int("messages", 20), Int("gateway-port", 19201), Int("admin-port", 19202), Int("backend-port", 19203),
             Get("gateway-cpu", "0"), Get("gateway-dll", "src/EdgeGw/bin/Release/net10.0/edgegw.dll"), Int("reply-timeout", 30), args.Contains("--output") ? Get("output", "") : null,
-            Int("idle-hold", 0));
+            Int("idle-hold", 0), Int("pool", 8192));
     }
 }
 

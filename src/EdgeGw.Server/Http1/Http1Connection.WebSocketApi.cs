@@ -97,7 +97,7 @@ internal sealed partial class Http1Connection
     private int CheckHandshake(ReadOnlySpan<byte> head, WebSocketApiModel api, Span<byte> accept, out int subprotocol)
     {
         subprotocol = -1;
-        if (_request.Body != BodyKind.None || _request.Version != Protocols.Http1.HttpVersion.Http11)
+        if (_request.Method != HttpMethod.Get || _request.Body != BodyKind.None || _request.Version != Protocols.Http1.HttpVersion.Http11)
         {
             return 400;
         }
@@ -174,7 +174,8 @@ internal sealed partial class Http1Connection
     {
         if (status != 426)
         {
-            return WriteGatewayResponseAsync(status, close: false);
+            // A handshake with a body (never valid) leaves unread bytes: only closing keeps the framing intact.
+            return WriteGatewayResponseAsync(status, close: _request.Body != BodyKind.None);
         }
 
         var (headBytes, body) = GatewayResponses.For(426);

@@ -341,6 +341,23 @@ public sealed class WebSocketApiTests
     }
 
     [Fact]
+    public async Task HandshakeWithABody_IsRefusedAsTooLarge_AndTheConnectionCloses()
+    {
+        await using var backend = await WebSocketBackend.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.WebSocketApi(backend.Authority));
+        await using var raw = await gateway.ConnectRawAsync();
+
+        await raw.SendAsync("GET /prod HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 5\r\n" +
+            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\nGET /");
+        var response = await raw.ReadResponseAsync();
+
+        // The handshake route accepts no body at all.
+        Assert.Equal(413, response.Status);
+        Assert.True(response.Head.ConnectionHas("close"));
+        Assert.Empty(backend.Events);
+    }
+
+    [Fact]
     public async Task PlainGet_OnAWebSocketApi_Is426()
     {
         await using var backend = await WebSocketBackend.StartAsync();
