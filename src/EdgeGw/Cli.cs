@@ -100,9 +100,10 @@ internal static class Cli
             Console.WriteLine($"edgegw: admin API on {string.Join(", ", host.AdminAddresses)}");
         }
 
-        if (path is null)
+        if (path is null && host.Addresses.Count > 0)
         {
-            Console.WriteLine("edgegw: try  curl http://127.0.0.1:8080/demo/hello");
+            var first = host.Addresses[0];
+            Console.WriteLine($"edgegw: try  curl {first.Scheme}://{first.Authority}/demo/hello");
         }
 
         using var reload = path is null ? null : ChangeToken.OnChange(configuration.GetReloadToken, () => Reload(host, configuration, source));

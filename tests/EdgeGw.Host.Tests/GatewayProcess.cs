@@ -143,6 +143,13 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
         return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Waits for "admin API on http://127.0.0.1:PORT" and returns the port.</summary>
+    public async Task<int> WaitForAdminAsync()
+    {
+        string line = await WaitForLineAsync(l => l.Contains("edgegw: admin API on", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        return int.Parse(PortPattern().Match(line).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         await _process.WaitForExitAsync().WaitAsync(timeout);

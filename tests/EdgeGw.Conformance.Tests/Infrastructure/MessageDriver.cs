@@ -209,7 +209,10 @@ internal static class MessageDriver
         return (false, HttpParseError.None, data, consumed);
     }
 
-    /// <summary>The stream offsets at which more bytes "arrive" after <paramref name="from"/>: each cut beyond it, then the end.</summary>
+    /// <summary>
+    /// The stream offsets at which more bytes "arrive" after <paramref name="from"/>: each cut beyond the previous
+    /// arrival, then the end (a cut behind an earlier one is ignored, as <see cref="Split"/> does).
+    /// </summary>
     private static IEnumerable<long> Arrivals(int[] cuts, long from, long end)
     {
         foreach (int cut in cuts)
@@ -217,6 +220,7 @@ internal static class MessageDriver
             if (cut > from && cut < end)
             {
                 yield return cut;
+                from = cut;
             }
         }
 
