@@ -128,10 +128,15 @@ run_wrk() { # port path connections script seconds -> wrk output
 
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f", v}'; }
 
+# Only EdgeGw and nginx are configured to cache and throttle; the others would just proxy.
+runs_workload() { # proxy workload-name
+  [[ "$2" != cache* && "$2" != throttle* ]] || [[ "$1" == edgegw || "$1" == nginx ]]
+}
+
 startup_warmup() { # proxy
   local proxy=$1 names=() name
   for name in $WORKLOADS; do
-    [[ "$name" == cache* || "$name" == throttle* ]] && [[ "$proxy" != edgegw && "$proxy" != nginx ]] && continue
+    runs_workload "$proxy" "$name" || continue
     names+=("$name")
   done
   [ "$proxy" = edgegw ] && names+=(mock-c32)
@@ -208,8 +213,7 @@ for proxy in $PROXIES; do
   start_proxy "$proxy"
   startup_warmup "$proxy"
   for name in $WORKLOADS; do
-    # Only EdgeGw and nginx are configured to cache and throttle; the others would just proxy.
-    [[ "$name" == cache* || "$name" == throttle* ]] && [[ "$proxy" != edgegw && "$proxy" != nginx ]] && continue
+    runs_workload "$proxy" "$name" || continue
     measure "$proxy" "$name"
   done
   if [ "$proxy" = edgegw ]; then
