@@ -106,22 +106,23 @@ public sealed class ResponseCache : IDisposable
     public CacheEntry? TryGet(ReadOnlySpan<byte> key, ulong hash)
     {
         var shard = _shards[(int)(hash & (ShardCount - 1))];
-        var entry = shard.Find(key, hash);
+        var entry = shard.Find(key, hash, out long expires);
         if (entry is not null)
         {
-            if (Now < entry.ExpiresTimestamp)
+            if (Now < expires)
             {
-                if (entry.Referenced == 0)
-                {
-                    entry.Referenced = 1;
-                }
-
-                // The sketch line is the one memory access of a hit that is not on the way to the bytes, so hits
-                // are sampled: every HitSampling-th hit on this core adds HitSampling for its key. Sampling on a
-                // per-core sequence (not a counter in the entry) keeps a hit from writing to shared memory.
+                // A hit reads the slot and the key bytes, nothing else: the sketch line and the entry's CLOCK bit are
+                // sampled — every HitSampling-th hit on this core adds HitSampling for its key and marks the entry
+                // referenced. Sampling on a per-core sequence (not a counter in the entry) keeps a hit from writing
+                // to shared memory; an entry hit often is still marked within a few hits, and admission (the
+                // sketch) is what protects the popular set from scans.
                 if ((_hits.IncrementAndGet() & (HitSampling - 1)) == 0)
                 {
                     _sketch.Increment(hash, HitSampling);
+                    if (entry.Referenced == 0)
+                    {
+                        entry.Referenced = 1;
+                    }
                 }
 
                 return entry;
@@ -195,7 +196,7 @@ public sealed class ResponseCache : IDisposable
         var own = _shards[home];
         lock (own)
         {
-            if (own.Find(entry.Key, entry.Hash) is { } previous)
+            if (own.Find(entry.Key, entry.Hash, out _) is { } previous)
             {
                 RemoveLocked(own, previous);
             }
@@ -218,7 +219,7 @@ public sealed class ResponseCache : IDisposable
         var shard = _shards[(int)(hash & (ShardCount - 1))];
         lock (shard)
         {
-            return shard.Find(key, hash) is { } entry && RemoveLocked(shard, entry);
+            return shard.Find(key, hash, out _) is { } entry && RemoveLocked(shard, entry);
         }
     }
 
@@ -431,10 +432,10 @@ public sealed class ResponseCache : IDisposable
     }
 
     /// <summary>
-    /// One sixteenth of the store: an open-addressing table (linear probing, hash kept beside the reference so
-    /// most probes compare a number) and the CLOCK ring. Readers probe without the lock; writers hold it.
-    /// A reader may see a slot mid-update or a table about to be replaced: it trusts only an entry whose own
-    /// hash and full key match and that is not marked removed, so the worst case is one spurious miss.
+    /// One sixteenth of the store: an open-addressing table (linear probing; hash, key and expiry kept beside the
+    /// reference so a probe compares numbers and a hit never reads the entry) and the CLOCK ring. Readers probe
+    /// without the lock; writers hold it. A reader may see a slot mid-update or a table about to be replaced: it
+    /// trusts a slot only if the entry reference did not change while it read it, and compares the full key.
     /// </summary>
     private sealed class Shard
     {
@@ -445,7 +446,14 @@ public sealed class ResponseCache : IDisposable
         private Slot[] _table = new Slot[16];
         private int _used;
 
-        public CacheEntry? Find(ReadOnlySpan<byte> key, ulong hash)
+        /// <summary>
+        /// The entry stored under <paramref name="key"/>, with its expiry, read from the slot alone: a lookup
+        /// touches the slot and the key bytes and never the entry, which is the value handed back. A slot is
+        /// trusted only if its entry reference reads the same before and after its other fields (an entry object
+        /// is stored once, so the reference identifies what was read); an entry being removed concurrently may
+        /// still be returned, as if the lookup had come a moment earlier.
+        /// </summary>
+        public CacheEntry? Find(ReadOnlySpan<byte> key, ulong hash, out long expires)
         {
             var table = Volatile.Read(ref _table);
             int mask = table.Length - 1;
@@ -456,17 +464,23 @@ public sealed class ResponseCache : IDisposable
                 var entry = Volatile.Read(ref slot.Entry);
                 if (entry is null)
                 {
-                    return null;
+                    break;
                 }
 
-                if (slot.Hash == hash && entry.Hash == hash && !ReferenceEquals(entry, Tombstone) && !entry.IsRemoved && entry.Key.AsSpan().SequenceEqual(key))
+                if (slot.Hash == hash && !ReferenceEquals(entry, Tombstone))
                 {
-                    return entry;
+                    byte[]? stored = Volatile.Read(ref slot.Key);
+                    expires = Volatile.Read(ref slot.Expires);
+                    if (stored.AsSpan().SequenceEqual(key) && ReferenceEquals(Volatile.Read(ref slot.Entry), entry))
+                    {
+                        return entry;
+                    }
                 }
 
                 index = (index + 1) & mask;
             }
 
+            expires = 0;
             return null;
         }
 
@@ -492,6 +506,8 @@ public sealed class ResponseCache : IDisposable
                     }
 
                     slot.Hash = entry.Hash;
+                    slot.Key = entry.Key;
+                    slot.Expires = entry.ExpiresTimestamp;
                     Volatile.Write(ref slot.Entry, entry);
                     return;
                 }
@@ -545,7 +561,7 @@ public sealed class ResponseCache : IDisposable
                     index = (index + 1) & mask;
                 }
 
-                table[index] = new Slot { Hash = entry.Hash, Entry = entry };
+                table[index] = new Slot { Hash = entry.Hash, Entry = entry, Key = entry.Key, Expires = entry.ExpiresTimestamp };
             }
 
             _used = live;
@@ -556,6 +572,9 @@ public sealed class ResponseCache : IDisposable
         {
             public ulong Hash;
             public CacheEntry? Entry;
+            /// <summary>The entry's key and expiry, copied beside it so a lookup need not read the entry.</summary>
+            public byte[]? Key;
+            public long Expires;
         }
     }
 }

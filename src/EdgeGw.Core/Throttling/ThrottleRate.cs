@@ -20,6 +20,7 @@ public sealed record ThrottleRate
         Interval = (long)Math.Clamp(Math.Round(ticksPerSecond / ratePerSecond), 1, Ceiling);
         Tolerance = Interval > Ceiling / Math.Max(burst, 1) ? Ceiling : Interval * burst;
         TicksPerSecond = ticksPerSecond;
+        _inverseInterval = 1.0 / Interval;
     }
 
     public double RatePerSecond { get; }
@@ -29,6 +30,28 @@ public sealed record ThrottleRate
     /// <summary>Ticks of credit a full bucket holds.</summary>
     public long Tolerance { get; }
     public long TicksPerSecond { get; }
+
+    private readonly double _inverseInterval;
+
+    /// <summary>
+    /// Whole tokens in <paramref name="credit"/> ticks (0 ≤ credit ≤ <see cref="Tolerance"/>): a multiply by the
+    /// reciprocal, corrected to the exact quotient — every check needs it, and a 64-bit division costs more than
+    /// the rest of the arithmetic of a check.
+    /// </summary>
+    public int TokensIn(long credit)
+    {
+        long tokens = (long)(credit * _inverseInterval);
+        if (tokens * Interval > credit)
+        {
+            tokens--;
+        }
+        else if ((tokens + 1) * Interval <= credit)
+        {
+            tokens++;
+        }
+
+        return (int)tokens;
+    }
 }
 
 /// <summary>The outcome of one check, with what the rate-limit response headers need.</summary>
@@ -117,34 +140,41 @@ public static class Gcra
             long ahead = next - now;
             if (ahead > rate.Tolerance)
             {
-                long start = Math.Max(current, now);
-                decision = new ThrottleDecision
-                {
-                    Allowed = false,
-                    Limit = rate.Burst,
-                    Remaining = 0,
-                    RetryAfterTicks = ahead - rate.Tolerance,
-                    ResetTicks = start - now,
-                    TicksPerSecond = rate.TicksPerSecond,
-                };
+                Deny(current, rate, now, ahead, out decision);
                 return false;
             }
 
             if (Interlocked.CompareExchange(ref tat, next, current) == current)
             {
-                decision = new ThrottleDecision
-                {
-                    Allowed = true,
-                    Limit = rate.Burst,
-                    Remaining = (int)((rate.Tolerance - ahead) / rate.Interval),
-                    RetryAfterTicks = 0,
-                    ResetTicks = ahead,
-                    TicksPerSecond = rate.TicksPerSecond,
-                };
+                Admit(rate, ahead, out decision);
                 return true;
             }
         }
     }
+
+    /// <summary>The decision for a request admitted with the TAT now <paramref name="ahead"/> ticks after now.</summary>
+    public static void Admit(ThrottleRate rate, long ahead, out ThrottleDecision decision) =>
+        decision = new ThrottleDecision
+        {
+            Allowed = true,
+            Limit = rate.Burst,
+            Remaining = rate.TokensIn(rate.Tolerance - ahead),
+            RetryAfterTicks = 0,
+            ResetTicks = ahead,
+            TicksPerSecond = rate.TicksPerSecond,
+        };
+
+    /// <summary>The decision for a request refused at TAT <paramref name="current"/>, which would have gone <paramref name="ahead"/>.</summary>
+    public static void Deny(long current, ThrottleRate rate, long now, long ahead, out ThrottleDecision decision) =>
+        decision = new ThrottleDecision
+        {
+            Allowed = false,
+            Limit = rate.Burst,
+            Remaining = 0,
+            RetryAfterTicks = ahead - rate.Tolerance,
+            ResetTicks = Math.Max(current, now) - now,
+            TicksPerSecond = rate.TicksPerSecond,
+        };
 
     /// <summary>A bucket whose TAT is at or before now is full: forgetting it loses nothing.</summary>
     public static bool IsIdle(long tat, long now) => tat <= now;

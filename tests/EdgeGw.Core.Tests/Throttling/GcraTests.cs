@@ -128,6 +128,34 @@ public sealed class GcraTests
 
 public sealed class ThrottleRateTests
 {
+    [Fact]
+    public void TokensIn_IsTheExactQuotient_ForEveryRateAndCredit()
+    {
+        var random = new Random(20261125);
+        double[] rates = [0.001, 0.3, 1, 3, 7, 100, 999.9, 1e6, 1e9, 1e12];
+        int[] bursts = [1, 2, 10, 1000, 1_000_000, int.MaxValue];
+        foreach (long frequency in new[] { 1_000_000_000L, TimeSpan.TicksPerSecond, 3_579_545L })
+        {
+            foreach (double rate in rates)
+            {
+                foreach (int burst in bursts)
+                {
+                    var throttle = new ThrottleRate(rate, burst, frequency);
+                    for (int i = 0; i < 2_000; i++)
+                    {
+                        // Exact multiples and their neighbours (where rounding would show), then anywhere in range.
+                        long credit = i < 300
+                            ? Math.Clamp(throttle.Interval * random.NextInt64(0, burst + 1L) + (i % 3) - 1, 0, throttle.Tolerance)
+                            : random.NextInt64(0, throttle.Tolerance + 1);
+                        Assert.Equal(credit / throttle.Interval, throttle.TokensIn(credit));
+                    }
+
+                    Assert.Equal(throttle.Tolerance / throttle.Interval, throttle.TokensIn(throttle.Tolerance));
+                }
+            }
+        }
+    }
+
     [Theory]
     [InlineData(0.001, 10_000_000)]
     [InlineData(0.001, 1)]
