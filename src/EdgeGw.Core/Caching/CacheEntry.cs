@@ -44,13 +44,11 @@ public sealed class CacheEntry
     public ReadOnlySpan<byte> Body => Response.AsSpan(HeadLength);
     public ReadOnlySpan<byte> Path => Key.AsSpan(PathOffset, PathLength);
 
-    /// <summary>CLOCK's reference bit: set by a hit, cleared by the sweeping hand.</summary>
+    /// <summary>CLOCK's reference bit: set by a sampled hit, cleared by the sweeping hand.</summary>
     internal int Referenced;
 
     /// <summary>Position in its shard's ring; guarded by the shard lock.</summary>
     internal int Slot = -1;
-
-    internal bool IsRemoved => Volatile.Read(ref _state) == Removed;
 
     /// <summary>True for exactly one caller, which then owns the byte accounting of the removal.</summary>
     internal bool MarkRemoved() => Interlocked.Exchange(ref _state, Removed) == Live;

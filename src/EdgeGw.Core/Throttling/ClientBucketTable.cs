@@ -46,12 +46,6 @@ public sealed class ClientBucketTable
     private const long Busy = long.MinValue;
 
     private readonly Shard[] _shards;
-    /// <summary>
-    /// Each shard's current slot memory, the one thing a check of a short key reads: keeping it one load from
-    /// here (not shard → table → memory) shortens the chain of dependent loads every check waits on after the
-    /// previous check's interlocked write.
-    /// </summary>
-    private readonly byte[][] _slotMemory = new byte[ShardCount][];
     private readonly Func<byte[], GlobalLease>? _global;
     private readonly long _seed = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
     private readonly ulong _secret0 = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
@@ -71,7 +65,6 @@ public sealed class ClientBucketTable
         for (int i = 0; i < ShardCount; i++)
         {
             _shards[i] = new Shard(Math.Min(InitialSlotsPerShard, _maxSlotsPerShard));
-            _slotMemory[i] = _shards[i].Table.Memory;
         }
     }
 
@@ -121,15 +114,14 @@ public sealed class ClientBucketTable
         // The common case kept small enough for the JIT to hold it in registers: a short key, a local bucket.
         Pack(key, out ulong k0, out ulong k1);
         ulong hash = Mix(k0, k1) | HashMarker;
-        int shard = (int)(hash & (ShardCount - 1));
-        byte[] memory = Volatile.Read(ref _slotMemory[shard]);
-        ref Slot slot = ref SlotTable.FindInline(memory, hash, k0, k1);
+        var shard = _shards[(int)(hash & (ShardCount - 1))];
+        ref Slot slot = ref Volatile.Read(ref shard.Table).FindInline(hash, k0, k1);
         if (!Unsafe.IsNullRef(ref slot) && TryTakeLockFree(ref slot, hash, now, out decision))
         {
             return decision.Allowed;
         }
 
-        return TakeLocked(_shards[shard], key, hash, k0, k1, now, out decision);
+        return TakeLocked(shard, key, hash, k0, k1, now, out decision);
     }
 
     /// <summary>Keys longer than a slot holds, and global mode.</summary>
@@ -248,9 +240,7 @@ public sealed class ClientBucketTable
 
             if (grow)
             {
-                var resized = table.Resized(table.Length * 2);
-                Volatile.Write(ref shard.Table, resized);
-                Volatile.Write(ref _slotMemory[(int)(hash & (ShardCount - 1))], resized.Memory);
+                Volatile.Write(ref shard.Table, table.Resized(table.Length * 2));
                 continue;
             }
 
@@ -390,7 +380,7 @@ public sealed class ClientBucketTable
         public SlotTable(int length, bool withExtras)
         {
             Length = length;
-            // One spare slot's worth of bytes to align into; FindInline derives the length from it.
+            // One spare slot's worth of bytes to align into.
             _memory = GC.AllocateArray<byte>(length * 32 + 32, pinned: true);
             nint address;
             unsafe
@@ -404,31 +394,19 @@ public sealed class ClientBucketTable
 
         public int Length { get; }
         public SlotExtra?[]? Extras { get; private set; }
-        public byte[] Memory => _memory;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public ref Slot At(int index) =>
             ref Unsafe.As<byte, Slot>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_memory), _offset + (index << 5)));
 
-        /// <summary>
-        /// As <see cref="Find"/>, for a key that fits its slot, straight from a table's <see cref="Memory"/>: the
-        /// slot, or a null reference. The alignment and the mask are computed from the array, not loaded.
-        /// </summary>
-        public static ref Slot FindInline(byte[] memory, ulong hash, ulong k0, ulong k1)
+        /// <summary>As <see cref="Find"/>, for a key that fits its slot: the slot, or a null reference.</summary>
+        public ref Slot FindInline(ulong hash, ulong k0, ulong k1)
         {
-            ref byte data = ref MemoryMarshal.GetArrayDataReference(memory);
-            nint address;
-            unsafe
-            {
-                address = (nint)Unsafe.AsPointer(ref data); // pinned: the address holds
-            }
-
-            ref Slot first = ref Unsafe.As<byte, Slot>(ref Unsafe.Add(ref data, (-address) & 31));
-            int mask = (memory.Length >> 5) - 2;
+            int mask = Length - 1;
             int home = (int)(hash >> 32) & mask;
             for (int probe = 0; probe < MaxProbes; probe++)
             {
-                ref Slot slot = ref Unsafe.Add(ref first, (home + probe) & mask);
+                ref Slot slot = ref At((home + probe) & mask);
                 ulong stored = Volatile.Read(ref slot.Hash);
                 if (stored == hash && Volatile.Read(ref slot.K0) == k0 && Volatile.Read(ref slot.K1) == k1)
                 {
@@ -437,7 +415,7 @@ public sealed class ClientBucketTable
 
                 if (stored == 0)
                 {
-                    break;
+                    break; // nothing is ever removed, so an empty slot ends the run
                 }
             }
 
