@@ -159,7 +159,11 @@ public class ResponseCacheBenchmarks
         entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(300);
     }
 
-    /// <summary>Runs the operations on <see cref="Threads"/> threads, each over its own stride of the keys.</summary>
+    /// <summary>
+    /// Runs the operations on <see cref="Threads"/> threads, each over its own stride of the keys: the calling
+    /// thread and a warm thread-pool worker. (With a new thread per invocation, two threads were hardly faster than
+    /// one for either cache — EdgeGw 24.4 ns, MemoryCache 71.2 ns — so what was measured was thread start-up.)
+    /// </summary>
     private int Run<TOperation>() where TOperation : struct, IOperation
     {
         if (Threads == 1)
@@ -168,19 +172,7 @@ public class ResponseCacheBenchmarks
         }
 
         int total = 0;
-        var threads = new Thread[Threads];
-        for (int t = 0; t < threads.Length; t++)
-        {
-            int offset = t;
-            threads[t] = new Thread(() => Interlocked.Add(ref total, Loop<TOperation>(this, offset, Threads)));
-            threads[t].Start();
-        }
-
-        foreach (var thread in threads)
-        {
-            thread.Join();
-        }
-
+        Parallel.For(0, Threads, new ParallelOptions { MaxDegreeOfParallelism = Threads }, t => Interlocked.Add(ref total, Loop<TOperation>(this, t, Threads)));
         return total;
     }
 

@@ -7,8 +7,12 @@ namespace EdgeGw.Core.Caching;
 /// </summary>
 public sealed class CacheEntry
 {
-    /// <summary>Bookkeeping bytes counted per entry on top of key and response (object headers, dictionary node).</summary>
-    internal const int Overhead = 160;
+    /// <summary>
+    /// Bookkeeping bytes counted per entry on top of key and response, so the budget bounds real memory: object
+    /// headers and fields (~130 B) and the entry's share of its shard's index (128-byte slots kept 1/4 to 1/2 full:
+    /// 256–512 B, ~384 on average).
+    /// </summary>
+    internal const int Overhead = 512;
 
     private const int Live = 0;
     private const int Removed = 1;
@@ -43,9 +47,6 @@ public sealed class CacheEntry
     public ReadOnlySpan<byte> Head => Response.AsSpan(0, HeadLength);
     public ReadOnlySpan<byte> Body => Response.AsSpan(HeadLength);
     public ReadOnlySpan<byte> Path => Key.AsSpan(PathOffset, PathLength);
-
-    /// <summary>CLOCK's reference bit: set by a sampled hit, cleared by the sweeping hand.</summary>
-    internal int Referenced;
 
     /// <summary>Position in its shard's ring; guarded by the shard lock.</summary>
     internal int Slot = -1;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 
 namespace EdgeGw.Core.Caching;
@@ -47,7 +48,7 @@ public sealed class ResponseCache : IDisposable
     private long _now;
     private readonly StripedCounter _hits = new();
     private readonly StripedCounter _misses = new();
-    private long _stores;
+    private readonly StripedCounter _stores = new();
     private long _rejected;
     private long _evictions;
     private long _expirations;
@@ -89,7 +90,7 @@ public sealed class ResponseCache : IDisposable
     public int Count => (int)Interlocked.Read(ref _count);
 
     public CacheStatistics Statistics => new(
-        _hits.Value, _misses.Value, Interlocked.Read(ref _stores), Interlocked.Read(ref _rejected),
+        _hits.Value, _misses.Value, _stores.Value, Interlocked.Read(ref _rejected),
         Interlocked.Read(ref _evictions), Interlocked.Read(ref _expirations), Count, Bytes);
 
     /// <summary>Applies new limits from a reloaded configuration; shrinking evicts on the next stores and sweeps.</summary>
@@ -111,18 +112,13 @@ public sealed class ResponseCache : IDisposable
         {
             if (Now < expires)
             {
-                // A hit reads the slot and the key bytes, nothing else: the sketch line and the entry's CLOCK bit are
-                // sampled — every HitSampling-th hit on this core adds HitSampling for its key and marks the entry
-                // referenced. Sampling on a per-core sequence (not a counter in the entry) keeps a hit from writing
-                // to shared memory; an entry hit often is still marked within a few hits, and admission (the
-                // sketch) is what protects the popular set from scans.
+                // A hit reads the slot (which carries the CLOCK bit) and nothing else. The sketch line, a random
+                // line elsewhere, is sampled: every HitSampling-th hit on this core adds HitSampling for its key.
+                // Sampling on a per-core sequence (not a counter in the entry) keeps a hit from writing to shared
+                // memory.
                 if ((_hits.IncrementAndGet() & (HitSampling - 1)) == 0)
                 {
                     _sketch.Increment(hash, HitSampling);
-                    if (entry.Referenced == 0)
-                    {
-                        entry.Referenced = 1;
-                    }
                 }
 
                 return entry;
@@ -196,19 +192,25 @@ public sealed class ResponseCache : IDisposable
         var own = _shards[home];
         lock (own)
         {
-            if (own.Find(entry.Key, entry.Hash, out _) is { } previous)
+            // A replacement takes over the previous entry's slot: one probe, one update of the shared counters.
+            long added = entry.Size;
+            var previous = own.Store(entry);
+            if (previous is not null && previous.MarkRemoved())
             {
-                RemoveLocked(own, previous);
+                RemoveFromRing(own, previous);
+                added -= previous.Size;
+            }
+            else
+            {
+                Interlocked.Increment(ref _count);
             }
 
-            own.Insert(entry);
             entry.Slot = own.Ring.Count;
             own.Ring.Add(entry);
-            Interlocked.Add(ref _bytes, entry.Size);
-            Interlocked.Increment(ref _count);
+            Interlocked.Add(ref _bytes, added);
         }
 
-        Interlocked.Increment(ref _stores);
+        _stores.Increment();
         return true;
     }
 
@@ -369,9 +371,8 @@ public sealed class ResponseCache : IDisposable
                 return EvictResult.Evicted;
             }
 
-            if (entry.Referenced != 0)
+            if (shard.ClearReferenced(entry))
             {
-                entry.Referenced = 0;
                 shard.Hand++;
                 continue;
             }
@@ -432,13 +433,19 @@ public sealed class ResponseCache : IDisposable
     }
 
     /// <summary>
-    /// One sixteenth of the store: an open-addressing table (linear probing; hash, key and expiry kept beside the
-    /// reference so a probe compares numbers and a hit never reads the entry) and the CLOCK ring. Readers probe
-    /// without the lock; writers hold it. A reader may see a slot mid-update or a table about to be replaced: it
-    /// trusts a slot only if the entry reference did not change while it read it, and compares the full key.
+    /// One sixteenth of the store: an open-addressing table (linear probing) and the CLOCK ring. A slot holds the
+    /// hash, the entry reference, its expiry and the key bytes themselves (up to <see cref="InlineKeyBytes"/>;
+    /// longer keys by reference), so a hit reads one slot — two or three adjacent cache lines fetched together —
+    /// and never follows a pointer before it knows it has the right key. Readers probe without the lock; writers
+    /// hold it. A reader may see a slot mid-update or a table about to be replaced: it trusts a slot only if the
+    /// entry reference did not change while it read the rest (an entry object is stored once, so the reference
+    /// identifies what was read), and it always compares the full key.
     /// </summary>
     private sealed class Shard
     {
+        /// <summary>Key bytes kept in the slot: a 128-byte slot with its 37 bytes of other fields.</summary>
+        private const int InlineKeyBytes = 91;
+
         private static readonly CacheEntry Tombstone = new([], 0, [], 0, 0, 0, 0, 0);
 
         public readonly List<CacheEntry> Ring = [];
@@ -447,11 +454,8 @@ public sealed class ResponseCache : IDisposable
         private int _used;
 
         /// <summary>
-        /// The entry stored under <paramref name="key"/>, with its expiry, read from the slot alone: a lookup
-        /// touches the slot and the key bytes and never the entry, which is the value handed back. A slot is
-        /// trusted only if its entry reference reads the same before and after its other fields (an entry object
-        /// is stored once, so the reference identifies what was read); an entry being removed concurrently may
-        /// still be returned, as if the lookup had come a moment earlier.
+        /// The entry stored under <paramref name="key"/>, with its expiry, read from the slot alone; an entry being
+        /// removed concurrently may still be returned, as if the lookup had come a moment earlier.
         /// </summary>
         public CacheEntry? Find(ReadOnlySpan<byte> key, ulong hash, out long expires)
         {
@@ -467,12 +471,24 @@ public sealed class ResponseCache : IDisposable
                     break;
                 }
 
-                if (slot.Hash == hash && !ReferenceEquals(entry, Tombstone))
+                if (slot.Hash == hash && slot.KeyLength == key.Length && !ReferenceEquals(entry, Tombstone))
                 {
-                    byte[]? stored = Volatile.Read(ref slot.Key);
-                    expires = Volatile.Read(ref slot.Expires);
-                    if (stored.AsSpan().SequenceEqual(key) && ReferenceEquals(Volatile.Read(ref slot.Entry), entry))
+                    bool same = key.Length <= InlineKeyBytes
+                        ? ((ReadOnlySpan<byte>)slot.InlineKey)[..key.Length].SequenceEqual(key)
+                        : slot.Key.AsSpan().SequenceEqual(key);
+                    expires = slot.Expires;
+                    // The fields above were read before the entry reference is read again (the writer publishes
+                    // the reference last and replaces it first).
+                    Volatile.ReadBarrier();
+                    if (same && ReferenceEquals(Volatile.Read(ref slot.Entry), entry))
                     {
+                        // CLOCK's reference bit lives in the slot, already in cache: set on every hit, written
+                        // only when the hand has cleared it. A slot reused meanwhile just gets a second chance.
+                        if (slot.Referenced == 0)
+                        {
+                            slot.Referenced = 1;
+                        }
+
                         return entry;
                     }
                 }
@@ -484,8 +500,11 @@ public sealed class ResponseCache : IDisposable
             return null;
         }
 
-        /// <summary>Caller holds the lock and has removed any entry with the same key.</summary>
-        public void Insert(CacheEntry entry)
+        /// <summary>
+        /// Puts <paramref name="entry"/> in the table, in the slot of the entry with the same key if there is one,
+        /// which it returns (still in the ring: the caller removes it). Caller holds the lock.
+        /// </summary>
+        public CacheEntry? Store(CacheEntry entry)
         {
             if ((_used + 1) * 2 > _table.Length)
             {
@@ -495,29 +514,82 @@ public sealed class ResponseCache : IDisposable
             var table = _table;
             int mask = table.Length - 1;
             int index = (int)(entry.Hash >> 32) & mask;
-            while (true)
+            int free = -1;
+            var key = entry.Key;
+            for (int probes = 0; probes < table.Length; probes++)
             {
                 ref Slot slot = ref table[index];
-                if (slot.Entry is null || ReferenceEquals(slot.Entry, Tombstone))
+                var current = slot.Entry;
+                if (current is null)
                 {
-                    if (slot.Entry is null)
-                    {
-                        _used++;
-                    }
+                    break;
+                }
 
-                    slot.Hash = entry.Hash;
-                    slot.Key = entry.Key;
-                    slot.Expires = entry.ExpiresTimestamp;
-                    Volatile.Write(ref slot.Entry, entry);
-                    return;
+                if (ReferenceEquals(current, Tombstone))
+                {
+                    free = free < 0 ? index : free;
+                }
+                else if (slot.Hash == entry.Hash && current.Key.AsSpan().SequenceEqual(key))
+                {
+                    Rewrite(ref slot, entry);
+                    return current;
                 }
 
                 index = (index + 1) & mask;
             }
+
+            if (free < 0)
+            {
+                free = index;
+                _used++;
+            }
+
+            Rewrite(ref table[free], entry);
+            return null;
+        }
+
+        /// <summary>
+        /// Replaces a slot's contents. The old reference is swapped for the tombstone first, with a full fence, so
+        /// no reader can pair it with the new fields; the new reference is published last.
+        /// </summary>
+        private static void Rewrite(ref Slot slot, CacheEntry entry)
+        {
+            if (slot.Entry is not null && !ReferenceEquals(slot.Entry, Tombstone))
+            {
+                Interlocked.Exchange(ref slot.Entry, Tombstone);
+            }
+
+            Fill(ref slot, entry);
+            Volatile.Write(ref slot.Entry, entry);
+        }
+
+        /// <summary>CLOCK's test-and-clear of the entry's reference bit. Caller holds the lock.</summary>
+        public bool ClearReferenced(CacheEntry entry)
+        {
+            ref Slot slot = ref SlotOf(entry);
+            if (Unsafe.IsNullRef(ref slot) || slot.Referenced == 0)
+            {
+                return false;
+            }
+
+            slot.Referenced = 0;
+            return true;
         }
 
         /// <summary>Caller holds the lock.</summary>
         public void Delete(CacheEntry entry)
+        {
+            ref Slot slot = ref SlotOf(entry);
+            if (!Unsafe.IsNullRef(ref slot))
+            {
+                // A tombstone keeps probe chains through this slot intact. A full fence, so that no write of a
+                // later reuse of the slot becomes visible before it.
+                Interlocked.Exchange(ref slot.Entry, Tombstone);
+            }
+        }
+
+        /// <summary>The slot holding <paramref name="entry"/>, or a null ref. Caller holds the lock.</summary>
+        private ref Slot SlotOf(CacheEntry entry)
         {
             var table = _table;
             int mask = table.Length - 1;
@@ -527,54 +599,95 @@ public sealed class ResponseCache : IDisposable
                 ref Slot slot = ref table[index];
                 if (slot.Entry is null)
                 {
-                    return;
+                    break;
                 }
 
                 if (ReferenceEquals(slot.Entry, entry))
                 {
-                    // A tombstone keeps probe chains through this slot intact.
-                    Volatile.Write(ref slot.Entry, Tombstone);
-                    return;
+                    return ref slot;
                 }
 
                 index = (index + 1) & mask;
             }
+
+            return ref Unsafe.NullRef<Slot>();
         }
 
-        /// <summary>New table sized for the live entries (dropping tombstones), published with one write.</summary>
+        /// <summary>
+        /// New table sized for the live entries (dropping tombstones, keeping reference bits), published with one
+        /// write.
+        /// </summary>
         private void Rebuild()
         {
             int live = Ring.Count;
             int size = 16;
-            while (size < (live + 1) * 4)
+            while (size < (live + 1) * 2)
             {
                 size <<= 1;
             }
 
             var table = new Slot[size];
             int mask = size - 1;
-            foreach (var entry in Ring)
+            foreach (ref readonly Slot old in _table.AsSpan())
             {
+                var entry = old.Entry;
+                if (entry is null || ReferenceEquals(entry, Tombstone))
+                {
+                    continue;
+                }
+
                 int index = (int)(entry.Hash >> 32) & mask;
                 while (table[index].Entry is not null)
                 {
                     index = (index + 1) & mask;
                 }
 
-                table[index] = new Slot { Hash = entry.Hash, Entry = entry, Key = entry.Key, Expires = entry.ExpiresTimestamp };
+                Fill(ref table[index], entry);
+                table[index].Referenced = old.Referenced;
+                table[index].Entry = entry;
             }
 
             _used = live;
             Volatile.Write(ref _table, table);
         }
 
+        /// <summary>Writes everything but the entry reference, which the caller publishes last.</summary>
+        private static void Fill(ref Slot slot, CacheEntry entry)
+        {
+            var key = entry.Key;
+            slot.Hash = entry.Hash;
+            slot.Expires = entry.ExpiresTimestamp;
+            slot.KeyLength = key.Length;
+            if (key.Length <= InlineKeyBytes)
+            {
+                key.CopyTo((Span<byte>)slot.InlineKey);
+                slot.Key = null;
+            }
+            else
+            {
+                slot.Key = key;
+            }
+
+            slot.Referenced = 0;
+        }
+
         private struct Slot
         {
             public ulong Hash;
             public CacheEntry? Entry;
-            /// <summary>The entry's key and expiry, copied beside it so a lookup need not read the entry.</summary>
+            /// <summary>The key when it is longer than <see cref="InlineKeyBytes"/>.</summary>
             public byte[]? Key;
             public long Expires;
+            public int KeyLength;
+            /// <summary>CLOCK's reference bit: set by hits, cleared by the hand.</summary>
+            public byte Referenced;
+            public InlineKeyBuffer InlineKey;
+        }
+
+        [InlineArray(InlineKeyBytes)]
+        private struct InlineKeyBuffer
+        {
+            private byte _first;
         }
     }
 }

@@ -291,4 +291,86 @@ public sealed class ResponseCacheTests
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    [Fact]
+    public void KeysAroundTheInlineLength_DifferingInAnyByte_NeverServeEachOther()
+    {
+        // Keys up to 91 bytes live in the slot, longer ones by reference: every length across that line, every
+        // byte position, all under one forced hash so that only the key compare can tell them apart.
+        using var cache = NewCache(maxBytes: 64 << 20);
+        for (int length = 1; length <= 130; length += length < 80 ? 13 : 1)
+        {
+            string key = new('k', length);
+            Assert.True(cache.TrySet(Entry(cache, key, hash: 7)));
+            for (int position = 0; position < length; position++)
+            {
+                byte[] other = Encoding.ASCII.GetBytes(key);
+                other[position] = (byte)'x';
+                Assert.Null(cache.TryGet(other, 7));
+            }
+
+            Assert.Null(cache.TryGet(Encoding.ASCII.GetBytes(key + "k"), 7));
+            Assert.Equal(key, Encoding.ASCII.GetString(cache.TryGet(Encoding.ASCII.GetBytes(key), 7)!.Key));
+        }
+    }
+
+    [Fact]
+    public async Task LookupsDuringRemovesAndReinserts_OnlyEverReturnTheirOwnKey()
+    {
+        // Slots are reused in place while readers probe without a lock: a reader that meets a slot being rewritten
+        // for another key (same length, short and long) must miss or retry, never return the other key's entry.
+        // Every key gets the same hash, so all of them share one probe chain and a lookup compares every slot,
+        // each of which the writer keeps rewriting.
+        const ulong hash = 7;
+        using var cache = NewCache(maxBytes: 256 << 20);
+        var keys = new string[96];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            keys[i] = (i % 3 == 0 ? new string('L', 100) : "short") + i.ToString("D4");
+        }
+
+        using var stop = new CancellationTokenSource();
+        long wrong = 0, hits = 0;
+        var readers = new Task[2];
+        for (int r = 0; r < readers.Length; r++)
+        {
+            int seed = r;
+            readers[r] = Task.Run(() =>
+            {
+                var random = new Random(seed);
+                while (!stop.IsCancellationRequested)
+                {
+                    byte[] key = Encoding.ASCII.GetBytes(keys[random.Next(keys.Length)]);
+                    if (cache.TryGet(key, hash) is { } found)
+                    {
+                        Interlocked.Increment(ref hits);
+                        if (!found.Key.AsSpan().SequenceEqual(key))
+                        {
+                            Interlocked.Increment(ref wrong);
+                        }
+                    }
+                }
+            });
+        }
+
+        // Bounded: at least 200,000 writes, and on until the readers have hit 20,000 times (or 20 s passed).
+        var writerRandom = new Random(20261125);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        for (int round = 0; round < 200_000 || (Interlocked.Read(ref hits) < 20_000 && DateTime.UtcNow < deadline); round++)
+        {
+            string key = keys[writerRandom.Next(keys.Length)];
+            // A flush tombstones the whole chain and the next stores take its slots from the start in a random key
+            // order, so a slot keeps changing hands between keys.
+            cache.TrySet(Entry(cache, key, hash: hash));
+            if (round % 48 == 47)
+            {
+                cache.Clear();
+            }
+        }
+
+        stop.Cancel();
+        await Task.WhenAll(readers);
+        Assert.True(hits >= 20_000, $"readers hit only {hits} times");
+        Assert.Equal(0, wrong);
+    }
 }
