@@ -6,16 +6,28 @@ namespace EdgeGw.Core.Infrastructure;
 /// A reusable deadline for the reads (and optionally the flushes) of one connection: when it passes, the pending
 /// read completes with <see cref="ReadResult.IsCanceled"/>, a pending flush with <see cref="FlushResult.IsCanceled"/>,
 /// and <see cref="Expired"/> is set.
-/// One timer per connection, re-armed per read: no allocation, no registration per request.
+/// <para>
+/// One timer per connection, and arming it is a field write: a connection arms and disarms several deadlines per
+/// request (keep-alive, request head, upstream response), and rescheduling a timer each time takes the runtime's
+/// timer-queue lock. Instead the timer stays scheduled for the earliest deadline it may have to enforce; when it
+/// fires it compares the current deadline with the clock and either expires it, waits out the rest, or (disarmed)
+/// stops. <see cref="Arm"/> touches the timer only when the new deadline is earlier than the time it is set for.
+/// </para>
 /// </summary>
 public sealed class IoDeadline : IDisposable
 {
+    private const long None = long.MaxValue;
+
     private readonly TimeProvider _time;
     private readonly ITimer _timer;
+    private readonly Lock _schedule = new();
     private PipeReader? _reader;
     private PipeWriter? _writer;
-    private long _deadline = long.MaxValue;
+    private long _deadline = None;
+    /// <summary>When the timer will next fire (timestamp), or <see cref="None"/> when it is not scheduled.</summary>
+    private long _due = None;
     private volatile bool _expired;
+    private bool _disposed;
 
     public IoDeadline(TimeProvider time)
     {
@@ -41,29 +53,53 @@ public sealed class IoDeadline : IDisposable
             return;
         }
 
-        Volatile.Write(ref _deadline, _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency));
-        _timer.Change(timeout, Timeout.InfiniteTimeSpan);
+        long deadline = _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
+        Volatile.Write(ref _deadline, deadline);
+        // Paired with the fence in OnTimer: either the timer sees this deadline, or this sees that it is no longer
+        // scheduled and schedules it.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _due) > deadline)
+        {
+            Schedule(deadline);
+        }
     }
 
-    public void Disarm()
+    /// <summary>Clears the deadline; the timer, if scheduled, finds nothing to do when it fires.</summary>
+    public void Disarm() => Volatile.Write(ref _deadline, None);
+
+    private void Schedule(long deadline)
     {
-        Volatile.Write(ref _deadline, long.MaxValue);
-        _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        lock (_schedule)
+        {
+            if (_disposed || _due <= deadline)
+            {
+                return;
+            }
+
+            _due = deadline;
+            long wait = Math.Max(0, deadline - _time.GetTimestamp());
+            _timer.Change(TimeSpan.FromSeconds((double)wait / _time.TimestampFrequency), Timeout.InfiniteTimeSpan);
+        }
     }
 
     private void OnTimer()
     {
+        lock (_schedule)
+        {
+            _due = None;
+        }
+
+        Interlocked.MemoryBarrier();
         long deadline = Volatile.Read(ref _deadline);
-        if (deadline == long.MaxValue)
+        if (deadline == None)
         {
             return;
         }
 
-        long now = _time.GetTimestamp();
-        if (now < deadline)
+        if (_time.GetTimestamp() < deadline)
         {
-            // A late callback from an earlier arming: wait out the rest of the current deadline.
-            _timer.Change(TimeSpan.FromSeconds((double)(deadline - now) / _time.TimestampFrequency), Timeout.InfiniteTimeSpan);
+            // Armed again since this was scheduled: wait out the rest of the current deadline.
+            Schedule(deadline);
             return;
         }
 
@@ -72,5 +108,13 @@ public sealed class IoDeadline : IDisposable
         _writer?.CancelPendingFlush();
     }
 
-    public void Dispose() => _timer.Dispose();
+    public void Dispose()
+    {
+        lock (_schedule)
+        {
+            _disposed = true;
+        }
+
+        _timer.Dispose();
+    }
 }
