@@ -335,7 +335,8 @@ public sealed class ResponseCacheTests
         for (int r = 0; r < readers.Length; r++)
         {
             int seed = r;
-            readers[r] = Task.Run(() =>
+            // Dedicated threads: spinning readers on pool threads would starve other tests' continuations.
+            readers[r] = Task.Factory.StartNew(() =>
             {
                 var random = new Random(seed);
                 while (!stop.IsCancellationRequested)
@@ -350,7 +351,7 @@ public sealed class ResponseCacheTests
                         }
                     }
                 }
-            });
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
 
         // Bounded: at least 200,000 writes, and on until the readers have hit 20,000 times (or 20 s passed).
