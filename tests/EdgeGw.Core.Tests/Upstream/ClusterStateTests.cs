@@ -35,7 +35,7 @@ public sealed class ClusterStateTests
                     Pool = new UpstreamPoolSettings
                     {
                         MaxConnectionsPerDestination = 8,
-                        ConnectTimeout = TimeSpan.FromSeconds(1),
+                        ConnectTimeout = TimeSpan.FromSeconds(10), // loopback connects are instant; generous for a loaded CI machine
                         IdleTimeout = TimeSpan.FromSeconds(1),
                         ResponseTimeout = TimeSpan.FromSeconds(1),
                     },
