@@ -549,14 +549,14 @@ public sealed class ResponseCache : IDisposable
         }
 
         /// <summary>
-        /// Replaces a slot's contents. The old reference is swapped for the tombstone first, with a full fence, so
-        /// no reader can pair it with the new fields; the new reference is published last.
+        /// Replaces a slot's contents: a live entry is buried first, so no reader can pair it with the new fields;
+        /// the new reference is published last.
         /// </summary>
         private static void Rewrite(ref Slot slot, CacheEntry entry)
         {
             if (slot.Entry is not null && !ReferenceEquals(slot.Entry, Tombstone))
             {
-                Interlocked.Exchange(ref slot.Entry, Tombstone);
+                Bury(ref slot);
             }
 
             Fill(ref slot, entry);
@@ -582,11 +582,15 @@ public sealed class ResponseCache : IDisposable
             ref Slot slot = ref SlotOf(entry);
             if (!Unsafe.IsNullRef(ref slot))
             {
-                // A tombstone keeps probe chains through this slot intact. A full fence, so that no write of a
-                // later reuse of the slot becomes visible before it.
-                Interlocked.Exchange(ref slot.Entry, Tombstone);
+                Bury(ref slot);
             }
         }
+
+        /// <summary>
+        /// Replaces a live slot's entry with the tombstone, which keeps probe chains through the slot intact. A full
+        /// fence, so that no write of a later reuse of the slot becomes visible before it.
+        /// </summary>
+        private static void Bury(ref Slot slot) => Interlocked.Exchange(ref slot.Entry, Tombstone);
 
         /// <summary>The slot holding <paramref name="entry"/>, or a null ref. Caller holds the lock.</summary>
         private ref Slot SlotOf(CacheEntry entry)

@@ -8,9 +8,8 @@ namespace EdgeGw.Core.Caching;
 /// </summary>
 internal sealed class StripedCounter
 {
-    // 16 longs = 128 bytes: one slot per pair of cache lines, as the adjacent-line prefetcher fetches them in
-    // pairs and would otherwise bounce a neighbour's line on every increment.
-    private const int Stride = 16;
+    // 8 longs = 64 bytes: one slot per cache line.
+    private const int Stride = 8;
     private readonly long[] _slots;
     private readonly int _mask;
 
