@@ -1,3 +1,4 @@
+using EdgeGw.Core.Transport;
 using System.Collections.Immutable;
 using EdgeGw.Core.Caching;
 using EdgeGw.Core.Model;
@@ -40,10 +41,10 @@ public sealed class GatewayRuntime : IDisposable
     private long _activeConnections;
     private long _requests;
 
-    public GatewayRuntime(GatewayModel model, TimeProvider time)
+    public GatewayRuntime(GatewayModel model, TimeProvider time, TransportKind transport = TransportKind.Sockets)
     {
         Time = time;
-        Upstreams = new UpstreamRegistry(time);
+        Upstreams = new UpstreamRegistry(time, transport);
         Date = new DateHeader(time);
         Cache = new ResponseCache(model.Cache, time);
         Access = new AccessControl(model, time, static line => Console.Error.WriteLine("edgegw: " + line));

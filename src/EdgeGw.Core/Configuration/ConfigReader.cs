@@ -27,7 +27,7 @@ internal sealed class ConfigReader
         "requireAuthorizationForInvalidation", "unauthorizedInvalidation", "invalidateApiKeys",
     ];
     private static readonly string[] ServerKeys =
-        ["listen", "drainTimeoutSeconds", "keepAliveTimeoutSeconds", "requestHeadTimeoutSeconds", "tunnelIdleTimeoutSeconds", "tunnelMaxLifetimeSeconds", "limits"];
+        ["listen", "drainTimeoutSeconds", "keepAliveTimeoutSeconds", "requestHeadTimeoutSeconds", "tunnelIdleTimeoutSeconds", "tunnelMaxLifetimeSeconds", "transport", "limits"];
     private static readonly string[] LimitKeys = ["maxRequestLineBytes", "maxHeaderBytes", "maxHeaderCount", "maxBodyBytes", "maxConnections", "maxRequestsPerConnection", "minBodyBytesPerSecond"];
     private static readonly string[] ClusterKeys =
         ["name", "loadBalancing", "destinations", "maxConnectionsPerDestination", "connectTimeoutMs", "idleTimeoutSeconds", "responseTimeoutMs", "health", "circuitBreaker"];
@@ -291,6 +291,7 @@ internal sealed class ConfigReader
         {
             TunnelIdleTimeoutSeconds = ReadInt(section, path, "tunnelIdleTimeoutSeconds") ?? ConfigDefaults.TunnelIdleTimeoutSeconds,
             TunnelMaxLifetimeSeconds = ReadInt(section, path, "tunnelMaxLifetimeSeconds") ?? ConfigDefaults.TunnelMaxLifetimeSeconds,
+            Transport = section["transport"] ?? ConfigDefaults.Transport,
         };
     }
 

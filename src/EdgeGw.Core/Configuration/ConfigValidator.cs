@@ -264,6 +264,14 @@ internal sealed class ConfigValidator
         Range("server.requestHeadTimeoutSeconds", server.RequestHeadTimeoutSeconds, 1, 600);
         Range("server.tunnelIdleTimeoutSeconds", server.TunnelIdleTimeoutSeconds, 1, 86_400);
         Range("server.tunnelMaxLifetimeSeconds", server.TunnelMaxLifetimeSeconds, 1, 7 * 86_400);
+        if (!ModelCompiler.TryParseTransport(server.Transport, out var transport))
+        {
+            Error("server.transport", $"'{server.Transport}' is not auto, epoll or sockets");
+        }
+        else if (transport == Transport.TransportKind.Epoll && !Transport.EpollTransport.IsSupported)
+        {
+            Error("server.transport", "epoll needs Linux on x64 or arm64; use auto or sockets");
+        }
         var limits = server.Limits;
         Range("server.limits.maxRequestLineBytes", limits.MaxRequestLineBytes, 64, 1024 * 1024);
         Range("server.limits.maxHeaderBytes", limits.MaxHeaderBytes, 256, 1024 * 1024);

@@ -96,6 +96,8 @@ public sealed record ServerConfig(
     public int TunnelIdleTimeoutSeconds { get; init; } = ConfigDefaults.TunnelIdleTimeoutSeconds;
     /// <summary>A tunnel is closed after this long whatever it carries.</summary>
     public int TunnelMaxLifetimeSeconds { get; init; } = ConfigDefaults.TunnelMaxLifetimeSeconds;
+    /// <summary><c>auto</c> (epoll on Linux, else sockets), <c>epoll</c> or <c>sockets</c>; read at start only.</summary>
+    public string Transport { get; init; } = ConfigDefaults.Transport;
 }
 
 public sealed record LimitsConfig(int MaxRequestLineBytes, int MaxHeaderBytes, int MaxHeaderCount, long MaxBodyBytes)
@@ -211,6 +213,7 @@ public static class ConfigDefaults
     public const int MaxConnections = 100_000;
     public const int TunnelIdleTimeoutSeconds = 600;
     public const int TunnelMaxLifetimeSeconds = 7200;
+    public const string Transport = "auto";
     public const int MinBodyBytesPerSecond = 240;
     public const int ConsecutiveFailures = 5;
     public const int ReactivationSeconds = 30;

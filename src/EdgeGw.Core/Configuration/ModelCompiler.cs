@@ -23,6 +23,7 @@ internal static class ModelCompiler
             RequestHeadTimeout = TimeSpan.FromSeconds(server.RequestHeadTimeoutSeconds),
             TunnelIdleTimeout = TimeSpan.FromSeconds(server.TunnelIdleTimeoutSeconds),
             TunnelMaxLifetime = TimeSpan.FromSeconds(server.TunnelMaxLifetimeSeconds),
+            Transport = TryParseTransport(server.Transport, out var transport) ? transport : Transport.TransportKind.Sockets,
             Limits = new RequestLimits
             {
                 MaxRequestLineBytes = server.Limits.MaxRequestLineBytes,
@@ -367,6 +368,25 @@ internal static class ModelCompiler
             PathTemplate = template,
             ResponseTimeout = integration.TimeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : cluster.Pool.ResponseTimeout,
         };
+    }
+
+    /// <summary><c>auto</c> is epoll where the platform has it.</summary>
+    internal static bool TryParseTransport(string text, out Transport.TransportKind transport)
+    {
+        transport = Transport.EpollTransport.IsSupported ? Transport.TransportKind.Epoll : Transport.TransportKind.Sockets;
+        if (string.Equals(text, "auto", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (string.Equals(text, "epoll", StringComparison.OrdinalIgnoreCase))
+        {
+            transport = Transport.TransportKind.Epoll;
+            return true;
+        }
+
+        transport = Transport.TransportKind.Sockets;
+        return string.Equals(text, "sockets", StringComparison.OrdinalIgnoreCase);
     }
 
     internal static bool TryParseLoadBalancing(string text, out LoadBalancingPolicy policy)

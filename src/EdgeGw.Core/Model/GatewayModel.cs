@@ -54,6 +54,8 @@ public sealed record ServerSettings
     public required TimeSpan RequestHeadTimeout { get; init; }
     public TimeSpan TunnelIdleTimeout { get; init; } = TimeSpan.FromSeconds(Configuration.ConfigDefaults.TunnelIdleTimeoutSeconds);
     public TimeSpan TunnelMaxLifetime { get; init; } = TimeSpan.FromSeconds(Configuration.ConfigDefaults.TunnelMaxLifetimeSeconds);
+    /// <summary>The socket I/O for client and upstream connections (fixed at start; a reload does not change it).</summary>
+    public Transport.TransportKind Transport { get; init; } = Core.Transport.TransportKind.Sockets;
 }
 
 /// <summary>Limits on what a client controls.</summary>

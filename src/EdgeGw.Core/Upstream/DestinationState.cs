@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using EdgeGw.Core.Model;
+using EdgeGw.Core.Transport;
 using Pipelines.Sockets.Unofficial;
 
 namespace EdgeGw.Core.Upstream;
@@ -38,9 +39,12 @@ public sealed class DestinationState
     private long _ejections;
     private volatile bool _activelyDown;
 
-    internal DestinationState(DestinationModel model, UpstreamPoolSettings settings, TimeProvider time)
+    private readonly TransportKind _transport;
+
+    internal DestinationState(DestinationModel model, UpstreamPoolSettings settings, TimeProvider time, TransportKind transport)
     {
         Model = model;
+        _transport = transport;
         Settings = settings;
         _time = time;
         HostHeader = System.Text.Encoding.ASCII.GetBytes(model.Authority);
@@ -145,6 +149,11 @@ public sealed class DestinationState
         try
         {
             var endpoints = _resolved ??= await ResolveAsync(timeout.Token).ConfigureAwait(false);
+            if (_transport == TransportKind.Epoll)
+            {
+                return (new UpstreamConnection(this, await ConnectEpollAsync(endpoints, timeout.Token).ConfigureAwait(false), _time), LeaseError.None);
+            }
+
             for (int i = 0; ; i++)
             {
                 var endpoint = endpoints[i];
@@ -179,6 +188,24 @@ public sealed class DestinationState
             _resolved = null;
             ReleaseLease();
             return (null, LeaseError.ConnectFailed);
+        }
+    }
+
+    private async ValueTask<EpollConnection> ConnectEpollAsync(EndPoint[] endpoints, CancellationToken cancellationToken)
+    {
+        for (int i = 0; ; i++)
+        {
+            try
+            {
+                var connection = await EpollTransport.ConnectAsync((IPEndPoint)endpoints[i], cancellationToken).ConfigureAwait(false);
+                Interlocked.Increment(ref _open);
+                Interlocked.Increment(ref _opened);
+                return connection;
+            }
+            catch (SocketException) when (i + 1 < endpoints.Length)
+            {
+                // A name with several addresses (localhost: ::1 and 127.0.0.1): try the next one.
+            }
         }
     }
 

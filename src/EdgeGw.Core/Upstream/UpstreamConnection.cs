@@ -1,26 +1,28 @@
 using System.IO.Pipelines;
 using EdgeGw.Core.Infrastructure;
-using Pipelines.Sockets.Unofficial;
 
 namespace EdgeGw.Core.Upstream;
 
 /// <summary>One keep-alive connection to a destination. Leased to one request at a time.</summary>
 public sealed class UpstreamConnection : IDisposable
 {
-    private readonly SocketConnection _socket;
+    private readonly IDisposable _socket;
     private int _disposed;
 
-    internal UpstreamConnection(DestinationState destination, SocketConnection socket, TimeProvider time)
+    /// <param name="socket">The connection's pipes; disposing it closes the connection.</param>
+    internal UpstreamConnection(DestinationState destination, IDuplexPipe socket, TimeProvider time)
     {
         Destination = destination;
-        _socket = socket;
+        _socket = (IDisposable)socket;
+        Input = socket.Input;
+        Output = socket.Output;
         Deadline = new IoDeadline(time);
-        Deadline.Attach(socket.Input, socket.Output);
+        Deadline.Attach(Input, Output);
     }
 
     public DestinationState Destination { get; }
-    public PipeReader Input => _socket.Input;
-    public PipeWriter Output => _socket.Output;
+    public PipeReader Input { get; }
+    public PipeWriter Output { get; }
     /// <summary>Cancels reads on <see cref="Input"/> and flushes on <see cref="Output"/> when the response timeout passes.</summary>
     public IoDeadline Deadline { get; }
     /// <summary>Requests completed on this connection; more than zero means the next request reuses it.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using EdgeGw.Core.Configuration;
 using EdgeGw.Core.Model;
+using EdgeGw.Core.Transport;
 
 namespace EdgeGw.Core.Upstream;
 
@@ -107,10 +108,13 @@ public sealed class UpstreamRegistry : IDisposable
     private readonly Dictionary<string, ActiveHealthChecker> _checkers = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly ITimer _evictionTimer;
+    private readonly TransportKind _transport;
 
-    public UpstreamRegistry(TimeProvider time)
+    /// <param name="transport">How upstream connections are made; <see cref="TransportKind.Epoll"/> needs Linux.</param>
+    public UpstreamRegistry(TimeProvider time, TransportKind transport = TransportKind.Sockets)
     {
         _time = time;
+        _transport = transport;
         _evictionTimer = time.CreateTimer(static s => ((UpstreamRegistry)s!).EvictIdle(), this, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
     }
 
@@ -125,7 +129,7 @@ public sealed class UpstreamRegistry : IDisposable
             for (int i = 0; i < states.Length; i++)
             {
                 var destination = cluster.Destinations[i];
-                var state = _destinations.GetOrAdd(destination.Authority, static (_, arg) => new DestinationState(arg.destination, arg.pool, arg.time), (destination, pool: cluster.Pool, time: _time));
+                var state = _destinations.GetOrAdd(destination.Authority, static (_, arg) => new DestinationState(arg.destination, arg.pool, arg.time, arg.transport), (destination, pool: cluster.Pool, time: _time, transport: _transport));
                 state.Settings = cluster.Pool;
                 live.Add(destination.Authority);
                 states[i] = state;

@@ -1,3 +1,4 @@
+using EdgeGw.Core.Transport;
 using System.Net;
 using EdgeGw.Core.Model;
 using EdgeGw.Server.Admin;
@@ -30,6 +31,9 @@ public sealed class GatewayHostOptions
     /// it removes a thread hop per read, which is most of the cost of a small proxied request.
     /// </summary>
     public bool InlineScheduling { get; init; }
+
+    /// <summary>Replaces the model's <see cref="ServerSettings.Transport"/>.</summary>
+    public TransportKind? TransportOverride { get; init; }
 }
 
 /// <summary>
@@ -59,7 +63,8 @@ public sealed class GatewayHost : IAsyncDisposable
     public static async Task<GatewayHost> StartAsync(GatewayModel model, GatewayHostOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new GatewayHostOptions();
-        var runtime = new GatewayRuntime(model, options.Time);
+        var transport = options.TransportOverride ?? model.Server.Transport;
+        var runtime = new GatewayRuntime(model, options.Time, transport);
         var gatewayListeners = new List<ListenOptions>();
         var adminListeners = new List<ListenOptions>();
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
@@ -67,7 +72,15 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Services.AddSingleton(runtime);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = model.Server.DrainTimeout);
         builder.WebHost.UseKestrelCore();
-        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = options.InlineScheduling);
+        if (transport == TransportKind.Epoll)
+        {
+            builder.Services.AddSingleton<IConnectionListenerFactory, EpollListenerFactory>();
+        }
+        else
+        {
+            builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = options.InlineScheduling);
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

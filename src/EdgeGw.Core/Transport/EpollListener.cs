@@ -1,0 +1,136 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+
+namespace EdgeGw.Core.Transport;
+
+/// <summary>
+/// A listening socket on the first loop. Accepted connections go to the loops in turn and start receiving at once;
+/// <see cref="AcceptAsync"/> hands them to the server.
+/// </summary>
+public sealed class EpollListener : IEpollHandler, IAsyncDisposable
+{
+    // Level-triggered, so a burst larger than one turn's accepts is reported again.
+    private const uint Interest = Native.EPOLLIN;
+    private const int AcceptsPerTurn = 64;
+
+    private readonly Socket _socket;
+    private readonly EpollLoop _loop;
+    private readonly PipeOptions _receiveOptions;
+    private readonly PipeOptions _sendOptions;
+    private readonly Channel<EpollConnection> _accepted =
+        Channel.CreateUnbounded<EpollConnection>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly ulong _token;
+    private int _stopped;
+
+    private EpollListener(Socket socket, PipeOptions receiveOptions, PipeOptions sendOptions)
+    {
+        _socket = socket;
+        _receiveOptions = receiveOptions;
+        _sendOptions = sendOptions;
+        EndPoint = socket.LocalEndPoint!;
+        _loop = EpollTransport.Loops()[0];
+        _token = _loop.Register(this, socket.SafeHandle, Interest);
+    }
+
+    /// <summary>The bound address, with the real port when port 0 was asked for.</summary>
+    public EndPoint EndPoint { get; }
+
+    /// <summary>Listens on a socket already bound to its address.</summary>
+    public static EpollListener Start(Socket bound, int backlog, PipeOptions receiveOptions, PipeOptions sendOptions)
+    {
+        bound.Blocking = false;
+        bound.Listen(backlog);
+        return new EpollListener(bound, receiveOptions, sendOptions);
+    }
+
+    /// <summary>The next accepted connection, or null once the listener is stopped.</summary>
+    public async ValueTask<EpollConnection?> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            while (await _accepted.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (_accepted.Reader.TryRead(out var connection))
+                {
+                    return connection;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return null;
+    }
+
+    /// <summary>Stops accepting; connections already accepted but not taken are closed.</summary>
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            _loop.Unregister(_token);
+            _socket.Dispose();
+            _accepted.Writer.TryComplete();
+            while (_accepted.Reader.TryRead(out var connection))
+            {
+                connection.Dispose();
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    unsafe void IEpollHandler.OnEvents(uint events)
+    {
+        var loops = EpollTransport.Loops();
+        byte* address = stackalloc byte[128];
+        for (int i = 0; i < AcceptsPerTurn && Volatile.Read(ref _stopped) == 0; i++)
+        {
+            uint length = 128;
+            int raw;
+            try
+            {
+                raw = Native.Accept(_socket.SafeHandle, address, &length, Native.SOCK_NONBLOCK | Native.SOCK_CLOEXEC);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            if (raw < 0)
+            {
+                // EAGAIN: none left. Anything else (EMFILE, ECONNABORTED) is reported again while it lasts; the
+                // next turn retries.
+                return;
+            }
+
+            var fd = new SocketFd(raw);
+            EpollTransport.SetNoDelay(fd);
+            var loop = loops.Length == 1 ? _loop : EpollTransport.NextLoop(loops);
+            var connection = new EpollConnection(loop, fd, _receiveOptions, _sendOptions)
+            {
+                RemoteEndPoint = ToEndPoint(new ReadOnlySpan<byte>(address, (int)Math.Min(length, 128))),
+            };
+            connection.Start();
+            if (!_accepted.Writer.TryWrite(connection))
+            {
+                connection.Dispose();
+            }
+        }
+    }
+
+    private static IPEndPoint? ToEndPoint(ReadOnlySpan<byte> raw)
+    {
+        if (raw.Length < 2)
+        {
+            return null;
+        }
+
+        var family = (ushort)(raw[0] | raw[1] << 8) == Native.AF_INET6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
+        var address = new SocketAddress(family, raw.Length);
+        raw.CopyTo(address.Buffer.Span);
+        return (IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(address);
+    }
+}

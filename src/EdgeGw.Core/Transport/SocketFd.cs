@@ -1,0 +1,18 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace EdgeGw.Core.Transport;
+
+/// <summary>
+/// A socket descriptor. Every system call takes it as a <see cref="System.Runtime.InteropServices.SafeHandle"/>,
+/// so closing it while another thread is inside <c>send</c> or <c>recv</c> waits for that call to return, and the
+/// number is never reused for a new connection while a call on the old one can still run.
+/// </summary>
+internal sealed class SocketFd : SafeHandleMinusOneIsInvalid
+{
+    public SocketFd(int fd)
+        : base(ownsHandle: true) => SetHandle(fd);
+
+    public int Value => (int)handle;
+
+    protected override bool ReleaseHandle() => Native.Close(handle) == 0;
+}
