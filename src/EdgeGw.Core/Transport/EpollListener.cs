@@ -21,7 +21,9 @@ public sealed class EpollListener : IEpollHandler, IAsyncDisposable
     private readonly PipeOptions _sendOptions;
     private readonly Channel<EpollConnection> _accepted =
         Channel.CreateUnbounded<EpollConnection>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-    private readonly ulong _token;
+    private readonly Lock _registration = new();
+    private ulong _token;
+    private ITimer? _pause;
     private int _stopped;
 
     private EpollListener(Socket socket, PipeOptions receiveOptions, PipeOptions sendOptions)
@@ -70,7 +72,12 @@ public sealed class EpollListener : IEpollHandler, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
-            _loop.Unregister(_token);
+            lock (_registration)
+            {
+                _pause?.Dispose();
+                _loop.Unregister(_token);
+            }
+
             _socket.Dispose();
             _accepted.Writer.TryComplete();
             while (_accepted.Reader.TryRead(out var connection))
@@ -101,8 +108,14 @@ public sealed class EpollListener : IEpollHandler, IAsyncDisposable
 
             if (raw < 0)
             {
-                // EAGAIN: none left. Anything else (EMFILE, ECONNABORTED) is reported again while it lasts; the
-                // next turn retries.
+                int error = Native.LastError;
+                if (error is not (Native.EAGAIN or Native.EINTR or ECONNABORTED))
+                {
+                    // Out of descriptors or memory: the queued connection stays queued and this level-triggered
+                    // registration would report it again at once, spinning the loop. Stop listening for a while.
+                    PauseAccepting();
+                }
+
                 return;
             }
 
@@ -113,10 +126,55 @@ public sealed class EpollListener : IEpollHandler, IAsyncDisposable
             {
                 RemoteEndPoint = ToEndPoint(new ReadOnlySpan<byte>(address, (int)Math.Min(length, 128))),
             };
-            connection.Start();
+            try
+            {
+                connection.Start();
+            }
+            catch (SocketException)
+            {
+                connection.Dispose();
+                continue;
+            }
+
             if (!_accepted.Writer.TryWrite(connection))
             {
                 connection.Dispose();
+            }
+        }
+    }
+
+    private const int ECONNABORTED = 103;
+    private static readonly TimeSpan AcceptPause = TimeSpan.FromMilliseconds(100);
+
+    private void PauseAccepting()
+    {
+        lock (_registration)
+        {
+            if (_pause is not null || Volatile.Read(ref _stopped) != 0)
+            {
+                return;
+            }
+
+            _loop.Remove(_socket.SafeHandle, _token);
+            _pause = TimeProvider.System.CreateTimer(static s => ((EpollListener)s!).ResumeAccepting(), this, AcceptPause, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void ResumeAccepting()
+    {
+        lock (_registration)
+        {
+            _pause?.Dispose();
+            _pause = null;
+            if (Volatile.Read(ref _stopped) == 0)
+            {
+                try
+                {
+                    _token = _loop.Register(this, _socket.SafeHandle, Interest);
+                }
+                catch (ObjectDisposedException)
+                {
+                }
             }
         }
     }

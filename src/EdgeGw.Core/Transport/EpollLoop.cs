@@ -130,6 +130,23 @@ internal sealed unsafe class EpollLoop
         }
     }
 
+    /// <summary>Takes a descriptor that stays open out of the set, and frees its slot.</summary>
+    public void Remove(SafeHandle fd, ulong token)
+    {
+        bool added = false;
+        fd.DangerousAddRef(ref added);
+        try
+        {
+            Native.EpollControl(_epoll, Native.EPOLL_CTL_DEL, fd.DangerousGetHandle(), null);
+        }
+        finally
+        {
+            fd.DangerousRelease();
+        }
+
+        Unregister(token);
+    }
+
     /// <summary>Runs <paramref name="work"/> on this loop's thread.</summary>
     public void Post(ILoopWork work)
     {
