@@ -13,7 +13,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
 if [ "${QUICK:-0}" = 1 ]; then WARMUP=${WARMUP:-2}; DURATION=${DURATION:-3}; ROUNDS=${ROUNDS:-1}; STARTUP_WARMUP=${STARTUP_WARMUP:-3}; fi
-WARMUP=${WARMUP:-5}; DURATION=${DURATION:-10}; ROUNDS=${ROUNDS:-3}
+WARMUP=${WARMUP:-5}; DURATION=${DURATION:-10}; ROUNDS=${ROUNDS:-3}; PASSES=${PASSES:-1}
 # Once per proxy, right after it starts: load on every workload's path for this many seconds in all. The .NET
 # proxies (EdgeGw, YARP) keep tiering their JIT code up for ~30 s after start, and those compilations share the
 # proxy's core (measured: EdgeGw p99 1.2-1.7 ms while they run, 0.7 ms after); nginx and HAProxy get the same.
@@ -209,27 +209,31 @@ PY
 # --- run ---------------------------------------------------------------------------------------------------
 echo "proxy,workload,round,rps,p50_ms,p99_ms,cpu_s,requests,peak_rss_kb,alloc_per_request,connections,notes" >"$CSV"
 start_upstream
-for proxy in $PROXIES; do
-  start_proxy "$proxy"
-  startup_warmup "$proxy"
-  for name in $WORKLOADS; do
-    runs_workload "$proxy" "$name" || continue
-    measure "$proxy" "$name"
+# Each pass runs every proxy in turn; several passes interleave the proxies, so slow drift of a shared VM lands
+# on all of them instead of on whichever ran in the slow minutes. Medians are over every pass's rounds.
+for pass in $(seq 1 "$PASSES"); do
+  for proxy in $PROXIES; do
+    start_proxy "$proxy"
+    startup_warmup "$proxy"
+    for name in $WORKLOADS; do
+      runs_workload "$proxy" "$name" || continue
+      measure "$proxy" "$name"
+    done
+    if [ "$proxy" = edgegw ]; then
+      measure edgegw mock-c32
+      [ "$pass" = 1 ] && [ "$IDLE_CONNECTIONS" -gt 0 ] && idle_connections
+    fi
+    stop_proxy
   done
-  if [ "$proxy" = edgegw ]; then
-    measure edgegw mock-c32
-    [ "$IDLE_CONNECTIONS" -gt 0 ] && idle_connections
+  if [[ " $PROXIES " == *" edgegw "* ]]; then
+    start_proxy nginx-direct
+    measure nginx-direct mock-c32
+    stop_proxy
   fi
-  stop_proxy
 done
-if [[ " $PROXIES " == *" edgegw "* ]]; then
-  start_proxy nginx-direct
-  measure nginx-direct mock-c32
-  stop_proxy
-fi
 
 mkdir -p "$OUT"
 cp "$CSV" "$OUT/$STAMP.csv"
 python3 loadtests/report.py "$OUT/$STAMP.csv" "$OUT/$STAMP.md" "$OUT/$STAMP.svg" \
-  "proxy CPU $PROXY_CPU, upstream+wrk CPU $LOAD_CPU; start-up warm-up ${STARTUP_WARMUP}s per proxy, then per workload warm-up ${WARMUP}s, $ROUNDS x ${DURATION}s rounds; $(nproc) CPUs, $(uname -r); EdgeGw: gcServer=${GC_SERVER:-1}$(env | grep -E '^DOTNET_(SYSTEM_NET_SOCKETS|Tiered|gc)' | sed 's/^/, /' | tr -d '\n')"
+  "proxy CPU $PROXY_CPU, upstream+wrk CPU $LOAD_CPU; start-up warm-up ${STARTUP_WARMUP}s per proxy, then per workload warm-up ${WARMUP}s, $ROUNDS x ${DURATION}s rounds per pass, $PASSES pass(es) with the proxies in turn; $(nproc) CPUs, $(uname -r); EdgeGw: gcServer=${GC_SERVER:-1}$(env | grep -E '^(DOTNET_(SYSTEM_NET_SOCKETS|Tiered|gc)|EDGEGW_server__transport)' | sed 's/^/, /' | tr -d '\n')"
 log "report: $OUT/$STAMP.md"
