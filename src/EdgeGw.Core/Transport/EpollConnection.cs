@@ -69,8 +69,6 @@ public sealed class EpollConnection : IDuplexPipe, IDisposable, IEpollHandler, I
     /// <summary>The peer's address (for accepted connections).</summary>
     public System.Net.EndPoint? RemoteEndPoint { get; internal init; }
 
-    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
-
     /// <summary>Registers with the loop (which starts receiving) and starts the sender.</summary>
     internal void Start()
     {
@@ -97,8 +95,6 @@ public sealed class EpollConnection : IDuplexPipe, IDisposable, IEpollHandler, I
     }
 
     internal int WritableEpoch => Volatile.Read(ref _writableEpoch);
-
-    internal SocketFd Handle => _fd;
 
     /// <summary>Ends the connection now: unsent output is dropped and the peer sees the socket shut down.</summary>
     public void Abort()

@@ -12,7 +12,5 @@ internal sealed class SocketFd : SafeHandleMinusOneIsInvalid
     public SocketFd(int fd)
         : base(ownsHandle: true) => SetHandle(fd);
 
-    public int Value => (int)handle;
-
     protected override bool ReleaseHandle() => Native.Close(handle) == 0;
 }
