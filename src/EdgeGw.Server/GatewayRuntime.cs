@@ -44,6 +44,7 @@ public sealed class GatewayRuntime : IDisposable
     public GatewayRuntime(GatewayModel model, TimeProvider time, TransportKind transport = TransportKind.Sockets)
     {
         Time = time;
+        Transport = transport;
         Upstreams = new UpstreamRegistry(time, transport);
         Date = new DateHeader(time);
         Cache = new ResponseCache(model.Cache, time);
@@ -56,6 +57,8 @@ public sealed class GatewayRuntime : IDisposable
 
     public GatewaySnapshot Current => _current;
     public TimeProvider Time { get; }
+    /// <summary>The transport both sides run on: listeners and upstream connections.</summary>
+    public TransportKind Transport { get; }
     public UpstreamRegistry Upstreams { get; }
     public DateHeader Date { get; }
     /// <summary>The response cache store; it outlives reloads (keys name their API, stage and route).</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using EdgeGw.Core.Caching;
+using EdgeGw.Core.Transport;
 
 namespace EdgeGw.Server.Admin;
 
@@ -34,7 +35,7 @@ internal static class AdminJson
 /// <summary>
 /// The operator endpoints, on a separate listener (loopback by default):
 /// <list type="bullet">
-/// <item><c>GET /metrics</c> — Prometheus text: connections, requests, cache counters.</item>
+/// <item><c>GET /metrics</c> — Prometheus text: the transport, connections, requests, cache and WebSocket counters.</item>
 /// <item><c>GET /cache</c> — cache statistics as JSON.</item>
 /// <item><c>DELETE /cache</c> — flush everything.</item>
 /// <item><c>DELETE /cache/{api}/{stage}</c> — flush a stage; with <c>?path=/items/1</c> only that path (as sent, relative to the stage).</item>
@@ -285,6 +286,9 @@ internal sealed class AdminApi(GatewayRuntime runtime)
     {
         var text = new StringBuilder();
         var stats = runtime.Cache.Statistics;
+        // An info metric: "auto" resolves at start, and an operator comparing instances needs to see to what.
+        text.Append("# HELP edgegw_transport_info The transport this process runs on (server.transport resolved).\n# TYPE edgegw_transport_info gauge\n");
+        text.Append("edgegw_transport_info{transport=\"").Append(runtime.Transport == TransportKind.Epoll ? "epoll" : "sockets").Append("\"} 1\n");
         Metric(text, "edgegw_connections_active", "gauge", "Open client connections.", runtime.ActiveConnections);
         Metric(text, "edgegw_requests_total", "counter", "Request heads received.", runtime.RequestsServed);
         Metric(text, "edgegw_cache_hits_total", "counter", "Responses served from the cache.", stats.Hits);

@@ -11,7 +11,7 @@ public static class GatewayConfigs
     /// </summary>
     public static string Standard(string upstream, int timeoutMs = 2000, int maxRequestLineBytes = 8192, int maxHeaderBytes = 32768,
         string mockBody = "hi", long maxBodyBytes = 104857600,
-        int keepAliveTimeoutSeconds = 120, int requestHeadTimeoutSeconds = 10)
+        int keepAliveTimeoutSeconds = 120, int requestHeadTimeoutSeconds = 10, int connectTimeoutMs = 2000)
     {
         string I(long value) => value.ToString(CultureInfo.InvariantCulture);
         return $$"""
@@ -22,7 +22,7 @@ public static class GatewayConfigs
           },
           "clusters": [
             { "name": "up", "loadBalancing": "RoundRobin", "destinations": ["{{upstream}}"], "maxConnectionsPerDestination": 64,
-              "connectTimeoutMs": 2000, "idleTimeoutSeconds": 60, "responseTimeoutMs": 29000 }
+              "connectTimeoutMs": {{I(connectTimeoutMs)}}, "idleTimeoutSeconds": 60, "responseTimeoutMs": 29000 }
           ],
           "apis": [
             { "name": "t", "stages": [ { "name": "prod", "variables": { "v": "v1" } } ],

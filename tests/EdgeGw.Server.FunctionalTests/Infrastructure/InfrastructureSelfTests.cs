@@ -71,4 +71,15 @@ public sealed class InfrastructureSelfTests
         int port = Upstreams.RefusedPort();
         await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => RawClient.ConnectAsync(port));
     }
+
+    [Fact]
+    public async Task UnansweredListener_ConnectNeitherCompletesNorFails()
+    {
+        using var listener = await Upstreams.Unanswered();
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, listener.Port), wait.Token).AsTask());
+    }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using EdgeGw.Core.Configuration;
 using EdgeGw.Core.Model;
+using EdgeGw.Core.Transport;
 using EdgeGw.Server;
 using EdgeGw.Server.Hosting;
 using Microsoft.Extensions.Logging;
@@ -20,6 +21,12 @@ public sealed class TestGateway : IAsyncDisposable
         AdminPort = host.AdminAddresses.Count > 0 ? host.AdminAddresses[0].Port : 0;
     }
 
+    /// <summary>
+    /// The transport every test gateway runs on: the config's default (epoll on Linux) unless
+    /// EDGEGW_TEST_TRANSPORT names one, so that CI runs this suite once per transport.
+    /// </summary>
+    public static TransportKind? Transport { get; } = ReadTransport();
+
     public int Port { get; }
     /// <summary>The admin API's port (every test gateway has one, on loopback).</summary>
     public int AdminPort { get; }
@@ -36,6 +43,7 @@ public sealed class TestGateway : IAsyncDisposable
             AdminListenOverride = ["http://127.0.0.1:0"],
             MinimumLogLevel = LogLevel.Warning,
             Time = time ?? TimeProvider.System,
+            TransportOverride = Transport,
         });
         return new TestGateway(host);
     }
@@ -52,6 +60,27 @@ public sealed class TestGateway : IAsyncDisposable
         }
 
         return result.Model;
+    }
+
+    private static TransportKind? ReadTransport()
+    {
+        var name = Environment.GetEnvironmentVariable("EDGEGW_TEST_TRANSPORT");
+        if (string.IsNullOrEmpty(name))
+        {
+            return null;
+        }
+
+        if (!Enum.TryParse<TransportKind>(name, ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
+        {
+            throw new InvalidOperationException($"EDGEGW_TEST_TRANSPORT='{name}': expected 'sockets' or 'epoll'.");
+        }
+
+        if (kind == TransportKind.Epoll && !EpollTransport.IsSupported)
+        {
+            throw new InvalidOperationException("EDGEGW_TEST_TRANSPORT=epoll: the epoll transport is not supported on this machine.");
+        }
+
+        return kind;
     }
 
     /// <summary>An HttpClient for ordinary requests to this gateway (own handler, so pooled connections are per test).</summary>

@@ -352,6 +352,9 @@ public static class Upstreams
     }, bufferBody: false);
 
     /// <summary>A loopback port with nothing listening: bind, read the port, close.</summary>
+    /// <summary>A port whose connects neither complete nor fail: see <see cref="UnansweredListener"/>.</summary>
+    public static Task<UnansweredListener> Unanswered() => UnansweredListener.StartAsync();
+
     public static int RefusedPort()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -384,5 +387,65 @@ public static class TestData
         }
 
         return Convert.ToHexString(hash.GetHashAndReset());
+    }
+}
+
+/// <summary>
+/// A loopback listener that never accepts, with its accept queue full: Linux then drops every further SYN
+/// (the client retransmits), so a connect to it neither completes nor fails until the client gives up. This is
+/// how a connect timeout is reached on loopback without an unroutable address.
+/// </summary>
+public sealed class UnansweredListener : IDisposable
+{
+    private readonly Socket _listener;
+    private readonly List<Socket> _queued = [];
+
+    private UnansweredListener(Socket listener) => _listener = listener;
+
+    public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
+    public string Authority => $"127.0.0.1:{Port}";
+
+    public static async Task<UnansweredListener> StartAsync()
+    {
+        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(0);
+        var unanswered = new UnansweredListener(listener);
+        try
+        {
+            // Fill the queue: connects complete until it is full; the first that does not complete is the signal.
+            for (int i = 0; i < 16; i++)
+            {
+                var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+                try
+                {
+                    await client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, unanswered.Port), wait.Token).ConfigureAwait(false);
+                    unanswered._queued.Add(client);
+                }
+                catch (OperationCanceledException)
+                {
+                    client.Dispose();
+                    return unanswered;
+                }
+            }
+
+            throw new InvalidOperationException("16 connects to a listener with backlog 0 all completed: this kernel does not drop SYNs on a full accept queue.");
+        }
+        catch
+        {
+            unanswered.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var socket in _queued)
+        {
+            socket.Dispose();
+        }
+
+        _listener.Dispose();
     }
 }

@@ -25,6 +25,28 @@ public sealed class UpstreamFailureTests
     }
 
     [Fact]
+    public async Task UpstreamConnectHangs_Returns504AfterConnectTimeout_AndLeavesNoConnection()
+    {
+        using var upstream = await Upstreams.Unanswered();
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority, connectTimeoutMs: 300));
+        using var client = gateway.CreateClient();
+
+        var watch = Stopwatch.StartNew();
+        using var response = await client.GetAsync("/prod/echo/x");
+        watch.Stop();
+        using var mock = await client.GetAsync("/prod/mock");
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("""{"message":"Gateway Timeout"}""", await response.Content.ReadAsStringAsync());
+        // Without the connect timeout the connect would hang until the client's own 20 s timeout.
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
+        Assert.Equal(HttpStatusCode.OK, mock.StatusCode);
+        var destination = gateway.Runtime.Upstreams.Find(upstream.Authority)!;
+        Assert.Equal(0, destination.OpenConnections);
+        Assert.Equal(0, destination.LeasedConnections);
+    }
+
+    [Fact]
     public async Task UpstreamStalls_Returns504WithinRouteTimeout()
     {
         await using var upstream = Upstreams.Stalling();
