@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using EdgeGw.Core.Configuration;
 using EdgeGw.Core.Model;
+using EdgeGw.Core.Transport;
 using EdgeGw.Server.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Primitives;
@@ -93,8 +94,16 @@ internal static class Cli
             return 1;
         }
 
+        // Before anything is opened, so the budget is measured under the raised limit.
+        var raised = DescriptorBudget.RaiseSoftLimit();
         await using var host = await GatewayHost.StartAsync(result.Model, new GatewayHostOptions { InlineScheduling = InlineIo.Enabled }).ConfigureAwait(false);
         Console.WriteLine($"edgegw: serving {source} on {string.Join(", ", host.Addresses)}");
+        var budget = DescriptorBudget.Process;
+        if (budget.Limit > 0)
+        {
+            string from = raised is { } r && r.Before != r.After ? $" (raised from {r.Before})" : "";
+            Console.WriteLine($"edgegw: descriptor limit {budget.Limit}{from}: up to {budget.Capacity} connections open at once, client and upstream");
+        }
         if (host.AdminAddresses.Count > 0)
         {
             Console.WriteLine($"edgegw: admin API on {string.Join(", ", host.AdminAddresses)}");

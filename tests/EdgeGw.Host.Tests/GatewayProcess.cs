@@ -36,9 +36,10 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
         }
     }
 
-    public static GatewayProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null)
+    /// <param name="descriptorLimit">Runs the gateway under <c>prlimit --nofile=N:N</c> (util-linux), soft and hard.</param>
+    public static GatewayProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null, int? descriptorLimit = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(descriptorLimit is null ? "dotnet" : "prlimit")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -46,6 +47,13 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
         };
+        if (descriptorLimit is { } limit)
+        {
+            // prlimit sets the limit on itself and executes the command: the process id stays the gateway's.
+            info.ArgumentList.Add(FormattableString.Invariant($"--nofile={limit}:{limit}"));
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(HostDll);
         foreach (var arg in args)
         {

@@ -23,12 +23,15 @@ public sealed class EpollListener : IEpollHandler, IAsyncDisposable
         Channel.CreateUnbounded<EpollConnection>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Lock _registration = new();
     private ulong _token;
+    private readonly DescriptorBudget _budget;
     private ITimer? _pause;
+    private bool _paused;
     private int _stopped;
 
-    private EpollListener(Socket socket, PipeOptions receiveOptions, PipeOptions sendOptions)
+    private EpollListener(Socket socket, PipeOptions receiveOptions, PipeOptions sendOptions, DescriptorBudget budget)
     {
         _socket = socket;
+        _budget = budget;
         _receiveOptions = receiveOptions;
         _sendOptions = sendOptions;
         EndPoint = socket.LocalEndPoint!;
@@ -39,12 +42,16 @@ public sealed class EpollListener : IEpollHandler, IAsyncDisposable
     /// <summary>The bound address, with the real port when port 0 was asked for.</summary>
     public EndPoint EndPoint { get; }
 
-    /// <summary>Listens on a socket already bound to its address.</summary>
-    public static EpollListener Start(Socket bound, int backlog, PipeOptions receiveOptions, PipeOptions sendOptions)
+    /// <summary>
+    /// Listens on a socket already bound to its address. Each accepted connection takes a descriptor from
+    /// <paramref name="budget"/> (the process's by default) and gives it back when closed; while it is spent,
+    /// nothing is accepted.
+    /// </summary>
+    public static EpollListener Start(Socket bound, int backlog, PipeOptions receiveOptions, PipeOptions sendOptions, DescriptorBudget? budget = null)
     {
         bound.Blocking = false;
         bound.Listen(backlog);
-        return new EpollListener(bound, receiveOptions, sendOptions);
+        return new EpollListener(bound, receiveOptions, sendOptions, budget ?? DescriptorBudget.Process);
     }
 
     /// <summary>The next accepted connection, or null once the listener is stopped.</summary>
@@ -95,6 +102,13 @@ public sealed class EpollListener : IEpollHandler, IAsyncDisposable
         byte* address = stackalloc byte[128];
         for (int i = 0; i < AcceptsPerTurn && Volatile.Read(ref _stopped) == 0; i++)
         {
+            if (!_budget.TryAcquire())
+            {
+                // Every descriptor the budget allows is open: leave the client in the kernel's backlog until one closes.
+                PauseAccepting(_budget.WhenAvailable());
+                return;
+            }
+
             uint length = 128;
             int raw;
             try
@@ -103,23 +117,26 @@ public sealed class EpollListener : IEpollHandler, IAsyncDisposable
             }
             catch (ObjectDisposedException)
             {
+                _budget.Release();
                 return;
             }
 
             if (raw < 0)
             {
                 int error = Native.LastError;
+                _budget.Release();
                 if (error is not (Native.EAGAIN or Native.EINTR or ECONNABORTED))
                 {
-                    // Out of descriptors or memory: the queued connection stays queued and this level-triggered
-                    // registration would report it again at once, spinning the loop. Stop listening for a while.
-                    PauseAccepting();
+                    // Out of descriptors or memory all the same (other descriptors of the process): the queued
+                    // connection stays queued and this level-triggered registration would report it again at
+                    // once, spinning the loop. Stop listening for a while.
+                    PauseAccepting(null);
                 }
 
                 return;
             }
 
-            var fd = new SocketFd(raw);
+            var fd = new SocketFd(raw) { Budget = _budget };
             EpollTransport.SetNoDelay(fd);
             var loop = loops.Length == 1 ? _loop : EpollTransport.NextLoop(loops);
             var connection = new EpollConnection(loop, fd, _receiveOptions, _sendOptions)
@@ -146,17 +163,26 @@ public sealed class EpollListener : IEpollHandler, IAsyncDisposable
     private const int ECONNABORTED = 103;
     private static readonly TimeSpan AcceptPause = TimeSpan.FromMilliseconds(100);
 
-    private void PauseAccepting()
+    /// <summary>Stops listening until <paramref name="until"/> completes, or for <see cref="AcceptPause"/> when null.</summary>
+    private void PauseAccepting(Task? until)
     {
         lock (_registration)
         {
-            if (_pause is not null || Volatile.Read(ref _stopped) != 0)
+            if (_paused || Volatile.Read(ref _stopped) != 0)
             {
                 return;
             }
 
             _loop.Remove(_socket.SafeHandle, _token);
-            _pause = TimeProvider.System.CreateTimer(static s => ((EpollListener)s!).ResumeAccepting(), this, AcceptPause, Timeout.InfiniteTimeSpan);
+            _paused = true;
+            if (until is null)
+            {
+                _pause = TimeProvider.System.CreateTimer(static s => ((EpollListener)s!).ResumeAccepting(), this, AcceptPause, Timeout.InfiniteTimeSpan);
+            }
+            else
+            {
+                until.ContinueWith(static (_, s) => ((EpollListener)s!).ResumeAccepting(), this, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            }
         }
     }
 
@@ -166,6 +192,12 @@ public sealed class EpollListener : IEpollHandler, IAsyncDisposable
         {
             _pause?.Dispose();
             _pause = null;
+            if (!_paused)
+            {
+                return;
+            }
+
+            _paused = false;
             if (Volatile.Read(ref _stopped) == 0)
             {
                 try

@@ -36,6 +36,8 @@ internal static unsafe partial class Native
     public const int EFD_CLOEXEC = 0x80000;
     public const int EFD_NONBLOCK = 0x800;
 
+    public const int RLIMIT_NOFILE = 7;
+
     public const int EINTR = 4;
     public const int EAGAIN = 11;
     public const int EINPROGRESS = 115;
@@ -129,6 +131,19 @@ internal static unsafe partial class Native
 
     [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)]
     public static partial int Fcntl(SafeHandle fd, int command, int argument);
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct ResourceLimit
+    {
+        public ulong Current;
+        public ulong Maximum;
+    }
+
+    [LibraryImport(Libc, EntryPoint = "getrlimit", SetLastError = true)]
+    public static partial int GetResourceLimit(int resource, ResourceLimit* limit);
+
+    [LibraryImport(Libc, EntryPoint = "setrlimit", SetLastError = true)]
+    public static partial int SetResourceLimit(int resource, ResourceLimit* limit);
 
     public static int LastError => Marshal.GetLastPInvokeError();
 

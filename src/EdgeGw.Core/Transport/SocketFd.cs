@@ -12,5 +12,13 @@ internal sealed class SocketFd : SafeHandleMinusOneIsInvalid
     public SocketFd(int fd)
         : base(ownsHandle: true) => SetHandle(fd);
 
-    protected override bool ReleaseHandle() => Native.Close(handle) == 0;
+    /// <summary>The budget this descriptor was taken from; given back when it is closed.</summary>
+    public DescriptorBudget? Budget { get; init; }
+
+    protected override bool ReleaseHandle()
+    {
+        bool closed = Native.Close(handle) == 0;
+        Budget?.Release();
+        return closed;
+    }
 }

@@ -15,6 +15,22 @@ public enum LeaseError : byte
     PoolExhausted,
     ConnectFailed,
     ConnectTimedOut,
+    /// <summary>The process holds every connection its descriptor limit allows (<see cref="Transport.DescriptorBudget"/>).</summary>
+    OutOfDescriptors,
+}
+
+public static class LeaseErrorExtensions
+{
+    /// <summary>The gateway's own capacity, not the destination, refused: the destination's health is not at fault.</summary>
+    public static bool IsLocal(this LeaseError error) => error is LeaseError.PoolExhausted or LeaseError.OutOfDescriptors;
+
+    /// <summary>503 for the gateway's own capacity, 504 for a connect timeout, 502 for a failed connect.</summary>
+    public static int ToStatusCode(this LeaseError error) => error switch
+    {
+        LeaseError.PoolExhausted or LeaseError.OutOfDescriptors => 503,
+        LeaseError.ConnectTimedOut => 504,
+        _ => 502,
+    };
 }
 
 /// <summary>
@@ -143,6 +159,14 @@ public sealed class DestinationState
 
     private async ValueTask<(UpstreamConnection?, LeaseError)> ConnectAsync(CancellationToken cancellationToken)
     {
+        if (!DescriptorBudget.Process.TryAcquire())
+        {
+            ReleaseLease();
+            return (null, LeaseError.OutOfDescriptors);
+        }
+
+        // The descriptor is given back by OnConnectionClosed once a connection exists, here otherwise.
+        bool opened = false;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Settings.ConnectTimeout);
         Socket? socket = null;
@@ -151,7 +175,9 @@ public sealed class DestinationState
             var endpoints = _resolved ??= await ResolveAsync(timeout.Token).ConfigureAwait(false);
             if (_transport == TransportKind.Epoll)
             {
-                return (new UpstreamConnection(this, await ConnectEpollAsync(endpoints, timeout.Token).ConfigureAwait(false), _time), LeaseError.None);
+                var epoll = await ConnectEpollAsync(endpoints, timeout.Token).ConfigureAwait(false);
+                opened = true;
+                return (new UpstreamConnection(this, epoll, _time), LeaseError.None);
             }
 
             for (int i = 0; ; i++)
@@ -173,6 +199,7 @@ public sealed class DestinationState
             var connection = new UpstreamConnection(this, SocketConnection.Create(socket, UpstreamPipeOptions, UpstreamSocketOptions), _time);
             Interlocked.Increment(ref _open);
             Interlocked.Increment(ref _opened);
+            opened = true;
             return (connection, LeaseError.None);
         }
         catch (OperationCanceledException)
@@ -188,6 +215,13 @@ public sealed class DestinationState
             _resolved = null;
             ReleaseLease();
             return (null, LeaseError.ConnectFailed);
+        }
+        finally
+        {
+            if (!opened)
+            {
+                DescriptorBudget.Process.Release();
+            }
         }
     }
 
@@ -259,7 +293,11 @@ public sealed class DestinationState
         Interlocked.Decrement(ref _inFlight);
     }
 
-    internal void OnConnectionClosed() => Interlocked.Decrement(ref _open);
+    internal void OnConnectionClosed()
+    {
+        Interlocked.Decrement(ref _open);
+        DescriptorBudget.Process.Release();
+    }
 
     /// <summary>Closes idle connections older than the idle timeout. Called periodically, off the request path.</summary>
     public void EvictIdle()

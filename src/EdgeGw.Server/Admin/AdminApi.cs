@@ -290,6 +290,13 @@ internal sealed class AdminApi(GatewayRuntime runtime)
         text.Append("# HELP edgegw_transport_info The transport this process runs on (server.transport resolved).\n# TYPE edgegw_transport_info gauge\n");
         text.Append("edgegw_transport_info{transport=\"").Append(runtime.Transport == TransportKind.Epoll ? "epoll" : "sockets").Append("\"} 1\n");
         Metric(text, "edgegw_connections_active", "gauge", "Open client connections.", runtime.ActiveConnections);
+        var budget = DescriptorBudget.Process;
+        if (budget.Limit > 0)
+        {
+            Metric(text, "edgegw_descriptor_budget", "gauge", "Connections (client and upstream) the descriptor limit allows open at once; beyond it accepting pauses and new upstream connects answer 503.", budget.Capacity);
+            Metric(text, "edgegw_descriptor_budget_used", "gauge", "Connections (client and upstream) open now, counted against the budget (with the sockets transport, also the one each listener waits to accept).", budget.Used);
+        }
+
         Metric(text, "edgegw_requests_total", "counter", "Request heads received.", runtime.RequestsServed);
         Metric(text, "edgegw_cache_hits_total", "counter", "Responses served from the cache.", stats.Hits);
         Metric(text, "edgegw_cache_misses_total", "counter", "Cache lookups that went upstream.", stats.Misses);

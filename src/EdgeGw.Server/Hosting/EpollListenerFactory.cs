@@ -14,6 +14,8 @@ internal sealed class EpollListenerFactory : IConnectionListenerFactory, IConnec
     private static readonly PipeOptions s_receiveOptions = EpollTransport.CreatePipeOptions(1024 * 1024);
     private static readonly PipeOptions s_sendOptions = EpollTransport.CreatePipeOptions(64 * 1024);
     private const int Backlog = 512;
+    // Admin connections are counted apart and never refused (see GatewayHost.AdminEndPoint).
+    private static readonly DescriptorBudget s_adminBudget = DescriptorBudget.Unlimited();
 
     public bool CanBind(EndPoint endpoint) => endpoint is IPEndPoint;
 
@@ -27,7 +29,8 @@ internal sealed class EpollListenerFactory : IConnectionListenerFactory, IConnec
         var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
         try
         {
-            return new(new Listener(EpollListener.Start(socket, Backlog, s_receiveOptions, s_sendOptions)));
+            var budget = endpoint is GatewayHost.AdminEndPoint ? s_adminBudget : DescriptorBudget.Process;
+            return new(new Listener(EpollListener.Start(socket, Backlog, s_receiveOptions, s_sendOptions, budget)));
         }
         catch
         {

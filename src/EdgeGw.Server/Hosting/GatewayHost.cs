@@ -1,6 +1,6 @@
-using EdgeGw.Core.Transport;
 using System.Net;
 using EdgeGw.Core.Model;
+using EdgeGw.Core.Transport;
 using EdgeGw.Server.Admin;
 using EdgeGw.Server.Http1;
 using Microsoft.AspNetCore.Builder;
@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -78,7 +79,10 @@ public sealed class GatewayHost : IAsyncDisposable
         }
         else
         {
-            builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = options.InlineScheduling);
+            // Kestrel's socket transport, as UseSockets would register it, wrapped in the descriptor budget.
+            builder.Services.Configure<SocketTransportOptions>(sockets => sockets.UnsafePreferInlineScheduling = options.InlineScheduling);
+            builder.Services.AddSingleton<IConnectionListenerFactory>(services => new BudgetedListenerFactory(
+                ActivatorUtilities.CreateInstance<SocketTransportFactory>(services), DescriptorBudget.Process));
         }
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -92,7 +96,13 @@ public sealed class GatewayHost : IAsyncDisposable
 
             foreach (var url in options.AdminListenOverride ?? model.Admin.Listen)
             {
-                Listen(kestrel, url, adminListeners, static listen => listen.UseConnectionHandler<AdminConnectionHandler>());
+                // Outside the descriptor budget (AdminEndPoint), so /metrics answers while the gateway is full.
+                var (address, port, _) = ParseListenUrl(url);
+                kestrel.Listen(new AdminEndPoint(address, port), listen =>
+                {
+                    adminListeners.Add(listen);
+                    listen.UseConnectionHandler<AdminConnectionHandler>();
+                });
             }
         });
 
@@ -121,6 +131,13 @@ public sealed class GatewayHost : IAsyncDisposable
             kestrel.Listen(address, port, record);
         }
     }
+
+    /// <summary>
+    /// An admin listener's address: its connections are not counted against the <see cref="DescriptorBudget"/>
+    /// (the admin API is loopback and low-volume; its descriptors come out of the budget's headroom). A name
+    /// of "localhost" binds 127.0.0.1 only.
+    /// </summary>
+    internal sealed class AdminEndPoint(IPAddress address, int port) : IPEndPoint(address, port);
 
     /// <summary>Kestrel writes the bound endpoint (with the real port for port 0) back into each ListenOptions.</summary>
     private static List<Uri> BoundAddresses(List<ListenOptions> listeners)

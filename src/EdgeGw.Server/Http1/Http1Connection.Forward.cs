@@ -67,7 +67,7 @@ internal sealed partial class Http1Connection
             var (connection, leaseError) = await destination.LeaseAsync(forceNew: attempt > 0, CancellationToken.None).ConfigureAwait(false);
             if (connection is null)
             {
-                if (leaseError != LeaseError.PoolExhausted)
+                if (!leaseError.IsLocal())
                 {
                     ReportUpstream(cluster, destination, success: false);
                 }
@@ -81,13 +81,7 @@ internal sealed partial class Http1Connection
                     _input.AdvanceTo(headEnd);
                 }
 
-                int status = leaseError switch
-                {
-                    LeaseError.PoolExhausted => 503,
-                    LeaseError.ConnectTimedOut => 504,
-                    _ => 502,
-                };
-                return await WriteGatewayResponseAsync(status, close: hasBody).ConfigureAwait(false);
+                return await WriteGatewayResponseAsync(leaseError.ToStatusCode(), close: hasBody).ConfigureAwait(false);
             }
 
             bool reused = connection.CompletedRequests > 0;

@@ -40,7 +40,7 @@ internal sealed partial class Http1Connection
         if (connection is null)
         {
             _input.AdvanceTo(headEnd);
-            return await WriteGatewayResponseAsync(leaseError == LeaseError.ConnectTimedOut ? 504 : leaseError == LeaseError.PoolExhausted ? 503 : 502, close: false).ConfigureAwait(false);
+            return await WriteGatewayResponseAsync(leaseError.ToStatusCode(), close: false).ConfigureAwait(false);
         }
 
         ResponseHeadOutcome outcome;

@@ -57,7 +57,7 @@ internal static class IntegrationClient
         var (connection, leaseError) = await destination.LeaseAsync(forceNew: false, CancellationToken.None).ConfigureAwait(false);
         if (connection is null)
         {
-            if (leaseError == LeaseError.PoolExhausted)
+            if (leaseError.IsLocal())
             {
                 cluster.Breaker?.ReleaseProbe();
             }
@@ -66,7 +66,7 @@ internal static class IntegrationClient
                 cluster.Report(destination, success: false);
             }
 
-            return new IntegrationResponse { Status = leaseError == LeaseError.ConnectTimedOut ? 504 : leaseError == LeaseError.PoolExhausted ? 503 : 502 };
+            return new IntegrationResponse { Status = leaseError.ToStatusCode() };
         }
 
         var response = new IntegrationResponse();

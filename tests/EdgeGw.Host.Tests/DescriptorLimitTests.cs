@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http;
+using System.Net.Sockets;
+using System.Text;
+using Xunit.Abstractions;
+
+namespace EdgeGw.Host.Tests;
+
+/// <summary>
+/// The executable under a low descriptor limit (prlimit), flooded with more client connections than the limit
+/// allows. Out of descriptors the .NET runtime aborts the process ("Out of memory.": a thread it starts cannot
+/// open a pipe), so the gateway must stop short of the limit: it pauses accepting (clients wait in the backlog)
+/// and refuses new upstream connects with 503, stays up, keeps /metrics reachable, and serves the waiting
+/// clients once others leave.
+/// </summary>
+public sealed class DescriptorLimitTests(ITestOutputHelper output)
+{
+    private const int Limit = 600;
+
+    [PrlimitTheory]
+    [InlineData("epoll")]
+    [InlineData("sockets")]
+    public async Task ClientsBeyondTheLimit_WaitInTheBacklog_TheProcessSurvives_AndServesThemLater(string transport)
+    {
+        int refusedPort = RefusedPort();
+        string config = $$"""
+            {
+              "server": { "listen": ["http://127.0.0.1:0"], "transport": "{{transport}}" },
+              "admin": { "listen": ["http://127.0.0.1:0"] },
+              "clusters": [ { "name": "up", "destinations": ["127.0.0.1:{{refusedPort}}"], "connectTimeoutMs": 2000 } ],
+              "apis": [ { "name": "t", "stages": [ { "name": "p" } ], "routes": [
+                { "key": "GET /mock", "integration": { "type": "mock", "status": 200, "body": "ok" } },
+                { "key": "GET /up", "integration": { "type": "http", "cluster": "up" } } ] } ]
+            }
+            """;
+        string path = Path.Combine(Path.GetTempPath(), $"edgegw-fd-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, config);
+        try
+        {
+            await using var gateway = GatewayProcess.Start(["--config", path], descriptorLimit: Limit);
+            int port = await gateway.WaitForListeningAsync();
+            int adminPort = await gateway.WaitForAdminAsync();
+            using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}"), Timeout = TimeSpan.FromSeconds(30) };
+            var endpoint = new IPEndPoint(IPAddress.Loopback, port);
+            long capacity = await MetricAsync(admin, "edgegw_descriptor_budget");
+            // With the sockets transport, the listener's pending accept holds one unit of the budget.
+            long idle = transport == "sockets" ? 1 : 0;
+            Assert.InRange(capacity, 100, Limit - 64);
+
+            var sockets = new List<Socket>();
+            try
+            {
+                // Capacity - 1 idle keep-alive connections (each served once, so each is surely accepted) ...
+                for (int i = 0; i < capacity - 1; i++)
+                {
+                    sockets.Add(await ConnectAsync(endpoint));
+                    Assert.StartsWith("HTTP/1.1 200 ", await ExchangeAsync(sockets[^1], "/p/mock"));
+                }
+
+                // ... leave one descriptor: a request that needs an upstream connect finds none and gets 503
+                // (a connect attempt would be refused: 502).
+                var last = await ConnectAsync(endpoint);
+                sockets.Add(last);
+                Assert.StartsWith("HTTP/1.1 503 ", await ExchangeAsync(last, "/p/up"));
+                await WaitForMetricAsync(admin, "edgegw_descriptor_budget_used", capacity);
+
+                // Over the budget: these connect (the kernel queues them) but are not accepted, so not answered.
+                var waiting = new List<Socket>();
+                var answers = new List<Task<string>>();
+                for (int i = 0; i < 50; i++)
+                {
+                    waiting.Add(await ConnectAsync(endpoint));
+                    answers.Add(ExchangeAsync(waiting[^1], "/p/mock"));
+                }
+
+                sockets.AddRange(waiting);
+                long cpuBefore = CpuTicks(gateway.Id);
+                var window = Stopwatch.StartNew();
+                // No signal says "not spinning": watch a bounded window instead.
+                await Task.WhenAny(Task.WhenAny(answers), Task.Delay(TimeSpan.FromSeconds(1)));
+                window.Stop();
+                double cpuSeconds = (CpuTicks(gateway.Id) - cpuBefore) / 100.0;
+                Assert.False(answers.Exists(a => a.IsCompleted), "a client beyond the budget was served while it was spent");
+                Assert.Equal(capacity, await MetricAsync(admin, "edgegw_descriptor_budget_used"));
+                Assert.True(cpuSeconds < 0.5, $"the gateway used {cpuSeconds:F2} CPU-s in {window.Elapsed.TotalSeconds:F1} s while full (spinning on accept?)");
+
+                // 60 leave: the 50 waiting are accepted and answered.
+                for (int i = 0; i < 60; i++)
+                {
+                    sockets[i].Dispose();
+                }
+
+                foreach (var answer in answers)
+                {
+                    Assert.StartsWith("HTTP/1.1 200 ", await answer.WaitAsync(TimeSpan.FromSeconds(30)));
+                }
+
+                // With room again, the upstream route is tried for real (and refused).
+                Assert.StartsWith("HTTP/1.1 502 ", await ExchangeAsync(waiting[0], "/p/up"));
+                output.WriteLine($"{transport}: limit {Limit}, budget {capacity} connections; {cpuSeconds:F2} CPU-s over {window.Elapsed.TotalSeconds:F1} s while full");
+            }
+            finally
+            {
+                foreach (var socket in sockets)
+                {
+                    socket.Dispose();
+                }
+            }
+
+            await WaitForMetricAsync(admin, "edgegw_descriptor_budget_used", idle);
+            Assert.DoesNotContain("Out of memory", gateway.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static int RefusedPort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    private static async Task<Socket> ConnectAsync(IPEndPoint endpoint)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await socket.ConnectAsync(endpoint, timeout.Token);
+        return socket;
+    }
+
+    /// <summary>Sends a GET and returns the response head (the bodies here are short and sent with it).</summary>
+    private static async Task<string> ExchangeAsync(Socket socket, string path)
+    {
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: t\r\n\r\n"), SocketFlags.None);
+        var buffer = new byte[4096];
+        int filled = 0;
+        while (filled < buffer.Length)
+        {
+            int read = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None);
+            if (read == 0)
+            {
+                break;
+            }
+
+            filled += read;
+            string text = Encoding.ASCII.GetString(buffer, 0, filled);
+            int headEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            if (headEnd >= 0 && filled >= headEnd + 4 + ContentLength(text[..headEnd]))
+            {
+                return text;
+            }
+        }
+
+        return Encoding.ASCII.GetString(buffer, 0, filled);
+    }
+
+    private static int ContentLength(string head)
+    {
+        foreach (string line in head.Split("\r\n"))
+        {
+            if (line.StartsWith("content-length:", StringComparison.OrdinalIgnoreCase))
+            {
+                return int.Parse(line.AsSpan("content-length:".Length).Trim(), CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+
+    private static async Task<long> MetricAsync(HttpClient admin, string name)
+    {
+        string metrics = await admin.GetStringAsync("/metrics");
+        foreach (string line in metrics.Split('\n'))
+        {
+            if (line.StartsWith(name + " ", StringComparison.Ordinal))
+            {
+                return long.Parse(line.AsSpan(name.Length + 1).Trim(), CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidDataException($"no {name} in /metrics:\n{metrics}");
+    }
+
+    /// <summary>Closes are noticed asynchronously: poll the gauge until it settles.</summary>
+    private static async Task WaitForMetricAsync(HttpClient admin, string name, long expected)
+    {
+        var deadline = Stopwatch.StartNew();
+        long value;
+        while ((value = await MetricAsync(admin, name)) != expected)
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), $"{name} stayed at {value}, expected {expected}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>User plus system time of the process, in clock ticks (USER_HZ, 100 on Linux).</summary>
+    private static long CpuTicks(int pid)
+    {
+        string stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+    }
+}
+
+/// <summary>Runs where prlimit (util-linux) and /proc exist: Linux.</summary>
+public sealed class PrlimitTheoryAttribute : TheoryAttribute
+{
+    public PrlimitTheoryAttribute()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Skip = "sets a process's descriptor limit with prlimit and reads /proc: Linux only";
+        }
+        else if (!File.Exists("/usr/bin/prlimit") && !File.Exists("/bin/prlimit"))
+        {
+            Skip = "prlimit (util-linux) is not installed";
+        }
+    }
+}
