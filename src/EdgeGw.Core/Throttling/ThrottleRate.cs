@@ -78,56 +78,6 @@ public struct ThrottleDecision
     }
 }
 
-/// <summary>
-/// The timestamp buckets run on. Reading the system clock costs 5-20 ns on these VMs — as much as a bucket
-/// check — so with the system clock a background thread publishes <see cref="Stopwatch.GetTimestamp"/> every
-/// millisecond and checks read that field: GCRA then admits at most <c>rate × (elapsed + 1 ms) + burst</c>.
-/// An injected clock (tests) is read as is.
-/// </summary>
-public static class ThrottleClock
-{
-    private static long s_now = Stopwatch.GetTimestamp();
-    private static int s_started;
-
-    public static long Now(TimeProvider time)
-    {
-        if (!ReferenceEquals(time, TimeProvider.System))
-        {
-            return time.GetTimestamp();
-        }
-
-        if (s_started == 0)
-        {
-            Start();
-        }
-
-        return Volatile.Read(ref s_now);
-    }
-
-    private static void Start()
-    {
-        if (Interlocked.Exchange(ref s_started, 1) != 0)
-        {
-            return;
-        }
-
-        var thread = new Thread(static () =>
-        {
-            while (true)
-            {
-                Volatile.Write(ref s_now, Stopwatch.GetTimestamp());
-                Thread.Sleep(1);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "edgegw-clock",
-            Priority = ThreadPriority.AboveNormal,
-        };
-        thread.Start();
-    }
-}
-
 /// <summary>GCRA on a TAT field, updated with compare-and-swap: lock-free, allocation-free.</summary>
 public static class Gcra
 {

@@ -40,6 +40,7 @@ internal sealed unsafe class EpollLoop
     private readonly Stack<int> _freeSlots = new();
     private int _nextSlot = 1;
     private int _wakePending;
+    private long _timestamp;
 
     public EpollLoop(int index)
     {
@@ -63,6 +64,12 @@ internal sealed unsafe class EpollLoop
 
     /// <summary>The loop whose thread is running the caller, if any.</summary>
     public static EpollLoop? Current => t_current;
+
+    /// <summary>
+    /// <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> as read when this loop's last <c>epoll_wait</c>
+    /// returned: behind the clock by at most the time spent on one batch of events.
+    /// </summary>
+    public long Timestamp => _timestamp;
 
     /// <summary>Registers <paramref name="fd"/> and returns the token its events carry.</summary>
     public ulong Register(IEpollHandler handler, SafeHandle fd, uint events)
@@ -186,6 +193,7 @@ internal sealed unsafe class EpollLoop
         while (true)
         {
             int count = Native.EpollWait(_epoll, events, MaxEvents, -1);
+            _timestamp = System.Diagnostics.Stopwatch.GetTimestamp();
             if (count < 0)
             {
                 continue;

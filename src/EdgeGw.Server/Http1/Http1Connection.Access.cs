@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Throttling;
 using EdgeGw.Core.UsagePlans;
@@ -17,7 +18,7 @@ internal sealed partial class Http1Connection
     {
         var access = snapshot.Access;
         var apiKey = route.Access is { ApiKeyRequired: true } ? HeaderValue(head, access.ApiKeyHeader) : default;
-        return access.Check(route, apiKey, _clientAddress, ThrottleClock.Now(_runtime.Time), _runtime.Time, out decision);
+        return access.Check(route, apiKey, _clientAddress, LoopClock.Now(_runtime.Time), _runtime.Time, out decision);
     }
 
     /// <summary>403 for key problems; 429 with Retry-After and RateLimit-* headers for throttles and quotas.</summary>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
+using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Throttling;
 using EdgeGw.Core.Upstream;
@@ -44,7 +45,7 @@ internal sealed partial class Http1Connection
     {
         var cluster = snapshot.Clusters[http.Cluster.Index];
         bool hasBody = _request.Body != BodyKind.None;
-        if (cluster.Breaker is { } breaker && !breaker.TryEnter(ThrottleClock.Now(_runtime.Time)))
+        if (cluster.Breaker is { } breaker && !breaker.TryEnter(LoopClock.Now(_runtime.Time)))
         {
             // The cluster is failing: shed the request instead of adding to its load.
             _input.AdvanceTo(headEnd);

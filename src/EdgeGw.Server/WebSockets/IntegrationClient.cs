@@ -48,7 +48,7 @@ internal static class IntegrationClient
     [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public static async ValueTask<IntegrationResponse> PostAsync(ClusterState cluster, HttpIntegrationModel http, IntegrationHeaders headers, ReadOnlyMemory<byte> query, ReadOnlyMemory<byte> body, int maxResponseBytes, bool captureContentType = false)
     {
-        if (cluster.Breaker is { } breaker && !breaker.TryEnter(Core.Throttling.ThrottleClock.Now(cluster.Time)))
+        if (cluster.Breaker is { } breaker && !breaker.TryEnter(Core.Infrastructure.LoopClock.Now(cluster.Time)))
         {
             return new IntegrationResponse { Status = 503 };
         }

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Throttling;
 using EdgeGw.Core.WebSockets;
 using EdgeGw.Protocols.WebSockets;
@@ -113,7 +114,7 @@ public sealed class WebSocketRegistry : IDisposable
             }
         }
 
-        return bucket!.TryTake(ThrottleClock.Now(Time), out _);
+        return bucket!.TryTake(LoopClock.Now(Time), out _);
     }
 
     internal void OnRefused() => Interlocked.Increment(ref _refused);
