@@ -46,6 +46,9 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 [ "$(nproc)" -ge 2 ] || { log "needs 2 CPUs (proxy on one, upstream and wrk on the other)"; exit 1; }
 
 log "building EdgeGw and the YARP peer (Release)"
+# The code measured: the commit, marked when the work tree differed from it.
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD -- src 2>/dev/null || COMMIT="$COMMIT+changes"
 dotnet build -c Release src/EdgeGw -v q -nologo >/dev/null
 dotnet build -c Release bench/EdgeGw.YarpPeer -v q -nologo >/dev/null
 EDGEGW_DLL="$ROOT/src/EdgeGw/bin/Release/net10.0/edgegw.dll"
@@ -235,5 +238,5 @@ done
 mkdir -p "$OUT"
 cp "$CSV" "$OUT/$STAMP.csv"
 python3 loadtests/report.py "$OUT/$STAMP.csv" "$OUT/$STAMP.md" "$OUT/$STAMP.svg" \
-  "proxy CPU $PROXY_CPU, upstream+wrk CPU $LOAD_CPU; start-up warm-up ${STARTUP_WARMUP}s per proxy, then per workload warm-up ${WARMUP}s, $ROUNDS x ${DURATION}s rounds per pass, $PASSES pass(es) with the proxies in turn; $(nproc) CPUs, $(uname -r); EdgeGw: gcServer=${GC_SERVER:-1}$(env | grep -E '^(DOTNET_(SYSTEM_NET_SOCKETS|Tiered|gc)|EDGEGW_server__transport)' | sed 's/^/, /' | tr -d '\n')"
+  "proxy CPU $PROXY_CPU, upstream+wrk CPU $LOAD_CPU; start-up warm-up ${STARTUP_WARMUP}s per proxy, then per workload warm-up ${WARMUP}s, $ROUNDS x ${DURATION}s rounds per pass, $PASSES pass(es) with the proxies in turn; $(nproc) CPUs, $(uname -r); EdgeGw $COMMIT: gcServer=${GC_SERVER:-1}$(env | grep -E '^(DOTNET_(SYSTEM_NET_SOCKETS|Tiered|gc)|EDGEGW_server__transport)' | sed 's/^/, /' | tr -d '\n')"
 log "report: $OUT/$STAMP.md"
