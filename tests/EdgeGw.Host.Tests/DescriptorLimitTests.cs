@@ -42,9 +42,9 @@ public sealed class DescriptorLimitTests(ITestOutputHelper output)
             await using var gateway = GatewayProcess.Start(["--config", path], descriptorLimit: Limit);
             int port = await gateway.WaitForListeningAsync();
             int adminPort = await gateway.WaitForAdminAsync();
-            using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}"), Timeout = TimeSpan.FromSeconds(30) };
+            using var admin = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
             var endpoint = new IPEndPoint(IPAddress.Loopback, port);
-            long capacity = await MetricAsync(admin, "edgegw_descriptor_budget");
+            long capacity = await GatewayProbe.MetricAsync(admin, adminPort, "edgegw_descriptor_budget");
             // With the sockets transport, the listener's pending accept holds one unit of the budget.
             long idle = transport == "sockets" ? 1 : 0;
             Assert.InRange(capacity, 100, Limit - 64);
@@ -55,23 +55,23 @@ public sealed class DescriptorLimitTests(ITestOutputHelper output)
                 // Capacity - 1 idle keep-alive connections (each served once, so each is surely accepted) ...
                 for (int i = 0; i < capacity - 1; i++)
                 {
-                    sockets.Add(await ConnectAsync(endpoint));
+                    sockets.Add(await GatewayProbe.ConnectAsync(endpoint));
                     Assert.StartsWith("HTTP/1.1 200 ", await ExchangeAsync(sockets[^1], "/p/mock"));
                 }
 
                 // ... leave one descriptor: a request that needs an upstream connect finds none and gets 503
                 // (a connect attempt would be refused: 502).
-                var last = await ConnectAsync(endpoint);
+                var last = await GatewayProbe.ConnectAsync(endpoint);
                 sockets.Add(last);
                 Assert.StartsWith("HTTP/1.1 503 ", await ExchangeAsync(last, "/p/up"));
-                await WaitForMetricAsync(admin, "edgegw_descriptor_budget_used", capacity);
+                await GatewayProbe.WaitForMetricAsync(admin, adminPort, "edgegw_descriptor_budget_used", capacity);
 
                 // Over the budget: these connect (the kernel queues them) but are not accepted, so not answered.
                 var waiting = new List<Socket>();
                 var answers = new List<Task<string>>();
                 for (int i = 0; i < 50; i++)
                 {
-                    waiting.Add(await ConnectAsync(endpoint));
+                    waiting.Add(await GatewayProbe.ConnectAsync(endpoint));
                     answers.Add(ExchangeAsync(waiting[^1], "/p/mock"));
                 }
 
@@ -83,7 +83,7 @@ public sealed class DescriptorLimitTests(ITestOutputHelper output)
                 window.Stop();
                 double cpuSeconds = (CpuTicks(gateway.Id) - cpuBefore) / 100.0;
                 Assert.False(answers.Exists(a => a.IsCompleted), "a client beyond the budget was served while it was spent");
-                Assert.Equal(capacity, await MetricAsync(admin, "edgegw_descriptor_budget_used"));
+                Assert.Equal(capacity, await GatewayProbe.MetricAsync(admin, adminPort, "edgegw_descriptor_budget_used"));
                 Assert.True(cpuSeconds < 0.5, $"the gateway used {cpuSeconds:F2} CPU-s in {window.Elapsed.TotalSeconds:F1} s while full (spinning on accept?)");
 
                 // 60 leave: the 50 waiting are accepted and answered.
@@ -109,7 +109,7 @@ public sealed class DescriptorLimitTests(ITestOutputHelper output)
                 }
             }
 
-            await WaitForMetricAsync(admin, "edgegw_descriptor_budget_used", idle);
+            await GatewayProbe.WaitForMetricAsync(admin, adminPort, "edgegw_descriptor_budget_used", idle);
             Assert.DoesNotContain("Out of memory", gateway.Output, StringComparison.Ordinal);
         }
         finally
@@ -123,14 +123,6 @@ public sealed class DescriptorLimitTests(ITestOutputHelper output)
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
-    private static async Task<Socket> ConnectAsync(IPEndPoint endpoint)
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await socket.ConnectAsync(endpoint, timeout.Token);
-        return socket;
     }
 
     /// <summary>Sends a GET and returns the response head (the bodies here are short and sent with it).</summary>
@@ -170,32 +162,6 @@ public sealed class DescriptorLimitTests(ITestOutputHelper output)
         }
 
         return 0;
-    }
-
-    private static async Task<long> MetricAsync(HttpClient admin, string name)
-    {
-        string metrics = await admin.GetStringAsync("/metrics");
-        foreach (string line in metrics.Split('\n'))
-        {
-            if (line.StartsWith(name + " ", StringComparison.Ordinal))
-            {
-                return long.Parse(line.AsSpan(name.Length + 1).Trim(), CultureInfo.InvariantCulture);
-            }
-        }
-
-        throw new InvalidDataException($"no {name} in /metrics:\n{metrics}");
-    }
-
-    /// <summary>Closes are noticed asynchronously: poll the gauge until it settles.</summary>
-    private static async Task WaitForMetricAsync(HttpClient admin, string name, long expected)
-    {
-        var deadline = Stopwatch.StartNew();
-        long value;
-        while ((value = await MetricAsync(admin, name)) != expected)
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), $"{name} stayed at {value}, expected {expected}");
-            await Task.Delay(50);
-        }
     }
 
     /// <summary>User plus system time of the process, in clock ticks (USER_HZ, 100 on Linux).</summary>

@@ -33,12 +33,12 @@ public sealed class ManyConnectionsTests(ITestOutputHelper output)
         var endpoint = new IPEndPoint(IPAddress.Loopback, port);
 
         // Warm the process up (JIT, pools) so the baseline is a serving gateway, not a cold one.
-        using (var warm = await ConnectAsync(endpoint))
+        using (var warm = await GatewayProbe.ConnectAsync(endpoint))
         {
             await ExchangeAsync(warm, new byte[4096]);
         }
 
-        await WaitForGaugeAsync(admin, adminPort, 0);
+        await GatewayProbe.WaitForMetricAsync(admin, adminPort, "edgegw_connections_active", 0);
         long baselineRss = ResidentBytes(gateway.Id);
 
         var sockets = new Socket[Connections];
@@ -47,12 +47,12 @@ public sealed class ManyConnectionsTests(ITestOutputHelper output)
             var opening = Stopwatch.StartNew();
             await ForEachAsync(sockets.Length, async (i, buffer) =>
             {
-                sockets[i] = await ConnectAsync(endpoint);
+                sockets[i] = await GatewayProbe.ConnectAsync(endpoint);
                 await ExchangeAsync(sockets[i], buffer);
             });
             opening.Stop();
 
-            Assert.Equal(Connections, await GaugeAsync(admin, adminPort));
+            Assert.Equal(Connections, await GatewayProbe.MetricAsync(admin, adminPort, "edgegw_connections_active"));
             long heldRss = ResidentBytes(gateway.Id);
 
             // Every connection is still alive and served again, with all of them open.
@@ -75,23 +75,7 @@ public sealed class ManyConnectionsTests(ITestOutputHelper output)
             }
         }
 
-        await WaitForGaugeAsync(admin, adminPort, 0);
-    }
-
-    private static async Task<Socket> ConnectAsync(IPEndPoint endpoint)
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await socket.ConnectAsync(endpoint, timeout.Token);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        await GatewayProbe.WaitForMetricAsync(admin, adminPort, "edgegw_connections_active", 0);
     }
 
     /// <summary>Sends one request and reads exactly one 200 response (head and Content-Length body) off the connection.</summary>
@@ -165,32 +149,6 @@ public sealed class ManyConnectionsTests(ITestOutputHelper output)
         }
 
         return Task.WhenAll(workers);
-    }
-
-    private static async Task<long> GaugeAsync(HttpClient admin, int adminPort)
-    {
-        string metrics = await admin.GetStringAsync(new Uri($"http://127.0.0.1:{adminPort}/metrics"));
-        foreach (string line in metrics.Split('\n'))
-        {
-            if (line.StartsWith("edgegw_connections_active ", StringComparison.Ordinal))
-            {
-                return long.Parse(line.AsSpan("edgegw_connections_active ".Length).Trim(), CultureInfo.InvariantCulture);
-            }
-        }
-
-        throw new InvalidDataException("no edgegw_connections_active in /metrics");
-    }
-
-    /// <summary>The gauge follows closes asynchronously (the server notices each FIN): poll until it settles.</summary>
-    private static async Task WaitForGaugeAsync(HttpClient admin, int adminPort, long expected)
-    {
-        var deadline = Stopwatch.StartNew();
-        long value;
-        while ((value = await GaugeAsync(admin, adminPort)) != expected)
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), $"edgegw_connections_active stayed at {value}, expected {expected}");
-            await Task.Delay(50);
-        }
     }
 
     private static long ResidentBytes(int pid)
