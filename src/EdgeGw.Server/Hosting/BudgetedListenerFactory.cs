@@ -24,6 +24,9 @@ internal sealed class BudgetedListenerFactory(IConnectionListenerFactory inner, 
 
     private sealed class Listener(IConnectionListener inner, DescriptorBudget budget) : IConnectionListener
     {
+        // Unbinding ends a wait for the budget too, so shutdown does not wait for some connection to close.
+        private readonly CancellationTokenSource _unbound = new();
+
         public EndPoint EndPoint => inner.EndPoint;
 
         public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
@@ -31,9 +34,10 @@ internal sealed class BudgetedListenerFactory(IConnectionListenerFactory inner, 
             while (!budget.TryAcquire())
             {
                 // Spent: clients wait in the kernel's backlog, not in descriptors this process may need.
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _unbound.Token);
                 try
                 {
-                    await budget.WhenAvailable().WaitAsync(cancellationToken).ConfigureAwait(false);
+                    await budget.WhenAvailable().WaitAsync(stop.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -61,9 +65,17 @@ internal sealed class BudgetedListenerFactory(IConnectionListenerFactory inner, 
             return new Budgeted(connection, budget);
         }
 
-        public ValueTask UnbindAsync(CancellationToken cancellationToken = default) => inner.UnbindAsync(cancellationToken);
+        public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+        {
+            _unbound.Cancel();
+            return inner.UnbindAsync(cancellationToken);
+        }
 
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
+        public ValueTask DisposeAsync()
+        {
+            _unbound.Cancel();
+            return inner.DisposeAsync();
+        }
     }
 
     /// <summary>The transport's connection, unchanged, except that disposing it gives its descriptor back (once).</summary>
