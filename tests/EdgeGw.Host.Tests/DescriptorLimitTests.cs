@@ -118,6 +118,57 @@ public sealed class DescriptorLimitTests(ITestOutputHelper output)
         }
     }
 
+    [PrlimitTheory]
+    [InlineData("epoll")]
+    [InlineData("sockets")]
+    public async Task WithTheBudgetSpent_AndAnAdminKeepAlive_Sigterm_StopsWithoutWaitingOutTimeouts(string transport)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"edgegw-fd-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, $$"""
+            {
+              "server": { "listen": ["http://127.0.0.1:0"], "transport": "{{transport}}", "drainTimeoutSeconds": 60 },
+              "admin": { "listen": ["http://127.0.0.1:0"] },
+              "apis": [ { "name": "t", "stages": [ { "name": "p" } ], "routes": [
+                { "key": "GET /mock", "integration": { "type": "mock", "status": 200, "body": "ok" } } ] } ]
+            }
+            """);
+        var sockets = new List<Socket>();
+        try
+        {
+            await using var gateway = GatewayProcess.Start(["--config", path], descriptorLimit: Limit);
+            var endpoint = new IPEndPoint(IPAddress.Loopback, await gateway.WaitForListeningAsync());
+            int adminPort = await gateway.WaitForAdminAsync();
+            using var admin = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            long capacity = await GatewayProbe.MetricAsync(admin, adminPort, "edgegw_descriptor_budget");
+            for (int i = 0; i < capacity; i++)
+            {
+                sockets.Add(await GatewayProbe.ConnectAsync(endpoint));
+                Assert.StartsWith("HTTP/1.1 200 ", await ExchangeAsync(sockets[^1], "/p/mock"));
+            }
+
+            // Now the listener waits for the budget, and `admin` keeps its keep-alive connection to the admin API
+            // open (as a metrics scraper does). Stopping must end both waits: not sit out the 60 s drain, nor the
+            // admin API's 30 s idle timeout.
+            var watch = Stopwatch.StartNew();
+            gateway.SendSigterm();
+            int exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(45));
+            watch.Stop();
+
+            output.WriteLine($"{transport}: {capacity} connections open; stopped in {watch.Elapsed.TotalSeconds:F1} s");
+            Assert.Equal(0, exitCode);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"stopping took {watch.Elapsed.TotalSeconds:F1} s");
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+            {
+                socket.Dispose();
+            }
+
+            File.Delete(path);
+        }
+    }
+
     private static int RefusedPort()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

@@ -5,6 +5,7 @@ using EdgeGw.Protocols.Buffers;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.WebSockets;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 
 namespace EdgeGw.Server.Admin;
 
@@ -32,6 +33,10 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
         var output = connection.Transport.Output;
         // One idle timer per connection, re-armed per request.
         using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, runtime.Time);
+        // Shutdown ends the wait for the next request at once: a scraper's idle keep-alive connection would
+        // otherwise hold the process up for the idle timeout. An answer being written is finished first.
+        var lifetime = connection.Features.Get<IConnectionLifetimeNotificationFeature>();
+        using var closing = lifetime?.ConnectionClosedRequested.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), idle) ?? default;
         try
         {
             while (true)
