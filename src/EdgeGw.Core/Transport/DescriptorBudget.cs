@@ -77,14 +77,25 @@ public sealed class DescriptorBudget
             return true;
         }
 
-        Release();
+        Decrement();
         return false;
     }
 
     /// <summary>Gives back what <see cref="TryAcquire"/> took, once the descriptor is closed.</summary>
-    public void Release()
+    public void Release() => Decrement();
+
+    /// <summary>
+    /// Waiters wake only when the count falls below the capacity: a refused <see cref="TryAcquire"/> undoing its
+    /// increment on a spent budget must not wake them (two listeners would wake each other for ever), while one
+    /// whose transient increment hid a real release from a waiter wakes it here.
+    /// </summary>
+    private void Decrement()
     {
-        Interlocked.Decrement(ref _used);
+        if (Interlocked.Decrement(ref _used) >= Capacity)
+        {
+            return;
+        }
+
         var freed = Volatile.Read(ref _freed);
         if (freed is not null && Interlocked.CompareExchange(ref _freed, null, freed) == freed)
         {

@@ -71,6 +71,24 @@ public sealed class DescriptorBudgetTests
     }
 
     [Fact]
+    public async Task ARefusedAcquire_DoesNotWakeWaiters_WhileTheBudgetIsSpent()
+    {
+        var budget = DescriptorBudget.ForLimit(300, 100);
+        while (budget.TryAcquire())
+        {
+        }
+
+        var waiting = budget.WhenAvailable();
+
+        // Another listener (or an upstream connect) tries and is refused: nothing was freed.
+        Assert.False(budget.TryAcquire());
+        Assert.False(waiting.IsCompleted, "a refused acquire woke a waiter on a spent budget");
+
+        budget.Release();
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public void Unlimited_NeverRefuses()
     {
         var budget = DescriptorBudget.Unlimited();
