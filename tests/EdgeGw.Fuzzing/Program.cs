@@ -57,8 +57,8 @@ public static class Target
             case 1:
                 var kind = selector % 3 == 0 ? MessageKind.Request : MessageKind.Response;
                 bool endOfInput = (selector & 4) != 0;
-                var whole = MessageDriver.Drive(message, kind, endOfInput, []);
-                var split = MessageDriver.Drive(message, kind, endOfInput, cuts);
+                var whole = WireDriver.Drive(message, kind, endOfInput, []);
+                var split = WireDriver.Drive(message, kind, endOfInput, cuts);
                 if (split.Rejected != whole.Rejected || split.Error != whole.Error || split.Messages.Count != whole.Messages.Count || split.BodyBytes != whole.BodyBytes)
                 {
                     throw new InvalidOperationException($"segmentation changed the verdict: whole {whole}, cut at [{string.Join(',', cuts)}] {split}");

@@ -140,6 +140,9 @@ public sealed class ResponseCache : IDisposable
         _misses.Increment();
     }
 
+    /// <summary>A response that outgrew <c>maxEntryBytes</c> while it streamed, so never reached <see cref="TrySet"/>.</summary>
+    public void CountRejected() => Interlocked.Increment(ref _rejected);
+
     /// <summary>
     /// Stores <paramref name="entry"/> if it fits the budget and wins admission against the eviction victims it
     /// would displace. Returns whether it was stored.

@@ -67,74 +67,80 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
     /// <summary>A request to handle, or (for a push, served on the spot) a request and its answer.</summary>
     private async ValueTask<(AdminRequest? Request, AdminResponse? Immediate)> ReadRequestAsync(PipeReader input, CancellationToken cancellation)
     {
-        var scanner = default(HeadScanner);
-        while (true)
+        // A head split across segments is copied into a pooled buffer, given back when the request is read.
+        var reader = default(HeadReader);
+        try
         {
-            var result = await input.ReadAsync(cancellation).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            var status = scanner.Scan(buffer, HeadLimits.Default, out long headLength, out var scanError);
-            if (status == HeadScanStatus.Error)
+            while (true)
             {
-                input.AdvanceTo(buffer.End);
-                return (new AdminRequest { Error = scanError.ToStatusCode() }, null);
-            }
-
-            if (status == HeadScanStatus.NeedMoreData)
-            {
-                input.AdvanceTo(buffer.Start, buffer.End);
-                if (result.IsCompleted)
+                var result = await input.ReadAsync(cancellation).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                var status = reader.Read(buffer, HeadLimits.Default, out var scanError);
+                if (status == HeadScanStatus.Error)
                 {
-                    return (null, null);
+                    input.AdvanceTo(buffer.End);
+                    return (new AdminRequest { Error = scanError.ToStatusCode() }, null);
                 }
 
-                continue;
+                if (status == HeadScanStatus.NeedMoreData)
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    if (result.IsCompleted)
+                    {
+                        return (null, null);
+                    }
+
+                    continue;
+                }
+
+                var head = reader.Head;
+                var headEnd = reader.HeadEnd;
+                var headers = default(NullHeadersHandler);
+                var parseError = reader.ParseRequest(ref headers, out var parsed);
+                if (parseError != HttpParseError.None)
+                {
+                    input.AdvanceTo(buffer.End);
+                    return (new AdminRequest { Error = parseError.ToStatusCode() }, null);
+                }
+
+                if (IsPush(head.Span, parsed, out var id))
+                {
+                    // POST /@connections/{id} with a Content-Length body: no strings; the body goes from the pipe into the frame.
+                    var (refusal, session) = FindPushTarget(head.Span[id], parsed.ContentLength);
+                    input.AdvanceTo(headEnd);
+                    var pushed = await PushAsync(input, refusal, session, (int)parsed.ContentLength, cancellation).ConfigureAwait(false);
+                    return pushed is null ? (new AdminRequest { Error = 400 }, null) : (parsed.KeepAlive ? PushKeepAlive : PushClose, pushed);
+                }
+
+                var head2 = head.Span;
+                var request = new AdminRequest
+                {
+                    Method = Encoding.ASCII.GetString(parsed.MethodToken(head2)),
+                    Path = Encoding.ASCII.GetString(parsed.Path(head2)),
+                    Query = Encoding.ASCII.GetString(parsed.Query(head2)),
+                    KeepAlive = parsed.KeepAlive,
+                };
+
+                if (parsed.Body == BodyKind.None)
+                {
+                    input.AdvanceTo(headEnd);
+                    return (request, null);
+                }
+
+                if (parsed.Body == BodyKind.ContentLength && parsed.ContentLength > MaxBodyBytes)
+                {
+                    input.AdvanceTo(buffer.End);
+                    return (new AdminRequest { Error = 413 }, null);
+                }
+
+                input.AdvanceTo(headEnd);
+                request.Body = await ReadBodyAsync(input, parsed.Body, parsed.ContentLength, cancellation).ConfigureAwait(false);
+                return (request.Body is null ? new AdminRequest { Error = 400 } : request, null);
             }
-
-            var headSequence = buffer.Slice(scanner.HeadStart, headLength);
-            var head = headSequence.IsSingleSegment ? headSequence.First : headSequence.ToArray();
-            var headers = default(NullHeadersHandler);
-            var parseError = HttpRequestParser.Parse(head.Span, ref headers, out var parsed);
-            if (parseError != HttpParseError.None)
-            {
-                input.AdvanceTo(buffer.End);
-                return (new AdminRequest { Error = parseError.ToStatusCode() }, null);
-            }
-
-            if (IsPush(head.Span, parsed, out var id))
-            {
-                // POST /@connections/{id} with a Content-Length body: no strings; the body goes from the pipe into the frame.
-                var (refusal, session) = FindPushTarget(head.Span[id], parsed.ContentLength);
-                input.AdvanceTo(headSequence.End);
-                var pushed = await PushAsync(input, refusal, session, (int)parsed.ContentLength, cancellation).ConfigureAwait(false);
-                return pushed is null ? (new AdminRequest { Error = 400 }, null) : (parsed.KeepAlive ? PushKeepAlive : PushClose, pushed);
-            }
-
-            var head2 = head.Span;
-            var request = new AdminRequest
-            {
-                Method = Encoding.ASCII.GetString(parsed.MethodToken(head2)),
-                Path = Encoding.ASCII.GetString(parsed.Path(head2)),
-                Query = Encoding.ASCII.GetString(parsed.Query(head2)),
-                KeepAlive = parsed.KeepAlive,
-            };
-
-            if (parsed.Body == BodyKind.None)
-            {
-                input.AdvanceTo(headSequence.End);
-                return (request, null);
-            }
-
-            if (parsed.Body == BodyKind.ContentLength && parsed.ContentLength > MaxBodyBytes)
-            {
-                input.AdvanceTo(buffer.End);
-                return (new AdminRequest { Error = 413 }, null);
-            }
-
-            input.AdvanceTo(headSequence.End);
-            request.Body = parsed.Body == BodyKind.Chunked
-                ? await ReadChunkedBodyAsync(input, cancellation).ConfigureAwait(false)
-                : await ReadBodyAsync(input, (int)parsed.ContentLength, cancellation).ConfigureAwait(false);
-            return (request.Body is null ? new AdminRequest { Error = 400 } : request, null);
+        }
+        finally
+        {
+            reader.ReturnBuffer();
         }
     }
 
@@ -192,64 +198,22 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
         }
     }
 
-    /// <summary>A chunked body (HttpClient's JSON content uses one), bounded like a Content-Length body.</summary>
-    private static async ValueTask<byte[]?> ReadChunkedBodyAsync(PipeReader input, CancellationToken cancellation)
+    /// <summary>A Content-Length or chunked body (HttpClient's JSON content uses one), bounded by <see cref="MaxBodyBytes"/>; null when it is malformed, too big or never arrives.</summary>
+    private static async ValueTask<byte[]?> ReadBodyAsync(PipeReader input, BodyKind kind, long contentLength, CancellationToken cancellation)
     {
-        var decoder = new ChunkedDecoder(HeadLimits.Default.MaxHeaderBytes);
+        var framer = new BodyFramer(kind, contentLength, chunkedOutput: false, MaxBodyBytes, HeadLimits.Default.MaxHeaderBytes);
         var body = new ArrayBufferWriter<byte>();
         while (true)
         {
             var result = await input.ReadAsync(cancellation).ConfigureAwait(false);
-            var reader = new SequenceReader<byte>(result.Buffer);
-            var status = ChunkedStatus.NeedMoreData;
-            while (true)
-            {
-                status = decoder.Read(ref reader, out var data, out _);
-                if (status != ChunkedStatus.Data)
-                {
-                    break;
-                }
-
-                if (body.WrittenCount + data.Length > MaxBodyBytes)
-                {
-                    status = ChunkedStatus.Error;
-                    break;
-                }
-
-                foreach (var segment in data)
-                {
-                    body.Write(segment.Span);
-                }
-            }
-
-            input.AdvanceTo(reader.Position, result.Buffer.End);
-            if (status == ChunkedStatus.Complete)
+            var status = framer.Frame(result.Buffer, result.IsCompleted, body, observer: null, out var consumed);
+            input.AdvanceTo(consumed, status == BodyFrameStatus.NeedMoreData ? result.Buffer.End : consumed);
+            if (status == BodyFrameStatus.Complete)
             {
                 return body.WrittenSpan.ToArray();
             }
 
-            if (status == ChunkedStatus.Error || result.IsCompleted)
-            {
-                return null;
-            }
-        }
-    }
-
-    private static async ValueTask<byte[]?> ReadBodyAsync(PipeReader input, int length, CancellationToken cancellation)
-    {
-        while (true)
-        {
-            var result = await input.ReadAsync(cancellation).ConfigureAwait(false);
-            if (result.Buffer.Length >= length)
-            {
-                var body = result.Buffer.Slice(0, length);
-                byte[] bytes = body.ToArray();
-                input.AdvanceTo(body.End);
-                return bytes;
-            }
-
-            input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-            if (result.IsCompleted)
+            if (status != BodyFrameStatus.NeedMoreData)
             {
                 return null;
             }

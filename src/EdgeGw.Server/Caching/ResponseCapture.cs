@@ -28,6 +28,8 @@ internal sealed class ResponseCapture : IBufferWriter<byte>
     public bool Completed { get; set; }
     public bool IsHeadRequest { get; private set; }
     public bool OmitContentLength { get; set; }
+    /// <summary>The body outgrew the entry size limit: the response streamed on uncached.</summary>
+    public bool Oversized { get; private set; }
 
     public int BodyLength => _length - HeadLength;
 
@@ -42,6 +44,7 @@ internal sealed class ResponseCapture : IBufferWriter<byte>
         Storable = false;
         Completed = false;
         OmitContentLength = false;
+        Oversized = false;
         IsHeadRequest = isHeadRequest;
         Ttl = policy.Ttl;
     }
@@ -57,6 +60,7 @@ internal sealed class ResponseCapture : IBufferWriter<byte>
 
         if (_length + data.Length > _limit)
         {
+            Oversized = true;
             Abandon();
             return;
         }

@@ -62,27 +62,3 @@ public static class StatusLines
         return lines;
     }
 }
-
-/// <summary>The gateway's own responses (errors, not found), pre-encoded: status line, fixed headers and body.</summary>
-public static class GatewayResponses
-{
-    private static readonly Dictionary<int, (byte[] Head, byte[] Body)> s_responses = Build();
-
-    /// <summary>Fixed part of the head (status line + content type + length) and the JSON body for <paramref name="status"/>.</summary>
-    public static (byte[] Head, byte[] Body) For(int status) =>
-        s_responses.TryGetValue(status, out var response) ? response : s_responses[500];
-
-    private static Dictionary<int, (byte[], byte[])> Build()
-    {
-        var result = new Dictionary<int, (byte[], byte[])>();
-        foreach (int status in (int[])[400, 403, 404, 408, 413, 414, 417, 426, 429, 431, 500, 501, 502, 503, 504, 505])
-        {
-            string reason = StatusLines.ReasonPhrase(status);
-            byte[] body = Encoding.UTF8.GetBytes($"{{\"message\":\"{reason}\"}}");
-            byte[] head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n");
-            result[status] = (head, body);
-        }
-
-        return result;
-    }
-}

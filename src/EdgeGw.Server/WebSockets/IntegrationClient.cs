@@ -157,55 +157,61 @@ internal static class IntegrationClient
     private static async ValueTask<(bool Ok, bool KeepAlive, int Status, byte[]? Body, int Length, byte[]? ContentType)> ReadResponseAsync(
         PipeReader input, Core.Infrastructure.IoDeadline deadline, int maxResponseBytes, bool captureContentType)
     {
-        var scanner = new HeadScanner();
+        var reader = new HeadReader();
         int informational = 0;
         ResponseHead head;
         byte[]? contentType;
-        while (true)
+        try
         {
-            var result = await input.ReadAsync().ConfigureAwait(false);
-            var buffer = result.Buffer;
-            if (result.IsCanceled && deadline.Expired)
+            while (true)
             {
-                input.AdvanceTo(buffer.Start);
-                return default;
-            }
+                var result = await input.ReadAsync().ConfigureAwait(false);
+                var buffer = result.Buffer;
+                if (result.IsCanceled && deadline.Expired)
+                {
+                    input.AdvanceTo(buffer.Start);
+                    return default;
+                }
 
-            var status = scanner.Scan(buffer, ResponseHeadLimits, out long headLength, out _);
-            if (status == HeadScanStatus.Error || (status == HeadScanStatus.NeedMoreData && result.IsCompleted))
-            {
-                input.AdvanceTo(buffer.End);
-                return default;
-            }
+                var status = reader.Read(buffer, ResponseHeadLimits, out _);
+                if (status == HeadScanStatus.Error || (status == HeadScanStatus.NeedMoreData && result.IsCompleted))
+                {
+                    input.AdvanceTo(buffer.End);
+                    return default;
+                }
 
-            if (status == HeadScanStatus.NeedMoreData)
-            {
-                input.AdvanceTo(buffer.Start, buffer.End);
-                continue;
-            }
+                if (status == HeadScanStatus.NeedMoreData)
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    continue;
+                }
 
-            var headBytes = buffer.Slice(scanner.HeadStart, headLength);
-            var collector = new ContentTypeCollector { Capture = captureContentType };
-            var parse = HttpResponseParser.Parse(headBytes.IsSingleSegment ? headBytes.FirstSpan : headBytes.ToArray(), HttpMethod.Post, ref collector, out head);
-            input.AdvanceTo(headBytes.End);
-            if (parse != HttpParseError.None)
-            {
-                return default;
-            }
-
-            if (head.IsInformational)
-            {
-                if (head.StatusCode == 101 || ++informational > MaxInformationalResponses)
+                var collector = new ContentTypeCollector { Capture = captureContentType };
+                var parse = reader.ParseResponse(HttpMethod.Post, ref collector, out head);
+                input.AdvanceTo(reader.HeadEnd);
+                if (parse != HttpParseError.None)
                 {
                     return default;
                 }
 
-                scanner.Reset();
-                continue;
-            }
+                if (head.IsInformational)
+                {
+                    if (head.StatusCode == 101 || ++informational > MaxInformationalResponses)
+                    {
+                        return default;
+                    }
 
-            contentType = collector.ContentType;
-            break;
+                    reader.Reset();
+                    continue;
+                }
+
+                contentType = collector.ContentType;
+                break;
+            }
+        }
+        finally
+        {
+            reader.ReturnBuffer();
         }
 
         var (ok, body, length) = await ReadBodyAsync(input, deadline, head, maxResponseBytes).ConfigureAwait(false);
@@ -219,6 +225,7 @@ internal static class IntegrationClient
         return (true, head.KeepAlive && head.Body != BodyKind.CloseDelimited, head.StatusCode, body, length, contentType);
     }
 
+    /// <summary>The whole body through <see cref="BodyFramer"/> into a pooled array, up to <paramref name="maxBytes"/>.</summary>
     [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private static async ValueTask<(bool Ok, byte[]? Body, int Length)> ReadBodyAsync(PipeReader input, Core.Infrastructure.IoDeadline deadline, ResponseHead head, int maxBytes)
     {
@@ -232,9 +239,8 @@ internal static class IntegrationClient
             return (false, null, 0);
         }
 
-        byte[] body = BlockPool.Rent(head.Body == BodyKind.ContentLength ? (int)head.ContentLength : 4096);
-        int length = 0;
-        var chunked = new ChunkedDecoder(maxTrailerBytes: 8192);
+        var framer = new BodyFramer(head.Body, head.ContentLength, chunkedOutput: false, maxBytes, maxTrailerBytes: 8192);
+        var body = new BlockBufferWriter(head.Body == BodyKind.ContentLength ? (int)head.ContentLength : 4096);
         while (true)
         {
             var result = await input.ReadAsync().ConfigureAwait(false);
@@ -242,87 +248,23 @@ internal static class IntegrationClient
             if (result.IsCanceled && deadline.Expired)
             {
                 input.AdvanceTo(buffer.Start);
-                BlockPool.Return(body);
+                body.Release();
                 return (false, null, 0);
             }
 
-            bool done;
-            SequencePosition consumed;
-            if (head.Body == BodyKind.ContentLength)
+            var status = framer.Frame(buffer, result.IsCompleted, body, observer: null, out var consumed);
+            input.AdvanceTo(consumed, status == BodyFrameStatus.NeedMoreData ? buffer.End : consumed);
+            if (status == BodyFrameStatus.Complete)
             {
-                var take = buffer.Slice(0, Math.Min(buffer.Length, head.ContentLength - length));
-                take.CopyTo(body.AsSpan(length));
-                length += (int)take.Length;
-                consumed = take.End;
-                done = length == head.ContentLength;
-            }
-            else if (head.Body == BodyKind.Chunked)
-            {
-                var reader = new SequenceReader<byte>(buffer);
-                done = false;
-                while (true)
-                {
-                    var step = chunked.Read(ref reader, out var data, out _);
-                    if (step == ChunkedStatus.Error || (step == ChunkedStatus.Data && length + data.Length > maxBytes))
-                    {
-                        input.AdvanceTo(buffer.End);
-                        BlockPool.Return(body);
-                        return (false, null, 0);
-                    }
-
-                    if (step == ChunkedStatus.Data)
-                    {
-                        Append(ref body, length, data);
-                        length += (int)data.Length;
-                        continue;
-                    }
-
-                    done = step == ChunkedStatus.Complete;
-                    break;
-                }
-
-                consumed = reader.Position;
-            }
-            else
-            {
-                // Close-delimited: everything until the upstream closes.
-                if (length + buffer.Length > maxBytes)
-                {
-                    input.AdvanceTo(buffer.End);
-                    BlockPool.Return(body);
-                    return (false, null, 0);
-                }
-
-                Append(ref body, length, buffer);
-                length += (int)buffer.Length;
-                consumed = buffer.End;
-                done = result.IsCompleted;
+                var bytes = body.Detach(out int length);
+                return (true, bytes, length);
             }
 
-            input.AdvanceTo(consumed, buffer.End);
-            if (done)
+            if (status != BodyFrameStatus.NeedMoreData || result.IsCanceled)
             {
-                return (true, body, length);
-            }
-
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                BlockPool.Return(body);
+                body.Release();
                 return (false, null, 0);
             }
         }
-    }
-
-    private static void Append(ref byte[] body, int length, in ReadOnlySequence<byte> data)
-    {
-        if (length + data.Length > body.Length)
-        {
-            var larger = BlockPool.Rent((int)Math.Max(body.Length * 2L, length + data.Length));
-            body.AsSpan(0, length).CopyTo(larger);
-            BlockPool.Return(body);
-            body = larger;
-        }
-
-        data.CopyTo(body.AsSpan(length));
     }
 }

@@ -16,10 +16,10 @@ internal static class DesyncRunner
     {
         string file = "desync-guardian/" + test.File;
         var wire = test.ToWire();
-        var whole = MessageDriver.Drive(wire, MessageKind.Request, endOfInput: false, []);
+        var whole = WireDriver.Drive(wire, MessageKind.Request, endOfInput: false, []);
         for (int cut = 1; cut < wire.Length; cut++)
         {
-            var split = MessageDriver.Drive(wire, MessageKind.Request, endOfInput: false, [cut]);
+            var split = WireDriver.Drive(wire, MessageKind.Request, endOfInput: false, [cut]);
             if (split.Rejected != whole.Rejected || split.Error != whole.Error)
             {
                 return new Verdict(file, test.Id, Outcome.Failed, $"cut at {cut}: {split} but whole: {whole}");

@@ -58,8 +58,8 @@ public sealed class MutationFuzzTests(ITestOutputHelper output)
             var started = clock.Elapsed;
             try
             {
-                var whole = MessageDriver.Drive(input, kind, endOfInput, []);
-                var split = MessageDriver.Drive(input, kind, endOfInput, cuts);
+                var whole = WireDriver.Drive(input, kind, endOfInput, []);
+                var split = WireDriver.Drive(input, kind, endOfInput, cuts);
                 rejected += whole.Rejected ? 1 : 0;
                 if (split.Rejected != whole.Rejected || split.Error != whole.Error || split.Messages.Count != whole.Messages.Count || split.BodyBytes != whole.BodyBytes)
                 {

@@ -30,12 +30,12 @@ internal static class LlhttpRunner
         }
 
         var kind = test.IsRequest ? MessageKind.Request : MessageKind.Response;
-        var whole = MessageDriver.Drive(test.Input, kind, test.Finishes, [], addMissingHost: true);
+        var whole = WireDriver.Drive(test.Input, kind, test.Finishes, [], addMissingHost: true);
 
         // Incremental parsing must agree with whole-buffer parsing wherever the bytes are cut.
         foreach (var cuts in Cuts(test.Input.Length))
         {
-            var split = MessageDriver.Drive(test.Input, kind, test.Finishes, cuts, addMissingHost: true);
+            var split = WireDriver.Drive(test.Input, kind, test.Finishes, cuts, addMissingHost: true);
             if (split.Rejected != whole.Rejected || split.Messages.Count != whole.Messages.Count || split.BodyBytes != whole.BodyBytes)
             {
                 return new Verdict(file, test.Id, Outcome.Failed, $"cut at [{string.Join(',', cuts)}]: {split} but whole: {whole}");
@@ -50,7 +50,7 @@ internal static class LlhttpRunner
                 // llhttp reports some errors mid-head; the gateway judges a head once it is complete. Finish the
                 // head the way a client would have to, and judge that.
                 byte[] completed = [.. test.Input, .. test.Input.AsSpan().EndsWith("\r\n"u8) ? "\r\n"u8 : "\r\n\r\n"u8];
-                var finished = MessageDriver.Drive(completed, kind, test.Finishes, [], addMissingHost: true);
+                var finished = WireDriver.Drive(completed, kind, test.Finishes, [], addMissingHost: true);
                 if (finished.Rejected)
                 {
                     return new Verdict(file, test.Id, Outcome.Passed, $"rejected once the head is complete: {finished.Rejection}");

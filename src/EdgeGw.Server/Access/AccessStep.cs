@@ -4,38 +4,57 @@ using EdgeGw.Core.Model;
 using EdgeGw.Core.Throttling;
 using EdgeGw.Core.UsagePlans;
 using EdgeGw.Protocols.Buffers;
-using EdgeGw.Protocols.Http1;
+using EdgeGw.Server.Http1;
 
-namespace EdgeGw.Server.Http1;
+namespace EdgeGw.Server.Access;
 
-/// <summary>The access step: API key, token buckets and quota, before any integration or cache work.</summary>
-internal sealed partial class Http1Connection
+/// <summary>
+/// The access step: API key, token buckets (gateway, stage, route, per client) and quota, before any
+/// integration or cache work. Refusals are 403 for key problems and 429 with Retry-After and RateLimit-*
+/// headers for throttles and quotas. One per client connection.
+/// </summary>
+internal sealed class AccessStep
 {
     private static readonly byte[] TooManyRequestsBody = """{"message":"Too Many Requests"}"""u8.ToArray();
     private static readonly byte[] LimitExceededBody = """{"message":"Limit Exceeded"}"""u8.ToArray();
 
-    private AccessOutcome CheckAccess(GatewaySnapshot snapshot, RouteModel route, ReadOnlySpan<byte> head, out ThrottleDecision decision)
+    private readonly ClientConnection _connection;
+    private readonly ClientRequest _request;
+    private readonly ClientResponder _responder;
+
+    public AccessStep(ClientConnection connection, ClientRequest request, ClientResponder responder)
+    {
+        _connection = connection;
+        _request = request;
+        _responder = responder;
+    }
+
+    /// <summary>Whether the step has anything to check for this route (a route and gateway without limits pay nothing).</summary>
+    public static bool Applies(GatewaySnapshot snapshot, RouteModel route) => route.Access is not null || snapshot.Access.Gateway is not null;
+
+    public AccessOutcome Check(GatewaySnapshot snapshot, RouteModel route, out ThrottleDecision decision)
     {
         var access = snapshot.Access;
-        var apiKey = route.Access is { ApiKeyRequired: true } ? HeaderValue(head, access.ApiKeyHeader) : default;
-        return access.Check(route, apiKey, _clientAddress, LoopClock.Now(_runtime.Time), _runtime.Time, out decision);
+        var time = _connection.Runtime.Time;
+        var apiKey = route.Access is { ApiKeyRequired: true } ? _request.HeaderValue(access.ApiKeyHeader) : default;
+        return access.Check(route, apiKey, _connection.Address, LoopClock.Now(time), time, out decision);
     }
 
     /// <summary>403 for key problems; 429 with Retry-After and RateLimit-* headers for throttles and quotas.</summary>
-    private ValueTask<bool> WriteAccessRefusalAsync(AccessOutcome outcome, in ThrottleDecision decision, bool close)
+    public ValueTask<bool> RefuseAsync(AccessOutcome outcome, in ThrottleDecision decision, bool close)
     {
         if (outcome == AccessOutcome.Forbidden)
         {
-            return WriteGatewayResponseAsync(403, close);
+            return _responder.GatewayResponseAsync(403, close);
         }
 
         if (close)
         {
-            _keepAlive = false;
+            _responder.KeepAlive = false;
         }
 
         var body = outcome == AccessOutcome.QuotaExceeded ? LimitExceededBody : TooManyRequestsBody;
-        var writer = new BufferWriter<PipeWriter>(_output);
+        var writer = new BufferWriter<PipeWriter>(_responder.Output);
         writer.Write("HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: "u8);
         writer.WriteNumber(body.Length);
         writer.Write("\r\n"u8);
@@ -50,7 +69,7 @@ internal sealed partial class Http1Connection
             writer.Write("\r\n"u8);
         }
 
-        return EndGatewayResponseAsync(ref writer, body);
+        return _responder.EndGatewayResponseAsync(ref writer, body);
     }
 
     /// <summary>Whole seconds, rounded up and at least 1: "retry now" would only earn another 429.</summary>

@@ -2,13 +2,16 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
+using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Upstream;
 using EdgeGw.Protocols.Buffers;
 using EdgeGw.Protocols.Http1;
+using EdgeGw.Server.Forwarding;
+using EdgeGw.Server.Http1;
 using EdgeGw.Server.Infrastructure;
 
-namespace EdgeGw.Server.Http1;
+namespace EdgeGw.Server.Tunnels;
 
 /// <summary>
 /// WebSocket (and other <c>Upgrade</c>) tunnelling: the upgrade request goes to a fresh upstream connection
@@ -16,22 +19,33 @@ namespace EdgeGw.Server.Http1;
 /// either side closes, the tunnel sits idle for the idle timeout, or it reaches its maximum lifetime. Any other
 /// answer is relayed as a normal response. Throttles and API keys ran before this, as for any request.
 /// </summary>
-internal sealed partial class Http1Connection
+internal sealed class Tunnel
 {
-    private bool _expectUpgrade;
+    private readonly ClientConnection _connection;
+    private readonly ClientRequest _request;
+    private readonly ClientResponder _responder;
+    private readonly Forwarder _forwarder;
 
-    private bool IsWebSocketUpgrade(ReadOnlySpan<byte> head) =>
-        _request.UpgradeRequested && _request.Method == HttpMethod.Get && _request.Body == BodyKind.None
-        && Ascii.EqualsIgnoreCase(HeaderValue(head, "upgrade"u8), "websocket"u8);
+    public Tunnel(ClientConnection connection, ClientRequest request, ClientResponder responder, Forwarder forwarder)
+    {
+        _connection = connection;
+        _request = request;
+        _responder = responder;
+        _forwarder = forwarder;
+    }
 
+    public static bool IsWebSocketUpgrade(ClientRequest request) =>
+        request.Head.UpgradeRequested && request.Head.Method == HttpMethod.Get && request.Head.Body == BodyKind.None
+        && Ascii.EqualsIgnoreCase(request.HeaderValue("upgrade"u8), "websocket"u8);
+
+    /// <summary>Serves the upgrade; returns false (the connection never serves another HTTP request after a tunnel).</summary>
     [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> TunnelAsync(GatewaySnapshot snapshot, RouteModel route, HttpIntegrationModel http, ReadOnlyMemory<byte> head, SequencePosition headEnd, RouteMatch match)
+    public async ValueTask<bool> ServeAsync(GatewaySnapshot snapshot, HttpIntegrationModel http, RouteMatch match)
     {
         var cluster = snapshot.Clusters[http.Cluster.Index];
-        if (_unflushedResponses > 0)
+        if (_responder.HasUnflushed)
         {
-            _unflushedResponses = 0;
-            await _output.FlushAsync().ConfigureAwait(false);
+            await _responder.FlushPendingAsync().ConfigureAwait(false);
         }
 
         var destination = cluster.Pick();
@@ -39,47 +53,44 @@ internal sealed partial class Http1Connection
         var (connection, leaseError) = await destination.LeaseAsync(forceNew: true, CancellationToken.None).ConfigureAwait(false);
         if (connection is null)
         {
-            _input.AdvanceTo(headEnd);
-            return await WriteGatewayResponseAsync(leaseError.ToStatusCode(), close: false).ConfigureAwait(false);
+            _request.ConsumeHead();
+            return await _responder.GatewayResponseAsync(leaseError.ToStatusCode(), close: false).ConfigureAwait(false);
         }
 
+        var response = _forwarder.Response;
         ResponseHeadOutcome outcome;
-        _expectUpgrade = true;
         try
         {
-            WriteUpstreamHead(connection.Output, head.Span, route, http, ref match, destination, HeaderValue(head.Span, "upgrade"u8));
-            _input.AdvanceTo(headEnd);
+            UpstreamRequestWriter.Write(connection.Output, _request, _connection.Address, http, match, destination, _request.HeaderValue("upgrade"u8));
+            _request.ConsumeHead();
             var flush = await connection.Output.FlushAsync().ConfigureAwait(false);
-            outcome = flush.IsCompleted ? ResponseHeadOutcome.ClosedBeforeResponse : await ReadResponseHeadAsync(connection, http.ResponseTimeout).ConfigureAwait(false);
+            outcome = flush.IsCompleted
+                ? ResponseHeadOutcome.ClosedBeforeResponse
+                : await response.ReadAsync(connection, http.ResponseTimeout, _request.Head.Method, expectUpgrade: true).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or System.Net.Sockets.SocketException)
         {
             outcome = ResponseHeadOutcome.ClosedBeforeResponse;
         }
-        finally
-        {
-            _expectUpgrade = false;
-        }
 
         if (outcome != ResponseHeadOutcome.Received)
         {
             destination.Return(connection, reusable: false);
-            return await WriteGatewayResponseAsync(outcome == ResponseHeadOutcome.TimedOut ? 504 : 502, close: false).ConfigureAwait(false);
+            return await _responder.GatewayResponseAsync(outcome == ResponseHeadOutcome.TimedOut ? 504 : 502, close: false).ConfigureAwait(false);
         }
 
-        if (_response.StatusCode != 101)
+        if (response.Head.StatusCode != 101)
         {
             // Refused (401, 426, …): an ordinary response, after which the upstream connection is not reused.
-            _response.KeepAlive = false;
-            return await RelayResponseAsync(connection).ConfigureAwait(false);
+            response.Head.KeepAlive = false;
+            return await _forwarder.Relay.RelayAsync(connection, observer: null).ConfigureAwait(false);
         }
 
-        var headSequence = _upstreamBuffer.Slice(_upstreamScanner.HeadStart, _upstreamHeadLength);
-        WriteSwitchingProtocols(ResponseHeadSpan(headSequence).Span);
-        connection.Input.AdvanceTo(headSequence.End);
-        _upstreamBuffer = default;
-        ReturnRequestBuffers();
-        await _output.FlushAsync().ConfigureAwait(false);
+        WriteSwitchingProtocols(response);
+        response.ConsumeHead(connection);
+        response.ReturnBuffers();
+        _request.ReturnBuffers();
+        await _responder.Output.FlushAsync().ConfigureAwait(false);
 
         try
         {
@@ -93,12 +104,12 @@ internal sealed partial class Http1Connection
         return false;
     }
 
-    private void WriteSwitchingProtocols(ReadOnlySpan<byte> head)
+    private void WriteSwitchingProtocols(UpstreamResponse response)
     {
-        var writer = new BufferWriter<PipeWriter>(_output);
+        var head = response.Span;
+        var writer = new BufferWriter<PipeWriter>(_responder.Output);
         writer.Write("HTTP/1.1 101 Switching Protocols\r\n"u8);
-        var headers = new ReadOnlySpan<HeaderEntry>(_responseHeaders, 0, _responseHeaderCount);
-        foreach (ref readonly var entry in headers)
+        foreach (ref readonly var entry in response.Headers)
         {
             if (KnownHeaders.IsHopByHop(entry.Known) || entry.Known == KnownHeader.ContentLength)
             {
@@ -109,9 +120,9 @@ internal sealed partial class Http1Connection
         }
 
         writer.Write("Connection: Upgrade\r\nUpgrade: websocket\r\n"u8);
-        if (_requestIdLength > 0)
+        if (_request.HasRequestId)
         {
-            writer.WriteHeader("X-Request-Id"u8, RequestId);
+            writer.WriteHeader("X-Request-Id"u8, _request.RequestId);
         }
 
         writer.Write("\r\n"u8);
@@ -121,18 +132,19 @@ internal sealed partial class Http1Connection
     /// <summary>Copies both directions until one ends; then the other is cut too.</summary>
     private async Task SpliceAsync(UpstreamConnection connection, ServerSettings server)
     {
-        using var lifetime = new CancellationTokenSource(server.TunnelMaxLifetime, _runtime.Time);
-        var activity = new TunnelActivity(_runtime.Time, server.TunnelIdleTimeout);
-        var toUpstream = CopyAsync(_input, connection.Output, _deadline, activity, lifetime.Token);
-        var toClient = CopyAsync(connection.Input, _output, connection.Deadline, activity, lifetime.Token);
+        var time = _connection.Runtime.Time;
+        using var lifetime = new CancellationTokenSource(server.TunnelMaxLifetime, time);
+        var activity = new TunnelActivity(time, server.TunnelIdleTimeout);
+        var toUpstream = CopyAsync(_connection.Input, connection.Output, _connection.Deadline, activity, lifetime.Token);
+        var toClient = CopyAsync(connection.Input, _responder.Output, connection.Deadline, activity, lifetime.Token);
         await Task.WhenAny(toUpstream, toClient).ConfigureAwait(false);
         lifetime.Cancel();
-        _input.CancelPendingRead();
+        _connection.Input.CancelPendingRead();
         connection.Input.CancelPendingRead();
         await Task.WhenAll(toUpstream, toClient).ConfigureAwait(false);
     }
 
-    private static async Task CopyAsync(PipeReader from, PipeWriter to, Core.Infrastructure.IoDeadline deadline, TunnelActivity activity, CancellationToken lifetime)
+    private static async Task CopyAsync(PipeReader from, PipeWriter to, IoDeadline deadline, TunnelActivity activity, CancellationToken lifetime)
     {
         try
         {
@@ -190,15 +202,5 @@ internal sealed partial class Http1Connection
         {
             deadline.Disarm();
         }
-    }
-
-    /// <summary>When either direction last carried bytes: a tunnel is idle only when both are quiet.</summary>
-    private sealed class TunnelActivity(TimeProvider time, TimeSpan idleTimeout)
-    {
-        private long _last = time.GetTimestamp();
-
-        public void Touch() => Volatile.Write(ref _last, time.GetTimestamp());
-
-        public TimeSpan RemainingIdle() => idleTimeout - time.GetElapsedTime(Volatile.Read(ref _last));
     }
 }

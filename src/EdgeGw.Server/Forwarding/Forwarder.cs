@@ -1,0 +1,139 @@
+using System.Runtime.CompilerServices;
+using EdgeGw.Core.Infrastructure;
+using EdgeGw.Core.Model;
+using EdgeGw.Core.Upstream;
+using EdgeGw.Protocols.Http1;
+using EdgeGw.Server.Http1;
+using EdgeGw.Server.Infrastructure;
+
+namespace EdgeGw.Server.Forwarding;
+
+/// <summary>
+/// The HTTP integration: leases a connection to a destination of the route's cluster, writes the request
+/// head and streams the body, reads the response head and hands it to the <see cref="ResponseRelay"/>. A
+/// request without a body that fails before any response byte on a reused connection is retried once on a new
+/// connection when its method is idempotent. One per client connection, created on its first proxied request.
+/// </summary>
+internal sealed class Forwarder
+{
+    private readonly ClientConnection _connection;
+    private readonly ClientRequest _request;
+    private readonly ClientResponder _responder;
+    private readonly RequestBodyReader _body;
+    private readonly UpstreamResponse _response = new();
+    private readonly ResponseRelay _relay;
+
+    public Forwarder(ClientConnection connection, ClientRequest request, ClientResponder responder, RequestBodyReader body)
+    {
+        _connection = connection;
+        _request = request;
+        _responder = responder;
+        _body = body;
+        _relay = new ResponseRelay(connection, request, responder, _response);
+    }
+
+    /// <summary>The response head of the exchange in flight (for the tunnel, which shares the forwarder's reader).</summary>
+    public UpstreamResponse Response => _response;
+
+    public ResponseRelay Relay => _relay;
+
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
+    public async ValueTask<bool> ForwardAsync(GatewaySnapshot snapshot, RouteModel route, HttpIntegrationModel http, RouteMatch match, IResponseObserver? observer)
+    {
+        var cluster = snapshot.Clusters[http.Cluster.Index];
+        bool hasBody = _request.HasBody;
+        if (cluster.Breaker is { } breaker && !breaker.TryEnter(LoopClock.Now(_connection.Runtime.Time)))
+        {
+            // The cluster is failing: shed the request instead of adding to its load.
+            _request.ConsumeHead();
+            return await _responder.GatewayResponseAsync(503, close: hasBody).ConfigureAwait(false);
+        }
+
+        bool retryable = !hasBody && IsIdempotent(_request.Head.Method);
+        bool bodySent = false;
+        if (_responder.HasUnflushed)
+        {
+            // Earlier pipelined responses must not wait on this upstream.
+            await _responder.FlushPendingAsync().ConfigureAwait(false);
+        }
+
+        for (int attempt = 0; ; attempt++)
+        {
+            var destination = cluster.Pick();
+            var (connection, leaseError) = await destination.LeaseAsync(forceNew: attempt > 0, CancellationToken.None).ConfigureAwait(false);
+            if (connection is null)
+            {
+                if (!leaseError.IsLocal())
+                {
+                    cluster.Report(destination, success: false);
+                }
+                else
+                {
+                    cluster.Breaker?.ReleaseProbe();
+                }
+
+                _request.ConsumeHead();
+                return await _responder.GatewayResponseAsync(leaseError.ToStatusCode(), close: hasBody).ConfigureAwait(false);
+            }
+
+            bool reused = connection.CompletedRequests > 0;
+            ResponseHeadOutcome outcome;
+            try
+            {
+                UpstreamRequestWriter.Write(connection.Output, _request, _connection.Address, http, match, destination);
+                if (hasBody)
+                {
+                    _request.ConsumeHead();
+                    var body = await _body.CopyAsync(connection, route.MaxBodyBytes, http.ResponseTimeout).ConfigureAwait(false);
+                    if (body != BodyOutcome.Complete)
+                    {
+                        cluster.Breaker?.ReleaseProbe();
+                        destination.Return(connection, reusable: false);
+                        return await _responder.BodyFailureAsync(body).ConfigureAwait(false);
+                    }
+
+                    bodySent = true;
+                }
+                else
+                {
+                    var flush = await connection.Output.FlushAsync().ConfigureAwait(false);
+                    if (flush.IsCompleted)
+                    {
+                        throw new IOException("Upstream connection closed.");
+                    }
+                }
+
+                outcome = await _response.ReadAsync(connection, http.ResponseTimeout, _request.Head.Method, expectUpgrade: false).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or System.Net.Sockets.SocketException)
+            {
+                outcome = ResponseHeadOutcome.ClosedBeforeResponse;
+            }
+
+            if (outcome != ResponseHeadOutcome.Received)
+            {
+                destination.Return(connection, reusable: false);
+                if (outcome == ResponseHeadOutcome.ClosedBeforeResponse && reused && retryable && attempt == 0)
+                {
+                    continue;
+                }
+
+                cluster.Report(destination, success: false);
+                _request.ConsumeHead();
+                // A body cut short leaves unread bytes on the client connection: only closing keeps framing intact.
+                return await _responder.GatewayResponseAsync(outcome == ResponseHeadOutcome.TimedOut ? 504 : 502, close: hasBody && !bodySent).ConfigureAwait(false);
+            }
+
+            _request.ConsumeHead();
+            // A gateway-class status from the upstream counts against it (as Envoy's consecutive-5xx detection).
+            cluster.Report(destination, success: _response.Head.StatusCode is not (502 or 503 or 504));
+            return await _relay.RelayAsync(connection, observer).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Per-request tables back to their pools.</summary>
+    public void ReturnBuffers() => _response.ReturnBuffers();
+
+    private static bool IsIdempotent(HttpMethod method) =>
+        method is HttpMethod.Get or HttpMethod.Head or HttpMethod.Options or HttpMethod.Put or HttpMethod.Delete or HttpMethod.Trace;
+}

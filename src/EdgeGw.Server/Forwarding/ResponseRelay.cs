@@ -1,0 +1,182 @@
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using EdgeGw.Core.Upstream;
+using EdgeGw.Protocols.Buffers;
+using EdgeGw.Protocols.Http1;
+using EdgeGw.Server.Http1;
+using EdgeGw.Server.Infrastructure;
+
+namespace EdgeGw.Server.Forwarding;
+
+/// <summary>
+/// Relays an upstream response to the client: the head with hop-by-hop headers dropped and the gateway's own
+/// framing, then the body through <see cref="BodyFramer"/>, one read and one flush at a time (backpressure both
+/// ways). A chunked or close-delimited body goes to an HTTP/1.1 client re-chunked, to an HTTP/1.0 client raw
+/// (ended by closing). The upstream connection goes back to its pool only when the exchange ended cleanly.
+/// </summary>
+internal sealed class ResponseRelay
+{
+    private readonly ClientConnection _connection;
+    private readonly ClientRequest _request;
+    private readonly ClientResponder _responder;
+    private readonly UpstreamResponse _response;
+    private BodyFramer _framer;
+
+    public ResponseRelay(ClientConnection connection, ClientRequest request, ClientResponder responder, UpstreamResponse response)
+    {
+        _connection = connection;
+        _request = request;
+        _responder = responder;
+        _response = response;
+    }
+
+    private enum RelayOutcome : byte
+    {
+        Complete,
+        UpstreamFailed,
+        ClientGone,
+    }
+
+    /// <summary>Writes the client response head and streams the body; returns whether the client connection stays open.</summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
+    public async ValueTask<bool> RelayAsync(UpstreamConnection connection, IResponseObserver? observer)
+    {
+        var destination = connection.Destination;
+        ref var head = ref _response.Head;
+        bool clientChunked = head.Body is BodyKind.Chunked or BodyKind.CloseDelimited && _request.Head.Version == HttpVersion.Http11;
+        if (head.Body is BodyKind.Chunked or BodyKind.CloseDelimited && !clientChunked)
+        {
+            _responder.KeepAlive = false;
+        }
+
+        observer?.OnResponseHead(_response);
+        WriteClientHead(clientChunked, observer);
+        _response.ConsumeHead(connection);
+
+        RelayOutcome relay;
+        try
+        {
+            relay = await RelayBodyAsync(connection, clientChunked, observer).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or System.Net.Sockets.SocketException)
+        {
+            relay = RelayOutcome.UpstreamFailed;
+        }
+
+        destination.Return(connection, reusable: relay == RelayOutcome.Complete && _response.Head.KeepAlive);
+        observer?.OnResponseEnd(relay == RelayOutcome.Complete);
+        if (relay == RelayOutcome.UpstreamFailed)
+        {
+            // The head is already out: the only honest signal left is to cut the connection.
+            _connection.Abort();
+            return false;
+        }
+
+        if (relay == RelayOutcome.ClientGone)
+        {
+            return false;
+        }
+
+        return await _responder.EndResponseAsync().ConfigureAwait(false);
+    }
+
+    private void WriteClientHead(bool chunked, IResponseObserver? observer)
+    {
+        var head = _response.Span;
+        var headers = _response.Headers;
+        var writer = new BufferWriter<PipeWriter>(_responder.Output);
+        _response.WriteStatusLine(ref writer);
+
+        bool hasDate = false;
+        foreach (ref readonly var entry in headers)
+        {
+            if (KnownHeaders.IsHopByHop(entry.Known) || entry.Known == KnownHeader.XRequestId)
+            {
+                continue;
+            }
+
+            var name = entry.Name(head);
+            if (_response.Head.HasConnectionOptions && ConnectionOptions.Names(head, headers, name))
+            {
+                continue;
+            }
+
+            hasDate |= entry.IsDate;
+            writer.WriteHeader(name, entry.Value(head));
+        }
+
+        if (!hasDate)
+        {
+            writer.Write(_connection.Runtime.Date.Line);
+        }
+
+        if (chunked)
+        {
+            writer.Write("Transfer-Encoding: chunked\r\n"u8);
+        }
+
+        observer?.WriteResponseHeaders(ref writer);
+        _responder.WriteCommonHeaders(ref writer);
+        writer.Write("\r\n"u8);
+        writer.Commit();
+    }
+
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
+    private async ValueTask<RelayOutcome> RelayBodyAsync(UpstreamConnection connection, bool clientChunked, IResponseObserver? observer)
+    {
+        ref readonly var head = ref _response.Head;
+        if (head.Body == BodyKind.None)
+        {
+            return RelayOutcome.Complete;
+        }
+
+        var input = connection.Input;
+        var output = _responder.Output;
+        _framer = new BodyFramer(head.Body, head.ContentLength, clientChunked, long.MaxValue, UpstreamResponse.Limits.MaxHeaderBytes);
+        try
+        {
+            while (true)
+            {
+                connection.Deadline.Arm(connection.Destination.Settings.ResponseTimeout);
+                var result = await input.ReadAsync().ConfigureAwait(false);
+                var buffer = result.Buffer;
+                if (result.IsCanceled && connection.Deadline.Expired)
+                {
+                    input.AdvanceTo(buffer.Start);
+                    return RelayOutcome.UpstreamFailed;
+                }
+
+                var status = _framer.Frame(buffer, result.IsCompleted, output, observer, out var consumed);
+                if (status == BodyFrameStatus.Complete && !buffer.Slice(consumed).IsEmpty)
+                {
+                    // Bytes beyond the declared body mean the upstream is out of sync (a body longer than its
+                    // Content-Length, say): the connection must not be reused. Later stray bytes are caught
+                    // when the pool checks the idle connection before lending it again.
+                    _response.Head.KeepAlive = false;
+                }
+
+                input.AdvanceTo(consumed, buffer.End);
+
+                var flush = await output.FlushAsync().ConfigureAwait(false);
+                if (flush.IsCompleted)
+                {
+                    return RelayOutcome.ClientGone;
+                }
+
+                if (status == BodyFrameStatus.Complete)
+                {
+                    return RelayOutcome.Complete;
+                }
+
+                if (status != BodyFrameStatus.NeedMoreData || result.IsCompleted)
+                {
+                    return RelayOutcome.UpstreamFailed;
+                }
+            }
+        }
+        finally
+        {
+            connection.Deadline.Disarm();
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System.IO.Pipelines;
+using EdgeGw.Core.Model;
+using EdgeGw.Core.Upstream;
+using EdgeGw.Protocols.Buffers;
+using EdgeGw.Protocols.Http1;
+using EdgeGw.Server.Http1;
+
+namespace EdgeGw.Server.Forwarding;
+
+/// <summary>
+/// Writes the upstream request head: the rewritten target, the destination's Host, end-to-end headers only,
+/// X-Forwarded-*, X-Request-Id and the gateway's own framing.
+/// </summary>
+internal static class UpstreamRequestWriter
+{
+    public static void Write(PipeWriter upstream, ClientRequest request, ReadOnlySpan<byte> clientAddress, HttpIntegrationModel http,
+        in RouteMatch match, DestinationState destination, ReadOnlySpan<byte> upgradeProtocol = default)
+    {
+        var head = request.Span;
+        ref readonly var parsed = ref request.Head;
+        var writer = new BufferWriter<PipeWriter>(upstream);
+        writer.Write(parsed.MethodToken(head));
+        writer.WriteByte((byte)' ');
+        WriteTarget(ref writer, parsed.Path(head), http, match);
+        writer.Write(parsed.Query(head));
+        writer.Write(" HTTP/1.1\r\nHost: "u8);
+        writer.Write(destination.HostHeader);
+        writer.Write("\r\n"u8);
+
+        var headers = request.Headers;
+        bool hasForwardedFor = false;
+        foreach (ref readonly var entry in headers)
+        {
+            switch (entry.Known)
+            {
+                case KnownHeader.Host:
+                case KnownHeader.ContentLength:
+                case KnownHeader.Expect:
+                case KnownHeader.XForwardedProto:
+                case KnownHeader.XForwardedHost:
+                case KnownHeader.XRequestId:
+                    continue;
+                case KnownHeader.XForwardedFor:
+                    // Appended to below, in order, as one field.
+                    hasForwardedFor = true;
+                    continue;
+            }
+
+            if (KnownHeaders.IsHopByHop(entry.Known))
+            {
+                continue;
+            }
+
+            var name = entry.Name(head);
+            if (parsed.HasConnectionOptions && ConnectionOptions.Names(head, headers, name))
+            {
+                continue;
+            }
+
+            writer.WriteHeader(name, entry.Value(head));
+        }
+
+        writer.Write("X-Forwarded-For: "u8);
+        if (hasForwardedFor)
+        {
+            foreach (ref readonly var entry in headers)
+            {
+                if (entry.Known == KnownHeader.XForwardedFor && entry.ValueLength > 0)
+                {
+                    writer.Write(entry.Value(head));
+                    writer.Write(", "u8);
+                }
+            }
+        }
+
+        writer.Write(clientAddress);
+        writer.Write("\r\nX-Forwarded-Proto: http\r\n"u8);
+        var authority = parsed.Authority(head);
+        if (!authority.IsEmpty)
+        {
+            writer.WriteHeader("X-Forwarded-Host"u8, authority);
+        }
+
+        writer.WriteHeader("X-Request-Id"u8, request.RequestId);
+        if (parsed.Body == BodyKind.ContentLength)
+        {
+            writer.Write("Content-Length: "u8);
+            writer.WriteNumber(parsed.ContentLength);
+            writer.Write("\r\n"u8);
+        }
+        else if (parsed.Body == BodyKind.Chunked)
+        {
+            writer.Write("Transfer-Encoding: chunked\r\n"u8);
+        }
+
+        if (!upgradeProtocol.IsEmpty)
+        {
+            writer.Write("Connection: Upgrade\r\n"u8);
+            writer.WriteHeader("Upgrade"u8, upgradeProtocol);
+        }
+
+        writer.Write("\r\n"u8);
+        writer.Commit();
+    }
+
+    /// <summary>The path after the stage, or the integration's template filled with the route's captures.</summary>
+    private static void WriteTarget(ref BufferWriter<PipeWriter> writer, ReadOnlySpan<byte> path, HttpIntegrationModel http, in RouteMatch match)
+    {
+        if (http.PathTemplate.IsDefaultOrEmpty)
+        {
+            var rest = path[match.StagePrefixLength..];
+            writer.Write(rest.IsEmpty ? "/"u8 : rest);
+            return;
+        }
+
+        foreach (var part in http.PathTemplate)
+        {
+            if (part.Kind == UriTemplatePartKind.Literal)
+            {
+                writer.Write(part.Literal);
+            }
+            else
+            {
+                var capture = match.Captures[part.CaptureIndex];
+                writer.Write(path.Slice(capture.Start, capture.Length));
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Text;
+using EdgeGw.Core.Infrastructure;
+using Microsoft.AspNetCore.Connections;
+
+namespace EdgeGw.Server.Http1;
+
+/// <summary>
+/// The transport side of one client connection, shared by its steps: the pipes, the read/flush deadline, the
+/// peer address and whether a graceful shutdown asked it to close. Nothing per request lives here.
+/// </summary>
+internal sealed class ClientConnection
+{
+    private volatile bool _closeRequested;
+
+    public ClientConnection(ConnectionContext context, GatewayRuntime runtime)
+    {
+        Context = context;
+        Runtime = runtime;
+        Input = context.Transport.Input;
+        Output = context.Transport.Output;
+        Deadline = new IoDeadline(runtime.Time);
+        Deadline.Attach(Input);
+        Address = FormatAddress(context.RemoteEndPoint);
+    }
+
+    public ConnectionContext Context { get; }
+    public GatewayRuntime Runtime { get; }
+    public PipeReader Input { get; }
+    public PipeWriter Output { get; }
+    /// <summary>Bounds each read of <see cref="Input"/> (idle keep-alive, head, body) by cancelling it when it fires.</summary>
+    public IoDeadline Deadline { get; }
+    /// <summary>The client's IP address as ASCII (IPv4-mapped addresses as IPv4), for X-Forwarded-For and client-IP throttles.</summary>
+    public byte[] Address { get; }
+
+    /// <summary>Graceful shutdown asked for: finish the request in flight, then close.</summary>
+    public bool CloseRequested => _closeRequested;
+
+    public void RequestClose()
+    {
+        _closeRequested = true;
+        Input.CancelPendingRead();
+    }
+
+    /// <summary>Cuts the connection: the only honest signal left once a response head is out and its body failed.</summary>
+    public void Abort() => Context.Abort();
+
+    private static byte[] FormatAddress(EndPoint? endPoint) => endPoint switch
+    {
+        IPEndPoint ip => Encoding.ASCII.GetBytes((ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address).ToString()),
+        null => "unknown"u8.ToArray(),
+        _ => Encoding.ASCII.GetBytes(endPoint.ToString() ?? "unknown"),
+    };
+}

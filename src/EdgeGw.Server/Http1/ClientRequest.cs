@@ -1,0 +1,136 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using EdgeGw.Protocols.Http1;
+using EdgeGw.Server.Infrastructure;
+
+namespace EdgeGw.Server.Http1;
+
+/// <summary>
+/// The request being served on a client connection: its head as read and parsed, its header table and its
+/// request id. The connection fills it once per request; the steps read it. Per-request tables go back to
+/// their pools when the request ends, so an idle keep-alive connection holds none.
+/// </summary>
+internal sealed class ClientRequest
+{
+    private static readonly SearchValues<byte> IdCharacters =
+        SearchValues.Create("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_.:"u8);
+
+    private readonly PipeReader _input;
+    private readonly byte[] _requestId = new byte[64];
+    private int _requestIdLength;
+    private HeaderEntry[]? _headers;
+    private int _headerCount;
+    private bool _headConsumed;
+
+    /// <summary>The head reader of the client direction (its copy buffer is reused across requests).</summary>
+    public HeadReader Reader;
+
+    /// <summary>The parsed request line and framing.</summary>
+    public RequestHead Head;
+
+    public ClientRequest(PipeReader input) => _input = input;
+
+    /// <summary>The head's bytes; valid until <see cref="ConsumeHead"/>.</summary>
+    public ReadOnlyMemory<byte> Bytes => Reader.Head;
+
+    public ReadOnlySpan<byte> Span => Reader.Head.Span;
+
+    public ReadOnlySpan<HeaderEntry> Headers => new(_headers, 0, _headerCount);
+
+    public ReadOnlySpan<byte> RequestId => _requestId.AsSpan(0, _requestIdLength);
+
+    public bool HasRequestId => _requestIdLength > 0;
+
+    public bool HasBody => Head.Body != BodyKind.None;
+
+    public bool IsHead => Head.Method == HttpMethod.Head;
+
+    /// <summary>Starts the next request.</summary>
+    public void Reset()
+    {
+        Reader.Reset();
+        Head = default;
+        _requestIdLength = 0;
+        _headerCount = 0;
+        _headConsumed = false;
+    }
+
+    /// <summary>Parses the head the reader completed into the header table (rented now, for this request only).</summary>
+    public HttpParseError Parse(int maxHeaders)
+    {
+        if (_headers is not null && _headers.Length < maxHeaders)
+        {
+            HeaderTables.Return(_headers);
+            _headers = null;
+        }
+
+        _headers ??= HeaderTables.Rent(maxHeaders);
+        var collector = new HeaderCollector(_headers);
+        var error = Reader.ParseRequest(ref collector, out Head);
+        _headerCount = collector.Count;
+        return error;
+    }
+
+    /// <summary>Gives the head's bytes back to the pipe (once; later calls do nothing). The head is unreadable after.</summary>
+    public void ConsumeHead()
+    {
+        if (!_headConsumed)
+        {
+            _headConsumed = true;
+            _input.AdvanceTo(Reader.HeadEnd);
+        }
+    }
+
+    /// <summary>The first value of a header, by its lower-case name; empty when absent.</summary>
+    public ReadOnlySpan<byte> HeaderValue(ReadOnlySpan<byte> lowerName)
+    {
+        var head = Span;
+        foreach (ref readonly var entry in Headers)
+        {
+            if (entry.NameLength == lowerName.Length && Ascii.EqualsIgnoreCase(entry.Name(head), lowerName))
+            {
+                return entry.Value(head);
+            }
+        }
+
+        return default;
+    }
+
+    /// <summary>Keeps the client's X-Request-Id when it sent a sane one, else generates one.</summary>
+    public void CaptureRequestId()
+    {
+        var head = Span;
+        foreach (ref readonly var entry in Headers)
+        {
+            if (entry.Known == KnownHeader.XRequestId && entry.ValueLength is > 0 and <= 64)
+            {
+                var value = entry.Value(head);
+                if (!value.ContainsAnyExcept(IdCharacters))
+                {
+                    value.CopyTo(_requestId);
+                    _requestIdLength = value.Length;
+                    return;
+                }
+            }
+        }
+
+        _requestIdLength = RequestIdGenerator.Next(_requestId);
+    }
+
+    /// <summary>No request id on the answer (a head that could not be parsed has none).</summary>
+    public void ClearRequestId() => _requestIdLength = 0;
+
+    /// <summary>Per-request tables back to their pools (the request ended, or the connection became a tunnel).</summary>
+    public void ReturnBuffers()
+    {
+        if (_headers is not null)
+        {
+            HeaderTables.Return(_headers);
+            _headers = null;
+            _headerCount = 0;
+        }
+
+        Reader.ReturnBuffer();
+    }
+}

@@ -1,0 +1,134 @@
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using EdgeGw.Protocols.Buffers;
+using EdgeGw.Protocols.Http1;
+using EdgeGw.Server.Infrastructure;
+
+namespace EdgeGw.Server.Http1;
+
+/// <summary>
+/// The response side of a client connection: the gateway's own answers, the headers every response carries
+/// (X-Request-Id, connection disposition), whether the connection stays open, and flushing — responses to
+/// pipelined requests share one flush, bounded by <see cref="MaxUnflushedResponses"/>.
+/// </summary>
+internal sealed class ClientResponder
+{
+    /// <summary>Responses to pipelined requests are batched; flush at least this often so output stays bounded.</summary>
+    private const int MaxUnflushedResponses = 64;
+
+    private readonly ClientConnection _connection;
+    private readonly ClientRequest _request;
+    private readonly PipeWriter _output;
+    private int _unflushedResponses;
+
+    public ClientResponder(ClientConnection connection, ClientRequest request)
+    {
+        _connection = connection;
+        _request = request;
+        _output = connection.Output;
+    }
+
+    public PipeWriter Output => _output;
+
+    /// <summary>Whether the connection stays open after this response; any step may clear it.</summary>
+    public bool KeepAlive { get; set; }
+
+    public bool HasUnflushed => _unflushedResponses > 0;
+
+    /// <summary>Sends what earlier pipelined responses left buffered (before waiting on an upstream, say).</summary>
+    public ValueTask<FlushResult> FlushPendingAsync()
+    {
+        _unflushedResponses = 0;
+        return _output.FlushAsync();
+    }
+
+    /// <summary>Flushes unless more pipelined requests are already buffered (then their responses share one flush).</summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
+    public async ValueTask<bool> EndResponseAsync()
+    {
+        _unflushedResponses++;
+        var input = _connection.Input;
+        if (KeepAlive && _unflushedResponses < MaxUnflushedResponses && input.TryRead(out var next))
+        {
+            bool more = !next.Buffer.IsEmpty;
+            input.AdvanceTo(next.Buffer.Start);
+            if (more)
+            {
+                return true;
+            }
+        }
+
+        _unflushedResponses = 0;
+        var flush = await _output.FlushAsync().ConfigureAwait(false);
+        return KeepAlive && !flush.IsCompleted;
+    }
+
+    /// <summary>X-Request-Id and the connection disposition the client should see.</summary>
+    public void WriteCommonHeaders(ref BufferWriter<PipeWriter> writer)
+    {
+        if (_request.HasRequestId)
+        {
+            writer.WriteHeader("X-Request-Id"u8, _request.RequestId);
+        }
+
+        if (!KeepAlive)
+        {
+            writer.Write("Connection: close\r\n"u8);
+        }
+        else if (_request.Head.Version == HttpVersion.Http10)
+        {
+            writer.Write("Connection: keep-alive\r\n"u8);
+        }
+    }
+
+    /// <summary>Writes one of the gateway's own JSON responses. Returns whether the connection stays open.</summary>
+    public ValueTask<bool> GatewayResponseAsync(int status, bool close)
+    {
+        if (close)
+        {
+            KeepAlive = false;
+        }
+
+        var (headBytes, body) = GatewayResponses.For(status);
+        var writer = new BufferWriter<PipeWriter>(_output);
+        writer.Write(headBytes);
+        return EndGatewayResponseAsync(ref writer, body);
+    }
+
+    /// <summary>Finishes one of the gateway's own responses after its status line and specific headers.</summary>
+    public ValueTask<bool> EndGatewayResponseAsync(ref BufferWriter<PipeWriter> writer, ReadOnlySpan<byte> body)
+    {
+        writer.Write(_connection.Runtime.Date.Line);
+        WriteCommonHeaders(ref writer);
+        writer.Write("\r\n"u8);
+        if (!_request.IsHead)
+        {
+            writer.Write(body);
+        }
+
+        writer.Commit();
+        return EndResponseAsync();
+    }
+
+    /// <summary>Answers a request whose body could not be read to its end; the connection always closes.</summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
+    public async ValueTask<bool> BodyFailureAsync(BodyOutcome outcome)
+    {
+        int status = outcome switch
+        {
+            BodyOutcome.TooLarge => 413,
+            BodyOutcome.Invalid => 400,
+            BodyOutcome.TimedOut => 408,
+            BodyOutcome.UpstreamClosed => 502,
+            BodyOutcome.UpstreamStalled => 504,
+            _ => 0,
+        };
+
+        if (status != 0)
+        {
+            await GatewayResponseAsync(status, close: true).ConfigureAwait(false);
+        }
+
+        return false;
+    }
+}
