@@ -342,6 +342,24 @@ public sealed class CacheTests
     }
 
     [Fact]
+    public async Task ResponseLargerThanEntryLimit_IsCountedAsRejected_InMetrics()
+    {
+        await using var upstream = CountingUpstream();
+        await using var gateway = await TestGateway.StartAsync(Config(upstream.Authority, maxEntryBytes: 64 * 1024));
+        using var client = gateway.CreateClient();
+        using var admin = gateway.CreateAdminClient();
+
+        await GetAsync(client, "/prod/items/big?size=200000");
+        await GetAsync(client, "/prod/items/big?size=100000");
+        await GetAsync(client, "/prod/items/small?size=1000");
+        string metrics = await admin.GetStringAsync("/metrics");
+
+        // Two responses outgrew maxEntryBytes while they streamed; the small one was stored.
+        Assert.Contains("edgegw_cache_rejected_total 2\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("edgegw_cache_stores_total 1\n", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Head_IsCachedSeparately_AndKeepsContentLength()
     {
         await using var upstream = CountingUpstream();
