@@ -8,6 +8,10 @@
 #   PROXIES="edgegw nginx" WORKLOADS="get10b-c32" loadtests/compare.sh
 # Knobs for A/B runs of EdgeGw (see tuning.md): GC_SERVER=0|1 (default 1), and any DOTNET_* variable, e.g.
 #   DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0 DOTNET_TieredPGO=0 PROXIES=edgegw loadtests/compare.sh
+# Before/after of a change, interleaved in one run: build the earlier commit in another work tree and name its dll
+# (it runs as proxy "edgegw-before", with the same config, pinning and counters as "edgegw"), e.g.
+#   git worktree add /tmp/before <commit> && dotnet build -c Release /tmp/before/src/EdgeGw
+#   EDGEGW_BEFORE_DLL=/tmp/before/src/EdgeGw/bin/Release/net10.0/edgegw.dll PASSES=3 PROXIES="edgegw-before edgegw" loadtests/compare.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -76,8 +80,10 @@ start_upstream() {
 # Starts proxy $1 pinned to PROXY_CPU; sets PROXY_PID and PROXY_PORT.
 start_proxy() {
   case "$1" in
-    edgegw)
-      DOTNET_gcServer=${GC_SERVER:-1} taskset -c "$PROXY_CPU" dotnet "$EDGEGW_DLL" --config "$ROOT/loadtests/config/edgegw.json" >"$RUN/edgegw.log" 2>&1 &
+    edgegw|edgegw-before)
+      local dll=$EDGEGW_DLL
+      [ "$1" = edgegw-before ] && dll=${EDGEGW_BEFORE_DLL:?EDGEGW_BEFORE_DLL names the earlier build for edgegw-before}
+      DOTNET_gcServer=${GC_SERVER:-1} taskset -c "$PROXY_CPU" dotnet "$dll" --config "$ROOT/loadtests/config/edgegw.json" >"$RUN/$1.log" 2>&1 &
       PROXY_PORT=19100 ;;
     nginx)
       taskset -c "$PROXY_CPU" nginx -p "$RUN" -c "$ROOT/loadtests/config/nginx-proxy.conf" 2>"$RUN/nginx-proxy.err" &
@@ -99,14 +105,16 @@ start_proxy() {
 
 stop_proxy() { kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; }
 
-# EdgeGw prints its counters on SIGUSR1; echoes "requests allocated_bytes".
+is_edgegw() { [ "$1" = edgegw ] || [ "$1" = edgegw-before ]; }
+
+# EdgeGw prints its counters on SIGUSR1; echoes "requests allocated_bytes". $1: the proxy name (its log).
 edgegw_stats() {
-  local before; before=$(grep -c 'edgegw: stats' "$RUN/edgegw.log" || true)
+  local log="$RUN/$1.log" before; before=$(grep -c 'edgegw: stats' "$log" || true)
   kill -USR1 "$PROXY_PID"
   for _ in $(seq 1 50); do
-    [ "$(grep -c 'edgegw: stats' "$RUN/edgegw.log" || true)" -gt "$before" ] && break; sleep 0.1
+    [ "$(grep -c 'edgegw: stats' "$log" || true)" -gt "$before" ] && break; sleep 0.1
   done
-  grep 'edgegw: stats' "$RUN/edgegw.log" | tail -n 1 | sed -E 's/.*requests=([0-9]+).*allocated_bytes=([0-9]+).*/\1 \2/'
+  grep 'edgegw: stats' "$log" | tail -n 1 | sed -E 's/.*requests=([0-9]+).*allocated_bytes=([0-9]+).*/\1 \2/'
 }
 
 # --- workloads ---------------------------------------------------------------------------------------------
@@ -133,7 +141,7 @@ to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms
 
 # Only EdgeGw and nginx are configured to cache and throttle; the others would just proxy.
 runs_workload() { # proxy workload-name
-  [[ "$2" != cache* && "$2" != throttle* ]] || [[ "$1" == edgegw || "$1" == nginx ]]
+  [[ "$2" != cache* && "$2" != throttle* ]] || is_edgegw "$1" || [[ "$1" == nginx ]]
 }
 
 startup_warmup() { # proxy
@@ -142,7 +150,7 @@ startup_warmup() { # proxy
     runs_workload "$proxy" "$name" || continue
     names+=("$name")
   done
-  [ "$proxy" = edgegw ] && names+=(mock-c32)
+  is_edgegw "$proxy" && names+=(mock-c32)
   [ "$STARTUP_WARMUP" -gt 0 ] && [ ${#names[@]} -gt 0 ] || return 0
   local each=$(( (STARTUP_WARMUP + ${#names[@]} - 1) / ${#names[@]} ))
   log "$proxy: start-up warm-up ${STARTUP_WARMUP}s over ${names[*]}"
@@ -158,11 +166,11 @@ measure() { # proxy workload-name
   run_wrk "$PROXY_PORT" "$path" "$conns" "$script" "$WARMUP" >/dev/null
   for round in $(seq 1 "$ROUNDS"); do
     local t0 t1 s0="" s1="" out
-    [ "$proxy" = edgegw ] && s0=$(edgegw_stats)
+    is_edgegw "$proxy" && s0=$(edgegw_stats "$proxy")
     t0=$(cpu_ticks "$PROXY_PID")
     out=$(run_wrk "$PROXY_PORT" "$path" "$conns" "$script" "$DURATION")
     t1=$(cpu_ticks "$PROXY_PID")
-    [ "$proxy" = edgegw ] && s1=$(edgegw_stats)
+    is_edgegw "$proxy" && s1=$(edgegw_stats "$proxy")
     local rps requests p50 p99 errors alloc=""
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     requests=$(awk '/requests in/ {print $1}' <<<"$out")
@@ -222,9 +230,9 @@ for pass in $(seq 1 "$PASSES"); do
       runs_workload "$proxy" "$name" || continue
       measure "$proxy" "$name"
     done
-    if [ "$proxy" = edgegw ]; then
-      measure edgegw mock-c32
-      [ "$pass" = 1 ] && [ "$IDLE_CONNECTIONS" -gt 0 ] && idle_connections
+    if is_edgegw "$proxy"; then
+      measure "$proxy" mock-c32
+      [ "$proxy" = edgegw ] && [ "$pass" = 1 ] && [ "$IDLE_CONNECTIONS" -gt 0 ] && idle_connections
     fi
     stop_proxy
   done

@@ -21,7 +21,7 @@ WORKLOADS = [
     ("throttle-c32", "Throttled: per-client-IP limit 1,000 req/s, burst 100, 32 connections (most answers 429): EdgeGw `clientIpThrottle` vs nginx `limit_req`"),
     ("mock-c32", "No upstream: EdgeGw mock integration vs nginx `return 200`, 32 connections"),
 ]
-ORDER = ["edgegw", "nginx", "haproxy", "yarp", "nginx-direct"]
+ORDER = ["edgegw", "edgegw-before", "nginx", "haproxy", "yarp", "nginx-direct"]
 
 
 def median(values):
@@ -65,7 +65,7 @@ for workload, title in WORKLOADS:
         s = summary(workload, proxy)
         ratio = f"{edge['rps'] / s['rps']:.2f}x" if edge and s["rps"] and proxy != "edgegw" else ""
         out.append(f"| {proxy} | {fmt(s['rps'])} | {fmt(s['p50'], 2)} | {fmt(s['p99'], 2)} | {fmt(s['cpu10k'], 3)} | {fmt(s['rss'], 1)} | "
-                   f"{fmt(s['alloc'], 1) if proxy == 'edgegw' else ''} | {ratio} | {s['notes']} |")
+                   f"{fmt(s['alloc'], 1) if proxy.startswith('edgegw') else ''} | {ratio} | {s['notes']} |")
         chart.append((workload, proxy, s["rps"] or 0))
     out.append("")
 
@@ -79,7 +79,7 @@ out += [f"![requests per second]({svg_path.split('/')[-1]})", ""]
 open(md_path, "w").write("\n".join(out))
 
 # Grouped bar chart: one group per workload, one bar per proxy.
-colors = {"edgegw": "#2b7bb9", "nginx": "#3a9a4a", "haproxy": "#c0392b", "yarp": "#8e44ad", "nginx-direct": "#7f8c8d"}
+colors = {"edgegw": "#2b7bb9", "edgegw-before": "#85b8de", "nginx": "#3a9a4a", "haproxy": "#c0392b", "yarp": "#8e44ad", "nginx-direct": "#7f8c8d"}
 groups = [w for w, _ in WORKLOADS if any(c[0] == w for c in chart)]
 peak = max((c[2] for c in chart), default=1) or 1
 bar, gap, height, left = 22, 28, 300, 60

@@ -44,6 +44,9 @@ public sealed class IoDeadline : IDisposable
         _writer = writer;
     }
 
+    /// <summary>A deadline for flushes only (a client connection's send timeout).</summary>
+    public void AttachWriter(PipeWriter writer) => _writer = writer;
+
     public void Arm(TimeSpan timeout)
     {
         _expired = false;

@@ -6,32 +6,6 @@ using EdgeGw.Core.Transport;
 
 namespace EdgeGw.Server.Admin;
 
-internal sealed class AdminRequest
-{
-    public string Method { get; init; } = "";
-    /// <summary>Raw path as sent (not percent-decoded).</summary>
-    public string Path { get; init; } = "";
-    /// <summary>Raw query including its '?', or empty.</summary>
-    public string Query { get; init; } = "";
-    public bool KeepAlive { get; init; }
-    public byte[]? Body { get; set; }
-    /// <summary>Set when the request could not be read; the connection closes after the answer.</summary>
-    public int? Error { get; init; }
-}
-
-internal sealed record AdminResponse(int Status, string ContentType, byte[] Body)
-{
-    public static AdminResponse Json(int status, object value) =>
-        new(status, "application/json", JsonSerializer.SerializeToUtf8Bytes(value, AdminJson.Options));
-
-    public static AdminResponse Error(int status, string message) => Json(status, new { message });
-}
-
-internal static class AdminJson
-{
-    public static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-}
-
 /// <summary>
 /// The operator endpoints, on a separate listener (loopback by default):
 /// <list type="bullet">

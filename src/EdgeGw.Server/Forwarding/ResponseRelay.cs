@@ -21,6 +21,8 @@ internal sealed class ResponseRelay
     private readonly ClientResponder _responder;
     private readonly UpstreamResponse _response;
     private BodyFramer _framer;
+    /// <summary>The upstream connection went back to its pool (or was closed) during this relay.</summary>
+    private bool _released;
 
     public ResponseRelay(ClientConnection connection, ClientRequest request, ClientResponder responder, UpstreamResponse response)
     {
@@ -41,7 +43,6 @@ internal sealed class ResponseRelay
     [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<bool> RelayAsync(UpstreamConnection connection, IResponseObserver? observer)
     {
-        var destination = connection.Destination;
         ref var head = ref _response.Head;
         bool clientChunked = head.Body is BodyKind.Chunked or BodyKind.CloseDelimited && _request.Head.Version == HttpVersion.Http11;
         if (head.Body is BodyKind.Chunked or BodyKind.CloseDelimited && !clientChunked)
@@ -53,6 +54,7 @@ internal sealed class ResponseRelay
         WriteClientHead(clientChunked, observer);
         _response.ConsumeHead(connection);
 
+        _released = false;
         RelayOutcome relay;
         try
         {
@@ -63,7 +65,11 @@ internal sealed class ResponseRelay
             relay = RelayOutcome.UpstreamFailed;
         }
 
-        destination.Return(connection, reusable: relay == RelayOutcome.Complete && _response.Head.KeepAlive);
+        if (!_released)
+        {
+            Release(connection, reusable: false);
+        }
+
         observer?.OnResponseEnd(relay == RelayOutcome.Complete);
         if (relay == RelayOutcome.UpstreamFailed)
         {
@@ -121,24 +127,47 @@ internal sealed class ResponseRelay
         writer.Commit();
     }
 
+    /// <summary>
+    /// Streams the upstream body to the client. Up to the cluster's <c>responseBufferBytes</c> of it is taken from
+    /// the upstream without waiting for the client while the upstream has more ready; past that, and whenever the
+    /// upstream pauses, each read is flushed before the next (backpressure both ways). Once the whole body has
+    /// been taken, the upstream connection goes back to its pool before the final flush, so a client that reads
+    /// slowly (or never) holds only its own connection, bounded by the send timeout.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<RelayOutcome> RelayBodyAsync(UpstreamConnection connection, bool clientChunked, IResponseObserver? observer)
     {
         ref readonly var head = ref _response.Head;
+        var input = connection.Input;
+        var settings = connection.Destination.Settings;
         if (head.Body == BodyKind.None)
         {
+            Release(connection, reusable: _response.Head.KeepAlive);
             return RelayOutcome.Complete;
         }
 
-        var input = connection.Input;
-        var output = _responder.Output;
         _framer = new BodyFramer(head.Body, head.ContentLength, clientChunked, long.MaxValue, UpstreamResponse.Limits.MaxHeaderBytes);
+        long buffered = 0;
         try
         {
             while (true)
             {
-                connection.Deadline.Arm(connection.Destination.Settings.ResponseTimeout);
-                var result = await input.ReadAsync().ConfigureAwait(false);
+                if (!input.TryRead(out var result))
+                {
+                    if (buffered > 0)
+                    {
+                        // The upstream has nothing more right now: what came so far goes to the client first.
+                        buffered = 0;
+                        if (!await _responder.FlushAsync().ConfigureAwait(false))
+                        {
+                            return RelayOutcome.ClientGone;
+                        }
+                    }
+
+                    connection.Deadline.Arm(settings.ResponseTimeout);
+                    result = await input.ReadAsync().ConfigureAwait(false);
+                }
+
                 var buffer = result.Buffer;
                 if (result.IsCanceled && connection.Deadline.Expired)
                 {
@@ -146,7 +175,7 @@ internal sealed class ResponseRelay
                     return RelayOutcome.UpstreamFailed;
                 }
 
-                var status = _framer.Frame(buffer, result.IsCompleted, output, observer, out var consumed);
+                var status = _framer.Frame(buffer, result.IsCompleted, _responder.Output, observer, out var consumed);
                 if (status == BodyFrameStatus.Complete && !buffer.Slice(consumed).IsEmpty)
                 {
                     // Bytes beyond the declared body mean the upstream is out of sync (a body longer than its
@@ -155,22 +184,30 @@ internal sealed class ResponseRelay
                     _response.Head.KeepAlive = false;
                 }
 
+                buffered += buffer.Slice(0, consumed).Length;
                 input.AdvanceTo(consumed, buffer.End);
-
-                var flush = await output.FlushAsync().ConfigureAwait(false);
-                if (flush.IsCompleted)
-                {
-                    return RelayOutcome.ClientGone;
-                }
-
                 if (status == BodyFrameStatus.Complete)
                 {
+                    // Whole: the upstream is free before the client has read a byte (the caller flushes).
+                    connection.Deadline.Disarm();
+                    Release(connection, reusable: _response.Head.KeepAlive);
                     return RelayOutcome.Complete;
                 }
 
                 if (status != BodyFrameStatus.NeedMoreData || result.IsCompleted)
                 {
+                    // What arrived still goes out; then the connection is cut (the caller aborts it).
+                    await _responder.FlushAsync().ConfigureAwait(false);
                     return RelayOutcome.UpstreamFailed;
+                }
+
+                if (buffered >= settings.ResponseBufferBytes)
+                {
+                    buffered = 0;
+                    if (!await _responder.FlushAsync().ConfigureAwait(false))
+                    {
+                        return RelayOutcome.ClientGone;
+                    }
                 }
             }
         }
@@ -178,5 +215,11 @@ internal sealed class ResponseRelay
         {
             connection.Deadline.Disarm();
         }
+    }
+
+    private void Release(UpstreamConnection connection, bool reusable)
+    {
+        _released = true;
+        connection.Destination.Return(connection, reusable);
     }
 }

@@ -10,9 +10,10 @@ namespace EdgeGw.Server.Http1;
 /// The transport side of one client connection, shared by its steps: the pipes, the read/flush deadline, the
 /// peer address and whether a graceful shutdown asked it to close. Nothing per request lives here.
 /// </summary>
-internal sealed class ClientConnection
+internal sealed class ClientConnection : IDisposable
 {
     private volatile bool _closeRequested;
+    private IoDeadline? _sendDeadline;
 
     public ClientConnection(ConnectionContext context, GatewayRuntime runtime)
     {
@@ -33,6 +34,31 @@ internal sealed class ClientConnection
     public IoDeadline Deadline { get; }
     /// <summary>The client's IP address as ASCII (IPv4-mapped addresses as IPv4), for X-Forwarded-For and client-IP throttles.</summary>
     public byte[] Address { get; }
+
+    /// <summary>
+    /// Bounds a flush of <see cref="Output"/> that has to wait for the client (the send timeout). Created on the
+    /// first such flush: a connection whose client keeps up never pays for its timer.
+    /// </summary>
+    public IoDeadline SendDeadline
+    {
+        get
+        {
+            if (_sendDeadline is null)
+            {
+                _sendDeadline = new IoDeadline(Runtime.Time);
+                _sendDeadline.AttachWriter(Output);
+            }
+
+            return _sendDeadline;
+        }
+    }
+
+    /// <summary>The connection ended: its timers go.</summary>
+    public void Dispose()
+    {
+        Deadline.Dispose();
+        _sendDeadline?.Dispose();
+    }
 
     /// <summary>Graceful shutdown asked for: finish the request in flight, then close.</summary>
     public bool CloseRequested => _closeRequested;

@@ -36,10 +36,66 @@ internal sealed class ClientResponder
     public bool HasUnflushed => _unflushedResponses > 0;
 
     /// <summary>Sends what earlier pipelined responses left buffered (before waiting on an upstream, say).</summary>
-    public ValueTask<FlushResult> FlushPendingAsync()
+    public ValueTask<bool> FlushPendingAsync()
     {
         _unflushedResponses = 0;
-        return _output.FlushAsync();
+        return FlushAsync();
+    }
+
+    /// <summary>
+    /// Flushes to the client within the send timeout (<c>server.sendTimeoutSeconds</c>): a client that makes no
+    /// progress reading for that long is cut off, so it cannot hold the connection (and its upstream) for ever,
+    /// as nginx's <c>send_timeout</c>. Returns false when the client is gone or was cut off.
+    /// </summary>
+    public ValueTask<bool> FlushAsync()
+    {
+        var flush = _output.FlushAsync();
+        if (flush.IsCompletedSuccessfully)
+        {
+            var result = flush.Result;
+            if (!result.IsCanceled)
+            {
+                return new(!result.IsCompleted);
+            }
+        }
+
+        return AwaitFlushAsync(flush);
+    }
+
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> AwaitFlushAsync(ValueTask<FlushResult> flush)
+    {
+        var deadline = _connection.SendDeadline;
+        deadline.Arm(_connection.Runtime.Current.Model.Server.SendTimeout);
+        FlushResult result;
+        try
+        {
+            while (true)
+            {
+                result = await flush.ConfigureAwait(false);
+                if (!result.IsCanceled || deadline.Expired)
+                {
+                    break;
+                }
+
+                // A cancel left over from a deadline that fired just as an earlier flush completed: flush again.
+                flush = _output.FlushAsync();
+            }
+        }
+        finally
+        {
+            deadline.Disarm();
+        }
+
+        if (result.IsCanceled)
+        {
+            // No progress within the send timeout: drop the connection and what it still holds.
+            KeepAlive = false;
+            _connection.Abort();
+            return false;
+        }
+
+        return !result.IsCompleted;
     }
 
     /// <summary>Flushes unless more pipelined requests are already buffered (then their responses share one flush).</summary>
@@ -59,8 +115,8 @@ internal sealed class ClientResponder
         }
 
         _unflushedResponses = 0;
-        var flush = await _output.FlushAsync().ConfigureAwait(false);
-        return KeepAlive && !flush.IsCompleted;
+        bool open = await FlushAsync().ConfigureAwait(false);
+        return KeepAlive && open;
     }
 
     /// <summary>X-Request-Id and the connection disposition the client should see.</summary>

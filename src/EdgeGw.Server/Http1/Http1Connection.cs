@@ -83,7 +83,7 @@ internal sealed class Http1Connection
         finally
         {
             ReturnRequestBuffers();
-            _connection.Deadline.Dispose();
+            _connection.Dispose();
             _runtime.OnConnectionClosed();
         }
     }

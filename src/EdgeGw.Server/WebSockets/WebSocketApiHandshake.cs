@@ -73,9 +73,9 @@ internal sealed class WebSocketApiHandshake
         }
 
         WriteSwitchingProtocols(accept, subprotocol < 0 ? default : api.Subprotocols[subprotocol]);
-        var flushed = await _responder.FlushPendingAsync().ConfigureAwait(false);
+        bool open = await _responder.FlushPendingAsync().ConfigureAwait(false);
         _request.ReturnBuffers();
-        if (flushed.IsCompleted)
+        if (!open)
         {
             return false;
         }

@@ -7,16 +7,6 @@ using Microsoft.AspNetCore.Connections;
 
 namespace EdgeGw.Server.WebSockets;
 
-/// <summary>Outcome of a send to a WebSocket connection.</summary>
-public enum WebSocketSendResult : byte
-{
-    Sent,
-    /// <summary>The connection is closing or closed.</summary>
-    Gone,
-    /// <summary>The client reads too slowly: its send buffer is full.</summary>
-    Full,
-}
-
 /// <summary>
 /// One terminated WebSocket connection of a WebSocket API, as the registry and the @connections API see it.
 /// Sends from any thread are serialized without locks: senders push frames on a lock-free stack and whoever

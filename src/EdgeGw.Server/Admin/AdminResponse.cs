@@ -1,0 +1,12 @@
+using System.Text.Json;
+
+namespace EdgeGw.Server.Admin;
+
+/// <summary>An admin answer: status, content type and body.</summary>
+internal sealed record AdminResponse(int Status, string ContentType, byte[] Body)
+{
+    public static AdminResponse Json(int status, object value) =>
+        new(status, "application/json", JsonSerializer.SerializeToUtf8Bytes(value, AdminJson.Options));
+
+    public static AdminResponse Error(int status, string message) => Json(status, new { message });
+}
