@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
-using EdgeGw.Core.Infrastructure;
+using EdgeGw.Transport;
 
 namespace EdgeGw.Core.Caching;
 

@@ -55,7 +55,7 @@ public sealed record ServerSettings
     public TimeSpan TunnelIdleTimeout { get; init; } = TimeSpan.FromSeconds(Configuration.ConfigDefaults.TunnelIdleTimeoutSeconds);
     public TimeSpan TunnelMaxLifetime { get; init; } = TimeSpan.FromSeconds(Configuration.ConfigDefaults.TunnelMaxLifetimeSeconds);
     /// <summary>The socket I/O for client and upstream connections (fixed at start; a reload does not change it).</summary>
-    public Transport.TransportKind Transport { get; init; } = Core.Transport.TransportKind.Sockets;
+    public Transport.TransportKind Transport { get; init; } = EdgeGw.Transport.TransportKind.Sockets;
 }
 
 /// <summary>Limits on what a client controls.</summary>

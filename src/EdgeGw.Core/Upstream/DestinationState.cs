@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using EdgeGw.Core.Model;
-using EdgeGw.Core.Transport;
+using EdgeGw.Transport;
 using Pipelines.Sockets.Unofficial;
 
 namespace EdgeGw.Core.Upstream;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using EdgeGw.Core.Configuration;
 using EdgeGw.Core.Model;
-using EdgeGw.Core.Transport;
+using EdgeGw.Transport;
 
 namespace EdgeGw.Core.Upstream;
 
@@ -31,7 +31,7 @@ public sealed class ClusterState
     /// <summary>Feeds passive health and the circuit breaker with one request's outcome.</summary>
     public void Report(DestinationState destination, bool success)
     {
-        long now = Infrastructure.LoopClock.Now(_time);
+        long now = LoopClock.Now(_time);
         if (success)
         {
             destination.ReportSuccess();
@@ -56,7 +56,7 @@ public sealed class ClusterState
             return destinations[0];
         }
 
-        long now = Infrastructure.LoopClock.Now(_time);
+        long now = LoopClock.Now(_time);
         for (int attempt = 0; attempt < destinations.Length; attempt++)
         {
             var candidate = PickAny(destinations);

@@ -1,8 +1,8 @@
 using System.Net;
 using EdgeGw.Core.Model;
-using EdgeGw.Core.Transport;
 using EdgeGw.Server.Admin;
 using EdgeGw.Server.Http1;
+using EdgeGw.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
-using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Throttling;
 using EdgeGw.Core.Upstream;
@@ -10,6 +9,7 @@ using EdgeGw.Protocols.Buffers;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Caching;
 using EdgeGw.Server.Infrastructure;
+using EdgeGw.Transport;
 
 namespace EdgeGw.Server.Http1;
 

@@ -1,4 +1,4 @@
-namespace EdgeGw.Core.Transport;
+namespace EdgeGw.Transport;
 
 /// <summary>
 /// How many connections (client and upstream) the process may hold open at once, so that it never runs out of

@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace EdgeGw.Core.Transport;
+namespace EdgeGw.Transport;
 
 /// <summary>
 /// A socket descriptor. Every system call takes it as a <see cref="System.Runtime.InteropServices.SafeHandle"/>,

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 
-namespace EdgeGw.Core.Transport;
+namespace EdgeGw.Transport;
 
 /// <summary>
 /// A listening socket on the first loop. Accepted connections go to the loops in turn and start receiving at once;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using EdgeGw.Core.Transport;
 
-namespace EdgeGw.Core.Infrastructure;
+namespace EdgeGw.Transport;
 
 /// <summary>
 /// The timestamp the request path reads (token buckets, the cache's expiry checks, passive health). On an epoll

@@ -1,10 +1,7 @@
 using System.Diagnostics;
-using EdgeGw.Core.Infrastructure;
-using EdgeGw.Core.Tests.Transport;
-using EdgeGw.Core.Transport;
 using Microsoft.Extensions.Time.Testing;
 
-namespace EdgeGw.Core.Tests.Infrastructure;
+namespace EdgeGw.Transport.Tests;
 
 public sealed class LoopClockTests
 {

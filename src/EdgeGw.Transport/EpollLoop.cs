@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace EdgeGw.Core.Transport;
+namespace EdgeGw.Transport;
 
 /// <summary>Something registered with an <see cref="EpollLoop"/>: told about readiness on the loop's thread.</summary>
 internal interface IEpollHandler

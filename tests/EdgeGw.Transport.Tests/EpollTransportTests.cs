@@ -2,9 +2,8 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using EdgeGw.Core.Transport;
 
-namespace EdgeGw.Core.Tests.Transport;
+namespace EdgeGw.Transport.Tests;
 
 /// <summary>The epoll transport against itself and against .NET sockets, on loopback.</summary>
 public sealed class EpollTransportTests : IAsyncDisposable

@@ -1,4 +1,4 @@
-namespace EdgeGw.Core.Transport;
+namespace EdgeGw.Transport;
 
 /// <summary>How the gateway does socket I/O, for client and upstream connections alike.</summary>
 public enum TransportKind

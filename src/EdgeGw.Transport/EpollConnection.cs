@@ -4,9 +4,8 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading.Tasks.Sources;
-using Microsoft.AspNetCore.Connections;
 
-namespace EdgeGw.Core.Transport;
+namespace EdgeGw.Transport;
 
 /// <summary>
 /// A TCP connection on an <see cref="EpollLoop"/>, exposed as a pair of pipes.
@@ -271,9 +270,7 @@ public sealed class EpollConnection : IDuplexPipe, IDisposable, IEpollHandler, I
                 else if (error != Native.EINTR)
                 {
                     _receiveDone = true;
-                    writer.Complete(Volatile.Read(ref _aborted) != 0
-                        ? new ConnectionAbortedException("The connection was aborted.")
-                        : new ConnectionResetException("The peer reset the connection.", Native.Error(error)));
+                    writer.Complete(Volatile.Read(ref _aborted) != 0 ? AbortedError() : ResetError(error));
                     return;
                 }
             }
@@ -326,7 +323,7 @@ public sealed class EpollConnection : IDuplexPipe, IDisposable, IEpollHandler, I
                     }
                     else if (errno != Native.EINTR)
                     {
-                        throw new ConnectionResetException("The peer reset the connection.", Native.Error(errno));
+                        throw ResetError(errno);
                     }
                 }
 
@@ -348,6 +345,12 @@ public sealed class EpollConnection : IDuplexPipe, IDisposable, IEpollHandler, I
             reader.Complete(error);
         }
     }
+
+    // BCL types, so that the transport needs no Kestrel: Kestrel's ConnectionAbortedException and
+    // ConnectionResetException, thrown here before, derive from these two, and every handler catches the base type.
+    private static OperationCanceledException AbortedError() => new("The connection was aborted.");
+
+    private static IOException ResetError(int errno) => new("The peer reset the connection.", Native.Error(errno));
 
     /// <summary>Sends what the kernel takes of <paramref name="buffer"/>; a negative result is -errno.</summary>
     private unsafe nint Send(in ReadOnlySequence<byte> buffer)

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 
-namespace EdgeGw.Core.Transport;
+namespace EdgeGw.Transport;
 
 /// <summary>
 /// The transport's pipe memory: 4 KiB blocks on the pinned object heap, each with its own reusable owner, so a

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace EdgeGw.Core.Transport;
+namespace EdgeGw.Transport;
 
 /// <summary>The Linux system calls the epoll transport makes itself (x64 and arm64 ABIs).</summary>
 internal static unsafe partial class Native

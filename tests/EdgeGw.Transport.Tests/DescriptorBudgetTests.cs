@@ -1,6 +1,4 @@
-using EdgeGw.Core.Transport;
-
-namespace EdgeGw.Core.Tests.Transport;
+namespace EdgeGw.Transport.Tests;
 
 public sealed class DescriptorBudgetTests
 {
