@@ -4,18 +4,6 @@ using System.Runtime.InteropServices;
 
 namespace EdgeGw.Transport;
 
-/// <summary>Something registered with an <see cref="EpollLoop"/>: told about readiness on the loop's thread.</summary>
-internal interface IEpollHandler
-{
-    void OnEvents(uint events);
-}
-
-/// <summary>Work handed to a loop from another thread; runs on the loop's thread.</summary>
-internal interface ILoopWork
-{
-    void Execute();
-}
-
 /// <summary>
 /// One thread waiting on one epoll set, as an nginx worker does. Sockets are registered edge-triggered for input
 /// and output once, for their lifetime; the loop hands each readiness edge to its handler on this thread, so
