@@ -19,9 +19,6 @@ internal static unsafe partial class Native
     public const int MSG_NOSIGNAL = 0x4000;
     public const int SHUT_WR = 1;
     public const int SHUT_RDWR = 2;
-    public const int F_GETFL = 3;
-    public const int F_SETFL = 4;
-    public const int O_NONBLOCK = 0x800;
 
     public const int EPOLL_CLOEXEC = 0x80000;
     public const int EPOLL_CTL_ADD = 1;
@@ -128,9 +125,6 @@ internal static unsafe partial class Native
 
     [LibraryImport(Libc, EntryPoint = "getsockopt", SetLastError = true)]
     public static partial int GetSocketOption(SafeHandle fd, int level, int name, void* value, uint* length);
-
-    [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)]
-    public static partial int Fcntl(SafeHandle fd, int command, int argument);
 
     [StructLayout(LayoutKind.Sequential)]
     public struct ResourceLimit
