@@ -166,8 +166,6 @@ public sealed class GatewayHost : IAsyncDisposable
         return (IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port, false);
     }
 
-    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
-
     public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
