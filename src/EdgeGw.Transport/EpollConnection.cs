@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Threading.Tasks.Sources;
 
 namespace EdgeGw.Transport;
