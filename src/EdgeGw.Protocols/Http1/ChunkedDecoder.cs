@@ -53,8 +53,6 @@ public struct ChunkedDecoder
         Complete,
     }
 
-    public readonly bool IsComplete => _state == State.Complete;
-
     /// <summary>
     /// Advances <paramref name="reader"/> past framing bytes and at most one run of data. Data is returned as a
     /// slice of the reader's sequence: copy it before the underlying buffer is released.

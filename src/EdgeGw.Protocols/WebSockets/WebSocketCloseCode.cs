@@ -6,13 +6,11 @@ public static class WebSocketCloseCode
     public const ushort Normal = 1000;
     public const ushort GoingAway = 1001;
     public const ushort ProtocolError = 1002;
-    public const ushort UnsupportedData = 1003;
     /// <summary>Received in a close frame means "no code was given"; never sent on the wire.</summary>
     public const ushort NoStatus = 1005;
     public const ushort InvalidPayload = 1007;
     public const ushort PolicyViolation = 1008;
     public const ushort MessageTooBig = 1009;
-    public const ushort InternalError = 1011;
 
     /// <summary>Whether a peer may send <paramref name="code"/> in a close frame.</summary>
     public static bool IsValidOnWire(int code) => code is >= 1000 and <= 1003 or >= 1007 and <= 1014 or >= 3000 and <= 4999;
