@@ -1,4 +1,3 @@
-using EdgeGw.Core.Transport;
 using System.Collections.Immutable;
 using EdgeGw.Core.Caching;
 using EdgeGw.Core.Model;
@@ -7,6 +6,7 @@ using EdgeGw.Core.UsagePlans;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Infrastructure;
 using EdgeGw.Server.WebSockets;
+using EdgeGw.Transport;
 
 namespace EdgeGw.Server;
 

@@ -2,8 +2,8 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using EdgeGw.Core.Configuration;
 using EdgeGw.Core.Model;
-using EdgeGw.Core.Transport;
 using EdgeGw.Server.Hosting;
+using EdgeGw.Transport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Primitives;
 

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Threading.RateLimiting;
 using BenchmarkDotNet.Attributes;
-using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Throttling;
+using EdgeGw.Transport;
 
 namespace EdgeGw.Benchmarks.Throttling;
 

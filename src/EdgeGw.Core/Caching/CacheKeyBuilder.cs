@@ -1,5 +1,3 @@
-using EdgeGw.Protocols.Http1;
-
 namespace EdgeGw.Core.Caching;
 
 /// <summary>

@@ -2,23 +2,9 @@ using System.Collections.Concurrent;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
-using EdgeGw.Core.Infrastructure;
+using EdgeGw.Transport;
 
 namespace EdgeGw.Core.Caching;
-
-/// <summary>What <see cref="ResponseCache.TryBeginFill"/> decided for a miss.</summary>
-public enum FillRole : byte
-{
-    /// <summary>This caller fetches and must call <see cref="ResponseCache.CompleteFill"/>.</summary>
-    Leader,
-    /// <summary>Another caller is fetching the same key: wait on its fill.</summary>
-    Follower,
-    /// <summary>Coalescing is impossible (a different key with the same hash is being fetched): just fetch.</summary>
-    Alone,
-}
-
-/// <summary>Point-in-time counters of a <see cref="ResponseCache"/>.</summary>
-public readonly record struct CacheStatistics(long Hits, long Misses, long Stores, long Rejected, long Evictions, long Expirations, long Entries, long Bytes);
 
 /// <summary>
 /// The response cache store: a byte-budgeted map from full request keys to ready-to-write responses.

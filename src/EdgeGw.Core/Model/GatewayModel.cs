@@ -54,8 +54,10 @@ public sealed record ServerSettings
     public required TimeSpan RequestHeadTimeout { get; init; }
     public TimeSpan TunnelIdleTimeout { get; init; } = TimeSpan.FromSeconds(Configuration.ConfigDefaults.TunnelIdleTimeoutSeconds);
     public TimeSpan TunnelMaxLifetime { get; init; } = TimeSpan.FromSeconds(Configuration.ConfigDefaults.TunnelMaxLifetimeSeconds);
+    /// <summary>How long a flush to a client may make no progress before the connection is closed (nginx's send_timeout).</summary>
+    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>The socket I/O for client and upstream connections (fixed at start; a reload does not change it).</summary>
-    public Transport.TransportKind Transport { get; init; } = Core.Transport.TransportKind.Sockets;
+    public Transport.TransportKind Transport { get; init; } = EdgeGw.Transport.TransportKind.Sockets;
 }
 
 /// <summary>Limits on what a client controls.</summary>
@@ -159,6 +161,8 @@ public sealed record UpstreamPoolSettings
     public required TimeSpan ConnectTimeout { get; init; }
     public required TimeSpan IdleTimeout { get; init; }
     public required TimeSpan ResponseTimeout { get; init; }
+    /// <summary>How much of a response is taken from the upstream without waiting for the client to read it.</summary>
+    public int ResponseBufferBytes { get; init; } = 64 * 1024;
 }
 
 /// <summary>The maximum number of path captures a route may have.</summary>

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace EdgeGw.Core.UsagePlans;
 
@@ -31,8 +30,6 @@ public sealed class AccessStateFile : IDisposable
         };
         _timer = access.Time.CreateTimer(static s => ((AccessStateFile)s!).Flush(), this, flushInterval, flushInterval);
     }
-
-    public string FullPath => _path;
 
     /// <summary>Reported problems reading the file at startup (it is then ignored, not overwritten until a change).</summary>
     public string? LoadError { get; private set; }

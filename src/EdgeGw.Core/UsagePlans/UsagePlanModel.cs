@@ -3,9 +3,6 @@ using EdgeGw.Core.Model;
 
 namespace EdgeGw.Core.UsagePlans;
 
-/// <summary>Rate (requests per second) and burst of a token bucket, as configured.</summary>
-public readonly record struct ThrottleSettings(double RatePerSecond, int Burst);
-
 /// <summary>A compiled usage plan.</summary>
 public sealed class UsagePlanModel
 {
@@ -21,18 +18,4 @@ public sealed class UsagePlanModel
     public required QuotaPeriod QuotaPeriod { get; init; }
 
     public bool Covers(StageRef stage) => Stages.Contains(stage);
-}
-
-/// <summary>An API key from configuration: only its SHA-256 is kept.</summary>
-public sealed record ApiKeyDefinition(string Id, string Sha256Hex, bool Enabled, ImmutableArray<string> UsagePlans);
-
-/// <summary>Throttling and API-key settings of one route on one stage.</summary>
-public sealed class RouteAccessModel
-{
-    public required StageRef Stage { get; init; }
-    public required string RouteKey { get; init; }
-    public required bool ApiKeyRequired { get; init; }
-    public required ThrottleSettings? StageThrottle { get; init; }
-    public required ThrottleSettings? RouteThrottle { get; init; }
-    public required ThrottleSettings? ClientIpThrottle { get; init; }
 }

@@ -3,16 +3,6 @@ using EdgeGw.Protocols.Infrastructure;
 
 namespace EdgeGw.Protocols.Http1;
 
-public enum ChunkedStatus : byte
-{
-    /// <summary><c>data</c> holds body bytes; call again after consuming them.</summary>
-    Data,
-    NeedMoreData,
-    /// <summary>The last chunk and the trailer section have been read.</summary>
-    Complete,
-    Error,
-}
-
 /// <summary>
 /// Incremental decoder for the chunked transfer coding (RFC 9112 §7.1), resumable at any byte boundary.
 /// Chunk extensions are validated and dropped; trailer fields are validated and dropped. Sizes that overflow,
@@ -62,8 +52,6 @@ public struct ChunkedDecoder
         TrailerEndLf,
         Complete,
     }
-
-    public readonly bool IsComplete => _state == State.Complete;
 
     /// <summary>
     /// Advances <paramref name="reader"/> past framing bytes and at most one run of data. Data is returned as a

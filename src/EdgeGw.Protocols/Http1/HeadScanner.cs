@@ -2,19 +2,6 @@ using System.Buffers;
 
 namespace EdgeGw.Protocols.Http1;
 
-/// <summary>Size limits a message head is held to.</summary>
-public readonly record struct HeadLimits(int MaxStartLineBytes, int MaxHeaderBytes, int MaxHeaderCount)
-{
-    public static HeadLimits Default { get; } = new(8192, 32768, 100);
-}
-
-public enum HeadScanStatus : byte
-{
-    NeedMoreData,
-    Complete,
-    Error,
-}
-
 /// <summary>
 /// Finds the end of a message head (the empty line) in a growing buffer and enforces the size limits before
 /// anything is parsed. It remembers how far it has looked, so a client trickling one byte per read costs

@@ -14,10 +14,3 @@ public enum HttpMethod : byte
     Trace,
     Connect,
 }
-
-/// <summary>Protocol versions a request or response line can carry.</summary>
-public enum HttpVersion : byte
-{
-    Http10 = 0,
-    Http11 = 1,
-}

@@ -4,22 +4,6 @@ using System.Buffers.Binary;
 
 namespace EdgeGw.Protocols.WebSockets;
 
-/// <summary>What <see cref="WebSocketMessageReader.Read"/> found.</summary>
-public enum WebSocketReadStatus : byte
-{
-    /// <summary>No whole frame is buffered; read more and call again with the unconsumed rest.</summary>
-    NeedMoreData,
-    /// <summary>A whole text or binary message is in <see cref="WebSocketMessageReader.Payload"/>.</summary>
-    Message,
-    /// <summary>A ping; its payload (to echo in the pong) is in <see cref="WebSocketMessageReader.Payload"/>.</summary>
-    Ping,
-    Pong,
-    /// <summary>The peer's close frame: <see cref="WebSocketMessageReader.CloseCode"/> and the reason in <see cref="WebSocketMessageReader.Payload"/>.</summary>
-    Close,
-    /// <summary>The peer broke the protocol; close with <see cref="WebSocketMessageReader.CloseCode"/> and stop reading.</summary>
-    Error,
-}
-
 /// <summary>
 /// The receive side of a server endpoint of RFC 6455, without I/O: parses client frames (which must be
 /// masked), enforces frame and message limits, reassembles fragmented messages with control frames allowed

@@ -1,10 +1,10 @@
 using System.IO.Pipelines;
-using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Throttling;
 using EdgeGw.Core.UsagePlans;
 using EdgeGw.Protocols.Buffers;
 using EdgeGw.Server.Http1;
+using EdgeGw.Transport;
 
 namespace EdgeGw.Server.Access;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using EdgeGw.Core.Caching;
-using EdgeGw.Core.Transport;
+using EdgeGw.Transport;
 
 namespace EdgeGw.Server.Admin;
 

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using EdgeGw.Core.Infrastructure;
+using EdgeGw.Transport;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Upstream;
 using EdgeGw.Protocols.Http1;

@@ -1,6 +1,6 @@
 using System.IO.Pipelines;
 using System.Net;
-using EdgeGw.Core.Transport;
+using EdgeGw.Transport;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Features;
 

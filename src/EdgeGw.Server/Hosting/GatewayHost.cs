@@ -1,8 +1,8 @@
 using System.Net;
 using EdgeGw.Core.Model;
-using EdgeGw.Core.Transport;
 using EdgeGw.Server.Admin;
 using EdgeGw.Server.Http1;
+using EdgeGw.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -165,8 +165,6 @@ public sealed class GatewayHost : IAsyncDisposable
 
         return (IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port, false);
     }
-
-    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
 

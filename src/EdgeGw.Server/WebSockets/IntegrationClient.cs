@@ -6,6 +6,7 @@ using EdgeGw.Core.Upstream;
 using EdgeGw.Protocols.Buffers;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Infrastructure;
+using EdgeGw.Transport;
 
 namespace EdgeGw.Server.WebSockets;
 
@@ -48,7 +49,7 @@ internal static class IntegrationClient
     [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public static async ValueTask<IntegrationResponse> PostAsync(ClusterState cluster, HttpIntegrationModel http, IntegrationHeaders headers, ReadOnlyMemory<byte> query, ReadOnlyMemory<byte> body, int maxResponseBytes, bool captureContentType = false)
     {
-        if (cluster.Breaker is { } breaker && !breaker.TryEnter(Core.Infrastructure.LoopClock.Now(cluster.Time)))
+        if (cluster.Breaker is { } breaker && !breaker.TryEnter(LoopClock.Now(cluster.Time)))
         {
             return new IntegrationResponse { Status = 503 };
         }

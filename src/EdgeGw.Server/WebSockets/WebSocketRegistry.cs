@@ -2,10 +2,10 @@ using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
-using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Throttling;
 using EdgeGw.Core.WebSockets;
 using EdgeGw.Protocols.WebSockets;
+using EdgeGw.Transport;
 
 namespace EdgeGw.Server.WebSockets;
 

@@ -1,9 +1,9 @@
 using System.Text;
 using EdgeGw.Core.Configuration;
 using EdgeGw.Core.Model;
-using EdgeGw.Core.Transport;
 using EdgeGw.Server;
 using EdgeGw.Server.Hosting;
+using EdgeGw.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeGw.Server.FunctionalTests.Infrastructure;

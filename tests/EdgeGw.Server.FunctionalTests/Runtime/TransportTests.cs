@@ -1,6 +1,6 @@
 using System.Net;
-using EdgeGw.Core.Transport;
 using EdgeGw.Server.FunctionalTests.Infrastructure;
+using EdgeGw.Transport;
 
 namespace EdgeGw.Server.FunctionalTests.Runtime;
 

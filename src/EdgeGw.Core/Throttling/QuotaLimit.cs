@@ -1,0 +1,3 @@
+namespace EdgeGw.Core.Throttling;
+
+internal sealed record QuotaLimit(long Limit, DateTimeOffset End);

@@ -1,0 +1,6 @@
+using System.Collections.Immutable;
+
+namespace EdgeGw.Core.UsagePlans;
+
+/// <summary>An API key from configuration: only its SHA-256 is kept.</summary>
+public sealed record ApiKeyDefinition(string Id, string Sha256Hex, bool Enabled, ImmutableArray<string> UsagePlans);

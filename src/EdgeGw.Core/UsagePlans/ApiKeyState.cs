@@ -1,0 +1,13 @@
+using System.Text;
+
+namespace EdgeGw.Core.UsagePlans;
+
+internal sealed class ApiKeyState(string id, byte[] digest, bool enabled, int[] planIndexes, QuotaCounter?[] quotas)
+{
+    public string Id { get; } = id;
+    public byte[] IdBytes { get; } = Encoding.UTF8.GetBytes(id);
+    public byte[] Digest { get; } = digest;
+    public bool Enabled { get; } = enabled;
+    public int[] PlanIndexes { get; } = planIndexes;
+    public QuotaCounter?[] Quotas { get; } = quotas;
+}

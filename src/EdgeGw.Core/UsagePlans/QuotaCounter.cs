@@ -1,0 +1,76 @@
+using EdgeGw.Core.Throttling;
+
+namespace EdgeGw.Core.UsagePlans;
+
+/// <summary>
+/// Requests used by one key under one plan in the current window. The window is an immutable object replaced
+/// when time passes its end, so counting is one interlocked add on the hot path.
+/// </summary>
+public sealed class QuotaCounter
+{
+    private readonly Func<DateTimeOffset, DateTimeOffset, GlobalLease>? _global;
+    private Window _window;
+
+    /// <param name="global">In global mode, makes the Redis lease for a window (once per window).</param>
+    public QuotaCounter(DateTimeOffset start, DateTimeOffset end, long used, Func<DateTimeOffset, DateTimeOffset, GlobalLease>? global = null)
+    {
+        _global = global;
+        _window = NewWindow(start, end, used);
+    }
+
+    private Window NewWindow(DateTimeOffset start, DateTimeOffset end, long used) => new(start, end, used, _global?.Invoke(start, end));
+
+    public DateTimeOffset Start => Volatile.Read(ref _window).Start;
+    public DateTimeOffset End => Volatile.Read(ref _window).End;
+    public long Used => Interlocked.Read(ref Volatile.Read(ref _window).Used);
+
+    /// <summary>Counts one request if the quota allows it. <paramref name="remaining"/> is what is left after it.</summary>
+    public bool TryConsume(long limit, QuotaPeriod period, DateTimeOffset now, out long remaining, out DateTimeOffset resetsAt)
+    {
+        var window = Volatile.Read(ref _window);
+        if (now >= window.End)
+        {
+            var (start, end) = period.WindowOf(now);
+            var fresh = NewWindow(start, end, 0);
+            var seen = Interlocked.CompareExchange(ref _window, fresh, window);
+            window = ReferenceEquals(seen, window) ? fresh : seen;
+        }
+
+        resetsAt = window.End;
+        if (window.Global is { } global)
+        {
+            // Shared across instances: the lease decides; Used counts this instance's share for the admin view.
+            bool granted = global.TryTakeNow(out _);
+            if (granted)
+            {
+                Interlocked.Increment(ref window.Used);
+            }
+
+            remaining = granted ? Math.Max(0, limit - window.Used) : 0;
+            return granted;
+        }
+
+        long used = Interlocked.Increment(ref window.Used);
+        if (used > limit)
+        {
+            // Refused requests do not count against the quota.
+            Interlocked.Decrement(ref window.Used);
+            remaining = 0;
+            return false;
+        }
+
+        remaining = limit - used;
+        return true;
+    }
+
+    /// <summary>Restores persisted usage (startup only).</summary>
+    internal void Restore(DateTimeOffset start, DateTimeOffset end, long used) => Volatile.Write(ref _window, NewWindow(start, end, used));
+
+    private sealed class Window(DateTimeOffset start, DateTimeOffset end, long used, GlobalLease? global)
+    {
+        public readonly DateTimeOffset Start = start;
+        public readonly DateTimeOffset End = end;
+        public readonly GlobalLease? Global = global;
+        public long Used = used;
+    }
+}

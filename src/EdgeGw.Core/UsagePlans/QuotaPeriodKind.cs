@@ -1,0 +1,8 @@
+namespace EdgeGw.Core.UsagePlans;
+
+public enum QuotaPeriodKind : byte
+{
+    Day,
+    Week,
+    Month,
+}
