@@ -325,6 +325,27 @@ public sealed class AccessSnapshotTests
         Assert.Equal(new() { [AccessOutcome.Allowed] = 2, [AccessOutcome.Throttled] = 1 }, gate.Send(3, "GET /open", null));
     }
 
+    /// <summary>
+    /// One client over its own limit must not use up the buckets it shares with everyone else: AWS applies the
+    /// per-client limits first, and a request refused there never reaches the stage or account buckets.
+    /// </summary>
+    [Theory(Skip = "defect: Check takes the shared buckets (gateway, stage, route) before the per-client ones (client IP, the key's plan), so every request a client's own bucket refuses has already spent a shared token: one key over its plan limit throttles every other client of the stage")]
+    [InlineData("plan")]
+    [InlineData("clientIp")]
+    public void Check_RequestRefusedByAPerClientBucket_SpendsNoTokenOfTheSharedBuckets(string perClient)
+    {
+        var gate = Start(Config(
+            PlansAndKeys(gold: perClient == "plan" ? $""", "throttle": {Throttle(1)}""" : ""),
+            Route("GET /x", perClient == "clientIp" ? $""" "clientIpThrottle": {Throttle(1)}, """ : ""),
+            stage: $""", "throttle": {Throttle(3)}"""));
+
+        // The first client: one request admitted, four refused by its own bucket.
+        Assert.Equal(new() { [AccessOutcome.Allowed] = 1, [AccessOutcome.Throttled] = 4 }, gate.Send(5, "GET /x", Key1, Ip1));
+
+        // The stage admitted one request of its three: another client still has two.
+        Assert.Equal(new() { [AccessOutcome.Allowed] = 2, [AccessOutcome.Throttled] = 1 }, gate.Send(3, "GET /x", Key2, Ip2));
+    }
+
     // --- quotas ---------------------------------------------------------------------------------------------
 
     [Fact]
