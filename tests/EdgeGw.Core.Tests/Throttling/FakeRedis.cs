@@ -43,7 +43,14 @@ internal sealed class FakeRedis : IAsyncDisposable
     public async Task<ScriptCall> NextScriptAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        return await Scripts.Reader.ReadAsync(timeout.Token);
+        try
+        {
+            return await Scripts.Reader.ReadAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException("no script call in 10 s; received:\n" + string.Join('\n', Received));
+        }
     }
 
     /// <summary>Closes the listener and every connection (Redis went away).</summary>
