@@ -18,11 +18,14 @@ public sealed class AccessTests : IDisposable
 
     public void Dispose() => File.Delete(_statePath);
 
-    private string Config(string extraRoutes = "", string gatewayThrottle = "") => $$"""
+    private string Config(string extraRoutes = "", string gatewayThrottle = "") => Config(_statePath, extraRoutes, gatewayThrottle);
+
+    /// <summary>The shop API with its plans and keys (also used by the admin API's tests), state kept in <paramref name="statePath"/>.</summary>
+    internal static string Config(string statePath, string extraRoutes = "", string gatewayThrottle = "") => $$"""
         {
           "server": { "listen": ["http://127.0.0.1:0"], "drainTimeoutSeconds": 2 },
           {{gatewayThrottle}}
-          "state": { "path": "{{_statePath.Replace("\\", "\\\\", StringComparison.Ordinal)}}", "flushIntervalSeconds": 3600 },
+          "state": { "path": "{{statePath.Replace("\\", "\\\\", StringComparison.Ordinal)}}", "flushIntervalSeconds": 3600 },
           "usagePlans": [
             { "name": "gold", "stages": ["shop/prod"], "throttle": { "rateLimit": 1, "burstLimit": 100 },
               "routeThrottles": { "GET /slow": { "rateLimit": 1, "burstLimit": 2 } },
@@ -49,7 +52,7 @@ public sealed class AccessTests : IDisposable
         }
         """;
 
-    private static async Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> GetAsync(HttpClient client, string path, string? key = null)
+    internal static async Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> GetAsync(HttpClient client, string path, string? key = null)
     {
         using var request = new HttpRequestMessage(System.Net.Http.HttpMethod.Get, path);
         if (key is not null)
@@ -191,43 +194,6 @@ public sealed class AccessTests : IDisposable
         }
 
         Assert.Equal(4, ok);
-    }
-
-    [Fact]
-    public async Task AdminApi_CreatesListsDisablesAndDeletesKeys_AndReportsUsage()
-    {
-        await using var gateway = await TestGateway.StartAsync(Config());
-        using var client = gateway.CreateClient();
-        using var admin = gateway.CreateAdminClient();
-
-        using var created = await admin.PostAsJsonAsync("/apikeys", new { id = "partner", usagePlans = new[] { "gold" } });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var body = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement;
-        string plain = body.GetProperty("value").GetString()!;
-
-        Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, "/prod/items", plain)).Status);
-        string usage = await admin.GetStringAsync("/apikeys/partner/usage");
-        Assert.Contains("\"used\":1", usage, StringComparison.Ordinal);
-        Assert.Contains("\"remaining\":4", usage, StringComparison.Ordinal);
-
-        string list = await admin.GetStringAsync("/apikeys");
-        Assert.Contains("\"id\":\"partner\"", list, StringComparison.Ordinal);
-        Assert.DoesNotContain(plain, list, StringComparison.Ordinal);
-
-        using var disabled = await admin.PostAsync("/apikeys/partner/disable", null);
-        Assert.Equal(HttpStatusCode.OK, disabled.StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await GetAsync(client, "/prod/items", plain)).Status);
-
-        using var duplicate = await admin.PostAsJsonAsync("/apikeys", new { id = "partner", usagePlans = new[] { "gold" } });
-        Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
-        using var twoPlansOneStage = await admin.PostAsJsonAsync("/apikeys", new { usagePlans = new[] { "gold", "silver" } });
-        Assert.Equal(HttpStatusCode.BadRequest, twoPlansOneStage.StatusCode);
-        using var configKey = await admin.DeleteAsync("/apikeys/gold");
-        Assert.Equal(HttpStatusCode.Conflict, configKey.StatusCode);
-
-        using var deleted = await admin.DeleteAsync("/apikeys/partner");
-        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
-        Assert.DoesNotContain("partner", await admin.GetStringAsync("/apikeys"), StringComparison.Ordinal);
     }
 
     [Fact]
