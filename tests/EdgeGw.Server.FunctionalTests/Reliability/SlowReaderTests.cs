@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using EdgeGw.Server.FunctionalTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace EdgeGw.Server.FunctionalTests.Reliability;
+
+/// <summary>
+/// Clients that pipeline requests and never read the answers: they may hold their own connection until the
+/// send timeout, never the upstream connections other clients need.
+/// </summary>
+public sealed class SlowReaderTests(ITestOutputHelper output)
+{
+    private const int BodyBytes = 32 * 1024;
+
+    private static string Config(string upstream, int maxConnections, int sendTimeoutSeconds) => $$"""
+        {
+          "server": { "listen": ["http://127.0.0.1:0"], "drainTimeoutSeconds": 1, "sendTimeoutSeconds": {{sendTimeoutSeconds}} },
+          "clusters": [ { "name": "up", "destinations": ["{{upstream}}"], "maxConnectionsPerDestination": {{maxConnections}},
+                          "connectTimeoutMs": 2000, "responseTimeoutMs": 10000 } ],
+          "apis": [ { "name": "t", "stages": [ { "name": "prod" } ],
+                      "routes": [ { "key": "GET /plain/{proxy+}", "integration": { "type": "http", "cluster": "up" } } ] } ]
+        }
+        """;
+
+    private static UpstreamServer SizedUpstream()
+    {
+        var body = new string('x', BodyBytes);
+        return UpstreamServer.StartPerRequest((context, request) => context.RespondAsync(200, body));
+    }
+
+    /// <summary>Connects with a tiny receive buffer and sends <paramref name="requests"/> pipelined GETs it will never read the answers to.</summary>
+    private static async Task<Socket> StartNonReaderAsync(int port, int requests)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await socket.ConnectAsync(IPAddress.Loopback, port);
+        var pipeline = new StringBuilder();
+        for (int i = 0; i < requests; i++)
+        {
+            pipeline.Append("GET /prod/plain/slow HTTP/1.1\r\nHost: x\r\n\r\n");
+        }
+
+        await socket.SendAsync(Encoding.ASCII.GetBytes(pipeline.ToString()));
+        return socket;
+    }
+
+    /// <summary>Waits (bounded) until the upstream has seen no new request for a while: every non-reader is stuck.</summary>
+    private static async Task WaitUntilQuietAsync(UpstreamServer upstream, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        int last = -1;
+        while (clock.Elapsed < limit)
+        {
+            int seen = upstream.RequestsSeen;
+            if (seen == last && seen > 0)
+            {
+                return;
+            }
+
+            last = seen;
+            await Task.Delay(300);
+        }
+    }
+
+    [Fact]
+    public async Task PipeliningClientsThatNeverRead_DoNotHoldTheUpstreamConnections_OthersNeed()
+    {
+        await using var upstream = SizedUpstream();
+        await using var gateway = await TestGateway.StartAsync(Config(upstream.Authority, maxConnections: 8, sendTimeoutSeconds: 60));
+        var nonReaders = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                nonReaders.Add(await StartNonReaderAsync(gateway.Port, requests: 400));
+            }
+
+            await WaitUntilQuietAsync(upstream, TimeSpan.FromSeconds(15));
+            output.WriteLine($"upstream saw {upstream.RequestsSeen} requests before the non-readers stalled");
+
+            // Ten clients hold connections they never read; an eleventh is served from the same eight upstream connections.
+            using var client = gateway.CreateClient();
+            client.Timeout = TimeSpan.FromSeconds(5);
+            for (int i = 0; i < 10; i++)
+            {
+                using var response = await client.GetAsync($"/prod/plain/normal-{i}");
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.Equal(BodyBytes, (await response.Content.ReadAsByteArrayAsync()).Length);
+            }
+        }
+        finally
+        {
+            foreach (var socket in nonReaders)
+            {
+                socket.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AClientThatNeverReads_IsClosedAfterTheSendTimeout()
+    {
+        await using var upstream = SizedUpstream();
+        await using var gateway = await TestGateway.StartAsync(Config(upstream.Authority, maxConnections: 8, sendTimeoutSeconds: 1));
+        using var socket = await StartNonReaderAsync(gateway.Port, requests: 400);
+        var clock = Stopwatch.StartNew();
+
+        // Once stuck, the gateway closes the connection within the send timeout; reading then drains what was
+        // sent and ends (EOF or reset) instead of waiting for ever.
+        var drained = 0L;
+        var buffer = new byte[64 * 1024];
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await WaitUntilQuietAsync(upstream, TimeSpan.FromSeconds(15));
+        while (gateway.Runtime.ActiveConnections > 0 && !limit.IsCancellationRequested)
+        {
+            await Task.Delay(100);
+        }
+
+        var closedAfter = clock.Elapsed;
+        Assert.Equal(0, gateway.Runtime.ActiveConnections);
+        try
+        {
+            int read;
+            while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, limit.Token)) > 0)
+            {
+                drained += read;
+            }
+        }
+        catch (SocketException)
+        {
+            // Reset: the gateway aborted with unsent data, as it should.
+        }
+
+        output.WriteLine($"closed after {closedAfter.TotalSeconds:F1} s; {drained} bytes had been sent");
+        Assert.True(drained < 400L * BodyBytes, "the gateway stopped before answering every pipelined request");
+
+        // The upstream connection it used is free again.
+        using var client = gateway.CreateClient();
+        using var response = await client.GetAsync("/prod/plain/after");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+}
