@@ -1,0 +1,15 @@
+using System.Collections.Immutable;
+
+namespace EdgeGw.Core.Model;
+
+public sealed class ClusterModel
+{
+    public required string Name { get; init; }
+    /// <summary>Position in <see cref="GatewayModel.Clusters"/>.</summary>
+    public required int Index { get; init; }
+    public required LoadBalancingPolicy LoadBalancing { get; init; }
+    public required ImmutableArray<DestinationModel> Destinations { get; init; }
+    public required UpstreamPoolSettings Pool { get; init; }
+    public Configuration.HealthConfig Health { get; init; } = Configuration.HealthConfig.Default;
+    public Configuration.CircuitBreakerConfig? CircuitBreaker { get; init; }
+}

@@ -1,0 +1,11 @@
+namespace EdgeGw.Core.Model;
+
+/// <summary>Result of a route lookup. Filled in place so that a lookup allocates nothing.</summary>
+public struct RouteMatch
+{
+    public RouteModel? Route;
+    /// <summary>Bytes of the path consumed by the stage segment (e.g. 5 for <c>/prod</c>); 0 for <c>$default</c>.</summary>
+    public int StagePrefixLength;
+    public int CaptureCount;
+    public PathCaptureBuffer Captures;
+}

@@ -1,0 +1,21 @@
+using System.Collections.Immutable;
+
+namespace EdgeGw.Core.Model;
+
+/// <summary>Listener, limits and lifecycle settings.</summary>
+public sealed record ServerSettings
+{
+    /// <summary>Listen URLs such as <c>http://0.0.0.0:8080</c>.</summary>
+    public required ImmutableArray<string> Listen { get; init; }
+    public required RequestLimits Limits { get; init; }
+    /// <summary>How long SIGTERM waits for in-flight requests before closing connections.</summary>
+    public required TimeSpan DrainTimeout { get; init; }
+    /// <summary>How long a keep-alive client connection may sit idle between requests.</summary>
+    public required TimeSpan KeepAliveTimeout { get; init; }
+    /// <summary>How long a client has to send a complete request head once it has started one.</summary>
+    public required TimeSpan RequestHeadTimeout { get; init; }
+    public TimeSpan TunnelIdleTimeout { get; init; } = TimeSpan.FromSeconds(Configuration.ConfigDefaults.TunnelIdleTimeoutSeconds);
+    public TimeSpan TunnelMaxLifetime { get; init; } = TimeSpan.FromSeconds(Configuration.ConfigDefaults.TunnelMaxLifetimeSeconds);
+    /// <summary>The socket I/O for client and upstream connections (fixed at start; a reload does not change it).</summary>
+    public Transport.TransportKind Transport { get; init; } = Core.Transport.TransportKind.Sockets;
+}
