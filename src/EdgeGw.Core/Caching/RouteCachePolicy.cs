@@ -4,17 +4,6 @@ using EdgeGw.Protocols.Http1;
 
 namespace EdgeGw.Core.Caching;
 
-/// <summary>What a caller without the invalidate permission gets when it sends <c>Cache-Control: max-age=0</c>.</summary>
-public enum UnauthorizedInvalidation : byte
-{
-    /// <summary>Answer 403 (AWS: FAIL_WITH_403).</summary>
-    Fail,
-    /// <summary>Serve as if the header were absent and say so in a <c>Warning</c> header (AWS: SUCCEED_WITH_RESPONSE_HEADER).</summary>
-    IgnoreWithHeader,
-    /// <summary>Serve as if the header were absent (AWS: SUCCEED_WITHOUT_RESPONSE_HEADER).</summary>
-    Ignore,
-}
-
 /// <summary>
 /// The compiled cache settings of one route on one stage (stage settings with the route's overrides applied).
 /// A route without caching has no policy at all, so the request path tests one reference.
@@ -83,22 +72,4 @@ public sealed class RouteCachePolicy
 
         return allowed;
     }
-}
-
-/// <summary>Process-wide settings of the cache store.</summary>
-public sealed record CacheStoreSettings
-{
-    public required long MaxBytes { get; init; }
-    public required int MaxEntryBytes { get; init; }
-    /// <summary>Name of the Hit/Miss header; empty to send none.</summary>
-    public required byte[] StatusHeader { get; init; }
-    public required TimeSpan CoalesceTimeout { get; init; }
-
-    public static CacheStoreSettings Default { get; } = new()
-    {
-        MaxBytes = Configuration.ConfigDefaults.CacheMaxBytes,
-        MaxEntryBytes = Configuration.ConfigDefaults.CacheMaxEntryBytes,
-        StatusHeader = "X-Cache"u8.ToArray(),
-        CoalesceTimeout = TimeSpan.FromMilliseconds(Configuration.ConfigDefaults.CacheCoalesceTimeoutMs),
-    };
 }

@@ -1,13 +1,8 @@
 using System.Text;
+using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
 
 namespace EdgeGw.Core.Configuration;
-
-/// <summary>One problem in the configuration, located by its JSON path (e.g. <c>apis[0].routes[1].key</c>).</summary>
-public readonly record struct ConfigError(string Path, string Message)
-{
-    public override string ToString() => $"{Path}: {Message}";
-}
 
 /// <summary>Either a compiled model or every error found; never both.</summary>
 public sealed class ConfigLoadResult

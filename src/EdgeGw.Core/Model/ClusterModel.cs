@@ -10,6 +10,6 @@ public sealed class ClusterModel
     public required LoadBalancingPolicy LoadBalancing { get; init; }
     public required ImmutableArray<DestinationModel> Destinations { get; init; }
     public required UpstreamPoolSettings Pool { get; init; }
-    public Configuration.HealthConfig Health { get; init; } = Configuration.HealthConfig.Default;
-    public Configuration.CircuitBreakerConfig? CircuitBreaker { get; init; }
+    public Upstream.HealthSettings Health { get; init; } = Upstream.HealthSettings.Default;
+    public Upstream.CircuitBreakerSettings? CircuitBreaker { get; init; }
 }

@@ -11,20 +11,20 @@ public sealed class GatewayModel
 {
     public required ServerSettings Server { get; init; }
     public required ImmutableArray<ClusterModel> Clusters { get; init; }
-    public required RouteTable Routes { get; init; }
+    public required RouteTable<RouteModel> Routes { get; init; }
     /// <summary>Every deployed (API, stage) pair, for operator endpoints.</summary>
     public ImmutableArray<StageRef> Stages { get; init; } = [];
     public AdminSettings Admin { get; init; } = AdminSettings.Disabled;
     public Caching.CacheStoreSettings Cache { get; init; } = Caching.CacheStoreSettings.Default;
     /// <summary>Gateway-wide bucket; null for none.</summary>
-    public UsagePlans.ThrottleSettings? Throttle { get; init; }
+    public Throttling.ThrottleSettings? Throttle { get; init; }
     /// <summary>Header carrying the API key, lower-case ASCII.</summary>
     public byte[] ApiKeyHeader { get; init; } = "x-api-key"u8.ToArray();
     public ImmutableArray<UsagePlans.UsagePlanModel> UsagePlans { get; init; } = [];
     public ImmutableArray<UsagePlans.ApiKeyDefinition> ApiKeys { get; init; } = [];
     /// <summary>Null without global mode.</summary>
-    public Configuration.RedisConfig? Redis { get; init; }
-    public Configuration.StateConfig State { get; init; } = Configuration.StateConfig.Default;
+    public Throttling.RedisSettings? Redis { get; init; }
+    public Core.UsagePlans.StateSettings State { get; init; } = Core.UsagePlans.StateSettings.Default;
     /// <summary>Number of routes; <see cref="RouteModel.Ordinal"/> indexes per-route runtime state.</summary>
     public int RouteCount { get; init; }
     /// <summary>Every route (one per API route and stage), in ordinal order.</summary>

@@ -5,6 +5,9 @@ namespace EdgeGw.Core.Model;
 /// <summary>Listener, limits and lifecycle settings.</summary>
 public sealed record ServerSettings
 {
+    public const int DefaultTunnelIdleTimeoutSeconds = 600;
+    public const int DefaultTunnelMaxLifetimeSeconds = 7200;
+
     /// <summary>Listen URLs such as <c>http://0.0.0.0:8080</c>.</summary>
     public required ImmutableArray<string> Listen { get; init; }
     public required RequestLimits Limits { get; init; }
@@ -14,8 +17,8 @@ public sealed record ServerSettings
     public required TimeSpan KeepAliveTimeout { get; init; }
     /// <summary>How long a client has to send a complete request head once it has started one.</summary>
     public required TimeSpan RequestHeadTimeout { get; init; }
-    public TimeSpan TunnelIdleTimeout { get; init; } = TimeSpan.FromSeconds(Configuration.ConfigDefaults.TunnelIdleTimeoutSeconds);
-    public TimeSpan TunnelMaxLifetime { get; init; } = TimeSpan.FromSeconds(Configuration.ConfigDefaults.TunnelMaxLifetimeSeconds);
+    public TimeSpan TunnelIdleTimeout { get; init; } = TimeSpan.FromSeconds(DefaultTunnelIdleTimeoutSeconds);
+    public TimeSpan TunnelMaxLifetime { get; init; } = TimeSpan.FromSeconds(DefaultTunnelMaxLifetimeSeconds);
     /// <summary>The socket I/O for client and upstream connections (fixed at start; a reload does not change it).</summary>
     public Transport.TransportKind Transport { get; init; } = Core.Transport.TransportKind.Sockets;
 }

@@ -1,10 +1,8 @@
 using System.Collections.Immutable;
 using EdgeGw.Core.Model;
+using EdgeGw.Core.Throttling;
 
 namespace EdgeGw.Core.UsagePlans;
-
-/// <summary>Rate (requests per second) and burst of a token bucket, as configured.</summary>
-public readonly record struct ThrottleSettings(double RatePerSecond, int Burst);
 
 /// <summary>A compiled usage plan.</summary>
 public sealed class UsagePlanModel

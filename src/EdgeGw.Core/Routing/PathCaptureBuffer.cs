@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
 
-namespace EdgeGw.Core.Model;
+namespace EdgeGw.Core.Routing;
 
+/// <summary>Room for every capture of one match, inline in <see cref="RouteMatch{TRoute}"/>.</summary>
 [InlineArray(RouteLimits.MaxCaptures)]
 public struct PathCaptureBuffer
 {

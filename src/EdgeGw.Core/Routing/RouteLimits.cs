@@ -1,4 +1,4 @@
-namespace EdgeGw.Core.Model;
+namespace EdgeGw.Core.Routing;
 
 /// <summary>The maximum number of path captures a route may have.</summary>
 public static class RouteLimits
