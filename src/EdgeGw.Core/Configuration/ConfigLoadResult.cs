@@ -20,7 +20,7 @@ public sealed class ConfigLoadResult
 
     internal static ConfigLoadResult Failure(IReadOnlyList<ConfigError> errors) => new(null, errors);
 
-    /// <summary>One error per line, in document order.</summary>
+    /// <summary>One error per line: reading errors section by section, then check errors section by section.</summary>
     public string Format()
     {
         var text = new StringBuilder();

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 
 namespace EdgeGw.Core.Model;
 
+/// <summary>An upstream cluster: its destinations, balancing, pool limits, and the health and circuit breaker settings its runtime state follows.</summary>
 public sealed class ClusterModel
 {
     public required string Name { get; init; }

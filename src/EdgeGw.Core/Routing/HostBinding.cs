@@ -1,5 +1,6 @@
 namespace EdgeGw.Core.Routing;
 
+/// <summary>The stages of the APIs bound to one host name (lower-case ASCII).</summary>
 internal sealed class HostBinding<TRoute>(byte[] host, StageSet<TRoute> stages)
     where TRoute : class
 {
