@@ -89,4 +89,19 @@ public sealed class ConfigValidatorTests
             ],
             result.Errors);
     }
+
+    [Fact]
+    public void Load_EveryRootKey_IsReadByASection_ThatChecksItsOwnKeys()
+    {
+        var result = Load("""
+            { "server": { "x": 1 }, "admin": { "x": 1 }, "cache": { "x": 1 }, "throttle": { "rateLimit": 1, "burstLimit": 1, "x": 1 },
+              "apiKeys": { "x": 1 }, "usagePlans": [ { "name": "p", "stages": [], "x": 1 } ], "redis": { "configuration": "h:1", "x": 1 },
+              "state": { "x": 1 }, "clusters": [ { "name": "c", "x": 1 } ], "apis": [ { "name": "a", "x": 1 } ] }
+            """);
+
+        var unknown = result.Errors.Where(e => e.Message.StartsWith("unknown key", StringComparison.Ordinal)).Select(e => e.Path);
+        Assert.Equal(
+            ["server.x", "admin.x", "cache.x", "throttle.x", "redis.x", "state.x", "clusters[0].x", "apis[0].x", "apiKeys.x", "usagePlans[0].x"],
+            unknown);
+    }
 }
