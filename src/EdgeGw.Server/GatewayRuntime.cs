@@ -49,7 +49,7 @@ public sealed class GatewayRuntime : IDisposable
         Date = new DateHeader(time);
         Cache = new ResponseCache(model.Cache, time);
         Access = new AccessControl(model, time, static line => Console.Error.WriteLine("edgegw: " + line));
-        State = new AccessStateFile(Access, model.State.Path, TimeSpan.FromSeconds(model.State.FlushIntervalSeconds));
+        State = new AccessStateFile(Access, model.State.Path, model.State.FlushInterval);
         _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current);
         Access.Rebound += OnAccessRebound;
         WebSockets = new WebSocketRegistry(time);

@@ -21,7 +21,7 @@ public class RouteLookupBenchmarks
     private static readonly byte[] GreedyPath = "/prod/resource11/8f14e45f/files/a/b/c.txt"u8.ToArray();
     private static readonly byte[] MissPath = "/prod/resource99/8f14e45f"u8.ToArray();
 
-    private RouteTable _table = RouteTable.Empty;
+    private RouteTable<RouteModel> _table = RouteTable<RouteModel>.Empty;
 
     [GlobalSetup]
     public void Setup()
@@ -65,7 +65,7 @@ public class RouteLookupBenchmarks
 
     private bool Lookup(HttpMethod method, byte[] path)
     {
-        RouteMatch match = default;
+        RouteMatch<RouteModel> match = default;
         return _table.TryMatch(Host, method, path, ref match);
     }
 }

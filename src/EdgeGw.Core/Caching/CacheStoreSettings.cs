@@ -11,9 +11,9 @@ public sealed record CacheStoreSettings
 
     public static CacheStoreSettings Default { get; } = new()
     {
-        MaxBytes = Configuration.ConfigDefaults.CacheMaxBytes,
-        MaxEntryBytes = Configuration.ConfigDefaults.CacheMaxEntryBytes,
-        StatusHeader = "X-Cache"u8.ToArray(),
-        CoalesceTimeout = TimeSpan.FromMilliseconds(Configuration.ConfigDefaults.CacheCoalesceTimeoutMs),
+        MaxBytes = CacheSection.DefaultMaxBytes,
+        MaxEntryBytes = CacheSection.DefaultMaxEntryBytes,
+        StatusHeader = System.Text.Encoding.ASCII.GetBytes(CacheSection.DefaultStatusHeader),
+        CoalesceTimeout = TimeSpan.FromMilliseconds(CacheSection.DefaultCoalesceTimeoutMs),
     };
 }

@@ -1,13 +1,8 @@
 using System.Text;
+using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
 
 namespace EdgeGw.Core.Configuration;
-
-/// <summary>One problem in the configuration, located by its JSON path (e.g. <c>apis[0].routes[1].key</c>).</summary>
-public readonly record struct ConfigError(string Path, string Message)
-{
-    public override string ToString() => $"{Path}: {Message}";
-}
 
 /// <summary>Either a compiled model or every error found; never both.</summary>
 public sealed class ConfigLoadResult
@@ -25,7 +20,7 @@ public sealed class ConfigLoadResult
 
     internal static ConfigLoadResult Failure(IReadOnlyList<ConfigError> errors) => new(null, errors);
 
-    /// <summary>One error per line, in document order.</summary>
+    /// <summary>One error per line: reading errors section by section, then check errors section by section.</summary>
     public string Format()
     {
         var text = new StringBuilder();

@@ -1,9 +1,10 @@
+using EdgeGw.Core.Infrastructure;
 using Microsoft.Extensions.Configuration;
 
 namespace EdgeGw.Core.Configuration;
 
 /// <summary>
-/// The one way configuration flows: merged <see cref="IConfiguration"/> → <see cref="GatewayConfig"/> records →
+/// The one way configuration flows: merged <see cref="IConfiguration"/> → each section's records →
 /// validation (every error at once) → compiled <see cref="Model.GatewayModel"/>.
 /// </summary>
 public static class GatewayConfigLoader
@@ -12,8 +13,8 @@ public static class GatewayConfigLoader
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var errors = new List<ConfigError>();
-        var config = new ConfigReader(errors).Read(configuration);
-        new ConfigValidator(errors).Validate(config);
-        return errors.Count > 0 ? ConfigLoadResult.Failure(errors) : ConfigLoadResult.Success(ModelCompiler.Compile(config));
+        var sections = new GatewaySections();
+        new ConfigValidator(errors).Validate(configuration, sections.All);
+        return errors.Count > 0 ? ConfigLoadResult.Failure(errors) : ConfigLoadResult.Success(sections.Compile());
     }
 }

@@ -1,7 +1,9 @@
 namespace EdgeGw.Core.Routing;
 
-internal sealed class HostBinding(byte[] host, StageSet stages)
+/// <summary>The stages of the APIs bound to one host name (lower-case ASCII).</summary>
+internal sealed class HostBinding<TRoute>(byte[] host, StageSet<TRoute> stages)
+    where TRoute : class
 {
     public byte[] Host { get; } = host;
-    public StageSet Stages { get; } = stages;
+    public StageSet<TRoute> Stages { get; } = stages;
 }

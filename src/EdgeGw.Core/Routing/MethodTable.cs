@@ -1,4 +1,3 @@
-using EdgeGw.Core.Model;
 using EdgeGw.Protocols.Http1;
 
 namespace EdgeGw.Core.Routing;
@@ -7,20 +6,22 @@ namespace EdgeGw.Core.Routing;
 /// Routes ending at one node, by method; <c>ANY</c> answers methods without their own route. HEAD falls back to
 /// the GET route before ANY: HEAD is GET without the body (RFC 9110 §9.3.2), and the gateway drops the body.
 /// </summary>
-internal sealed class MethodTable
+internal sealed class MethodTable<TRoute>
+    where TRoute : class
 {
-    private readonly RouteModel?[] _byMethod = new RouteModel?[(int)HttpMethod.Connect + 1];
-    private RouteModel? _any;
+    private readonly TRoute?[] _byMethod = new TRoute?[(int)HttpMethod.Connect + 1];
+    private TRoute? _any;
 
-    public RouteModel? Find(HttpMethod method) =>
+    public TRoute? Find(HttpMethod method) =>
         _byMethod[(int)method] ?? (method == HttpMethod.Head ? _byMethod[(int)HttpMethod.Get] : null) ?? _any;
 
-    public void Add(HttpMethod? method, RouteModel route)
+    /// <param name="key">The route key as configured, to name the route in the conflict message.</param>
+    public void Add(HttpMethod? method, TRoute route, string key)
     {
         ref var slot = ref method is { } m ? ref _byMethod[(int)m] : ref _any;
         if (slot is not null)
         {
-            throw new InvalidOperationException($"Route '{route.RouteKey}' conflicts with '{slot.RouteKey}' (validation should have caught this).");
+            throw new InvalidOperationException($"Route '{key}' conflicts with an earlier route of the same shape (validation should have caught this).");
         }
 
         slot = route;

@@ -1,4 +1,3 @@
-using EdgeGw.Core.Model;
 using EdgeGw.Protocols.Http1;
 
 namespace EdgeGw.Core.Routing;
@@ -13,13 +12,16 @@ namespace EdgeGw.Core.Routing;
 /// <c>$default</c> route catches what no key matches. An exact method beats <c>ANY</c> at the same node.
 /// A request whose Host matches an API's host binding is routed only among APIs bound to that host;
 /// other requests are routed among APIs without a binding.
+/// The table knows nothing of what it routes to: <typeparamref name="TRoute"/> is the compiled route
+/// (the gateway's <c>RouteModel</c>), so Routing depends on Protocols only.
 /// </remarks>
-public sealed class RouteTable
+public sealed class RouteTable<TRoute>
+    where TRoute : class
 {
-    private readonly HostBinding[] _hosts;
-    private readonly StageSet? _unbound;
+    private readonly HostBinding<TRoute>[] _hosts;
+    private readonly StageSet<TRoute>? _unbound;
 
-    internal RouteTable(HostBinding[] hosts, StageSet? unbound, int count)
+    internal RouteTable(HostBinding<TRoute>[] hosts, StageSet<TRoute>? unbound, int count)
     {
         _hosts = hosts;
         _unbound = unbound;
@@ -27,7 +29,7 @@ public sealed class RouteTable
     }
 
     /// <summary>A table that matches nothing.</summary>
-    public static RouteTable Empty { get; } = new([], null, 0);
+    public static RouteTable<TRoute> Empty { get; } = new([], null, 0);
 
     /// <summary>Number of (stage, route) pairs compiled into the table.</summary>
     public int Count { get; }
@@ -36,7 +38,7 @@ public sealed class RouteTable
     /// Matches host (the Host header value, port allowed), method and raw path (origin-form, no query) against
     /// the compiled trie. Allocates nothing. Returns false when nothing matches (the caller answers 404).
     /// </summary>
-    public bool TryMatch(ReadOnlySpan<byte> host, HttpMethod method, ReadOnlySpan<byte> path, ref RouteMatch match)
+    public bool TryMatch(ReadOnlySpan<byte> host, HttpMethod method, ReadOnlySpan<byte> path, ref RouteMatch<TRoute> match)
     {
         match.Route = null;
         match.StagePrefixLength = 0;
@@ -49,7 +51,7 @@ public sealed class RouteTable
         var stages = _unbound;
         if (_hosts.Length > 0)
         {
-            var name = HostName(host);
+            var name = RouteHost.Name(host);
             foreach (var binding in _hosts)
             {
                 if (System.Text.Ascii.EqualsIgnoreCase(name, binding.Host))
@@ -61,23 +63,5 @@ public sealed class RouteTable
         }
 
         return stages is not null && stages.TryMatch(method, path, ref match);
-    }
-
-    /// <summary>The host name of a Host header value: port, IPv6 brackets' port and one trailing dot removed.</summary>
-    internal static ReadOnlySpan<byte> HostName(ReadOnlySpan<byte> host)
-    {
-        if (!host.IsEmpty && host[0] == (byte)'[')
-        {
-            int close = host.IndexOf((byte)']');
-            return close < 0 ? host : host[..(close + 1)];
-        }
-
-        int colon = host.IndexOf((byte)':');
-        if (colon >= 0)
-        {
-            host = host[..colon];
-        }
-
-        return host.EndsWith("."u8) ? host[..^1] : host;
     }
 }

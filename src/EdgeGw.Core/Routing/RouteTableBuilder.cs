@@ -1,11 +1,10 @@
 using System.Collections.Immutable;
-using EdgeGw.Core.Configuration;
-using EdgeGw.Core.Model;
 
 namespace EdgeGw.Core.Routing;
 
-/// <summary>Collects validated routes and freezes them into a <see cref="RouteTable"/>.</summary>
-internal sealed class RouteTableBuilder
+/// <summary>Collects validated routes and freezes them into a <see cref="RouteTable{TRoute}"/>.</summary>
+internal sealed class RouteTableBuilder<TRoute>
+    where TRoute : class
 {
     private const string AnyHost = "";
 
@@ -13,7 +12,7 @@ internal sealed class RouteTableBuilder
     private readonly Dictionary<(string Api, string Stage), StageBuilder> _stages = [];
     private int _count;
 
-    public void Add(string api, ImmutableArray<string> hosts, string stage, RouteKey key, RouteModel route)
+    public void Add(string api, ImmutableArray<string> hosts, string stage, RouteKey key, TRoute route)
     {
         if (!_stages.TryGetValue((api, stage), out var builder))
         {
@@ -35,11 +34,11 @@ internal sealed class RouteTableBuilder
         _count++;
     }
 
-    public RouteTable Build()
+    public RouteTable<TRoute> Build()
     {
-        var frozen = new Dictionary<StageBuilder, StageTree>(ReferenceEqualityComparer.Instance);
-        var bindings = new List<HostBinding>();
-        StageSet? unbound = null;
+        var frozen = new Dictionary<StageBuilder, StageTree<TRoute>>(ReferenceEqualityComparer.Instance);
+        var bindings = new List<HostBinding<TRoute>>();
+        StageSet<TRoute>? unbound = null;
         foreach (var (host, byStage) in _hosts)
         {
             var set = Freeze(byStage, frozen);
@@ -49,17 +48,17 @@ internal sealed class RouteTableBuilder
             }
             else
             {
-                bindings.Add(new HostBinding(System.Text.Encoding.ASCII.GetBytes(host.ToLowerInvariant()), set));
+                bindings.Add(new HostBinding<TRoute>(System.Text.Encoding.ASCII.GetBytes(host.ToLowerInvariant()), set));
             }
         }
 
-        return new RouteTable([.. bindings], unbound, _count);
+        return new RouteTable<TRoute>([.. bindings], unbound, _count);
     }
 
-    private static StageSet Freeze(Dictionary<string, StageBuilder> byStage, Dictionary<StageBuilder, StageTree> frozen)
+    private static StageSet<TRoute> Freeze(Dictionary<string, StageBuilder> byStage, Dictionary<StageBuilder, StageTree<TRoute>> frozen)
     {
-        var named = new Dictionary<string, StageTree>(StringComparer.Ordinal);
-        StageTree? defaultStage = null;
+        var named = new Dictionary<string, StageTree<TRoute>>(StringComparer.Ordinal);
+        StageTree<TRoute>? defaultStage = null;
         foreach (var (name, builder) in byStage)
         {
             if (!frozen.TryGetValue(builder, out var tree))
@@ -79,15 +78,15 @@ internal sealed class RouteTableBuilder
         }
 
         var (keys, trees) = Literals.Sorted(named);
-        return new StageSet(keys, trees, defaultStage);
+        return new StageSet<TRoute>(keys, trees, defaultStage);
     }
 
     private sealed class StageBuilder
     {
         private readonly NodeBuilder _root = new();
-        private RouteModel? _default;
+        private TRoute? _default;
 
-        public void Add(RouteKey key, RouteModel route)
+        public void Add(RouteKey key, TRoute route)
         {
             if (key.IsDefault)
             {
@@ -113,34 +112,34 @@ internal sealed class RouteTableBuilder
                         node = node.Parameter ??= new NodeBuilder();
                         break;
                     case RouteSegmentKind.Greedy:
-                        (node.Greedy ??= new MethodTable()).Add(key.Method, route);
+                        (node.Greedy ??= new MethodTable<TRoute>()).Add(key.Method, route, key.Shape);
                         return;
                 }
             }
 
-            (node.Endpoints ??= new MethodTable()).Add(key.Method, route);
+            (node.Endpoints ??= new MethodTable<TRoute>()).Add(key.Method, route, key.Shape);
         }
 
-        public StageTree Freeze() => new(_root.Freeze(), _default);
+        public StageTree<TRoute> Freeze() => new(_root.Freeze(), _default);
     }
 
     private sealed class NodeBuilder
     {
         public Dictionary<string, NodeBuilder> Literals { get; } = new(StringComparer.Ordinal);
         public NodeBuilder? Parameter { get; set; }
-        public MethodTable? Greedy { get; set; }
-        public MethodTable? Endpoints { get; set; }
+        public MethodTable<TRoute>? Greedy { get; set; }
+        public MethodTable<TRoute>? Endpoints { get; set; }
 
-        public TrieNode Freeze()
+        public TrieNode<TRoute> Freeze()
         {
-            var children = new Dictionary<string, TrieNode>(Literals.Count, StringComparer.Ordinal);
+            var children = new Dictionary<string, TrieNode<TRoute>>(Literals.Count, StringComparer.Ordinal);
             foreach (var (text, child) in Literals)
             {
                 children.Add(text, child.Freeze());
             }
 
             var (keys, nodes) = Routing.Literals.Sorted(children);
-            return new TrieNode
+            return new TrieNode<TRoute>
             {
                 LiteralKeys = keys,
                 LiteralChildren = nodes,

@@ -1,12 +1,12 @@
-using EdgeGw.Core.Model;
 using EdgeGw.Protocols.Http1;
 
 namespace EdgeGw.Core.Routing;
 
 /// <summary>The stages reachable on one host binding, keyed by their path segment.</summary>
-internal sealed class StageSet(byte[][] names, StageTree[] stages, StageTree? defaultStage)
+internal sealed class StageSet<TRoute>(byte[][] names, StageTree<TRoute>[] stages, StageTree<TRoute>? defaultStage)
+    where TRoute : class
 {
-    public bool TryMatch(HttpMethod method, ReadOnlySpan<byte> path, ref RouteMatch match)
+    public bool TryMatch(HttpMethod method, ReadOnlySpan<byte> path, ref RouteMatch<TRoute> match)
     {
         if (names.Length > 0)
         {

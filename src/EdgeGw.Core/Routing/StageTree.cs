@@ -1,12 +1,12 @@
-using EdgeGw.Core.Model;
 using EdgeGw.Protocols.Http1;
 
 namespace EdgeGw.Core.Routing;
 
 /// <summary>One API deployed to one stage: its route trie and its <c>$default</c> route.</summary>
-internal sealed class StageTree(TrieNode root, RouteModel? defaultRoute)
+internal sealed class StageTree<TRoute>(TrieNode<TRoute> root, TRoute? defaultRoute)
+    where TRoute : class
 {
-    public bool TryMatch(HttpMethod method, ReadOnlySpan<byte> path, int start, ref RouteMatch match)
+    public bool TryMatch(HttpMethod method, ReadOnlySpan<byte> path, int start, ref RouteMatch<TRoute> match)
     {
         // "/prod", "/prod/" and "/" all address the root.
         bool matched = start >= path.Length - 1

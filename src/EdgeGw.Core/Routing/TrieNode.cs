@@ -1,19 +1,19 @@
-using EdgeGw.Core.Model;
 using EdgeGw.Protocols.Http1;
 
 namespace EdgeGw.Core.Routing;
 
 /// <summary>A node of the path trie. Immutable once the table is built.</summary>
-internal sealed class TrieNode
+internal sealed class TrieNode<TRoute>
+    where TRoute : class
 {
     public byte[][] LiteralKeys { get; init; } = [];
-    public TrieNode[] LiteralChildren { get; init; } = [];
-    public TrieNode? Parameter { get; init; }
-    public MethodTable? Greedy { get; init; }
-    public MethodTable? Endpoints { get; init; }
+    public TrieNode<TRoute>[] LiteralChildren { get; init; } = [];
+    public TrieNode<TRoute>? Parameter { get; init; }
+    public MethodTable<TRoute>? Greedy { get; init; }
+    public MethodTable<TRoute>? Endpoints { get; init; }
 
     /// <summary>Matches from <paramref name="position"/>, which is at a '/' that starts the next segment.</summary>
-    public bool Match(HttpMethod method, ReadOnlySpan<byte> path, int position, int depth, ref RouteMatch match)
+    public bool Match(HttpMethod method, ReadOnlySpan<byte> path, int position, int depth, ref RouteMatch<TRoute> match)
     {
         int start = position + 1;
         int length = path[start..].IndexOf((byte)'/');
@@ -51,7 +51,7 @@ internal sealed class TrieNode
         return false;
     }
 
-    public bool Complete(HttpMethod method, int depth, ref RouteMatch match)
+    public bool Complete(HttpMethod method, int depth, ref RouteMatch<TRoute> match)
     {
         if (Endpoints?.Find(method) is { } route)
         {
@@ -63,6 +63,6 @@ internal sealed class TrieNode
         return false;
     }
 
-    private bool Continue(HttpMethod method, ReadOnlySpan<byte> path, int position, int depth, ref RouteMatch match) =>
+    private bool Continue(HttpMethod method, ReadOnlySpan<byte> path, int position, int depth, ref RouteMatch<TRoute> match) =>
         position == path.Length ? Complete(method, depth, ref match) : Match(method, path, position, depth, ref match);
 }

@@ -1,5 +1,4 @@
 using System.Net.Http;
-using EdgeGw.Core.Configuration;
 
 namespace EdgeGw.Core.Upstream;
 
@@ -22,7 +21,7 @@ internal sealed class ActiveHealthChecker : IDisposable
     };
 
     private readonly DestinationState _destination;
-    private readonly ActiveHealthConfig _settings;
+    private readonly ActiveHealthSettings _settings;
     private readonly Uri _uri;
     private readonly ITimer _timer;
     private int _running;
@@ -30,7 +29,7 @@ internal sealed class ActiveHealthChecker : IDisposable
     private int _failures;
     private long _probes;
 
-    public ActiveHealthChecker(DestinationState destination, ActiveHealthConfig settings, TimeProvider time)
+    public ActiveHealthChecker(DestinationState destination, ActiveHealthSettings settings, TimeProvider time)
     {
         _destination = destination;
         _settings = settings;
@@ -39,7 +38,7 @@ internal sealed class ActiveHealthChecker : IDisposable
         _timer = time.CreateTimer(static s => ((ActiveHealthChecker)s!).Tick(), this, TimeSpan.Zero, interval);
     }
 
-    public ActiveHealthConfig Settings => _settings;
+    public ActiveHealthSettings Settings => _settings;
     public long Probes => Interlocked.Read(ref _probes);
 
     private void Tick()

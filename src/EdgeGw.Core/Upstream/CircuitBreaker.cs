@@ -1,5 +1,3 @@
-using EdgeGw.Core.Configuration;
-
 namespace EdgeGw.Core.Upstream;
 
 /// <summary>
@@ -14,7 +12,7 @@ public sealed class CircuitBreaker
     private const int Open = 1;
     private const int HalfOpen = 2;
 
-    private readonly CircuitBreakerConfig _settings;
+    private readonly CircuitBreakerSettings _settings;
     private readonly long _window;
     private readonly long _openFor;
     private int _state;
@@ -25,7 +23,7 @@ public sealed class CircuitBreaker
     private int _probing;
     private long _opened;
 
-    public CircuitBreaker(CircuitBreakerConfig settings, long ticksPerSecond)
+    public CircuitBreaker(CircuitBreakerSettings settings, long ticksPerSecond)
     {
         _settings = settings;
         _window = settings.WindowSeconds * ticksPerSecond;

@@ -80,7 +80,7 @@ public sealed class DestinationState
     /// A request failed here (no connection, timeout, broken or 502/503/504 answer). After the cluster's
     /// consecutive-failure threshold the destination sits out the reactivation period.
     /// </summary>
-    public void ReportFailure(Configuration.HealthConfig health, long now, long ticksPerSecond)
+    public void ReportFailure(HealthSettings health, long now, long ticksPerSecond)
     {
         if (Interlocked.Increment(ref _consecutiveFailures) >= health.ConsecutiveFailures)
         {

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using EdgeGw.Core.Configuration;
 using EdgeGw.Core.Model;
 using EdgeGw.Transport;
 
@@ -65,7 +64,7 @@ public sealed class UpstreamRegistry : IDisposable
     {
         lock (_checkers)
         {
-            var wanted = new Dictionary<string, ActiveHealthConfig>(StringComparer.Ordinal);
+            var wanted = new Dictionary<string, ActiveHealthSettings>(StringComparer.Ordinal);
             foreach (var cluster in model.Clusters)
             {
                 if (cluster.Health.Active is { } active)

@@ -1,3 +1,5 @@
+using EdgeGw.Core.Throttling;
+
 namespace EdgeGw.Core.UsagePlans;
 
 /// <summary>Why a request was refused by the access step.</summary>

@@ -1,4 +1,5 @@
 using EdgeGw.Core.Model;
+using EdgeGw.Core.Throttling;
 
 namespace EdgeGw.Core.UsagePlans;
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using EdgeGw.Core.Model;
+using EdgeGw.Core.Throttling;
 
 namespace EdgeGw.Core.UsagePlans;
 

@@ -22,7 +22,7 @@ public sealed class WebSocketApiModel : IntegrationModel
     public WebSocketRouteModel? Default { get; init; }
     public required WebSocketRouteMap Routes { get; init; }
     /// <summary>New connections per second on this API and stage; null for no limit.</summary>
-    public UsagePlans.ThrottleSettings? NewConnectionsThrottle { get; init; }
+    public Throttling.ThrottleSettings? NewConnectionsThrottle { get; init; }
 
     public bool AllowsAnyOrigin => AllowedOrigins.IsEmpty;
 }

@@ -16,7 +16,7 @@ public sealed class CacheConfigTests
 
     private static RouteCachePolicy? Policy(Model.GatewayModel model, string path, HttpMethod method = HttpMethod.Get)
     {
-        Model.RouteMatch match = default;
+        Core.Routing.RouteMatch<Model.RouteModel> match = default;
         Assert.True(model.Routes.TryMatch("h"u8, method, System.Text.Encoding.ASCII.GetBytes(path), ref match));
         return match.Route!.Cache;
     }

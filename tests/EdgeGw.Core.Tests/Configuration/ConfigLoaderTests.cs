@@ -1,5 +1,6 @@
 using EdgeGw.Core.Configuration;
 using EdgeGw.Core.Model;
+using EdgeGw.Core.Routing;
 using static EdgeGw.Core.Tests.Configuration.ConfigFixture;
 
 namespace EdgeGw.Core.Tests.Configuration;
@@ -11,7 +12,7 @@ public sealed class ConfigLoaderTests
     {
         var model = Valid("{}");
 
-        Assert.Equal([ConfigDefaults.Listen], model.Server.Listen.ToArray());
+        Assert.Equal([ServerSection.DefaultListen], model.Server.Listen.ToArray());
         Assert.Equal(TimeSpan.FromSeconds(30), model.Server.DrainTimeout);
         Assert.Equal(TimeSpan.FromSeconds(120), model.Server.KeepAliveTimeout);
         Assert.Equal(TimeSpan.FromSeconds(10), model.Server.RequestHeadTimeout);
@@ -246,7 +247,7 @@ public sealed class ConfigLoaderTests
 
     private static RouteModel Match(GatewayModel model, string path, Protocols.Http1.HttpMethod method = Protocols.Http1.HttpMethod.Get)
     {
-        RouteMatch match = default;
+        RouteMatch<RouteModel> match = default;
         Assert.True(model.Routes.TryMatch("h"u8, method, System.Text.Encoding.ASCII.GetBytes(path), ref match), $"no route for {path}");
         return match.Route!;
     }

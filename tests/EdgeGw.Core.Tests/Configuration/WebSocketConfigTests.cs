@@ -1,4 +1,5 @@
 using EdgeGw.Core.Model;
+using EdgeGw.Core.Routing;
 using EdgeGw.Core.WebSockets;
 using EdgeGw.Protocols.Http1;
 using static EdgeGw.Core.Tests.Configuration.ConfigFixture;
@@ -24,7 +25,7 @@ public sealed class WebSocketConfigTests
             { "key": "send", "routeResponse": true, "integration": { "type": "http", "cluster": "c", "uri": "/send" } }
             """));
 
-        RouteMatch match = default;
+        RouteMatch<RouteModel> match = default;
         Assert.True(model.Routes.TryMatch("h"u8, HttpMethod.Get, "/prod"u8, ref match));
         var api = Assert.IsType<WebSocketApiModel>(match.Route!.Integration);
         Assert.Equal(("chat", "prod"), (api.ApiName, api.StageName));

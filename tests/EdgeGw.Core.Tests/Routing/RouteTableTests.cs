@@ -127,7 +127,7 @@ public sealed class RouteTableTests
               { "name": "unbound", "stages": [ { "name": "s" } ], "routes": [ { "key": "GET /x", "integration": { "type": "mock" } } ] } ] }
             """);
 
-        RouteMatch match = default;
+        RouteMatch<RouteModel> match = default;
         Assert.True(model.Routes.TryMatch(Encoding.ASCII.GetBytes(host), HttpMethod.Get, "/s/x"u8, ref match));
         Assert.Equal(expectedApi, match.Route!.ApiName);
     }
@@ -141,7 +141,7 @@ public sealed class RouteTableTests
               { "name": "unbound", "stages": [ { "name": "s" } ], "routes": [ { "key": "GET /y", "integration": { "type": "mock" } } ] } ] }
             """);
 
-        RouteMatch match = default;
+        RouteMatch<RouteModel> match = default;
         Assert.False(model.Routes.TryMatch("b.example"u8, HttpMethod.Get, "/s/y"u8, ref match));
         Assert.True(model.Routes.TryMatch("elsewhere"u8, HttpMethod.Get, "/s/y"u8, ref match));
     }
@@ -149,9 +149,9 @@ public sealed class RouteTableTests
     [Fact]
     public void Empty_MatchesNothing()
     {
-        RouteMatch match = default;
-        Assert.False(RouteTable.Empty.TryMatch("h"u8, HttpMethod.Get, "/"u8, ref match));
-        Assert.Equal(0, RouteTable.Empty.Count);
+        RouteMatch<RouteModel> match = default;
+        Assert.False(RouteTable<RouteModel>.Empty.TryMatch("h"u8, HttpMethod.Get, "/"u8, ref match));
+        Assert.Equal(0, RouteTable<RouteModel>.Empty.Count);
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public sealed class RouteTableTests
         var model = RouteTables.ThreeHundredRoutes();
         Assert.Equal(300, model.Routes.Count);
         byte[][] paths = RouteTables.SamplePaths;
-        RouteMatch match = default;
+        RouteMatch<RouteModel> match = default;
         foreach (var path in paths)
         {
             Assert.True(model.Routes.TryMatch("api.example.com"u8, HttpMethod.Get, path, ref match), Encoding.ASCII.GetString(path));
@@ -182,13 +182,13 @@ public sealed class RouteTableTests
     private static GatewayModel Build(string api) =>
         ConfigFixture.Valid("{ \"apis\": [ " + api.Replace(" M }", " \"integration\": { \"type\": \"mock\" } }", StringComparison.Ordinal) + " ] }");
 
-    private static RouteMatch Match(GatewayModel model, string method, string path)
+    private static RouteMatch<RouteModel> Match(GatewayModel model, string method, string path)
     {
         Assert.True(TryMatch(model, method, path, out var match), $"{method} {path} matched nothing");
         return match;
     }
 
-    private static bool TryMatch(GatewayModel model, string method, string path, out RouteMatch match)
+    private static bool TryMatch(GatewayModel model, string method, string path, out RouteMatch<RouteModel> match)
     {
         match = default;
         var parsed = method switch

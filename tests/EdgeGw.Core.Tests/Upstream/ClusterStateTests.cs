@@ -41,7 +41,7 @@ public sealed class ClusterStateTests
                     },
                 },
             ],
-            Routes = EdgeGw.Core.Routing.RouteTable.Empty,
+            Routes = EdgeGw.Core.Routing.RouteTable<RouteModel>.Empty,
         };
         return new UpstreamRegistry(new FakeTimeProvider()).Bind(model)[0];
     }

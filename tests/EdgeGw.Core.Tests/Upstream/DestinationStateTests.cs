@@ -53,7 +53,7 @@ public sealed class DestinationStateTests : IDisposable
                 },
             },
         ],
-        Routes = EdgeGw.Core.Routing.RouteTable.Empty,
+        Routes = EdgeGw.Core.Routing.RouteTable<RouteModel>.Empty,
     };
 
     [Fact]

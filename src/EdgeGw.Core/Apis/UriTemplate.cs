@@ -1,9 +1,9 @@
-using System.Buffers;
 using System.Collections.Immutable;
 using System.Text;
+using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
 
-namespace EdgeGw.Core.Configuration;
+namespace EdgeGw.Core.Apis;
 
 /// <summary>
 /// Parses an http integration's <c>uri</c>: a path with <c>{param}</c> references to the route's parameters
@@ -12,13 +12,6 @@ namespace EdgeGw.Core.Configuration;
 internal static class UriTemplate
 {
     private const string StageVariablePrefix = "${stageVariables.";
-
-    // What may appear literally in an upstream path: RFC 3986 pchar plus '/'. No query or fragment:
-    // the client's query string is appended as is.
-    private static readonly SearchValues<char> PathChars =
-        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@%/");
-
-    public static bool IsPathSafe(string value) => !value.AsSpan().ContainsAnyExcept(PathChars);
 
     public static bool TryParse(
         string template,
@@ -82,7 +75,7 @@ internal static class UriTemplate
             else
             {
                 char c = template[i];
-                if (!PathChars.Contains(c))
+                if (!ConfigChecks.PathChars.Contains(c))
                 {
                     error = $"character '{c}' is not allowed in an upstream path (the query string is forwarded as is)";
                     return false;

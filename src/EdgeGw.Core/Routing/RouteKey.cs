@@ -1,21 +1,8 @@
 using System.Buffers;
 using System.Collections.Immutable;
-using EdgeGw.Core.Model;
 using EdgeGw.Protocols.Http1;
 
-namespace EdgeGw.Core.Configuration;
-
-internal enum RouteSegmentKind : byte
-{
-    Literal,
-    /// <summary><c>{name}</c>: exactly one non-empty segment.</summary>
-    Parameter,
-    /// <summary><c>{name+}</c>: the rest of the path, one or more segments; only last.</summary>
-    Greedy,
-}
-
-/// <summary>A literal segment's text, or a parameter's name.</summary>
-internal readonly record struct RouteSegment(RouteSegmentKind Kind, string Text);
+namespace EdgeGw.Core.Routing;
 
 /// <summary>A parsed route key: <c>$default</c>, or a method (null for <c>ANY</c>) and a path template.</summary>
 internal sealed record RouteKey(bool IsDefault, HttpMethod? Method, ImmutableArray<RouteSegment> Segments)

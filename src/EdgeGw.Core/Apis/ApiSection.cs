@@ -1,0 +1,327 @@
+using System.Collections.Immutable;
+using EdgeGw.Core.Caching;
+using EdgeGw.Core.Infrastructure;
+using EdgeGw.Core.Model;
+using EdgeGw.Core.Routing;
+using EdgeGw.Core.Throttling;
+using EdgeGw.Core.Upstream;
+using EdgeGw.Core.UsagePlans;
+using EdgeGw.Core.WebSockets;
+using Microsoft.Extensions.Configuration;
+
+namespace EdgeGw.Core.Apis;
+
+/// <summary>An API as written: its host bindings, stages and routes.</summary>
+internal sealed record ApiConfig(
+    string Name,
+    ImmutableArray<string> Hosts,
+    ImmutableArray<StageConfig> Stages,
+    ImmutableArray<RouteConfig> Routes,
+    string Protocol,
+    string? RouteSelectionExpression,
+    WebSocketApiConfig WebSocket);
+
+/// <summary>A deployment of an API; <c>$default</c> serves without a path prefix.</summary>
+internal sealed record StageConfig(string Name, ImmutableArray<KeyValuePair<string, string>> Variables, CacheConfig Cache, ThrottleConfig? Throttle);
+
+/// <param name="Throttle">This route's bucket on each stage (every stage gets its own).</param>
+/// <param name="ClientIpThrottle">A bucket per client IP address on this route.</param>
+/// <param name="RouteResponse">WebSocket API routes: send the integration's response body back to the client as a message.</param>
+internal sealed record RouteConfig(
+    string Key,
+    long? MaxBodyBytes,
+    IntegrationConfig Integration,
+    CacheConfig Cache,
+    ThrottleConfig? Throttle,
+    ThrottleConfig? ClientIpThrottle,
+    bool ApiKeyRequired,
+    bool RouteResponse);
+
+/// <summary>
+/// <c>apis</c>: APIs, their stages and routes, compiled into the route table with one <see cref="RouteModel"/> per
+/// route and stage. Stage and route <c>cache</c>, <c>throttle</c> and <c>integration</c> objects are read, checked
+/// and compiled by their features' sections; WebSocket APIs by <see cref="WebSocketApiSection"/>.
+/// </summary>
+internal sealed class ApiSection : IConfigSection
+{
+    public const string HttpProtocol = "http";
+    public const string WebSocketProtocol = "websocket";
+
+    private const string Key = "apis";
+    private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes", "protocol", "routeSelectionExpression", "webSocket"];
+    private static readonly string[] StageKeys = ["name", "variables", "cache", "throttle"];
+    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired", "routeResponse"];
+
+    private readonly ClusterSection _clusters;
+
+    public ApiSection(ClusterSection clusters) => _clusters = clusters;
+
+    public ImmutableArray<ApiConfig> Config { get; private set; } = [];
+
+    public void Read(IConfiguration root, ConfigReader reader) =>
+        Config = reader.ReadArray(root.GetSection(Key), Key, (section, path) => ReadApi(reader, section, path));
+
+    public void Validate(ConfigChecks checks)
+    {
+        // A (host binding, stage) pair must name one API; "" stands for "any host".
+        var stageOwners = new Dictionary<(string Host, string Stage), string>();
+        var apiNames = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < Config.Length; i++)
+        {
+            ValidateApi(checks, Config[i], $"apis[{i}]", apiNames, stageOwners);
+        }
+    }
+
+    /// <summary>Every <c>"api/stage"</c> as written, with the route keys it serves (for usage plans).</summary>
+    public IReadOnlyDictionary<string, HashSet<string>> DeployedStages()
+    {
+        var stages = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var api in Config)
+        {
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var route in api.Routes)
+            {
+                keys.Add(route.Key);
+            }
+
+            foreach (var stage in api.Stages)
+            {
+                stages[$"{api.Name}/{stage.Name}"] = keys;
+            }
+        }
+
+        return stages;
+    }
+
+    /// <param name="clusters">The compiled clusters, which http integrations refer to by name.</param>
+    /// <param name="defaultMaxBodyBytes">The body limit of routes that set none (<c>server.limits.maxBodyBytes</c>).</param>
+    /// <param name="gatewayThrottle">Whether a gateway-wide bucket exists (then every route has an access step).</param>
+    public ApiRouteSet Compile(ImmutableArray<ClusterModel> clusters, long defaultMaxBodyBytes, bool gatewayThrottle)
+    {
+        var byName = new Dictionary<string, ClusterModel>(StringComparer.Ordinal);
+        foreach (var cluster in clusters)
+        {
+            byName.Add(cluster.Name, cluster);
+        }
+
+        var table = new RouteTableBuilder<RouteModel>();
+        var stages = ImmutableArray.CreateBuilder<StageRef>();
+        var routes = ImmutableArray.CreateBuilder<RouteModel>();
+        foreach (var api in Config)
+        {
+            foreach (var stage in api.Stages)
+            {
+                var stageRef = new StageRef(api.Name, stage.Name);
+                stages.Add(stageRef);
+                if (api.Protocol == WebSocketProtocol)
+                {
+                    var handshake = WebSocketApiSection.Compile(api, stage, byName, gatewayThrottle, routes.Count);
+                    table.Add(api.Name, api.Hosts, stage.Name, WebSocketApiSection.HandshakeKey, handshake);
+                    routes.Add(handshake);
+                    continue;
+                }
+
+                foreach (var route in api.Routes)
+                {
+                    RouteKey.TryParse(route.Key, out var key, out _);
+                    var model = new RouteModel
+                    {
+                        ApiName = api.Name,
+                        StageName = stage.Name,
+                        RouteKey = route.Key,
+                        ParameterNames = key.ParameterNames,
+                        MaxBodyBytes = route.MaxBodyBytes ?? defaultMaxBodyBytes,
+                        Integration = IntegrationSection.Compile(route.Integration, key.ParameterNames, stage, byName),
+                        // A mock answer is already pre-encoded: caching it would only cost memory.
+                        Cache = route.Integration.Type == "http" ? CacheSection.CompilePolicy(api.Name, stage.Name, stage.Cache, route.Key, route.Cache) : null,
+                        Access = UsagePlanSection.CompileRouteAccess(
+                            gatewayThrottle, stageRef, route.Key, stage.Throttle, route.Throttle, route.ClientIpThrottle, route.ApiKeyRequired),
+                        Ordinal = routes.Count,
+                    };
+                    table.Add(api.Name, api.Hosts, stage.Name, key, model);
+                    routes.Add(model);
+                }
+            }
+        }
+
+        return new ApiRouteSet(table.Build(), stages.ToImmutable(), routes.ToImmutable());
+    }
+
+    private static ApiConfig ReadApi(ConfigReader reader, IConfigurationSection section, string path)
+    {
+        reader.CheckObject(section, path, ApiKeys);
+        return new ApiConfig(
+            section["name"] ?? "",
+            reader.ReadStrings(section.GetSection("hosts"), ConfigReader.Join(path, "hosts")),
+            reader.ReadArray(section.GetSection("stages"), ConfigReader.Join(path, "stages"), (s, p) => ReadStage(reader, s, p)),
+            reader.ReadArray(section.GetSection("routes"), ConfigReader.Join(path, "routes"), (s, p) => ReadRoute(reader, s, p)),
+            section["protocol"] ?? HttpProtocol,
+            section["routeSelectionExpression"],
+            WebSocketSection.Read(reader, section.GetSection("webSocket"), ConfigReader.Join(path, "webSocket")));
+    }
+
+    private static StageConfig ReadStage(ConfigReader reader, IConfigurationSection section, string path)
+    {
+        reader.CheckObject(section, path, StageKeys);
+        return new StageConfig(
+            section["name"] ?? "",
+            reader.ReadMap(section.GetSection("variables"), ConfigReader.Join(path, "variables")),
+            CacheSection.ReadPolicy(reader, section.GetSection("cache"), ConfigReader.Join(path, "cache")),
+            ThrottleSection.Read(reader, section.GetSection("throttle"), ConfigReader.Join(path, "throttle")));
+    }
+
+    private static RouteConfig ReadRoute(ConfigReader reader, IConfigurationSection section, string path)
+    {
+        reader.CheckObject(section, path, RouteKeys);
+        var integration = IntegrationSection.Read(reader, section.GetSection("integration"), ConfigReader.Join(path, "integration"));
+        return new RouteConfig(
+            section["key"] ?? "",
+            reader.ReadLong(section, path, "maxBodyBytes"),
+            integration,
+            CacheSection.ReadPolicy(reader, section.GetSection("cache"), ConfigReader.Join(path, "cache")),
+            ThrottleSection.Read(reader, section.GetSection("throttle"), ConfigReader.Join(path, "throttle")),
+            ThrottleSection.Read(reader, section.GetSection("clientIpThrottle"), ConfigReader.Join(path, "clientIpThrottle")),
+            reader.ReadBool(section, path, "apiKeyRequired") ?? false,
+            reader.ReadBool(section, path, "routeResponse") ?? false);
+    }
+
+    private void ValidateApi(ConfigChecks checks, ApiConfig api, string path, HashSet<string> names, Dictionary<(string, string), string> stageOwners)
+    {
+        if (api.Name.Length == 0)
+        {
+            checks.Error($"{path}.name", "an API needs a name");
+        }
+        else if (!names.Add(api.Name))
+        {
+            checks.Error($"{path}.name", $"API '{api.Name}' is defined twice");
+        }
+
+        var hosts = new List<string>();
+        for (int i = 0; i < api.Hosts.Length; i++)
+        {
+            string host = api.Hosts[i];
+            if (host.Length is 0 or > 253 || host.AsSpan().ContainsAnyExcept(ConfigChecks.HostNameChars) || host.StartsWith('.') || host.EndsWith('.'))
+            {
+                checks.Error($"{path}.hosts[{i}]", $"'{host}' is not a host name (no scheme, port or path; matched case-insensitively on the Host header)");
+            }
+            else
+            {
+                hosts.Add(host.ToLowerInvariant());
+            }
+        }
+
+        if (api.Hosts.IsEmpty)
+        {
+            hosts.Add("");
+        }
+
+        if (api.Stages.IsEmpty)
+        {
+            checks.Error($"{path}.stages", "at least one stage is required (use \"$default\" to serve without a path prefix)");
+        }
+
+        var stageNames = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < api.Stages.Length; i++)
+        {
+            ValidateStage(checks, api, api.Stages[i], $"{path}.stages[{i}]", hosts, stageNames, stageOwners);
+        }
+
+        if (api.Protocol == WebSocketProtocol)
+        {
+            WebSocketApiSection.Validate(checks, api, path, _clusters.IsDefined);
+            return;
+        }
+
+        if (api.Protocol != HttpProtocol)
+        {
+            checks.Error($"{path}.protocol", $"'{api.Protocol}' is not \"http\" or \"websocket\"");
+        }
+
+        if (api.RouteSelectionExpression is not null)
+        {
+            checks.Error($"{path}.routeSelectionExpression", "only a WebSocket API (\"protocol\": \"websocket\") selects routes from messages");
+        }
+
+        if (!ReferenceEquals(api.WebSocket, WebSocketApiConfig.Default))
+        {
+            checks.Error($"{path}.webSocket", "only a WebSocket API (\"protocol\": \"websocket\") has WebSocket settings");
+        }
+
+        var shapes = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < api.Routes.Length; i++)
+        {
+            ValidateRoute(checks, api, api.Routes[i], $"{path}.routes[{i}]", i, shapes);
+        }
+    }
+
+    private static void ValidateStage(
+        ConfigChecks checks, ApiConfig api, StageConfig stage, string stagePath, List<string> hosts, HashSet<string> stageNames, Dictionary<(string, string), string> stageOwners)
+    {
+        if (stage.Name != RouteKey.DefaultKey && (stage.Name.Length is 0 or > 128 || stage.Name.AsSpan().ContainsAnyExcept(ConfigChecks.NameChars)))
+        {
+            checks.Error($"{stagePath}.name", $"'{stage.Name}' is not a stage name (1-128 letters, digits, '-', '_', or \"$default\")");
+            return;
+        }
+
+        if (!stageNames.Add(stage.Name))
+        {
+            checks.Error($"{stagePath}.name", $"stage '{stage.Name}' is defined twice");
+            return;
+        }
+
+        foreach (string host in hosts)
+        {
+            if (!stageOwners.TryAdd((host, stage.Name), api.Name))
+            {
+                string where = host.Length == 0 ? "without a host binding" : $"for host '{host}'";
+                checks.Error($"{stagePath}.name", $"stage '{stage.Name}' {where} is already served by API '{stageOwners[(host, stage.Name)]}'");
+            }
+        }
+
+        CacheSection.ValidatePolicy(checks, stage.Cache, $"{stagePath}.cache");
+        ThrottleSection.Validate(checks, stage.Throttle, $"{stagePath}.throttle");
+        foreach (var variable in stage.Variables)
+        {
+            if (variable.Key.AsSpan().ContainsAnyExcept(ConfigChecks.NameChars))
+            {
+                checks.Error($"{stagePath}.variables.{variable.Key}", "a variable name may contain only letters, digits, '-' and '_'");
+            }
+            else if (variable.Value.Length > 2048 || !ConfigChecks.IsPathSafe(variable.Value))
+            {
+                checks.Error($"{stagePath}.variables.{variable.Key}", "a variable value may contain only characters allowed in a URL path (at most 2048)");
+            }
+        }
+    }
+
+    private void ValidateRoute(ConfigChecks checks, ApiConfig api, RouteConfig route, string path, int index, Dictionary<string, int> shapes)
+    {
+        if (route.RouteResponse)
+        {
+            checks.Error($"{path}.routeResponse", "only WebSocket API routes send responses as messages");
+        }
+
+        RouteKey? key = null;
+        if (route.Key.Length == 0)
+        {
+            checks.Error($"{path}.key", "a route needs a key such as \"GET /pets/{id}\" or \"$default\"");
+        }
+        else if (!RouteKey.TryParse(route.Key, out key, out string keyError))
+        {
+            checks.Error($"{path}.key", keyError);
+        }
+        else if (!shapes.TryAdd(key.Shape, index))
+        {
+            checks.Error($"{path}.key", $"'{route.Key}' matches the same requests as routes[{shapes[key.Shape]}]");
+        }
+
+        CacheSection.ValidatePolicy(checks, route.Cache, $"{path}.cache");
+        ThrottleSection.Validate(checks, route.Throttle, $"{path}.throttle");
+        ThrottleSection.Validate(checks, route.ClientIpThrottle, $"{path}.clientIpThrottle");
+        if (route.MaxBodyBytes is < 0)
+        {
+            checks.Error($"{path}.maxBodyBytes", "must be 0 or more");
+        }
+
+        IntegrationSection.Validate(checks, api, route.Integration, $"{path}.integration", _clusters.IsDefined, key?.ParameterNames);
+    }
+}

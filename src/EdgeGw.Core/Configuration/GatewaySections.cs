@@ -1,0 +1,63 @@
+using EdgeGw.Core.Apis;
+using EdgeGw.Core.Caching;
+using EdgeGw.Core.Infrastructure;
+using EdgeGw.Core.Model;
+using EdgeGw.Core.Throttling;
+using EdgeGw.Core.Upstream;
+using EdgeGw.Core.UsagePlans;
+
+namespace EdgeGw.Core.Configuration;
+
+/// <summary>
+/// The sections of <c>edgegw.json</c> for one load, wired to the sections they refer to, in the order their
+/// errors are reported; and the composition of their compiled parts into one <see cref="GatewayModel"/>.
+/// A new top-level section is one line here and one in <see cref="ConfigValidator"/>'s root keys; a new key
+/// inside a section touches only that section's file.
+/// </summary>
+internal sealed class GatewaySections
+{
+    public GatewaySections()
+    {
+        Apis = new ApiSection(Clusters);
+        UsagePlans = new UsagePlanSection(Apis.DeployedStages);
+        All = [Server, Admin, Cache, Throttle, Redis, State, Clusters, Apis, UsagePlans];
+    }
+
+    public ServerSection Server { get; } = new();
+    public AdminSection Admin { get; } = new();
+    public CacheSection Cache { get; } = new();
+    public ThrottleSection Throttle { get; } = new();
+    public RedisSection Redis { get; } = new();
+    public StateSection State { get; } = new();
+    public ClusterSection Clusters { get; } = new();
+    public ApiSection Apis { get; }
+    public UsagePlanSection UsagePlans { get; }
+
+    /// <summary>Every section, in report order.</summary>
+    public IReadOnlyList<IConfigSection> All { get; }
+
+    /// <summary>Compiles sections that reported no error into the immutable runtime model.</summary>
+    public GatewayModel Compile()
+    {
+        var server = Server.Compile();
+        var clusters = Clusters.Compile();
+        var apis = Apis.Compile(clusters, server.Limits.MaxBodyBytes, gatewayThrottle: Throttle.Config is not null);
+        return new GatewayModel
+        {
+            Server = server,
+            Clusters = clusters,
+            Routes = apis.Table,
+            Stages = apis.Stages,
+            RouteCount = apis.Routes.Length,
+            RouteList = apis.Routes,
+            Throttle = Throttle.Compile(),
+            ApiKeyHeader = UsagePlans.CompileApiKeyHeader(),
+            UsagePlans = UsagePlans.CompilePlans(),
+            ApiKeys = UsagePlans.CompileApiKeys(),
+            Redis = Redis.Compile(),
+            State = State.Compile(),
+            Admin = Admin.Compile(),
+            Cache = Cache.Compile(),
+        };
+    }
+}

@@ -1,0 +1,7 @@
+namespace EdgeGw.Core.Model;
+
+/// <summary>An upstream address. <see cref="Authority"/> is <c>host:port</c> and is what the Host header carries.</summary>
+public sealed record DestinationModel(string Host, int Port)
+{
+    public string Authority { get; } = Host.Contains(':') && !Host.StartsWith('[') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+}

@@ -1,0 +1,3 @@
+namespace EdgeGw.Core.Model;
+
+public readonly record struct HeaderBytes(byte[] Name, byte[] Value);

@@ -1,0 +1,5 @@
+namespace EdgeGw.Core.Model;
+
+public abstract class IntegrationModel
+{
+}

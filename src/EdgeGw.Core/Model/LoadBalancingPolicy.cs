@@ -1,0 +1,7 @@
+namespace EdgeGw.Core.Model;
+
+public enum LoadBalancingPolicy : byte
+{
+    RoundRobin,
+    PowerOfTwoChoices,
+}

@@ -1,0 +1,22 @@
+using System.Collections.Immutable;
+
+namespace EdgeGw.Core.Model;
+
+/// <summary>One API route deployed to one stage, with its integration compiled for that stage.</summary>
+public sealed class RouteModel
+{
+    public required string ApiName { get; init; }
+    public required string StageName { get; init; }
+    /// <summary>The route key as configured, e.g. <c>GET /pets/{id}</c> or <c>$default</c>.</summary>
+    public required string RouteKey { get; init; }
+    /// <summary>Names of the path parameters in capture order; a greedy <c>{proxy+}</c> is last.</summary>
+    public required ImmutableArray<string> ParameterNames { get; init; }
+    public required long MaxBodyBytes { get; init; }
+    public required IntegrationModel Integration { get; init; }
+    /// <summary>Null when responses of this route are not cached on this stage.</summary>
+    public Caching.RouteCachePolicy? Cache { get; init; }
+    /// <summary>Throttles and API-key requirement; null when none applies (then the step is skipped).</summary>
+    public UsagePlans.RouteAccessModel? Access { get; init; }
+    /// <summary>Position among the model's routes, for per-route runtime state.</summary>
+    public int Ordinal { get; init; }
+}

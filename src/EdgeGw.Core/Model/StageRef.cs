@@ -1,0 +1,3 @@
+namespace EdgeGw.Core.Model;
+
+public readonly record struct StageRef(string Api, string Stage);

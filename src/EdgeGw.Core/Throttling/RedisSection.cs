@@ -1,0 +1,65 @@
+using EdgeGw.Core.Infrastructure;
+using Microsoft.Extensions.Configuration;
+
+namespace EdgeGw.Core.Throttling;
+
+/// <summary>Shared throttle and quota state across gateway instances, as written.</summary>
+internal sealed record RedisConfig(string Configuration, string FailMode, int SyncIntervalMs, string KeyPrefix);
+
+/// <summary><c>redis</c>: global mode (null when absent: every instance keeps its own buckets and quotas).</summary>
+internal sealed class RedisSection : IConfigSection
+{
+    private const string Key = "redis";
+    private static readonly string[] Keys = ["configuration", "failMode", "syncIntervalMs", "keyPrefix"];
+
+    public const string DefaultFailMode = "open";
+    public const int DefaultSyncIntervalMs = 50;
+    public const string DefaultKeyPrefix = "edgegw:";
+
+    public RedisConfig? Config { get; private set; }
+
+    public void Read(IConfiguration root, ConfigReader reader)
+    {
+        var section = root.GetSection(Key);
+        if (!section.Exists())
+        {
+            Config = null;
+            return;
+        }
+
+        reader.CheckObject(section, Key, Keys);
+        Config = new RedisConfig(
+            section["configuration"] ?? "",
+            section["failMode"] ?? DefaultFailMode,
+            reader.ReadInt(section, Key, "syncIntervalMs") ?? DefaultSyncIntervalMs,
+            section["keyPrefix"] ?? DefaultKeyPrefix);
+    }
+
+    public void Validate(ConfigChecks checks)
+    {
+        if (Config is not { } redis)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(redis.Configuration))
+        {
+            checks.Error("redis.configuration", "required: a StackExchange.Redis configuration string such as \"127.0.0.1:6379\"");
+        }
+
+        if (redis.FailMode is not ("open" or "closed"))
+        {
+            checks.Error("redis.failMode", $"'{redis.FailMode}' is not open (admit while Redis is down) or closed (refuse with 503)");
+        }
+
+        checks.Range("redis.syncIntervalMs", redis.SyncIntervalMs, 1, 10_000);
+        if (redis.KeyPrefix.Length > 64)
+        {
+            checks.Error("redis.keyPrefix", "at most 64 characters");
+        }
+    }
+
+    public RedisSettings? Compile() => Config is { } redis
+        ? new RedisSettings(redis.Configuration, redis.KeyPrefix, redis.FailMode == "open", TimeSpan.FromMilliseconds(redis.SyncIntervalMs))
+        : null;
+}

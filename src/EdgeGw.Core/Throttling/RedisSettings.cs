@@ -1,0 +1,8 @@
+namespace EdgeGw.Core.Throttling;
+
+/// <summary>Global mode: throttle and quota state shared across gateway instances through Redis.</summary>
+/// <param name="Configuration">A StackExchange.Redis configuration string such as <c>127.0.0.1:6379</c>.</param>
+/// <param name="KeyPrefix">Prefix of every key the gateway writes.</param>
+/// <param name="FailOpen">While Redis is down: admit (true) or refuse with 503 (false).</param>
+/// <param name="SyncInterval">How often local leases are settled with Redis.</param>
+public sealed record RedisSettings(string Configuration, string KeyPrefix, bool FailOpen, TimeSpan SyncInterval);

@@ -1,0 +1,33 @@
+using EdgeGw.Core.Tests.Configuration;
+using EdgeGw.Core.UsagePlans;
+
+namespace EdgeGw.Core.Tests.UsagePlans;
+
+public sealed class StateSectionTests
+{
+    [Fact]
+    public void Compile_FlushInterval_BecomesATimeSpan()
+    {
+        var section = new StateSection();
+        Assert.Empty(SectionFixture.Run(section, """{ "state": { "path": "/var/lib/edgegw/state.json", "flushIntervalSeconds": 30 } }"""));
+
+        Assert.Equal(new StateSettings("/var/lib/edgegw/state.json", TimeSpan.FromSeconds(30)), section.Compile());
+    }
+
+    [Fact]
+    public void Absent_TakesTheDefaults()
+    {
+        var section = new StateSection();
+        Assert.Empty(SectionFixture.Run(section, "{}"));
+
+        Assert.Equal(StateSettings.Default, section.Compile());
+    }
+
+    [Fact]
+    public void Validate_EmptyPathAndZeroInterval_AreReported()
+    {
+        var errors = SectionFixture.Run(new StateSection(), """{ "state": { "path": " ", "flushIntervalSeconds": 0 } }""");
+
+        Assert.Equal(["state.flushIntervalSeconds", "state.path"], SectionFixture.Paths(errors));
+    }
+}
