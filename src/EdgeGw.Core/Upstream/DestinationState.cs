@@ -8,31 +8,6 @@ using Pipelines.Sockets.Unofficial;
 
 namespace EdgeGw.Core.Upstream;
 
-public enum LeaseError : byte
-{
-    None,
-    /// <summary>The destination is at its connection limit.</summary>
-    PoolExhausted,
-    ConnectFailed,
-    ConnectTimedOut,
-    /// <summary>The process holds every connection its descriptor limit allows (<see cref="Transport.DescriptorBudget"/>).</summary>
-    OutOfDescriptors,
-}
-
-public static class LeaseErrorExtensions
-{
-    /// <summary>The gateway's own capacity, not the destination, refused: the destination's health is not at fault.</summary>
-    public static bool IsLocal(this LeaseError error) => error is LeaseError.PoolExhausted or LeaseError.OutOfDescriptors;
-
-    /// <summary>503 for the gateway's own capacity, 504 for a connect timeout, 502 for a failed connect.</summary>
-    public static int ToStatusCode(this LeaseError error) => error switch
-    {
-        LeaseError.PoolExhausted or LeaseError.OutOfDescriptors => 503,
-        LeaseError.ConnectTimedOut => 504,
-        _ => 502,
-    };
-}
-
 /// <summary>
 /// Runtime state of one destination: its keep-alive pool and counters. Lives across config reloads (the
 /// registry hands the same instance to every model that names the same authority).

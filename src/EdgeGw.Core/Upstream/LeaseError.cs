@@ -1,0 +1,12 @@
+namespace EdgeGw.Core.Upstream;
+
+public enum LeaseError : byte
+{
+    None,
+    /// <summary>The destination is at its connection limit.</summary>
+    PoolExhausted,
+    ConnectFailed,
+    ConnectTimedOut,
+    /// <summary>The process holds every connection its descriptor limit allows (<see cref="Transport.DescriptorBudget"/>).</summary>
+    OutOfDescriptors,
+}
