@@ -30,7 +30,7 @@ internal sealed class ConfigReader
         ["listen", "drainTimeoutSeconds", "keepAliveTimeoutSeconds", "requestHeadTimeoutSeconds", "tunnelIdleTimeoutSeconds", "tunnelMaxLifetimeSeconds", "transport", "limits"];
     private static readonly string[] LimitKeys = ["maxRequestLineBytes", "maxHeaderBytes", "maxHeaderCount", "maxBodyBytes", "maxConnections", "maxRequestsPerConnection", "minBodyBytesPerSecond"];
     private static readonly string[] ClusterKeys =
-        ["name", "loadBalancing", "destinations", "maxConnectionsPerDestination", "connectTimeoutMs", "idleTimeoutSeconds", "responseTimeoutMs", "health", "circuitBreaker"];
+        ["name", "loadBalancing", "destinations", "maxConnectionsPerDestination", "connectTimeoutMs", "idleTimeoutSeconds", "responseTimeoutMs", "health", "circuitBreaker", "retries"];
     private static readonly string[] HealthKeys = ["consecutiveFailures", "reactivationSeconds", "active"];
     private static readonly string[] ActiveHealthKeys = ["path", "intervalSeconds", "timeoutMs", "healthyThreshold", "unhealthyThreshold"];
     private static readonly string[] BreakerKeys = ["failureRatio", "minimumRequests", "windowSeconds", "openSeconds"];
@@ -309,6 +309,7 @@ internal sealed class ConfigReader
         {
             Health = ReadHealth(section.GetSection("health"), Join(path, "health")),
             CircuitBreaker = ReadBreaker(section.GetSection("circuitBreaker"), Join(path, "circuitBreaker")),
+            Retries = ReadInt(section, path, "retries") ?? ConfigDefaults.Retries,
         };
     }
 

@@ -444,6 +444,7 @@ internal sealed class ConfigValidator
         Range($"{path}.connectTimeoutMs", cluster.ConnectTimeoutMs, 1, 300_000);
         Range($"{path}.idleTimeoutSeconds", cluster.IdleTimeoutSeconds, 1, 3600);
         Range($"{path}.responseTimeoutMs", cluster.ResponseTimeoutMs, 1, 3_600_000);
+        Range($"{path}.retries", cluster.Retries, 0, Model.ClusterModel.MaxRetries);
         Range($"{path}.health.consecutiveFailures", cluster.Health.ConsecutiveFailures, 1, 1000);
         Range($"{path}.health.reactivationSeconds", cluster.Health.ReactivationSeconds, 1, 3600);
         if (cluster.Health.Active is { } active)

@@ -124,6 +124,8 @@ public sealed record ClusterConfig(
 {
     public HealthConfig Health { get; init; } = HealthConfig.Default;
     public CircuitBreakerConfig? CircuitBreaker { get; init; }
+    /// <summary>Other destinations a request may try after a failed connect (0-10).</summary>
+    public int Retries { get; init; } = ConfigDefaults.Retries;
 }
 
 /// <summary>
@@ -222,6 +224,7 @@ public static class ConfigDefaults
     public const int ConnectTimeoutMs = 5000;
     public const int IdleTimeoutSeconds = 60;
     public const int ResponseTimeoutMs = 29000;
+    public const int Retries = 2;
     public const int MockStatus = 200;
     public const string AdminListen = "http://127.0.0.1:9901";
     public const long CacheMaxBytes = 256L * 1024 * 1024;

@@ -327,6 +327,7 @@ internal static class ModelCompiler
             Destinations = destinations.MoveToImmutable(),
             Health = cluster.Health,
             CircuitBreaker = cluster.CircuitBreaker,
+            Retries = cluster.Retries,
             Pool = new UpstreamPoolSettings
             {
                 MaxConnectionsPerDestination = cluster.MaxConnectionsPerDestination,

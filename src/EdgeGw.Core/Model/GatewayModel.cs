@@ -145,6 +145,14 @@ public sealed class ClusterModel
     public required UpstreamPoolSettings Pool { get; init; }
     public Configuration.HealthConfig Health { get; init; } = Configuration.HealthConfig.Default;
     public Configuration.CircuitBreakerConfig? CircuitBreaker { get; init; }
+    /// <summary>
+    /// How many other destinations a request may try after a connect to one failed or timed out (nothing was sent
+    /// yet, so any method may go elsewhere); 0 answers the first failure.
+    /// </summary>
+    public int Retries { get; init; }
+
+    /// <summary>The largest <see cref="Retries"/> a config may set.</summary>
+    public const int MaxRetries = 10;
 }
 
 /// <summary>An upstream address. <see cref="Authority"/> is <c>host:port</c> and is what the Host header carries.</summary>
