@@ -64,8 +64,8 @@ internal sealed partial class Http1Connection
 
         for (int attempt = 0; ; attempt++)
         {
-            var destination = cluster.Pick();
-            var (connection, leaseError) = await destination.LeaseAsync(forceNew: attempt > 0, CancellationToken.None).ConfigureAwait(false);
+            // A refused or timed-out connect goes to another destination inside (cluster.Model.Retries).
+            var (destination, connection, leaseError) = await cluster.LeaseAsync(forceNew: attempt > 0).ConfigureAwait(false);
             if (connection is null)
             {
                 if (!leaseError.IsLocal())
