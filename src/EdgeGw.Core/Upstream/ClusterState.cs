@@ -139,6 +139,9 @@ public sealed class ClusterState
             {
                 return new(new UpstreamLease(destination, connection, error));
             }
+
+            // The result is read: hand it on as a value, never the consumed task.
+            pending = new((connection, error));
         }
 
         return LeaseWithRetriesAsync(destination, pending, forceNew);
