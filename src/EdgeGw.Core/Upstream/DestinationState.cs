@@ -9,8 +9,9 @@ using Pipelines.Sockets.Unofficial;
 namespace EdgeGw.Core.Upstream;
 
 /// <summary>
-/// Runtime state of one destination: its keep-alive pool and counters. Lives across config reloads (the
-/// registry hands the same instance to every model that names the same authority).
+/// Runtime state of one destination of one cluster: its keep-alive pool, counters and health. Lives across config
+/// reloads (the registry hands the same instance to every model whose cluster of that name lists the authority);
+/// another cluster listing the same authority has its own.
 /// Leasing is lock-free: a counter bounds connections in use, idle ones wait in a ring-buffer queue that does
 /// not allocate once warm.
 /// </summary>
@@ -42,7 +43,7 @@ public sealed class DestinationState
     }
 
     public DestinationModel Model { get; }
-    /// <summary>Pool settings of the newest model naming this destination.</summary>
+    /// <summary>Pool settings of this destination's cluster in the newest model.</summary>
     public UpstreamPoolSettings Settings { get; internal set; }
     /// <summary>The Host header value sent upstream.</summary>
     public byte[] HostHeader { get; }

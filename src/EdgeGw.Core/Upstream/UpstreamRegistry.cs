@@ -6,16 +6,19 @@ using EdgeGw.Transport;
 namespace EdgeGw.Core.Upstream;
 
 /// <summary>
-/// Owns destination states across config reloads, keyed by authority, so pooled connections survive a reload
-/// that keeps a destination.
+/// Owns destination states across config reloads, keyed by cluster and authority (<see cref="DestinationKey"/>):
+/// each cluster has its own pool, settings and health for each destination it lists, and a reload that keeps a
+/// cluster's destination keeps its pooled connections and health.
 /// </summary>
 public sealed class UpstreamRegistry : IDisposable
 {
-    private readonly ConcurrentDictionary<string, DestinationState> _destinations = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ActiveHealthChecker> _checkers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<DestinationKey, DestinationState> _destinations = new();
+    private readonly Dictionary<DestinationKey, ActiveHealthChecker> _checkers = new();
     private readonly TimeProvider _time;
     private readonly ITimer _evictionTimer;
     private readonly TransportKind _transport;
+    /// <summary>The clusters of the newest model, for <see cref="Find(string)"/>.</summary>
+    private volatile ClusterState[] _bound = [];
 
     /// <param name="transport">How upstream connections are made; <see cref="TransportKind.Epoll"/> needs Linux.</param>
     public UpstreamRegistry(TimeProvider time, TransportKind transport = TransportKind.Sockets)
@@ -29,16 +32,18 @@ public sealed class UpstreamRegistry : IDisposable
     public ImmutableArray<ClusterState> Bind(GatewayModel model)
     {
         var clusters = ImmutableArray.CreateBuilder<ClusterState>(model.Clusters.Length);
-        var live = new HashSet<string>(StringComparer.Ordinal);
+        var live = new HashSet<DestinationKey>();
         foreach (var cluster in model.Clusters)
         {
             var states = new DestinationState[cluster.Destinations.Length];
             for (int i = 0; i < states.Length; i++)
             {
                 var destination = cluster.Destinations[i];
-                var state = _destinations.GetOrAdd(destination.Authority, static (_, arg) => new DestinationState(arg.destination, arg.pool, arg.time, arg.transport), (destination, pool: cluster.Pool, time: _time, transport: _transport));
+                var key = new DestinationKey(cluster.Name, destination.Authority);
+                var state = _destinations.GetOrAdd(key, static (_, arg) => new DestinationState(arg.destination, arg.pool, arg.time, arg.transport), (destination, pool: cluster.Pool, time: _time, transport: _transport));
+                // The cluster's own settings: a changed limit or timeout applies to its pooled connections too.
                 state.Settings = cluster.Pool;
-                live.Add(destination.Authority);
+                live.Add(key);
                 states[i] = state;
             }
 
@@ -56,50 +61,71 @@ public sealed class UpstreamRegistry : IDisposable
             }
         }
 
-        return clusters.MoveToImmutable();
+        var bound = clusters.MoveToImmutable();
+        _bound = System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsArray(bound)!;
+        return bound;
     }
 
-    /// <summary>One active checker per destination that some cluster probes (the first cluster's settings win).</summary>
+    /// <summary>One active checker per destination of each cluster that configures probes, with that cluster's settings.</summary>
     private void BindHealthCheckers(GatewayModel model)
     {
         lock (_checkers)
         {
-            var wanted = new Dictionary<string, ActiveHealthSettings>(StringComparer.Ordinal);
+            var wanted = new Dictionary<DestinationKey, ActiveHealthSettings>();
             foreach (var cluster in model.Clusters)
             {
                 if (cluster.Health.Active is { } active)
                 {
                     foreach (var destination in cluster.Destinations)
                     {
-                        wanted.TryAdd(destination.Authority, active);
+                        wanted.TryAdd(new DestinationKey(cluster.Name, destination.Authority), active);
                     }
                 }
             }
 
-            foreach (var (authority, checker) in _checkers.ToList())
+            foreach (var (key, checker) in _checkers.ToList())
             {
-                if (!wanted.TryGetValue(authority, out var settings) || settings != checker.Settings)
+                if (!wanted.TryGetValue(key, out var settings) || settings != checker.Settings)
                 {
                     checker.Dispose();
-                    _checkers.Remove(authority);
-                    if (_destinations.TryGetValue(authority, out var state))
+                    _checkers.Remove(key);
+                    if (_destinations.TryGetValue(key, out var state))
                     {
                         state.ActivelyDown = false;
                     }
                 }
             }
 
-            foreach (var (authority, settings) in wanted)
+            foreach (var (key, settings) in wanted)
             {
-                if (!_checkers.ContainsKey(authority) && _destinations.TryGetValue(authority, out var state))
+                if (!_checkers.ContainsKey(key) && _destinations.TryGetValue(key, out var state))
                 {
-                    _checkers[authority] = new ActiveHealthChecker(state, settings, _time);
+                    _checkers[key] = new ActiveHealthChecker(state, settings, _time);
                 }
             }
         }
     }
 
-    public DestinationState? Find(string authority) => _destinations.TryGetValue(authority, out var state) ? state : null;
+    /// <summary>The state of <paramref name="authority"/> in the first cluster of the current model that lists it.</summary>
+    public DestinationState? Find(string authority)
+    {
+        foreach (var cluster in _bound)
+        {
+            foreach (var destination in cluster.Destinations)
+            {
+                if (destination.Model.Authority == authority)
+                {
+                    return destination;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The state of <paramref name="authority"/> in cluster <paramref name="cluster"/>.</summary>
+    public DestinationState? Find(string cluster, string authority) =>
+        _destinations.TryGetValue(new DestinationKey(cluster, authority), out var state) ? state : null;
 
     private void EvictIdle()
     {

@@ -59,8 +59,8 @@ internal sealed class Forwarder
 
         for (int attempt = 0; ; attempt++)
         {
-            var destination = cluster.Pick();
-            var (connection, leaseError) = await destination.LeaseAsync(forceNew: attempt > 0, CancellationToken.None).ConfigureAwait(false);
+            // A refused or timed-out connect goes to another destination inside (up to the cluster's retries).
+            var (destination, connection, leaseError) = await cluster.LeaseAsync(forceNew: attempt > 0).ConfigureAwait(false);
             if (connection is null)
             {
                 if (!leaseError.IsLocal())

@@ -48,9 +48,8 @@ internal sealed class Tunnel
             await _responder.FlushPendingAsync().ConfigureAwait(false);
         }
 
-        var destination = cluster.Pick();
-        // Never a pooled connection: after a 101 it belongs to this tunnel for good.
-        var (connection, leaseError) = await destination.LeaseAsync(forceNew: true, CancellationToken.None).ConfigureAwait(false);
+        // Never a pooled connection: after a 101 it belongs to this tunnel for good. A failed connect tries another destination.
+        var (destination, connection, leaseError) = await cluster.LeaseAsync(forceNew: true).ConfigureAwait(false);
         if (connection is null)
         {
             _request.ConsumeHead();

@@ -54,8 +54,8 @@ internal static class IntegrationClient
             return new IntegrationResponse { Status = 503 };
         }
 
-        var destination = cluster.Pick();
-        var (connection, leaseError) = await destination.LeaseAsync(forceNew: false, CancellationToken.None).ConfigureAwait(false);
+        // A refused or timed-out connect goes to another destination inside (cluster.Model.Retries).
+        var (destination, connection, leaseError) = await cluster.LeaseAsync(forceNew: false).ConfigureAwait(false);
         if (connection is null)
         {
             if (leaseError.IsLocal())

@@ -10,7 +10,7 @@ public sealed class CircuitBreakerTests
     private const long Start = 5_000_000;
 
     private static CircuitBreaker Breaker(double ratio = 0.5, int minimumRequests = 4, int windowSeconds = 10, int openSeconds = 5) =>
-        new(new CircuitBreakerConfig(ratio, minimumRequests, windowSeconds, openSeconds), TicksPerSecond);
+        new(new CircuitBreakerSettings(ratio, minimumRequests, windowSeconds, openSeconds), TicksPerSecond);
 
     /// <summary>Records <paramref name="count"/> outcomes at <paramref name="now"/>; each request was let in first.</summary>
     private static void Run(CircuitBreaker breaker, bool success, int count, long now)
