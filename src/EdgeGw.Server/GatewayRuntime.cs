@@ -10,26 +10,6 @@ using EdgeGw.Transport;
 
 namespace EdgeGw.Server;
 
-/// <summary>One compiled model with the runtime state bound to it. Immutable; replaced as a whole.</summary>
-public sealed class GatewaySnapshot
-{
-    internal GatewaySnapshot(GatewayModel model, ImmutableArray<ClusterState> clusters, AccessSnapshot access)
-    {
-        Model = model;
-        Clusters = clusters;
-        Access = access;
-        var limits = model.Server.Limits;
-        HeadLimits = new HeadLimits(limits.MaxRequestLineBytes, limits.MaxHeaderBytes, limits.MaxHeaderCount);
-    }
-
-    public GatewayModel Model { get; }
-    /// <summary>Indexed like <see cref="GatewayModel.Clusters"/>.</summary>
-    public ImmutableArray<ClusterState> Clusters { get; }
-    public HeadLimits HeadLimits { get; }
-    /// <summary>API keys, plans and buckets bound to this model.</summary>
-    public AccessSnapshot Access { get; }
-}
-
 /// <summary>
 /// The process-wide gateway state: the current snapshot (swapped with one volatile write on reload, so a
 /// request in flight keeps the snapshot it started with), the upstream registry, clock and Date header.

@@ -128,11 +128,11 @@ internal sealed class ResponseRelay
     }
 
     /// <summary>
-    /// Streams the upstream body to the client. Up to the cluster's <c>responseBufferBytes</c> of it is taken from
-    /// the upstream without waiting for the client while the upstream has more ready; past that, and whenever the
-    /// upstream pauses, each read is flushed before the next (backpressure both ways). Once the whole body has
-    /// been taken, the upstream connection goes back to its pool before the final flush, so a client that reads
-    /// slowly (or never) holds only its own connection, bounded by the send timeout.
+    /// Streams the upstream body to the client. A body whose Content-Length fits the cluster's
+    /// <c>responseBufferBytes</c> is taken from the upstream whole without waiting for the client; any other body
+    /// goes out whenever the upstream pauses and at least every <c>responseBufferBytes</c> (backpressure both
+    /// ways). Once the whole body has been taken, the upstream connection goes back to its pool before the final
+    /// flush, so a client that reads slowly (or never) holds only its own connection, bounded by the send timeout.
     /// </summary>
     [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<RelayOutcome> RelayBodyAsync(UpstreamConnection connection, bool clientChunked, IResponseObserver? observer)
@@ -147,6 +147,10 @@ internal sealed class ResponseRelay
         }
 
         _framer = new BodyFramer(head.Body, head.ContentLength, clientChunked, long.MaxValue, UpstreamResponse.Limits.MaxHeaderBytes);
+        // A body of declared length that fits the buffer is read whole before the client is waited for; anything
+        // else (large, or chunked and close-delimited streams, whose latency matters) also goes out when the
+        // upstream pauses.
+        bool absorbWhole = head.Body == BodyKind.ContentLength && head.ContentLength <= settings.ResponseBufferBytes;
         long buffered = 0;
         try
         {
@@ -154,7 +158,7 @@ internal sealed class ResponseRelay
             {
                 if (!input.TryRead(out var result))
                 {
-                    if (buffered > 0)
+                    if (buffered > 0 && !absorbWhole)
                     {
                         // The upstream has nothing more right now: what came so far goes to the client first.
                         buffered = 0;

@@ -32,6 +32,28 @@ public sealed class ServerSectionTests
     }
 
     [Fact]
+    public void SendTimeout_DefaultsTo60Seconds_AndIsCompiled()
+    {
+        var absent = new ServerSection();
+        Assert.Empty(SectionFixture.Run(absent, """{ "server": { } }"""));
+        var set = new ServerSection();
+        Assert.Empty(SectionFixture.Run(set, """{ "server": { "sendTimeoutSeconds": 5 } }"""));
+
+        Assert.Equal(TimeSpan.FromSeconds(60), absent.Compile().SendTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), set.Compile().SendTimeout);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3601)]
+    public void SendTimeout_OutOfRange_IsAnErrorAtItsPath(int seconds)
+    {
+        var errors = SectionFixture.Run(new ServerSection(), $$"""{ "server": { "sendTimeoutSeconds": {{seconds}} } }""");
+
+        Assert.Equal(["server.sendTimeoutSeconds"], SectionFixture.Paths(errors));
+    }
+
+    [Fact]
     public void Validate_UnknownTransport_IsExplained()
     {
         var errors = SectionFixture.Run(new ServerSection(), """{ "server": { "transport": "iouring" } }""");

@@ -37,6 +37,31 @@ public sealed class ClusterSectionTests
     }
 
     [Fact]
+    public void ResponseBufferBytes_DefaultsTo64KiB_AndIsCompiledIntoThePool()
+    {
+        var section = new ClusterSection();
+        Assert.Empty(SectionFixture.Run(section, """
+            { "clusters": [ { "name": "a", "destinations": [ "127.0.0.1:81" ] },
+                            { "name": "b", "destinations": [ "127.0.0.1:82" ], "responseBufferBytes": 0 } ] }
+            """));
+
+        var clusters = section.Compile();
+
+        Assert.Equal(64 * 1024, clusters[0].Pool.ResponseBufferBytes);
+        Assert.Equal(0, clusters[1].Pool.ResponseBufferBytes);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(16 * 1024 * 1024 + 1)]
+    public void ResponseBufferBytes_OutOfRange_IsAnErrorAtItsPath(int bytes)
+    {
+        var errors = SectionFixture.Run(new ClusterSection(), $$"""{ "clusters": [ { "name": "c", "destinations": [ "127.0.0.1:81" ], "responseBufferBytes": {{bytes}} } ] }""");
+
+        Assert.Equal(["clusters[0].responseBufferBytes"], SectionFixture.Paths(errors));
+    }
+
+    [Fact]
     public void IsDefined_NamesWrittenClusters_EvenWhenInvalid()
     {
         var section = new ClusterSection();

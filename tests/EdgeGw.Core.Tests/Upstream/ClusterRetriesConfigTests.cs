@@ -1,7 +1,7 @@
 using EdgeGw.Core.Configuration;
 using static EdgeGw.Core.Tests.Configuration.ConfigFixture;
 
-namespace EdgeGw.Core.Tests.Configuration;
+namespace EdgeGw.Core.Tests.Upstream;
 
 public sealed class ClusterRetriesConfigTests
 {

@@ -1,0 +1,31 @@
+using System.Collections.Immutable;
+using EdgeGw.Core.Caching;
+using EdgeGw.Core.Model;
+using EdgeGw.Core.Upstream;
+using EdgeGw.Core.UsagePlans;
+using EdgeGw.Protocols.Http1;
+using EdgeGw.Server.Infrastructure;
+using EdgeGw.Server.WebSockets;
+using EdgeGw.Transport;
+
+namespace EdgeGw.Server;
+
+/// <summary>One compiled model with the runtime state bound to it. Immutable; replaced as a whole.</summary>
+public sealed class GatewaySnapshot
+{
+    internal GatewaySnapshot(GatewayModel model, ImmutableArray<ClusterState> clusters, AccessSnapshot access)
+    {
+        Model = model;
+        Clusters = clusters;
+        Access = access;
+        var limits = model.Server.Limits;
+        HeadLimits = new HeadLimits(limits.MaxRequestLineBytes, limits.MaxHeaderBytes, limits.MaxHeaderCount);
+    }
+
+    public GatewayModel Model { get; }
+    /// <summary>Indexed like <see cref="GatewayModel.Clusters"/>.</summary>
+    public ImmutableArray<ClusterState> Clusters { get; }
+    public HeadLimits HeadLimits { get; }
+    /// <summary>API keys, plans and buckets bound to this model.</summary>
+    public AccessSnapshot Access { get; }
+}
