@@ -11,8 +11,8 @@ public sealed class ClusterModel
     public required LoadBalancingPolicy LoadBalancing { get; init; }
     public required ImmutableArray<DestinationModel> Destinations { get; init; }
     public required UpstreamPoolSettings Pool { get; init; }
-    public Upstream.HealthSettings Health { get; init; } = Upstream.HealthSettings.Default;
-    public Upstream.CircuitBreakerSettings? CircuitBreaker { get; init; }
+    public HealthSettings Health { get; init; } = HealthSettings.Default;
+    public CircuitBreakerSettings? CircuitBreaker { get; init; }
     /// <summary>
     /// How many other destinations a request may try after a connect to one failed or timed out (nothing was sent
     /// yet, so any method may go elsewhere); 0 answers the first failure.

@@ -20,11 +20,11 @@ public sealed class GatewayModel
     public Throttling.ThrottleSettings? Throttle { get; init; }
     /// <summary>Header carrying the API key, lower-case ASCII.</summary>
     public byte[] ApiKeyHeader { get; init; } = "x-api-key"u8.ToArray();
-    public ImmutableArray<UsagePlans.UsagePlanModel> UsagePlans { get; init; } = [];
-    public ImmutableArray<UsagePlans.ApiKeyDefinition> ApiKeys { get; init; } = [];
+    public ImmutableArray<UsagePlanModel> UsagePlans { get; init; } = [];
+    public ImmutableArray<ApiKeyDefinition> ApiKeys { get; init; } = [];
     /// <summary>Null without global mode.</summary>
     public Throttling.RedisSettings? Redis { get; init; }
-    public Core.UsagePlans.StateSettings State { get; init; } = Core.UsagePlans.StateSettings.Default;
+    public StateSettings State { get; init; } = StateSettings.Default;
     /// <summary>Number of routes; <see cref="RouteModel.Ordinal"/> indexes per-route runtime state.</summary>
     public int RouteCount { get; init; }
     /// <summary>Every route (one per API route and stage), in ordinal order.</summary>

@@ -16,7 +16,7 @@ public sealed class RouteModel
     /// <summary>Null when responses of this route are not cached on this stage.</summary>
     public Caching.RouteCachePolicy? Cache { get; init; }
     /// <summary>Throttles and API-key requirement; null when none applies (then the step is skipped).</summary>
-    public UsagePlans.RouteAccessModel? Access { get; init; }
+    public RouteAccessModel? Access { get; init; }
     /// <summary>Position among the model's routes, for per-route runtime state.</summary>
     public int Ordinal { get; init; }
 }

@@ -1,3 +1,4 @@
+using EdgeGw.Core.Model;
 using System.Net.Http;
 
 namespace EdgeGw.Core.Upstream;

@@ -1,3 +1,4 @@
+using EdgeGw.Core.Model;
 namespace EdgeGw.Core.Upstream;
 
 /// <summary>

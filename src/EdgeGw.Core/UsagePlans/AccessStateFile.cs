@@ -1,3 +1,4 @@
+using EdgeGw.Core.Model;
 using System.Text.Json;
 
 namespace EdgeGw.Core.UsagePlans;

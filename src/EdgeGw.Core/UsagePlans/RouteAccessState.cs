@@ -1,3 +1,4 @@
+using EdgeGw.Core.Model;
 using EdgeGw.Core.Throttling;
 
 namespace EdgeGw.Core.UsagePlans;

@@ -1,3 +1,4 @@
+using EdgeGw.Core.Model;
 using EdgeGw.Core.Infrastructure;
 using Microsoft.Extensions.Configuration;
 

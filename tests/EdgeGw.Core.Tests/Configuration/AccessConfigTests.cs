@@ -1,3 +1,4 @@
+using EdgeGw.Core.Model;
 using EdgeGw.Core.Throttling;
 using EdgeGw.Core.UsagePlans;
 using static EdgeGw.Core.Tests.Configuration.ConfigFixture;

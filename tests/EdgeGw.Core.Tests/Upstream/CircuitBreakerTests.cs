@@ -1,3 +1,4 @@
+using EdgeGw.Core.Model;
 using EdgeGw.Core.Configuration;
 using EdgeGw.Core.Upstream;
 

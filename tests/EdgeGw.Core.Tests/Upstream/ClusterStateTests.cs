@@ -37,7 +37,7 @@ public sealed class ClusterStateTests
                 LoadBalancing = policy,
                 Destinations = destinations,
                 Retries = retries,
-                Health = new EdgeGw.Core.Upstream.HealthSettings(consecutiveFailures, 30, null),
+                Health = new EdgeGw.Core.Model.HealthSettings(consecutiveFailures, 30, null),
                 Pool = new UpstreamPoolSettings
                 {
                     MaxConnectionsPerDestination = 8,

@@ -1,3 +1,4 @@
+using EdgeGw.Core.Model;
 using EdgeGw.Core.Tests.Configuration;
 using EdgeGw.Core.UsagePlans;
 

@@ -1,4 +1,4 @@
-namespace EdgeGw.Core.UsagePlans;
+namespace EdgeGw.Core.Model;
 
 /// <summary>
 /// Quota windows in UTC. The offset moves the start: DAY — hours after midnight (0-23); WEEK — days after

@@ -1,4 +1,4 @@
-namespace EdgeGw.Core.Upstream;
+namespace EdgeGw.Core.Model;
 
 /// <summary>
 /// Passive health: a destination with <see cref="ConsecutiveFailures"/> failed requests in a row is left out

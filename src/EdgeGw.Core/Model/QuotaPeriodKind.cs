@@ -1,4 +1,4 @@
-namespace EdgeGw.Core.UsagePlans;
+namespace EdgeGw.Core.Model;
 
 public enum QuotaPeriodKind : byte
 {

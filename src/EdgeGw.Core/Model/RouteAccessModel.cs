@@ -1,7 +1,6 @@
-using EdgeGw.Core.Model;
 using EdgeGw.Core.Throttling;
 
-namespace EdgeGw.Core.UsagePlans;
+namespace EdgeGw.Core.Model;
 
 /// <summary>Throttling and API-key settings of one route on one stage.</summary>
 public sealed class RouteAccessModel

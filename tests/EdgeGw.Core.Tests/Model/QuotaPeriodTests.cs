@@ -1,7 +1,8 @@
+using EdgeGw.Core.Model;
 using System.Globalization;
 using EdgeGw.Core.UsagePlans;
 
-namespace EdgeGw.Core.Tests.UsagePlans;
+namespace EdgeGw.Core.Tests.Model;
 
 public sealed class QuotaPeriodTests
 {

@@ -1,4 +1,4 @@
-namespace EdgeGw.Core.UsagePlans;
+namespace EdgeGw.Core.Model;
 
 /// <summary>Local persistence of quota usage and admin-created keys when Redis is not configured.</summary>
 public sealed record StateSettings(string Path, TimeSpan FlushInterval)

@@ -1,8 +1,7 @@
 using System.Collections.Immutable;
-using EdgeGw.Core.Model;
 using EdgeGw.Core.Throttling;
 
-namespace EdgeGw.Core.UsagePlans;
+namespace EdgeGw.Core.Model;
 
 /// <summary>A compiled usage plan.</summary>
 public sealed class UsagePlanModel
