@@ -36,9 +36,16 @@ public sealed class CircuitBreaker
     /// <summary>Times the breaker opened.</summary>
     public long Openings => Interlocked.Read(ref _opened);
 
-    /// <summary>Whether a request may go to the cluster now. A true in half-open state is the single probe.</summary>
-    public bool TryEnter(long now)
+    /// <summary>Whether a request may go to the cluster now.</summary>
+    public bool TryEnter(long now) => TryEnter(now, out _);
+
+    /// <summary>
+    /// Whether a request may go to the cluster now; <paramref name="probe"/> says it is the single probe of the
+    /// half-open state, whose result (and only whose) decides between closing and opening again.
+    /// </summary>
+    public bool TryEnter(long now, out bool probe)
     {
+        probe = false;
         switch (Volatile.Read(ref _state))
         {
             case Closed:
@@ -52,15 +59,24 @@ public sealed class CircuitBreaker
                 Interlocked.CompareExchange(ref _state, HalfOpen, Open);
                 goto default;
             default:
-                return Interlocked.CompareExchange(ref _probing, 1, 0) == 0;
+                probe = Interlocked.CompareExchange(ref _probing, 1, 0) == 0;
+                return probe;
         }
     }
 
-    public void Record(bool success, long now)
+    /// <summary>The outcome of a request admitted while closed (counted in the window; ignored once open or half-open).</summary>
+    public void Record(bool success, long now) => Record(success, now, probe: false);
+
+    /// <summary>
+    /// The outcome of a request; <paramref name="probe"/> as <see cref="TryEnter(long, out bool)"/> said. In
+    /// half-open state only the probe's outcome counts: a request let in before the breaker opened may end while
+    /// the probe is out, and its result says nothing about the cluster now.
+    /// </summary>
+    public void Record(bool success, long now, bool probe)
     {
         if (Volatile.Read(ref _state) == HalfOpen)
         {
-            if (Volatile.Read(ref _probing) == 1)
+            if (probe && Volatile.Read(ref _probing) == 1)
             {
                 if (success)
                 {
@@ -94,9 +110,12 @@ public sealed class CircuitBreaker
     }
 
     /// <summary>A probe that ended without a verdict on the cluster (the client went away): let another probe in.</summary>
-    public void ReleaseProbe()
+    public void ReleaseProbe() => ReleaseProbe(probe: true);
+
+    /// <summary>As <see cref="ReleaseProbe()"/> for a request that may or may not have been the probe.</summary>
+    public void ReleaseProbe(bool probe)
     {
-        if (Volatile.Read(ref _state) == HalfOpen)
+        if (probe && Volatile.Read(ref _state) == HalfOpen)
         {
             Volatile.Write(ref _probing, 0);
         }

@@ -26,7 +26,10 @@ public sealed class ClusterState
     public TimeProvider Time => _time;
 
     /// <summary>Feeds passive health and the circuit breaker with one request's outcome.</summary>
-    public void Report(DestinationState destination, bool success)
+    public void Report(DestinationState destination, bool success) => Report(destination, success, probe: false);
+
+    /// <summary>As <see cref="Report(DestinationState, bool)"/>, for a request the circuit breaker let in as its half-open probe or not.</summary>
+    public void Report(DestinationState destination, bool success, bool probe)
     {
         long now = LoopClock.Now(_time);
         if (success)
@@ -38,7 +41,7 @@ public sealed class ClusterState
             destination.ReportFailure(Model.Health, now, _time.TimestampFrequency);
         }
 
-        Breaker?.Record(success, now);
+        Breaker?.Record(success, now, probe);
     }
 
     /// <summary>

@@ -57,45 +57,13 @@ public sealed class AccessSnapshot
             }
         }
 
+        // AWS's order: the client's own limits first (its plan's bucket, its IP's), then the route's and stage's,
+        // then the gateway's, so a request one client's limit refuses spends nothing of what others share. The
+        // quota is counted last, only for a request every bucket admitted.
         ThrottleDecision step;
-        if (Gateway is not null)
+        if (state is not null)
         {
-            bool allowed = Gateway.TryTake(now, out step);
-            decision.Merge(step);
-            if (!allowed)
-            {
-                return AccessOutcome.Throttled;
-            }
-        }
-
-        if (state is null)
-        {
-            return AccessOutcome.Allowed;
-        }
-
-        if (state.Stage is { } stage && !Take(stage, now, ref decision))
-        {
-            return AccessOutcome.Throttled;
-        }
-
-        if (state.Route is { } routeBucket && !Take(routeBucket, now, ref decision))
-        {
-            return AccessOutcome.Throttled;
-        }
-
-        if (state.ClientIp is { } byIp)
-        {
-            bool allowed = byIp.TryTake(clientAddress, now, out step);
-            decision.Merge(step);
-            if (!allowed)
-            {
-                return AccessOutcome.Throttled;
-            }
-        }
-
-        if (plan is not null)
-        {
-            if (plan.Bucket is { } byKey)
+            if (plan?.Bucket is { } byKey)
             {
                 bool allowed = byKey.TryTake(key!.IdBytes, now, out step);
                 decision.Merge(step);
@@ -105,11 +73,36 @@ public sealed class AccessSnapshot
                 }
             }
 
-            if (key!.Quotas[planSlot] is { } quota
-                && !quota.TryConsume(plan.Plan.QuotaLimit!.Value, plan.Plan.QuotaPeriod, time.GetUtcNow(), out _, out _))
+            if (state.ClientIp is { } byIp)
             {
-                return AccessOutcome.QuotaExceeded;
+                bool allowed = byIp.TryTake(clientAddress, now, out step);
+                decision.Merge(step);
+                if (!allowed)
+                {
+                    return AccessOutcome.Throttled;
+                }
             }
+
+            if (state.Route is { } routeBucket && !Take(routeBucket, now, ref decision))
+            {
+                return AccessOutcome.Throttled;
+            }
+
+            if (state.Stage is { } stage && !Take(stage, now, ref decision))
+            {
+                return AccessOutcome.Throttled;
+            }
+        }
+
+        if (Gateway is not null && !Take(Gateway, now, ref decision))
+        {
+            return AccessOutcome.Throttled;
+        }
+
+        if (plan is not null && key!.Quotas[planSlot] is { } quota
+            && !quota.TryConsume(plan.Plan.QuotaLimit!.Value, plan.Plan.QuotaPeriod, time.GetUtcNow(), out _, out _))
+        {
+            return AccessOutcome.QuotaExceeded;
         }
 
         return AccessOutcome.Allowed;

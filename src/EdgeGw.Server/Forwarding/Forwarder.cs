@@ -42,7 +42,8 @@ internal sealed class Forwarder
     {
         var cluster = snapshot.Clusters[http.Cluster.Index];
         bool hasBody = _request.HasBody;
-        if (cluster.Breaker is { } breaker && !breaker.TryEnter(LoopClock.Now(_connection.Runtime.Time)))
+        bool probe = false;
+        if (cluster.Breaker is { } breaker && !breaker.TryEnter(LoopClock.Now(_connection.Runtime.Time), out probe))
         {
             // The cluster is failing: shed the request instead of adding to its load.
             _request.ConsumeHead();
@@ -65,11 +66,11 @@ internal sealed class Forwarder
             {
                 if (!leaseError.IsLocal())
                 {
-                    cluster.Report(destination, success: false);
+                    cluster.Report(destination, success: false, probe);
                 }
                 else
                 {
-                    cluster.Breaker?.ReleaseProbe();
+                    cluster.Breaker?.ReleaseProbe(probe);
                 }
 
                 _request.ConsumeHead();
@@ -87,7 +88,7 @@ internal sealed class Forwarder
                     var body = await _body.CopyAsync(connection, route.MaxBodyBytes, http.ResponseTimeout).ConfigureAwait(false);
                     if (body != BodyOutcome.Complete)
                     {
-                        cluster.Breaker?.ReleaseProbe();
+                        cluster.Breaker?.ReleaseProbe(probe);
                         destination.Return(connection, reusable: false);
                         return await _responder.BodyFailureAsync(body).ConfigureAwait(false);
                     }
@@ -118,7 +119,7 @@ internal sealed class Forwarder
                     continue;
                 }
 
-                cluster.Report(destination, success: false);
+                cluster.Report(destination, success: false, probe);
                 _request.ConsumeHead();
                 // A body cut short leaves unread bytes on the client connection: only closing keeps framing intact.
                 return await _responder.GatewayResponseAsync(outcome == ResponseHeadOutcome.TimedOut ? 504 : 502, close: hasBody && !bodySent).ConfigureAwait(false);
@@ -126,7 +127,7 @@ internal sealed class Forwarder
 
             _request.ConsumeHead();
             // A gateway-class status from the upstream counts against it (as Envoy's consecutive-5xx detection).
-            cluster.Report(destination, success: _response.Head.StatusCode is not (502 or 503 or 504));
+            cluster.Report(destination, success: _response.Head.StatusCode is not (502 or 503 or 504), probe);
             return await _relay.RelayAsync(connection, observer).ConfigureAwait(false);
         }
     }

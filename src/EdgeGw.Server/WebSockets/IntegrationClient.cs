@@ -24,7 +24,8 @@ internal static class IntegrationClient
     [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public static async ValueTask<IntegrationResponse> PostAsync(ClusterState cluster, HttpIntegrationModel http, IntegrationHeaders headers, ReadOnlyMemory<byte> query, ReadOnlyMemory<byte> body, int maxResponseBytes, bool captureContentType = false)
     {
-        if (cluster.Breaker is { } breaker && !breaker.TryEnter(LoopClock.Now(cluster.Time)))
+        bool probe = false;
+        if (cluster.Breaker is { } breaker && !breaker.TryEnter(LoopClock.Now(cluster.Time), out probe))
         {
             return new IntegrationResponse { Status = 503 };
         }
@@ -35,11 +36,11 @@ internal static class IntegrationClient
         {
             if (leaseError.IsLocal())
             {
-                cluster.Breaker?.ReleaseProbe();
+                cluster.Breaker?.ReleaseProbe(probe);
             }
             else
             {
-                cluster.Report(destination, success: false);
+                cluster.Report(destination, success: false, probe);
             }
 
             return new IntegrationResponse { Status = leaseError.ToStatusCode() };
@@ -70,7 +71,7 @@ internal static class IntegrationClient
 
         destination.Return(connection, reusable);
         bool failed = response.Status is 0 or 502 or 503 or 504;
-        cluster.Report(destination, success: !failed);
+        cluster.Report(destination, success: !failed, probe);
         if (response.Status == 0)
         {
             response.Status = connection.Deadline.Expired ? 504 : 502;

@@ -14,9 +14,9 @@ public sealed class CacheConfigTests
           "apis": [ { "name": "a", "stages": [ { "name": "s", "cache": {{stageCache}} } ], "routes": [ {{routes}} ] } ] }
         """;
 
-    private static RouteCachePolicy? Policy(Model.GatewayModel model, string path, HttpMethod method = HttpMethod.Get)
+    private static RouteCachePolicy? Policy(EdgeGw.Core.Model.GatewayModel model, string path, HttpMethod method = HttpMethod.Get)
     {
-        Core.Routing.RouteMatch<Model.RouteModel> match = default;
+        Core.Routing.RouteMatch<EdgeGw.Core.Model.RouteModel> match = default;
         Assert.True(model.Routes.TryMatch("h"u8, method, System.Text.Encoding.ASCII.GetBytes(path), ref match));
         return match.Route!.Cache;
     }

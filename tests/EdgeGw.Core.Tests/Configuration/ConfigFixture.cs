@@ -13,7 +13,7 @@ internal static class ConfigFixture
         return GatewayConfigLoader.Load(configuration);
     }
 
-    public static Model.GatewayModel Valid(string json, string[]? commandLine = null, Dictionary<string, string>? environment = null)
+    public static EdgeGw.Core.Model.GatewayModel Valid(string json, string[]? commandLine = null, Dictionary<string, string>? environment = null)
     {
         var result = Load(json, commandLine, environment);
         Assert.True(result.Model is not null, "expected a valid config, got:\n" + result.Format());

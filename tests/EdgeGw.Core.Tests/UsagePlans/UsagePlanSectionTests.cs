@@ -35,13 +35,13 @@ public sealed class UsagePlanSectionTests
         Assert.Equal(("plain", plain.ToLowerInvariant(), true), (keys[0].Id, keys[0].Sha256Hex, keys[0].Enabled));
         Assert.Equal(("hashed", digest.ToLowerInvariant(), false), (keys[1].Id, keys[1].Sha256Hex, keys[1].Enabled));
         Assert.Equal("x-api-key"u8.ToArray(), section.CompileApiKeyHeader());
-        Assert.Equal(new Model.StageRef("a", "s"), Assert.Single(Assert.Single(section.CompilePlans()).Stages));
+        Assert.Equal(new EdgeGw.Core.Model.StageRef("a", "s"), Assert.Single(Assert.Single(section.CompilePlans()).Stages));
     }
 
     [Fact]
     public void CompileRouteAccess_NothingToLimitOrAuthenticate_IsNoStep()
     {
-        var stage = new Model.StageRef("a", "s");
+        var stage = new EdgeGw.Core.Model.StageRef("a", "s");
 
         Assert.Null(UsagePlanSection.CompileRouteAccess(false, stage, "GET /x", null, null, null, apiKeyRequired: false));
         Assert.NotNull(UsagePlanSection.CompileRouteAccess(true, stage, "GET /x", null, null, null, apiKeyRequired: false));
