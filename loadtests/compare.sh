@@ -11,7 +11,7 @@
 # Before/after of a change, interleaved in one run: build the earlier commit in another work tree and name its dll
 # (it runs as proxy "edgegw-before", with the same config, pinning and counters as "edgegw"), e.g.
 #   git worktree add /tmp/before <commit> && dotnet build -c Release /tmp/before/src/EdgeGw
-#   EDGEGW_BEFORE_DLL=/tmp/before/src/EdgeGw/bin/Release/net10.0/edgegw.dll PASSES=3 PROXIES="edgegw-before edgegw" loadtests/compare.sh
+#   BEFORE_DLL=/tmp/before/src/EdgeGw/bin/Release/net10.0/edgegw.dll PASSES=3 PROXIES="edgegw-before edgegw" loadtests/compare.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -82,7 +82,7 @@ start_proxy() {
   case "$1" in
     edgegw|edgegw-before)
       local dll=$EDGEGW_DLL
-      [ "$1" = edgegw-before ] && dll=${EDGEGW_BEFORE_DLL:?EDGEGW_BEFORE_DLL names the earlier build for edgegw-before}
+      [ "$1" = edgegw-before ] && dll=${BEFORE_DLL:?BEFORE_DLL names the earlier build for edgegw-before (not EDGEGW_*: the gateway reads that prefix as config)}
       DOTNET_gcServer=${GC_SERVER:-1} taskset -c "$PROXY_CPU" dotnet "$dll" --config "$ROOT/loadtests/config/edgegw.json" >"$RUN/$1.log" 2>&1 &
       PROXY_PORT=19100 ;;
     nginx)
