@@ -1,12 +1,8 @@
 using System.Collections.Immutable;
-using EdgeGw.Core.Caching;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Upstream;
 using EdgeGw.Core.UsagePlans;
 using EdgeGw.Protocols.Http1;
-using EdgeGw.Server.Infrastructure;
-using EdgeGw.Server.WebSockets;
-using EdgeGw.Transport;
 
 namespace EdgeGw.Server;
 
