@@ -72,16 +72,20 @@ internal sealed class WebSocketApiHandshake
             _request.ConsumeHead();
         }
 
+        // Registered before the 101 goes out: a client that has its 101 finds itself in the registry (counts,
+        // @connections) at once.
+        registry.Register(session);
         WriteSwitchingProtocols(accept, subprotocol < 0 ? default : api.Subprotocols[subprotocol]);
         bool open = await _responder.FlushPendingAsync().ConfigureAwait(false);
         _request.ReturnBuffers();
         if (!open)
         {
+            registry.Unregister(session);
+            session.End();
             return false;
         }
 
         var loop = new WebSocketMessageLoop(_connection, snapshot, session, api);
-        registry.Register(session);
         try
         {
             await loop.RunAsync().ConfigureAwait(false);

@@ -78,7 +78,16 @@ internal static class DesyncCorpus
         {
             if (current is not null)
             {
-                cases.Add(new DesyncCase(file, current.GetValueOrDefault("name", "?"), current.GetValueOrDefault("method", ""),
+                // Names repeat within a file (acceptable.yaml has a GET and a HEAD case of one name): the second
+                // and later get a number, so every case has its own test ID and none is dropped as a duplicate.
+                string name = current.GetValueOrDefault("name", "?");
+                int seen = cases.Count(c => c.File == file && (c.Name == name || c.Name.StartsWith(name + " #", StringComparison.Ordinal)));
+                if (seen > 0)
+                {
+                    name = $"{name} #{seen + 1}";
+                }
+
+                cases.Add(new DesyncCase(file, name, current.GetValueOrDefault("method", ""),
                     current.GetValueOrDefault("uri", ""), current.GetValueOrDefault("version", ""), headers!, current.GetValueOrDefault("expected.tier", "")));
             }
         }
