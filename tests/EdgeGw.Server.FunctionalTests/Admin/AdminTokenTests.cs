@@ -81,6 +81,36 @@ public sealed class AdminTokenTests : IDisposable
     }
 
     [Fact]
+    public async Task TwoAuthorizationHeaders_Are401_AndTheConnectionCloses()
+    {
+        await using var gateway = await StartAsync();
+        await using var raw = await RawClient.ConnectAsync(gateway.AdminPort);
+
+        await raw.SendAsync($"GET /health HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer {Token}\r\nAuthorization: Bearer wrong-token-0123456789\r\n\r\n");
+        var response = await raw.ReadResponseAsync();
+
+        Assert.Equal(401, response.Status);
+        Assert.Equal("Bearer realm=\"edgegw-admin\"", response.Header("WWW-Authenticate"));
+        Assert.True(await raw.IsClosedByServerAsync());
+    }
+
+    [Fact]
+    public async Task RightToken_KeepsTheConnection_ForTheNextRequest()
+    {
+        await using var gateway = await StartAsync();
+        await using var raw = await RawClient.ConnectAsync(gateway.AdminPort);
+
+        await raw.SendAsync($"HEAD /health HTTP/1.1\r\nHost: a\r\nAuthorization: bearer {Token}\r\n\r\n");
+        var first = await raw.ReadResponseAsync(headRequest: true);
+        await raw.SendAsync($"GET /health HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer {Token}\r\n\r\n");
+        var second = await raw.ReadResponseAsync();
+
+        Assert.Equal(200, first.Status);
+        Assert.Equal(200, second.Status);
+        Assert.Equal("""{"status":"ok"}""", second.BodyText);
+    }
+
+    [Fact]
     public async Task NoTokenFile_NeedsNoAuthorization()
     {
         await using var upstream = Upstreams.Echo();
