@@ -111,6 +111,22 @@ public sealed class AdminTokenTests : IDisposable
     }
 
     [Fact]
+    public async Task Reload_WithARotatedToken_AcceptsOnlyTheNewOne()
+    {
+        const string rotated = "rotated-admin-token-abcdefghij";
+        await using var gateway = await StartAsync();
+        using var admin = gateway.CreateAdminClient();
+        File.WriteAllText(_tokenFile, rotated);
+        gateway.Runtime.Swap(TestGateway.BuildModel(Config("127.0.0.1:1", DeadPort(), admin: $"\"tokenFile\": {System.Text.Json.JsonSerializer.Serialize(_tokenFile)}")));
+
+        using var old = new HttpRequestMessage(HttpMethod.Get, "/health") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", Token) } };
+        using var current = new HttpRequestMessage(HttpMethod.Get, "/health") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", rotated) } };
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await admin.SendAsync(old)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.SendAsync(current)).StatusCode);
+    }
+
+    [Fact]
     public async Task NoTokenFile_NeedsNoAuthorization()
     {
         await using var upstream = Upstreams.Echo();
