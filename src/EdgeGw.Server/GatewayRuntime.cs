@@ -20,6 +20,7 @@ public sealed class GatewayRuntime : IDisposable
     private volatile GatewaySnapshot _current;
     private long _activeConnections;
     private long _requests;
+    private volatile ListenerState? _listeners;
 
     public GatewayRuntime(GatewayModel model, TimeProvider time, TransportKind transport = TransportKind.Sockets)
     {
@@ -49,6 +50,8 @@ public sealed class GatewayRuntime : IDisposable
     public AccessStateFile State { get; }
     /// <summary>Open connections of WebSocket APIs, for @connections and metrics.</summary>
     public WebSocketRegistry WebSockets { get; }
+    /// <summary>The addresses bound at start (null until every listener is bound), for the admin API's <c>/ready</c>.</summary>
+    public ListenerState? Listeners => _listeners;
     public long ActiveConnections => Interlocked.Read(ref _activeConnections);
     public long RequestsServed => Interlocked.Read(ref _requests);
 
@@ -76,6 +79,10 @@ public sealed class GatewayRuntime : IDisposable
             }
         }
     }
+
+    /// <summary>The host bound its listeners: <paramref name="configured"/> were asked for (gateway and admin together).</summary>
+    internal void OnListening(IReadOnlyList<Uri> gateway, IReadOnlyList<Uri> admin, int configured) =>
+        _listeners = new ListenerState(gateway, admin, configured);
 
     /// <summary>Returns the number of open connections including this one.</summary>
     internal long OnConnectionOpened() => Interlocked.Increment(ref _activeConnections);

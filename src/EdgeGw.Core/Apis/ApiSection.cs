@@ -128,6 +128,7 @@ internal sealed class ApiSection : IConfigSection
                     {
                         ApiName = api.Name,
                         StageName = stage.Name,
+                        Hosts = api.Hosts,
                         RouteKey = route.Key,
                         ParameterNames = key.ParameterNames,
                         MaxBodyBytes = route.MaxBodyBytes ?? defaultMaxBodyBytes,

@@ -121,6 +121,7 @@ internal static class WebSocketApiSection
         {
             ApiName = api.Name,
             StageName = stage.Name,
+            Hosts = api.Hosts,
             RouteKey = WebSocketRouteKeys.Connect,
             ParameterNames = [],
             MaxBodyBytes = 0,

@@ -15,6 +15,6 @@ public static class GatewayConfigLoader
         var errors = new List<ConfigError>();
         var sections = new GatewaySections();
         new ConfigValidator(errors).Validate(configuration, sections.All);
-        return errors.Count > 0 ? ConfigLoadResult.Failure(errors) : ConfigLoadResult.Success(sections.Compile());
+        return errors.Count > 0 ? ConfigLoadResult.Failure(errors) : ConfigLoadResult.Success(sections.Compile(configuration));
     }
 }

@@ -37,7 +37,8 @@ internal sealed class GatewaySections
     public IReadOnlyList<IConfigSection> All { get; }
 
     /// <summary>Compiles sections that reported no error into the immutable runtime model.</summary>
-    public GatewayModel Compile()
+    /// <param name="configuration">The merged configuration, rendered (redacted) into <see cref="GatewayModel.EffectiveConfig"/>.</param>
+    public GatewayModel Compile(Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         var server = Server.Compile();
         var clusters = Clusters.Compile();
@@ -58,6 +59,7 @@ internal sealed class GatewaySections
             State = State.Compile(),
             Admin = Admin.Compile(),
             Cache = Cache.Compile(),
+            EffectiveConfig = EffectiveConfig.Render(configuration),
         };
     }
 }

@@ -29,4 +29,6 @@ public sealed class GatewayModel
     public int RouteCount { get; init; }
     /// <summary>Every route (one per API route and stage), in ordinal order.</summary>
     public ImmutableArray<RouteModel> RouteList { get; init; } = [];
+    /// <summary>The configuration this model was compiled from (file, environment and command line merged) as JSON, secrets redacted; for <c>GET /config</c>.</summary>
+    public string EffectiveConfig { get; init; } = "{}";
 }

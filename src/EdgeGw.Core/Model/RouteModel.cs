@@ -9,6 +9,8 @@ public sealed class RouteModel
     public required string StageName { get; init; }
     /// <summary>The route key as configured, e.g. <c>GET /pets/{id}</c> or <c>$default</c>.</summary>
     public required string RouteKey { get; init; }
+    /// <summary>The API's host names (empty: any Host), for operator endpoints.</summary>
+    public ImmutableArray<string> Hosts { get; init; } = [];
     /// <summary>Names of the path parameters in capture order; a greedy <c>{proxy+}</c> is last.</summary>
     public required ImmutableArray<string> ParameterNames { get; init; }
     public required long MaxBodyBytes { get; init; }

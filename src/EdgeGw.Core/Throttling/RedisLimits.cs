@@ -80,6 +80,8 @@ public sealed class RedisLimits : IDisposable
     public TimeSpan SyncInterval { get; }
     public TimeProvider Time { get; }
     public bool Available => _available;
+    /// <summary>A connection to Redis is open now (the multiplexer's view), for the admin API's <c>/ready</c>.</summary>
+    public bool IsConnected => _redis.IsConnected;
     public long Failures => Interlocked.Read(ref _failures);
 
     /// <summary>Receives one line per availability change (the host logs it).</summary>

@@ -61,6 +61,9 @@ public sealed class DestinationState
     /// <summary>Passive and active health agree it may take requests (at timestamp <paramref name="now"/>).</summary>
     public bool IsHealthy(long now) => !_activelyDown && now >= Volatile.Read(ref _downUntil);
 
+    /// <summary>The <see cref="LoopClock"/> timestamp until which passive health keeps it out of balancing (in the past: not ejected).</summary>
+    public long EjectedUntil => Volatile.Read(ref _downUntil);
+
     /// <summary>Set by the active health checker.</summary>
     public bool ActivelyDown
     {

@@ -9,6 +9,7 @@ namespace EdgeGw.Server.Admin;
 /// <summary>
 /// The operator endpoints, on a separate listener (loopback by default):
 /// <list type="bullet">
+/// <item><c>GET /health</c>, <c>GET /ready</c>, <c>GET /config</c>, <c>GET /routes</c>, <c>GET /clusters</c> — see <c>AdminApi.Status.cs</c>.</item>
 /// <item><c>GET /metrics</c> — Prometheus text: the transport, connections, requests, cache and WebSocket counters.</item>
 /// <item><c>GET /cache</c> — cache statistics as JSON.</item>
 /// <item><c>DELETE /cache</c> — flush everything.</item>
@@ -16,7 +17,7 @@ namespace EdgeGw.Server.Admin;
 /// <item><c>GET|POST /apikeys</c>, <c>DELETE /apikeys/{id}</c>, <c>POST /apikeys/{id}/enable|disable</c>, <c>GET /apikeys/{id}/usage</c>.</item>
 /// </list>
 /// </summary>
-internal sealed class AdminApi(GatewayRuntime runtime)
+internal sealed partial class AdminApi(GatewayRuntime runtime)
 {
     internal const string GoneMessage = "no such connection (closed, or never existed)";
     internal const string FullMessage = "the client is not reading: its send buffer is full";
@@ -24,6 +25,11 @@ internal sealed class AdminApi(GatewayRuntime runtime)
     public AdminResponse Handle(AdminRequest request)
     {
         string[] segments = request.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments.Length == 1 && Status(segments[0]) is { } status)
+        {
+            return request.Method is "GET" or "HEAD" ? status() : NotAllowed();
+        }
+
         if (segments.Length == 1 && segments[0] == "metrics")
         {
             return request.Method is "GET" or "HEAD" ? Metrics() : NotAllowed();
@@ -44,7 +50,7 @@ internal sealed class AdminApi(GatewayRuntime runtime)
             return Connections(request, segments[1]);
         }
 
-        return AdminResponse.Error(404, "no such admin endpoint (see README: /metrics, /cache, /apikeys, /@connections/{id})");
+        return AdminResponse.Error(404, "no such admin endpoint (see README: /health, /ready, /config, /routes, /clusters, /metrics, /cache, /apikeys, /@connections/{id})");
     }
 
     private sealed record CreateKeyRequest(string? Id, string[]? UsagePlans);

@@ -26,6 +26,7 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
     private static readonly AdminResponse PushFull = AdminResponse.Error(429, AdminApi.FullMessage);
     private static readonly AdminRequest PushKeepAlive = new() { Method = "POST", KeepAlive = true };
     private static readonly AdminRequest PushClose = new() { Method = "POST", KeepAlive = false };
+    private static readonly AdminRequest UnauthorizedClose = new() { Method = "GET", KeepAlive = false };
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
@@ -95,12 +96,20 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
 
                 var head = reader.Head;
                 var headEnd = reader.HeadEnd;
-                var headers = default(NullHeadersHandler);
+                // The token of the model current now: a reload that rotates admin.tokenFile applies to the next request.
+                var headers = new AdminAuthorization(runtime.Current.Model.Admin.TokenDigest);
                 var parseError = reader.ParseRequest(ref headers, out var parsed);
                 if (parseError != HttpParseError.None)
                 {
                     input.AdvanceTo(buffer.End);
                     return (new AdminRequest { Error = parseError.ToStatusCode() }, null);
+                }
+
+                // Before anything else, pushes included: without the token nothing is read, routed or sent.
+                if (!headers.Allowed)
+                {
+                    input.AdvanceTo(buffer.End);
+                    return (UnauthorizedClose, AdminAuthorization.Unauthorized);
                 }
 
                 if (IsPush(head.Span, parsed, out var id))
@@ -233,6 +242,17 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
         writer.Write("\r\nContent-Length: "u8);
         writer.WriteNumber(response.Body.Length);
         writer.Write("\r\nCache-Control: no-store\r\n"u8);
+        if (response.Challenge is { } challenge)
+        {
+            writer.Write("WWW-Authenticate: "u8);
+            foreach (char c in challenge)
+            {
+                writer.WriteByte((byte)c);
+            }
+
+            writer.Write("\r\n"u8);
+        }
+
         if (!keepAlive)
         {
             writer.Write("Connection: close\r\n"u8);

@@ -5,6 +5,9 @@ namespace EdgeGw.Server.Admin;
 /// <summary>An admin answer: status, content type and body.</summary>
 internal sealed record AdminResponse(int Status, string ContentType, byte[] Body)
 {
+    /// <summary>A <c>WWW-Authenticate</c> challenge to send (the 401 of a missing or wrong admin token).</summary>
+    public string? Challenge { get; init; }
+
     public static AdminResponse Json(int status, object value) =>
         new(status, "application/json", JsonSerializer.SerializeToUtf8Bytes(value, AdminJson.Options));
 

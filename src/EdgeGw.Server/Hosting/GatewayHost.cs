@@ -45,6 +45,8 @@ public sealed class GatewayHost : IAsyncDisposable
         options ??= new GatewayHostOptions();
         var transport = options.TransportOverride ?? model.Server.Transport;
         var runtime = new GatewayRuntime(model, options.Time, transport);
+        var gatewayUrls = options.ListenOverride ?? model.Server.Listen;
+        var adminUrls = options.AdminListenOverride ?? model.Admin.Listen;
         var gatewayListeners = new List<ListenOptions>();
         var adminListeners = new List<ListenOptions>();
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
@@ -68,12 +70,12 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             // The gateway enforces its own limits; Kestrel's HTTP limits do not apply to a connection handler.
-            foreach (var url in options.ListenOverride ?? model.Server.Listen)
+            foreach (var url in gatewayUrls)
             {
                 Listen(kestrel, url, gatewayListeners, static listen => listen.UseConnectionHandler<GatewayConnectionHandler>());
             }
 
-            foreach (var url in options.AdminListenOverride ?? model.Admin.Listen)
+            foreach (var url in adminUrls)
             {
                 // Outside the descriptor budget (AdminEndPoint), so /metrics answers while the gateway is full.
                 var (address, port, _) = ParseListenUrl(url);
@@ -90,6 +92,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var host = new GatewayHost(app, runtime);
         host.Addresses = BoundAddresses(gatewayListeners);
         host.AdminAddresses = BoundAddresses(adminListeners);
+        runtime.OnListening(host.Addresses, host.AdminAddresses, gatewayUrls.Count() + adminUrls.Count());
         return host;
     }
 
