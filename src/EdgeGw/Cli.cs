@@ -4,8 +4,6 @@ using EdgeGw.Core.Configuration;
 using EdgeGw.Core.Model;
 using EdgeGw.Server.Hosting;
 using EdgeGw.Transport;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Primitives;
 
 namespace EdgeGw;
 
@@ -71,7 +69,13 @@ internal static class Cli
             return 1;
         }
 
-        var result = Load(path, overrides, reloadOnChange: false, out _);
+        var result = GatewayConfigLoader.LoadFile(path, overrides);
+        if (result.FileError is not null)
+        {
+            Console.Error.WriteLine($"edgegw validate: {result.FileError}");
+            return 1;
+        }
+
         if (result.Model is null)
         {
             Console.Error.WriteLine($"{path}: {result.Errors.Count} error(s)");
@@ -85,8 +89,14 @@ internal static class Cli
 
     private static async Task<int> RunGatewayAsync(string? path, string[] overrides)
     {
-        var result = Load(path, overrides, reloadOnChange: path is not null, out var configuration);
+        var result = Load(path, overrides);
         string source = path ?? "embedded demo config";
+        if (result.FileError is not null)
+        {
+            Console.Error.WriteLine($"edgegw: not starting: {result.FileError}");
+            return 1;
+        }
+
         if (result.Model is null)
         {
             Console.Error.WriteLine($"edgegw: {source}: {result.Errors.Count} error(s); not starting");
@@ -97,6 +107,8 @@ internal static class Cli
         // Before anything is opened, so the budget is measured under the raised limit.
         var raised = DescriptorBudget.RaiseSoftLimit();
         await using var host = await GatewayHost.StartAsync(result.Model, new GatewayHostOptions { InlineScheduling = InlineIo.Enabled }).ConfigureAwait(false);
+        // Watching before "serving" is printed, so a change made once the gateway says it serves is seen.
+        using var reload = path is null ? null : new ConfigReloader(path, overrides, host, result.Source);
         Console.WriteLine($"edgegw: serving {source} on {string.Join(", ", host.Addresses)}");
         var budget = DescriptorBudget.Process;
         if (budget.Limit > 0)
@@ -115,7 +127,6 @@ internal static class Cli
             Console.WriteLine($"edgegw: try  curl {first.Scheme}://{first.Authority}/demo/hello");
         }
 
-        using var reload = path is null ? null : ChangeToken.OnChange(configuration.GetReloadToken, () => Reload(host, configuration, source));
         using var stop = new CancellationTokenSource();
         void OnSignal(PosixSignalContext context)
         {
@@ -153,25 +164,15 @@ internal static class Cli
             $"edgegw: stats requests={host.Runtime.RequestsServed} connections={host.Runtime.ActiveConnections} allocated_bytes={GC.GetTotalAllocatedBytes(precise: true)} gen0={GC.CollectionCount(0)} gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)} heap_bytes={GC.GetTotalMemory(false)} rss_bytes={process.WorkingSet64}"));
     }
 
-    private static void Reload(GatewayHost host, IConfiguration configuration, string source)
+    private static ConfigLoadResult Load(string? path, string[] overrides)
     {
-        var result = GatewayConfigLoader.Load(configuration);
-        if (result.Model is null)
+        if (path is not null)
         {
-            Console.Error.WriteLine($"edgegw: {source} changed but is invalid; keeping the running config");
-            Console.Error.WriteLine(result.Format());
-            return;
+            return GatewayConfigLoader.LoadFile(path, overrides);
         }
 
-        host.Runtime.Swap(result.Model);
-        Console.WriteLine($"edgegw: {source} reloaded ({CountRoutes(result.Model)} route(s))");
-    }
-
-    private static ConfigLoadResult Load(string? path, string[] overrides, bool reloadOnChange, out IConfiguration configuration)
-    {
-        using var demo = path is null ? Assembly.GetExecutingAssembly().GetManifestResourceStream(DemoResource) : null;
-        configuration = GatewayConfiguration.Build(path is null ? null : Path.GetFullPath(path), demo, overrides, reloadOnChange: reloadOnChange);
-        return GatewayConfigLoader.Load(configuration);
+        using var demo = Assembly.GetExecutingAssembly().GetManifestResourceStream(DemoResource);
+        return GatewayConfigLoader.Load(GatewayConfiguration.Build(null, demo, overrides));
     }
 
     private static bool TryExtractConfigPath(ref string[] args, out string? path, out string? error)

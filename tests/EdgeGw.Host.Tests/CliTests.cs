@@ -56,6 +56,45 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Validate_MalformedJson_IsOneErrorLineWithFileLineAndColumn()
+    {
+        using var file = TempFile.Json("""{ "server":""");
+        await using var gateway = GatewayProcess.Start(["validate", file.Path]);
+        Assert.Equal(1, await gateway.WaitForExitAsync(Timeout));
+        string line = Assert.Single(gateway.Output.Split('\n'));
+        Assert.StartsWith($"edgegw validate: {file.Path}:1:12: invalid JSON: ", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_MalformedJson_IsOneErrorLineWithFileLineAndColumn()
+    {
+        using var file = TempFile.Json("{\n  \"server\": { \"limits\": }\n}\n");
+        await using var gateway = GatewayProcess.Start(["--config", file.Path, "--server:listen:0=http://127.0.0.1:0"]);
+        Assert.Equal(1, await gateway.WaitForExitAsync(Timeout));
+        Assert.Equal($"edgegw: not starting: {file.Path}:2:25: invalid JSON: '}}' is an invalid start of a value.", gateway.Output);
+    }
+
+    [Fact]
+    public async Task ConfigFileChange_MalformedJson_IsLoggedAndTheRunningConfigKept()
+    {
+        using var file = TempFile.Json(MockConfig("one"));
+        await using var gateway = GatewayProcess.Start(["--config", file.Path, "--server:listen:0=http://127.0.0.1:0"]);
+        int port = await gateway.WaitForListeningAsync();
+        using var client = new HttpClient();
+
+        var failed = gateway.WaitForLineAsync(l => l.Contains("reload failed", StringComparison.Ordinal), Timeout);
+        File.WriteAllText(file.Path, """{ "server":""");
+        Assert.Equal($"edgegw: reload failed, keeping the running config: {file.Path}:1:12: invalid JSON: Expected depth to be zero at the end of the JSON payload. There is an open JSON object or array that should be closed.", await failed);
+        Assert.Equal("one", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+
+        // Fixed again, the file is applied as any change is.
+        var reloaded = gateway.WaitForLineAsync(l => l.Contains("reloaded", StringComparison.Ordinal), Timeout);
+        File.WriteAllText(file.Path, MockConfig("two"));
+        await reloaded;
+        Assert.Equal("two", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+    }
+
+    [Fact]
     public async Task Run_WithoutConfig_ServesTheEmbeddedDemoApi()
     {
         await using var gateway = GatewayProcess.Start(["--server:listen:0=http://127.0.0.1:0"]);
