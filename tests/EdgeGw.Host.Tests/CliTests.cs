@@ -95,6 +95,32 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task ConfigFileDeletedOrEmptied_IsLoggedAndTheRunningConfigKept()
+    {
+        using var file = TempFile.Json(MockConfig("one"));
+        await using var gateway = GatewayProcess.Start(["--config", file.Path, "--server:listen:0=http://127.0.0.1:0"]);
+        int port = await gateway.WaitForListeningAsync();
+        using var client = new HttpClient();
+
+        var missing = gateway.WaitForLineAsync(l => l.Contains("file not found", StringComparison.Ordinal), Timeout);
+        File.Delete(file.Path);
+        Assert.Equal($"edgegw: reload failed, keeping the running config: {file.Path}: file not found", await missing);
+        Assert.Equal("one", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+
+        // As a non-atomic rewrite leaves it between truncating and writing.
+        var empty = gateway.WaitForLineAsync(l => l.Contains("file is empty", StringComparison.Ordinal), Timeout);
+        File.WriteAllText(file.Path, "");
+        Assert.Equal($"edgegw: reload failed, keeping the running config: {file.Path}: file is empty", await empty);
+        Assert.Equal("one", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+
+        var reloaded = gateway.WaitForLineAsync(l => l.Contains("reloaded", StringComparison.Ordinal), Timeout);
+        File.WriteAllText(file.Path, MockConfig("two"));
+        await reloaded;
+        Assert.Equal("two", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+        Assert.DoesNotContain("reloaded (0 route(s))", gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_WithoutConfig_ServesTheEmbeddedDemoApi()
     {
         await using var gateway = GatewayProcess.Start(["--server:listen:0=http://127.0.0.1:0"]);

@@ -70,4 +70,22 @@ public sealed class ConfigFileTests : IDisposable
         File.WriteAllBytes(_path, [0xEF, 0xBB, 0xBF, .. "{}"u8]);
         Assert.NotNull(GatewayConfigLoader.LoadFile(_path, [], environment: new Dictionary<string, string>()).Model);
     }
+
+    [Fact]
+    public void LoadFile_MissingFile_IsAFileErrorNotAnEmptyConfig()
+    {
+        var result = GatewayConfigLoader.LoadFile(_path, [], environment: new Dictionary<string, string>());
+        Assert.Null(result.Model);
+        Assert.Equal($"{_path}: file not found", result.FileError);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" \n\t\r\n")]
+    public void LoadFile_EmptyFile_IsAFileErrorNotAnEmptyConfig(string content)
+    {
+        var result = LoadFile(content);
+        Assert.Null(result.Model);
+        Assert.Equal($"{_path}: file is empty", result.FileError);
+    }
 }
