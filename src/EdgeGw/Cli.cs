@@ -106,7 +106,25 @@ internal static class Cli
 
         // Before anything is opened, so the budget is measured under the raised limit.
         var raised = DescriptorBudget.RaiseSoftLimit();
-        await using var host = await GatewayHost.StartAsync(result.Model, new GatewayHostOptions { InlineScheduling = InlineIo.Enabled }).ConfigureAwait(false);
+        GatewayHost started;
+        try
+        {
+            started = await GatewayHost.StartAsync(result.Model, new GatewayHostOptions { InlineScheduling = InlineIo.Enabled }).ConfigureAwait(false);
+        }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            // Kestrel's message names the address: "Failed to bind to address http://127.0.0.1:8080: address already in use."
+            Console.Error.WriteLine($"edgegw: not starting: {e.Message}");
+            return 1;
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            string addresses = string.Join(", ", result.Model.Server.Listen.Concat(result.Model.Admin.Listen));
+            Console.Error.WriteLine($"edgegw: not starting: cannot listen on {addresses}: {e.Message}");
+            return 1;
+        }
+
+        await using var host = started;
         // Watching before "serving" is printed, so a change made once the gateway says it serves is seen.
         using var reload = path is null ? null : new ConfigReloader(path, overrides, host, result.Source);
         Console.WriteLine($"edgegw: serving {source} on {string.Join(", ", host.Addresses)}");

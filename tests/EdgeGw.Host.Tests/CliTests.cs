@@ -120,6 +120,30 @@ public sealed class CliTests
         Assert.DoesNotContain("reloaded (0 route(s))", gateway.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("epoll")]
+    [InlineData("sockets")]
+    public async Task Run_ListenAddressInUse_IsOneErrorLineNamingItAndExitOne(string transport)
+    {
+        using var occupied = new TcpListener(IPAddress.Loopback, 0);
+        occupied.Start();
+        int port = ((IPEndPoint)occupied.LocalEndpoint).Port;
+        await using var gateway = GatewayProcess.Start([$"--server:listen:0=http://127.0.0.1:{port}", $"--server:transport={transport}"]);
+        Assert.Equal(1, await gateway.WaitForExitAsync(Timeout));
+        Assert.Equal($"edgegw: not starting: Failed to bind to address http://127.0.0.1:{port}: address already in use.", gateway.Output);
+    }
+
+    [Fact]
+    public async Task Run_AdminAddressInUse_IsOneErrorLineNamingItAndExitOne()
+    {
+        using var occupied = new TcpListener(IPAddress.Loopback, 0);
+        occupied.Start();
+        int port = ((IPEndPoint)occupied.LocalEndpoint).Port;
+        await using var gateway = GatewayProcess.Start(["--server:listen:0=http://127.0.0.1:0", $"--admin:listen:0=http://127.0.0.1:{port}"]);
+        Assert.Equal(1, await gateway.WaitForExitAsync(Timeout));
+        Assert.Equal($"edgegw: not starting: Failed to bind to address http://127.0.0.1:{port}: address already in use.", gateway.Output);
+    }
+
     [Fact]
     public async Task Run_WithoutConfig_ServesTheEmbeddedDemoApi()
     {
