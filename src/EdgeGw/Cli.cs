@@ -63,6 +63,7 @@ internal static class Cli
 
     private static int Validate(string path, string[] overrides)
     {
+        WarnIgnoredVariables();
         if (!File.Exists(path))
         {
             Console.Error.WriteLine($"edgegw validate: {path}: file not found");
@@ -89,6 +90,7 @@ internal static class Cli
 
     private static async Task<int> RunGatewayAsync(string? path, string[] overrides)
     {
+        WarnIgnoredVariables();
         var result = Load(path, overrides);
         string source = path ?? "embedded demo config";
         if (result.FileError is not null)
@@ -234,6 +236,15 @@ internal static class Cli
 
         args = rest.ToArray();
         return true;
+    }
+
+    /// <summary>Once per process: an EDGEGW_ variable that is no config key is ignored, not an error.</summary>
+    private static void WarnIgnoredVariables()
+    {
+        foreach (string name in GatewayConfiguration.IgnoredVariables())
+        {
+            Console.Error.WriteLine($"edgegw: warning: ignoring {name}: not a config key (EDGEGW_<section>__<key>, where <section> is one of: {string.Join(", ", GatewayConfiguration.Sections)})");
+        }
     }
 
     private static int CountRoutes(GatewayModel model) => model.Routes.Count;

@@ -180,6 +180,38 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task EnvironmentVariableThatIsNoConfigKey_IsWarnedAboutOnceAndIgnored()
+    {
+        await using var gateway = GatewayProcess.Start(
+            ["--server:listen:0=http://127.0.0.1:0"],
+            new Dictionary<string, string>
+            {
+                ["EDGEGW_HOME"] = "/opt/edgegw",
+                ["EDGEGW_TEST_TRANSPORT"] = "sockets",
+                ["EDGEGW_BEFORE_DLL"] = "/tmp/before/edgegw.dll",
+                ["EDGEGW_server__limits__maxHeaderCount"] = "2",
+            });
+        int port = await gateway.WaitForListeningAsync();
+
+        // A variable that names a config key still overrides it.
+        string response = await RawRequestAsync(port, "GET /demo/hello HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 431 ", response, StringComparison.Ordinal);
+        var warnings = gateway.Output.Split('\n').Where(l => l.StartsWith("edgegw: warning: ignoring ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(["EDGEGW_BEFORE_DLL", "EDGEGW_HOME", "EDGEGW_TEST_TRANSPORT"], warnings.Select(l => l.Split(' ')[3].TrimEnd(':')));
+        Assert.StartsWith("edgegw: warning: ignoring EDGEGW_HOME: not a config key (EDGEGW_<section>__<key>, where <section> is one of: server, admin,", warnings[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_EnvironmentVariableThatIsNoConfigKey_DoesNotFailTheFile()
+    {
+        using var file = TempFile.Json(MockConfig("one"));
+        await using var gateway = GatewayProcess.Start(["validate", file.Path], new Dictionary<string, string> { ["EDGEGW_HOME"] = "/opt/edgegw" });
+        Assert.Equal(0, await gateway.WaitForExitAsync(Timeout));
+        Assert.Contains("edgegw: warning: ignoring EDGEGW_HOME: not a config key", gateway.Output, StringComparison.Ordinal);
+        Assert.Contains($"{file.Path}: valid", gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ConfigFileChange_IsAppliedWithoutRestart()
     {
         using var file = TempFile.Json(MockConfig("one"));
