@@ -16,42 +16,51 @@ internal static class Cli
         edgegw — a self-hosted API gateway
 
         Usage:
-          edgegw [run] [--config <file>] [--<key>=<value> ...]
-          edgegw validate <file>
-          edgegw --help
+          edgegw [run] [--config <file>] [--<key>=<value> ...]   run the gateway (the default verb)
+          edgegw validate <file> [--<key>=<value> ...]           check a config, print every error with its JSON path
+          edgegw help | --help | -h                              print this help
+          edgegw --version                                       print the version
 
         Config comes from one JSON file (--config, else EDGEGW_CONFIG, else ./edgegw.json; without any of them
         the embedded demo config is used). Every key can be overridden, last wins:
-          environment   EDGEGW_server__limits__maxHeaderCount=50
+          environment   EDGEGW_server__limits__maxHeaderCount=50   (EDGEGW_ + the key's path, parts joined by __;
+                        a variable whose first part is no top-level section is warned about and ignored)
           command line  --server:limits:maxHeaderCount=50
-        An invalid config is reported in full (every error with its JSON path) and the gateway does not start.
-        A valid change to the config file is applied without a restart (listen addresses excepted).
+        An invalid config is reported in full (every error with its JSON path) and the gateway does not start;
+        malformed JSON is reported with its file, line and column.
+        A valid change to the config file is applied without a restart (listen addresses excepted); an invalid,
+        malformed, deleted or empty file is reported and the running config stays.
         SIGTERM/SIGINT stop accepting connections and drain in-flight requests up to server.drainTimeoutSeconds.
         SIGUSR1 prints counters (requests, connections, allocated bytes, GC counts, RSS) on one line.
 
-        Exit codes: 0 ok, 1 invalid config, 2 usage error.
+        Exit codes: 0 ok, 1 invalid config or a listen address that cannot be bound, 2 usage error.
         """;
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Length > 0 && args[0] is "--help" or "-h" or "help")
+        switch (args.Length > 0 ? args[0] : null)
         {
-            Console.WriteLine(Usage);
-            return 0;
-        }
+            case "--help" or "-h" or "help":
+                Console.WriteLine(Usage);
+                return 0;
+            case "--version":
+                Console.WriteLine($"edgegw {Version}");
+                return 0;
+            case "validate":
+                if (args.Length < 2 || args[1].StartsWith('-'))
+                {
+                    return UsageError("validate: missing <file>");
+                }
 
-        if (args.Length > 0 && args[0] == "validate")
-        {
-            if (args.Length < 2)
-            {
-                Console.Error.WriteLine("edgegw validate: missing <file>");
-                return 2;
-            }
-
-            return Validate(args[1], args[2..]);
+                return FindNonOverride(args[2..]) is { } wrong ? UsageError($"validate: {Unknown(wrong)}") : Validate(args[1], args[2..]);
         }
 
         var rest = args.Length > 0 && args[0] == "run" ? args[1..] : args;
+        if (FindNonOverride(rest.Where((arg, i) => arg != "--config" && (i == 0 || rest[i - 1] != "--config"))) is { } unknown)
+        {
+            return UsageError(Unknown(unknown));
+        }
+
         if (!TryExtractConfigPath(ref rest, out string? path, out string? usageError))
         {
             Console.Error.WriteLine($"edgegw: {usageError}");
@@ -60,6 +69,26 @@ internal static class Cli
 
         return await RunGatewayAsync(path, rest).ConfigureAwait(false);
     }
+
+    /// <summary>The assembly's informational version (the package version, with the commit when the build knows it).</summary>
+    private static string Version =>
+        typeof(Cli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(Cli).Assembly.GetName().Version?.ToString()
+        ?? "unknown";
+
+    private static int UsageError(string message)
+    {
+        Console.Error.WriteLine($"edgegw: {message}");
+        Console.Error.WriteLine();
+        Console.Error.WriteLine(Usage);
+        return 2;
+    }
+
+    /// <summary>Overrides are <c>--key=value</c> (the key's parts joined by <c>:</c>); anything else is a usage error, never a silent start.</summary>
+    private static string? FindNonOverride(IEnumerable<string> args) =>
+        args.FirstOrDefault(arg => !(arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=', StringComparison.Ordinal) > 2));
+
+    private static string Unknown(string arg) => arg.StartsWith('-') ? $"unknown option '{arg}'" : $"unknown command '{arg}'";
 
     private static int Validate(string path, string[] overrides)
     {

@@ -18,6 +18,44 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Help_ListsEveryVerb()
+    {
+        await using var gateway = GatewayProcess.Start(["--help"]);
+        Assert.Equal(0, await gateway.WaitForExitAsync(Timeout));
+        foreach (string verb in (string[])["edgegw [run] ", "edgegw validate <file>", "edgegw help | --help | -h", "edgegw --version"])
+        {
+            Assert.Contains(verb, gateway.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Version_PrintsTheInformationalVersionAndExitsZero()
+    {
+        string expected = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(
+            System.Reflection.Assembly.LoadFile(GatewayProcess.HostDll))!.InformationalVersion;
+        await using var gateway = GatewayProcess.Start(["--version"]);
+        Assert.Equal(0, await gateway.WaitForExitAsync(Timeout));
+        Assert.Equal($"edgegw {expected}", gateway.Output);
+    }
+
+    [Theory]
+    [InlineData("serve", "edgegw: unknown command 'serve'")]
+    [InlineData("test-invoke GET /x", "edgegw: unknown command 'test-invoke'")]
+    [InlineData("--bogus-flag", "edgegw: unknown option '--bogus-flag'")]
+    [InlineData("run --bogus-flag", "edgegw: unknown option '--bogus-flag'")]
+    [InlineData("--server:listen:0=http://127.0.0.1:0 extra", "edgegw: unknown command 'extra'")]
+    [InlineData("validate", "edgegw: validate: missing <file>")]
+    public async Task UnknownVerbOrOption_IsAnErrorWithUsageAndExitsTwo(string args, string error)
+    {
+        await using var gateway = GatewayProcess.Start(args.Split(' '));
+        Assert.Equal(2, await gateway.WaitForExitAsync(Timeout));
+        string output = gateway.Output;
+        Assert.StartsWith(error + "\n", output, StringComparison.Ordinal);
+        Assert.Contains("Usage:", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("serving", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_ValidFile_ExitsZero()
     {
         using var file = TempFile.Json("""
