@@ -36,6 +36,9 @@ internal sealed class ConfigReloader : IDisposable
         string name = Path.GetFileName(full);
         _timer = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
         _watch = ChangeToken.OnChange(() => _files.Watch(name), () => _timer.Change(Settle, Timeout.InfiniteTimeSpan));
+
+        // A change between the start's load and this watch raised no event: look once (the same bytes change nothing).
+        _timer.Change(Settle, Timeout.InfiniteTimeSpan);
     }
 
     private void Reload()
