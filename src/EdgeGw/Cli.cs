@@ -4,8 +4,6 @@ using EdgeGw.Core.Configuration;
 using EdgeGw.Core.Model;
 using EdgeGw.Server.Hosting;
 using EdgeGw.Transport;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Primitives;
 
 namespace EdgeGw;
 
@@ -18,42 +16,51 @@ internal static class Cli
         edgegw — a self-hosted API gateway
 
         Usage:
-          edgegw [run] [--config <file>] [--<key>=<value> ...]
-          edgegw validate <file>
-          edgegw --help
+          edgegw [run] [--config <file>] [--<key>=<value> ...]   run the gateway (the default verb)
+          edgegw validate <file> [--<key>=<value> ...]           check a config, print every error with its JSON path
+          edgegw help | --help | -h                              print this help
+          edgegw --version                                       print the version
 
         Config comes from one JSON file (--config, else EDGEGW_CONFIG, else ./edgegw.json; without any of them
         the embedded demo config is used). Every key can be overridden, last wins:
-          environment   EDGEGW_server__limits__maxHeaderCount=50
+          environment   EDGEGW_server__limits__maxHeaderCount=50   (EDGEGW_ + the key's path, parts joined by __;
+                        a variable whose first part is no top-level section is warned about and ignored)
           command line  --server:limits:maxHeaderCount=50
-        An invalid config is reported in full (every error with its JSON path) and the gateway does not start.
-        A valid change to the config file is applied without a restart (listen addresses excepted).
+        An invalid config is reported in full (every error with its JSON path) and the gateway does not start;
+        malformed JSON is reported with its file, line and column.
+        A valid change to the config file is applied without a restart (listen addresses excepted); an invalid,
+        malformed, deleted or empty file is reported and the running config stays.
         SIGTERM/SIGINT stop accepting connections and drain in-flight requests up to server.drainTimeoutSeconds.
         SIGUSR1 prints counters (requests, connections, allocated bytes, GC counts, RSS) on one line.
 
-        Exit codes: 0 ok, 1 invalid config, 2 usage error.
+        Exit codes: 0 ok, 1 invalid config or a listen address that cannot be bound, 2 usage error.
         """;
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Length > 0 && args[0] is "--help" or "-h" or "help")
+        switch (args.Length > 0 ? args[0] : null)
         {
-            Console.WriteLine(Usage);
-            return 0;
-        }
+            case "--help" or "-h" or "help":
+                Console.WriteLine(Usage);
+                return 0;
+            case "--version":
+                Console.WriteLine($"edgegw {Version}");
+                return 0;
+            case "validate":
+                if (args.Length < 2 || args[1].StartsWith('-'))
+                {
+                    return UsageError("validate: missing <file>");
+                }
 
-        if (args.Length > 0 && args[0] == "validate")
-        {
-            if (args.Length < 2)
-            {
-                Console.Error.WriteLine("edgegw validate: missing <file>");
-                return 2;
-            }
-
-            return Validate(args[1], args[2..]);
+                return FindNonOverride(args[2..]) is { } wrong ? UsageError($"validate: {Unknown(wrong)}") : Validate(args[1], args[2..]);
         }
 
         var rest = args.Length > 0 && args[0] == "run" ? args[1..] : args;
+        if (FindNonOverride(rest.Where((arg, i) => arg != "--config" && (i == 0 || rest[i - 1] != "--config"))) is { } unknown)
+        {
+            return UsageError(Unknown(unknown));
+        }
+
         if (!TryExtractConfigPath(ref rest, out string? path, out string? usageError))
         {
             Console.Error.WriteLine($"edgegw: {usageError}");
@@ -63,15 +70,42 @@ internal static class Cli
         return await RunGatewayAsync(path, rest).ConfigureAwait(false);
     }
 
+    /// <summary>The assembly's informational version (the package version, with the commit when the build knows it).</summary>
+    private static string Version =>
+        typeof(Cli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(Cli).Assembly.GetName().Version?.ToString()
+        ?? "unknown";
+
+    private static int UsageError(string message)
+    {
+        Console.Error.WriteLine($"edgegw: {message}");
+        Console.Error.WriteLine();
+        Console.Error.WriteLine(Usage);
+        return 2;
+    }
+
+    /// <summary>Overrides are <c>--key=value</c> (the key's parts joined by <c>:</c>); anything else is a usage error, never a silent start.</summary>
+    private static string? FindNonOverride(IEnumerable<string> args) =>
+        args.FirstOrDefault(arg => !(arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=', StringComparison.Ordinal) > 2));
+
+    private static string Unknown(string arg) => arg.StartsWith('-') ? $"unknown option '{arg}'" : $"unknown command '{arg}'";
+
     private static int Validate(string path, string[] overrides)
     {
+        WarnIgnoredVariables();
         if (!File.Exists(path))
         {
             Console.Error.WriteLine($"edgegw validate: {path}: file not found");
             return 1;
         }
 
-        var result = Load(path, overrides, reloadOnChange: false, out _);
+        var result = GatewayConfigLoader.LoadFile(path, overrides);
+        if (result.FileError is not null)
+        {
+            Console.Error.WriteLine($"edgegw validate: {result.FileError}");
+            return 1;
+        }
+
         if (result.Model is null)
         {
             Console.Error.WriteLine($"{path}: {result.Errors.Count} error(s)");
@@ -85,8 +119,15 @@ internal static class Cli
 
     private static async Task<int> RunGatewayAsync(string? path, string[] overrides)
     {
-        var result = Load(path, overrides, reloadOnChange: path is not null, out var configuration);
+        WarnIgnoredVariables();
+        var result = Load(path, overrides);
         string source = path ?? "embedded demo config";
+        if (result.FileError is not null)
+        {
+            Console.Error.WriteLine($"edgegw: not starting: {result.FileError}");
+            return 1;
+        }
+
         if (result.Model is null)
         {
             Console.Error.WriteLine($"edgegw: {source}: {result.Errors.Count} error(s); not starting");
@@ -96,7 +137,27 @@ internal static class Cli
 
         // Before anything is opened, so the budget is measured under the raised limit.
         var raised = DescriptorBudget.RaiseSoftLimit();
-        await using var host = await GatewayHost.StartAsync(result.Model, new GatewayHostOptions { InlineScheduling = InlineIo.Enabled }).ConfigureAwait(false);
+        GatewayHost started;
+        try
+        {
+            started = await GatewayHost.StartAsync(result.Model, new GatewayHostOptions { InlineScheduling = InlineIo.Enabled }).ConfigureAwait(false);
+        }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            // Kestrel's message names the address: "Failed to bind to address http://127.0.0.1:8080: address already in use."
+            Console.Error.WriteLine($"edgegw: not starting: {e.Message}");
+            return 1;
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            string addresses = string.Join(", ", result.Model.Server.Listen.Concat(result.Model.Admin.Listen));
+            Console.Error.WriteLine($"edgegw: not starting: cannot listen on {addresses}: {e.Message}");
+            return 1;
+        }
+
+        await using var host = started;
+        // Watching before "serving" is printed, so a change made once the gateway says it serves is seen.
+        using var reload = path is null ? null : new ConfigReloader(path, overrides, host, result.Source);
         Console.WriteLine($"edgegw: serving {source} on {string.Join(", ", host.Addresses)}");
         var budget = DescriptorBudget.Process;
         if (budget.Limit > 0)
@@ -115,7 +176,6 @@ internal static class Cli
             Console.WriteLine($"edgegw: try  curl {first.Scheme}://{first.Authority}/demo/hello");
         }
 
-        using var reload = path is null ? null : ChangeToken.OnChange(configuration.GetReloadToken, () => Reload(host, configuration, source));
         using var stop = new CancellationTokenSource();
         void OnSignal(PosixSignalContext context)
         {
@@ -153,25 +213,15 @@ internal static class Cli
             $"edgegw: stats requests={host.Runtime.RequestsServed} connections={host.Runtime.ActiveConnections} allocated_bytes={GC.GetTotalAllocatedBytes(precise: true)} gen0={GC.CollectionCount(0)} gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)} heap_bytes={GC.GetTotalMemory(false)} rss_bytes={process.WorkingSet64}"));
     }
 
-    private static void Reload(GatewayHost host, IConfiguration configuration, string source)
+    private static ConfigLoadResult Load(string? path, string[] overrides)
     {
-        var result = GatewayConfigLoader.Load(configuration);
-        if (result.Model is null)
+        if (path is not null)
         {
-            Console.Error.WriteLine($"edgegw: {source} changed but is invalid; keeping the running config");
-            Console.Error.WriteLine(result.Format());
-            return;
+            return GatewayConfigLoader.LoadFile(path, overrides);
         }
 
-        host.Runtime.Swap(result.Model);
-        Console.WriteLine($"edgegw: {source} reloaded ({CountRoutes(result.Model)} route(s))");
-    }
-
-    private static ConfigLoadResult Load(string? path, string[] overrides, bool reloadOnChange, out IConfiguration configuration)
-    {
-        using var demo = path is null ? Assembly.GetExecutingAssembly().GetManifestResourceStream(DemoResource) : null;
-        configuration = GatewayConfiguration.Build(path is null ? null : Path.GetFullPath(path), demo, overrides, reloadOnChange: reloadOnChange);
-        return GatewayConfigLoader.Load(configuration);
+        using var demo = Assembly.GetExecutingAssembly().GetManifestResourceStream(DemoResource);
+        return GatewayConfigLoader.Load(GatewayConfiguration.Build(null, demo, overrides));
     }
 
     private static bool TryExtractConfigPath(ref string[] args, out string? path, out string? error)
@@ -215,6 +265,15 @@ internal static class Cli
 
         args = rest.ToArray();
         return true;
+    }
+
+    /// <summary>Once per process: an EDGEGW_ variable that is no config key is ignored, not an error.</summary>
+    private static void WarnIgnoredVariables()
+    {
+        foreach (string name in GatewayConfiguration.IgnoredVariables())
+        {
+            Console.Error.WriteLine($"edgegw: warning: ignoring {name}: not a config key (EDGEGW_<section>__<key>, where <section> is one of: {string.Join(", ", GatewayConfiguration.Sections)})");
+        }
     }
 
     private static int CountRoutes(GatewayModel model) => model.Routes.Count;

@@ -18,6 +18,44 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Help_ListsEveryVerb()
+    {
+        await using var gateway = GatewayProcess.Start(["--help"]);
+        Assert.Equal(0, await gateway.WaitForExitAsync(Timeout));
+        foreach (string verb in (string[])["edgegw [run] ", "edgegw validate <file>", "edgegw help | --help | -h", "edgegw --version"])
+        {
+            Assert.Contains(verb, gateway.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Version_PrintsTheInformationalVersionAndExitsZero()
+    {
+        string expected = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(
+            System.Reflection.Assembly.LoadFile(GatewayProcess.HostDll))!.InformationalVersion;
+        await using var gateway = GatewayProcess.Start(["--version"]);
+        Assert.Equal(0, await gateway.WaitForExitAsync(Timeout));
+        Assert.Equal($"edgegw {expected}", gateway.Output);
+    }
+
+    [Theory]
+    [InlineData("serve", "edgegw: unknown command 'serve'")]
+    [InlineData("test-invoke GET /x", "edgegw: unknown command 'test-invoke'")]
+    [InlineData("--bogus-flag", "edgegw: unknown option '--bogus-flag'")]
+    [InlineData("run --bogus-flag", "edgegw: unknown option '--bogus-flag'")]
+    [InlineData("--server:listen:0=http://127.0.0.1:0 extra", "edgegw: unknown command 'extra'")]
+    [InlineData("validate", "edgegw: validate: missing <file>")]
+    public async Task UnknownVerbOrOption_IsAnErrorWithUsageAndExitsTwo(string args, string error)
+    {
+        await using var gateway = GatewayProcess.Start(args.Split(' '));
+        Assert.Equal(2, await gateway.WaitForExitAsync(Timeout));
+        string output = gateway.Output;
+        Assert.StartsWith(error + "\n", output, StringComparison.Ordinal);
+        Assert.Contains("Usage:", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("serving", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_ValidFile_ExitsZero()
     {
         using var file = TempFile.Json("""
@@ -56,6 +94,95 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Validate_MalformedJson_IsOneErrorLineWithFileLineAndColumn()
+    {
+        using var file = TempFile.Json("""{ "server":""");
+        await using var gateway = GatewayProcess.Start(["validate", file.Path]);
+        Assert.Equal(1, await gateway.WaitForExitAsync(Timeout));
+        string line = Assert.Single(gateway.Output.Split('\n'));
+        Assert.StartsWith($"edgegw validate: {file.Path}:1:12: invalid JSON: ", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_MalformedJson_IsOneErrorLineWithFileLineAndColumn()
+    {
+        using var file = TempFile.Json("{\n  \"server\": { \"limits\": }\n}\n");
+        await using var gateway = GatewayProcess.Start(["--config", file.Path, "--server:listen:0=http://127.0.0.1:0"]);
+        Assert.Equal(1, await gateway.WaitForExitAsync(Timeout));
+        Assert.Equal($"edgegw: not starting: {file.Path}:2:25: invalid JSON: '}}' is an invalid start of a value.", gateway.Output);
+    }
+
+    [Fact]
+    public async Task ConfigFileChange_MalformedJson_IsLoggedAndTheRunningConfigKept()
+    {
+        using var file = TempFile.Json(MockConfig("one"));
+        await using var gateway = GatewayProcess.Start(["--config", file.Path, "--server:listen:0=http://127.0.0.1:0"]);
+        int port = await gateway.WaitForListeningAsync();
+        using var client = new HttpClient();
+
+        var failed = gateway.WaitForLineAsync(l => l.Contains("reload failed", StringComparison.Ordinal), Timeout);
+        File.WriteAllText(file.Path, """{ "server":""");
+        Assert.Equal($"edgegw: reload failed, keeping the running config: {file.Path}:1:12: invalid JSON: Expected depth to be zero at the end of the JSON payload. There is an open JSON object or array that should be closed.", await failed);
+        Assert.Equal("one", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+
+        // Fixed again, the file is applied as any change is.
+        var reloaded = gateway.WaitForLineAsync(l => l.Contains("reloaded", StringComparison.Ordinal), Timeout);
+        File.WriteAllText(file.Path, MockConfig("two"));
+        await reloaded;
+        Assert.Equal("two", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+    }
+
+    [Fact]
+    public async Task ConfigFileDeletedOrEmptied_IsLoggedAndTheRunningConfigKept()
+    {
+        using var file = TempFile.Json(MockConfig("one"));
+        await using var gateway = GatewayProcess.Start(["--config", file.Path, "--server:listen:0=http://127.0.0.1:0"]);
+        int port = await gateway.WaitForListeningAsync();
+        using var client = new HttpClient();
+
+        var missing = gateway.WaitForLineAsync(l => l.Contains("file not found", StringComparison.Ordinal), Timeout);
+        File.Delete(file.Path);
+        Assert.Equal($"edgegw: reload failed, keeping the running config: {file.Path}: file not found", await missing);
+        Assert.Equal("one", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+
+        // As a non-atomic rewrite leaves it between truncating and writing.
+        var empty = gateway.WaitForLineAsync(l => l.Contains("file is empty", StringComparison.Ordinal), Timeout);
+        File.WriteAllText(file.Path, "");
+        Assert.Equal($"edgegw: reload failed, keeping the running config: {file.Path}: file is empty", await empty);
+        Assert.Equal("one", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+
+        var reloaded = gateway.WaitForLineAsync(l => l.Contains("reloaded", StringComparison.Ordinal), Timeout);
+        File.WriteAllText(file.Path, MockConfig("two"));
+        await reloaded;
+        Assert.Equal("two", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+        Assert.DoesNotContain("reloaded (0 route(s))", gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("epoll")]
+    [InlineData("sockets")]
+    public async Task Run_ListenAddressInUse_IsOneErrorLineNamingItAndExitOne(string transport)
+    {
+        using var occupied = new TcpListener(IPAddress.Loopback, 0);
+        occupied.Start();
+        int port = ((IPEndPoint)occupied.LocalEndpoint).Port;
+        await using var gateway = GatewayProcess.Start([$"--server:listen:0=http://127.0.0.1:{port}", $"--server:transport={transport}"]);
+        Assert.Equal(1, await gateway.WaitForExitAsync(Timeout));
+        Assert.Equal($"edgegw: not starting: Failed to bind to address http://127.0.0.1:{port}: address already in use.", gateway.Output);
+    }
+
+    [Fact]
+    public async Task Run_AdminAddressInUse_IsOneErrorLineNamingItAndExitOne()
+    {
+        using var occupied = new TcpListener(IPAddress.Loopback, 0);
+        occupied.Start();
+        int port = ((IPEndPoint)occupied.LocalEndpoint).Port;
+        await using var gateway = GatewayProcess.Start(["--server:listen:0=http://127.0.0.1:0", $"--admin:listen:0=http://127.0.0.1:{port}"]);
+        Assert.Equal(1, await gateway.WaitForExitAsync(Timeout));
+        Assert.Equal($"edgegw: not starting: Failed to bind to address http://127.0.0.1:{port}: address already in use.", gateway.Output);
+    }
+
+    [Fact]
     public async Task Run_WithoutConfig_ServesTheEmbeddedDemoApi()
     {
         await using var gateway = GatewayProcess.Start(["--server:listen:0=http://127.0.0.1:0"]);
@@ -88,6 +215,38 @@ public sealed class CliTests
         int port = await gateway.WaitForListeningAsync();
         string response = await RawRequestAsync(port, "GET /demo/hello HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n\r\n");
         Assert.StartsWith("HTTP/1.1 431 ", response, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EnvironmentVariableThatIsNoConfigKey_IsWarnedAboutOnceAndIgnored()
+    {
+        await using var gateway = GatewayProcess.Start(
+            ["--server:listen:0=http://127.0.0.1:0"],
+            new Dictionary<string, string>
+            {
+                ["EDGEGW_HOME"] = "/opt/edgegw",
+                ["EDGEGW_TEST_TRANSPORT"] = "sockets",
+                ["EDGEGW_BEFORE_DLL"] = "/tmp/before/edgegw.dll",
+                ["EDGEGW_server__limits__maxHeaderCount"] = "2",
+            });
+        int port = await gateway.WaitForListeningAsync();
+
+        // A variable that names a config key still overrides it.
+        string response = await RawRequestAsync(port, "GET /demo/hello HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 431 ", response, StringComparison.Ordinal);
+        var warnings = gateway.Output.Split('\n').Where(l => l.StartsWith("edgegw: warning: ignoring ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(["EDGEGW_BEFORE_DLL", "EDGEGW_HOME", "EDGEGW_TEST_TRANSPORT"], warnings.Select(l => l.Split(' ')[3].TrimEnd(':')));
+        Assert.StartsWith("edgegw: warning: ignoring EDGEGW_HOME: not a config key (EDGEGW_<section>__<key>, where <section> is one of: server, admin,", warnings[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_EnvironmentVariableThatIsNoConfigKey_DoesNotFailTheFile()
+    {
+        using var file = TempFile.Json(MockConfig("one"));
+        await using var gateway = GatewayProcess.Start(["validate", file.Path], new Dictionary<string, string> { ["EDGEGW_HOME"] = "/opt/edgegw" });
+        Assert.Equal(0, await gateway.WaitForExitAsync(Timeout));
+        Assert.Contains("edgegw: warning: ignoring EDGEGW_HOME: not a config key", gateway.Output, StringComparison.Ordinal);
+        Assert.Contains($"{file.Path}: valid", gateway.Output, StringComparison.Ordinal);
     }
 
     [Fact]

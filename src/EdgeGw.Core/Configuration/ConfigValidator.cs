@@ -13,18 +13,21 @@ internal sealed class ConfigValidator
     // Listed in the unknown-key message in this order.
     private static readonly string[] RootKeys = ["server", "admin", "cache", "throttle", "apiKeys", "usagePlans", "redis", "state", "clusters", "apis"];
 
-    // EDGEGW_CONFIG names the file itself; it arrives as a root key through the environment provider.
-    private static readonly string[] IgnoredRootKeys = ["config"];
-
     private readonly List<ConfigError> _errors;
 
     public ConfigValidator(List<ConfigError> errors) => _errors = errors;
+
+    /// <summary>The top-level sections of <c>edgegw.json</c>.</summary>
+    public static IReadOnlyList<string> Sections => RootKeys;
+
+    /// <summary>Whether <paramref name="key"/> is a top-level section of <c>edgegw.json</c> (case-insensitive, as configuration keys are).</summary>
+    public static bool IsRootKey(string key) => Array.Exists(RootKeys, k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
 
     /// <param name="sections">Every section, in report order (<see cref="GatewaySections.All"/>).</param>
     public void Validate(IConfiguration root, IReadOnlyList<IConfigSection> sections)
     {
         var reader = new ConfigReader(_errors);
-        reader.CheckKeys(root, "", RootKeys, IgnoredRootKeys);
+        reader.CheckKeys(root, "", RootKeys, []);
         foreach (var section in sections)
         {
             section.Read(root, reader);

@@ -17,4 +17,36 @@ public static class GatewayConfigLoader
         new ConfigValidator(errors).Validate(configuration, sections.All);
         return errors.Count > 0 ? ConfigLoadResult.Failure(errors) : ConfigLoadResult.Success(sections.Compile(configuration));
     }
+
+    /// <summary>
+    /// Reads <paramref name="path"/> afresh (at start and on each reload) and loads it under the environment and
+    /// command-line overrides. A file that is missing, unreadable, empty or malformed JSON is a
+    /// <see cref="ConfigLoadResult.FileError"/>, never an exception and never an empty config.
+    /// </summary>
+    /// <param name="environment">Variables to read instead of the process environment (tests).</param>
+    public static ConfigLoadResult LoadFile(string path, string[] commandLine, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[]? bytes = ConfigFile.Read(path, out string? error);
+        if (bytes is null)
+        {
+            return ConfigLoadResult.FileFailure(error!);
+        }
+
+        IConfiguration configuration;
+        using (var json = new MemoryStream(bytes, writable: false))
+        {
+            try
+            {
+                configuration = GatewayConfiguration.Build(null, json, commandLine, environment: environment);
+            }
+            catch (FormatException e)
+            {
+                // Valid JSON the provider still refuses, such as a key given twice in one object.
+                return ConfigLoadResult.FileFailure($"{path}: invalid config: {e.Message}");
+            }
+        }
+
+        return Load(configuration).WithSource(bytes);
+    }
 }

@@ -99,10 +99,21 @@ public sealed class AccessSnapshot
             return AccessOutcome.Throttled;
         }
 
-        if (plan is not null && key!.Quotas[planSlot] is { } quota
-            && !quota.TryConsume(plan.Plan.QuotaLimit!.Value, plan.Plan.QuotaPeriod, time.GetUtcNow(), out _, out _))
+        if (plan is not null && key!.Quotas[planSlot] is { } quota)
         {
-            return AccessOutcome.QuotaExceeded;
+            var utcNow = time.GetUtcNow();
+            if (!quota.TryConsume(plan.Plan.QuotaLimit!.Value, plan.Plan.QuotaPeriod, utcNow, out _, out var resetsAt))
+            {
+                // The refusal's Retry-After is the time to the next quota period, not any bucket's refill.
+                decision = new ThrottleDecision
+                {
+                    Limit = (int)Math.Min(int.MaxValue, plan.Plan.QuotaLimit.Value),
+                    RetryAfterTicks = Math.Max(0, (resetsAt - utcNow).Ticks),
+                    ResetTicks = Math.Max(0, (resetsAt - utcNow).Ticks),
+                    TicksPerSecond = TimeSpan.TicksPerSecond,
+                };
+                return AccessOutcome.QuotaExceeded;
+            }
         }
 
         return AccessOutcome.Allowed;

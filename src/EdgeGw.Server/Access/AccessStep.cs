@@ -10,8 +10,8 @@ namespace EdgeGw.Server.Access;
 
 /// <summary>
 /// The access step: API key, token buckets (gateway, stage, route, per client) and quota, before any
-/// integration or cache work. Refusals are 403 for key problems and 429 with Retry-After and RateLimit-*
-/// headers for throttles and quotas. One per client connection.
+/// integration or cache work. Refusals are 403 for key problems, 429 with Retry-After and RateLimit-*
+/// headers for throttles, and 429 with Retry-After (the next quota period's start) for quotas. One per client connection.
 /// </summary>
 internal sealed class AccessStep
 {
@@ -66,6 +66,13 @@ internal sealed class AccessStep
             writer.WriteNumber(decision.Limit);
             writer.Write("\r\nRateLimit-Remaining: 0\r\nRateLimit-Reset: "u8);
             writer.WriteNumber(CeilingSeconds(decision.ResetTicks, decision.TicksPerSecond));
+            writer.Write("\r\n"u8);
+        }
+        else if (outcome == AccessOutcome.QuotaExceeded && decision.TicksPerSecond > 0)
+        {
+            // Seconds to the start of the next quota period.
+            writer.Write("Retry-After: "u8);
+            writer.WriteNumber(CeilingSeconds(decision.RetryAfterTicks, decision.TicksPerSecond));
             writer.Write("\r\n"u8);
         }
 

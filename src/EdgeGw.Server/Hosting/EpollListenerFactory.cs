@@ -26,7 +26,17 @@ internal sealed class EpollListenerFactory : IConnectionListenerFactory, IConnec
             throw new NotSupportedException($"The epoll transport listens on IP endpoints only, not {endpoint}.");
         }
 
-        var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+        System.Net.Sockets.Socket socket;
+        try
+        {
+            socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+        }
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+        {
+            // As Kestrel's socket transport reports it, so Kestrel names the address in the error it throws.
+            throw new AddressInUseException(e.Message, e);
+        }
+
         try
         {
             var budget = endpoint is GatewayHost.AdminEndPoint ? s_adminBudget : DescriptorBudget.Process;

@@ -50,7 +50,9 @@ public sealed class GatewayHost : IAsyncDisposable
         var gatewayListeners = new List<ListenOptions>();
         var adminListeners = new List<ListenOptions>();
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel);
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel)
+            // "Hosting failed to start" with the whole stack: a start failure is thrown to the caller, which reports it.
+            .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Services.AddSingleton(runtime);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = model.Server.DrainTimeout);
         builder.WebHost.UseKestrelCore();
@@ -88,7 +90,18 @@ public sealed class GatewayHost : IAsyncDisposable
         });
 
         var app = builder.Build();
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A listen address in use (IOException naming it) or refused (SocketException): nothing keeps running.
+            await app.DisposeAsync().ConfigureAwait(false);
+            runtime.Dispose();
+            throw;
+        }
+
         var host = new GatewayHost(app, runtime);
         host.Addresses = BoundAddresses(gatewayListeners);
         host.AdminAddresses = BoundAddresses(adminListeners);

@@ -230,6 +230,31 @@ public sealed class ConfigLoaderTests
     }
 
     [Fact]
+    public void EdgegwVariableThatIsNoConfigKey_IsIgnoredAndListed()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["EDGEGW_HOME"] = "/opt/edgegw",
+            ["EDGEGW_TEST_TRANSPORT"] = "sockets",
+            ["EDGEGW_CONFIG"] = "/etc/edgegw.json",
+            ["EDGEGW_SERVER__LIMITS__MAXHEADERCOUNT"] = "20",
+            ["OTHER_HOME"] = "x",
+        };
+
+        var model = Valid("{}", environment: environment);
+
+        Assert.Equal(20, model.Server.Limits.MaxHeaderCount);
+        Assert.Equal(["EDGEGW_HOME", "EDGEGW_TEST_TRANSPORT"], GatewayConfiguration.IgnoredVariables(environment));
+    }
+
+    [Fact]
+    public void EdgegwVariableUnderAKnownSection_IsStillCheckedAsAKey()
+    {
+        var result = Load("{}", environment: new() { ["EDGEGW_server__bogus"] = "1" });
+        Assert.Equal(["server.bogus"], result.Errors.Select(e => e.Path));
+    }
+
+    [Fact]
     public void ArrayOverride_BeyondTheEnd_IsReported()
     {
         var paths = ErrorPaths("""{ "server": { "listen": [ "http://127.0.0.1:1" ] } }""", ["--server:listen:2=http://127.0.0.1:2"]);

@@ -158,6 +158,30 @@ public sealed class AccessTests : IDisposable
     }
 
     [Fact]
+    public async Task Quota_Exhausted_429CarriesRetryAfterToTheNextPeriod()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-03-31T23:00:00Z", CultureInfo.InvariantCulture));
+        await using var gateway = await TestGateway.StartAsync(Config(), time);
+        using var client = gateway.CreateClient();
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, "/prod/items", GoldKey)).Status);
+        }
+
+        // The DAY quota's period starts again at midnight UTC: an hour away.
+        var over = await GetAsync(client, "/prod/items", GoldKey);
+        Assert.Equal(HttpStatusCode.TooManyRequests, over.Status);
+        Assert.Equal("""{"message":"Limit Exceeded"}""", over.Body);
+        Assert.Equal("3600", Header(over.Response, "Retry-After"));
+
+        // Whole seconds, rounded up: 1800.5 s left is 1801.
+        time.Advance(TimeSpan.FromSeconds(1799.5));
+        var later = await GetAsync(client, "/prod/items", GoldKey);
+        Assert.Equal(HttpStatusCode.TooManyRequests, later.Status);
+        Assert.Equal("1801", Header(later.Response, "Retry-After"));
+    }
+
+    [Fact]
     public async Task StageRouteAndClientIpThrottles_AreEachEnforced()
     {
         await using var gateway = await TestGateway.StartAsync(Config(), new FakeTimeProvider());

@@ -1,0 +1,66 @@
+using System.Text.Json;
+
+namespace EdgeGw.Core.Configuration;
+
+/// <summary>
+/// Reads the config file whole and checks that it is one JSON object before any provider sees it, so a file
+/// that is missing, unreadable, empty or malformed is one error line naming the file (with line and column for
+/// bad JSON) instead of an exception, at start and on reload alike.
+/// </summary>
+public static class ConfigFile
+{
+    /// <summary>The file's bytes when it holds a JSON object, else null and <paramref name="error"/> (<c>path: reason</c>).</summary>
+    public static byte[]? Read(string path, out string? error)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException)
+        {
+            error = $"{path}: file not found";
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            error = $"{path}: file not found";
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error = $"{path}: cannot read: {e.Message}";
+            return null;
+        }
+
+        error = Check(path, bytes);
+        return error is null ? bytes : null;
+    }
+
+    /// <summary>Null when <paramref name="bytes"/> are one JSON object, else <c>path:line:column: reason</c>.</summary>
+    internal static string? Check(string path, ReadOnlySpan<byte> bytes)
+    {
+        ReadOnlySpan<byte> json = bytes.StartsWith("\uFEFF"u8) ? bytes[3..] : bytes;
+        if (json.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            return $"{path}: file is empty";
+        }
+
+        try
+        {
+            // Trailing commas and comments allowed, as the JSON configuration provider reads the file.
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+            using var document = JsonDocument.ParseValue(ref reader);
+            return document.RootElement.ValueKind == JsonValueKind.Object ? null : $"{path}:1:1: invalid config: the top-level JSON value must be an object";
+        }
+        catch (JsonException e)
+        {
+            // System.Text.Json counts both from 0 and appends them to the message; editors count from 1.
+            long line = (e.LineNumber ?? 0) + 1;
+            long column = (e.BytePositionInLine ?? 0) + 1;
+            string message = e.Message;
+            int suffix = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            return FormattableString.Invariant($"{path}:{line}:{column}: invalid JSON: {(suffix >= 0 ? message[..suffix] : message)}");
+        }
+    }
+}

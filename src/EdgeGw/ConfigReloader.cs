@@ -1,0 +1,80 @@
+using EdgeGw.Core.Configuration;
+using EdgeGw.Server.Hosting;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.FileProviders.Physical;
+using Microsoft.Extensions.Primitives;
+
+namespace EdgeGw;
+
+/// <summary>
+/// Hot reload: watches the config file's directory and, once a burst of change events has settled, reads the
+/// file afresh. A file that is missing, unreadable, empty, malformed or invalid is one logged error and the
+/// running config stays; only a config that loads is swapped in.
+/// </summary>
+internal sealed class ConfigReloader : IDisposable
+{
+    // As the JSON file provider waited: an editor's save is several events, a rewrite can be truncate then write.
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(250);
+
+    private readonly string _path;
+    private readonly string[] _overrides;
+    private readonly GatewayHost _host;
+    private readonly PhysicalFileProvider _files;
+    private readonly IDisposable _watch;
+    private readonly Timer _timer;
+    private readonly Lock _gate = new();
+    private byte[]? _lastSeen;
+
+    public ConfigReloader(string path, string[] overrides, GatewayHost host, byte[]? loaded)
+    {
+        _path = path;
+        _overrides = overrides;
+        _host = host;
+        _lastSeen = loaded;
+        string full = Path.GetFullPath(path);
+        _files = new PhysicalFileProvider(Path.GetDirectoryName(full)!, ExclusionFilters.None);
+        string name = Path.GetFileName(full);
+        _timer = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
+        _watch = ChangeToken.OnChange(() => _files.Watch(name), () => _timer.Change(Settle, Timeout.InfiniteTimeSpan));
+
+        // A change between the start's load and this watch raised no event: look once (the same bytes change nothing).
+        _timer.Change(Settle, Timeout.InfiniteTimeSpan);
+    }
+
+    private void Reload()
+    {
+        lock (_gate)
+        {
+            var result = GatewayConfigLoader.LoadFile(_path, _overrides);
+            if (result.FileError is not null)
+            {
+                _lastSeen = null;
+                Console.Error.WriteLine($"edgegw: reload failed, keeping the running config: {result.FileError}");
+                return;
+            }
+
+            if (_lastSeen is not null && result.Source is not null && _lastSeen.AsSpan().SequenceEqual(result.Source))
+            {
+                return; // another event for the same save
+            }
+
+            _lastSeen = result.Source;
+            if (result.Model is null)
+            {
+                Console.Error.WriteLine($"edgegw: {_path} changed but is invalid; keeping the running config");
+                Console.Error.WriteLine(result.Format());
+                return;
+            }
+
+            _host.Runtime.Swap(result.Model);
+            Console.WriteLine($"edgegw: {_path} reloaded ({result.Model.Routes.Count} route(s))");
+        }
+    }
+
+    public void Dispose()
+    {
+        _watch.Dispose();
+        _timer.Dispose();
+        _files.Dispose();
+    }
+}
