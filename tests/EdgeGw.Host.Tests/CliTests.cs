@@ -307,6 +307,46 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Run_WithoutStatePath_PrintsTheDataDirectoryInUse()
+    {
+        string xdg = Path.Combine(Path.GetTempPath(), $"edgegw-xdg-{Guid.NewGuid():N}");
+        using var file = TempFile.Json(MockConfig("one"));
+        await using (var gateway = GatewayProcess.Start(["--config", file.Path, "--server:listen:0=http://127.0.0.1:0"], new Dictionary<string, string> { ["XDG_STATE_HOME"] = xdg }))
+        {
+            await gateway.WaitForListeningAsync();
+            Assert.Equal($"edgegw: state: {xdg}/edgegw/edgegw-state.json", await gateway.WaitForLineAsync(l => l.StartsWith("edgegw: state:", StringComparison.Ordinal), Timeout));
+        }
+
+        // Under systemd (StateDirectory=edgegw), $STATE_DIRECTORY wins over XDG.
+        string systemd = Path.Combine(Path.GetTempPath(), $"edgegw-systemd-{Guid.NewGuid():N}");
+        await using (var gateway = GatewayProcess.Start(["--config", file.Path, "--server:listen:0=http://127.0.0.1:0"], new Dictionary<string, string> { ["XDG_STATE_HOME"] = xdg, ["STATE_DIRECTORY"] = systemd }))
+        {
+            await gateway.WaitForListeningAsync();
+            Assert.Equal($"edgegw: state: {systemd}/edgegw-state.json", await gateway.WaitForLineAsync(l => l.StartsWith("edgegw: state:", StringComparison.Ordinal), Timeout));
+        }
+
+        Assert.False(Directory.Exists(xdg), "nothing to save: the directory is created on the first write");
+        Assert.False(Directory.Exists(systemd), "nothing to save: the directory is created on the first write");
+    }
+
+    [Fact]
+    public async Task Run_RelativeStatePath_IsUnderTheWorkingDirectory()
+    {
+        string work = Directory.CreateTempSubdirectory("edgegw-work-").FullName;
+        try
+        {
+            using var file = TempFile.Json(MockConfig("one"));
+            await using var gateway = GatewayProcess.Start(["--config", file.Path, "--server:listen:0=http://127.0.0.1:0", "--state:path=my-state.json"], workingDirectory: work);
+            await gateway.WaitForListeningAsync();
+            Assert.Equal($"edgegw: state: {work}/my-state.json", await gateway.WaitForLineAsync(l => l.StartsWith("edgegw: state:", StringComparison.Ordinal), Timeout));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Sigterm_DrainsTheRequestInFlightThenExits()
     {
         using var upstream = new TcpListener(IPAddress.Loopback, 0);

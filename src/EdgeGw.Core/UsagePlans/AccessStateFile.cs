@@ -19,10 +19,11 @@ public sealed class AccessStateFile : IDisposable
     private long _lastFingerprint = -1;
     private volatile bool _keysChanged;
 
+    /// <param name="path">Relative to the working directory.</param>
     public AccessStateFile(AccessControl access, string path, TimeSpan flushInterval)
     {
         _access = access;
-        _path = Path.GetFullPath(path);
+        _path = System.IO.Path.GetFullPath(path);
         Load();
         access.KeysChanged += () =>
         {
@@ -31,6 +32,9 @@ public sealed class AccessStateFile : IDisposable
         };
         _timer = access.Time.CreateTimer(static s => ((AccessStateFile)s!).Flush(), this, flushInterval, flushInterval);
     }
+
+    /// <summary>The full path of the state file.</summary>
+    public string Path => _path;
 
     /// <summary>Reported problems reading the file at startup (it is then ignored, not overwritten until a change).</summary>
     public string? LoadError { get; private set; }
@@ -90,7 +94,7 @@ public sealed class AccessStateFile : IDisposable
             string temp = _path + ".tmp";
             try
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+                CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
                 File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(document, Json));
                 File.Move(temp, _path, overwrite: true);
                 _lastFingerprint = fingerprint;
@@ -103,6 +107,19 @@ public sealed class AccessStateFile : IDisposable
             catch (UnauthorizedAccessException)
             {
             }
+        }
+    }
+
+    /// <summary>The state directory is created on the first write, readable by the gateway's user only (0700).</summary>
+    private static void CreateDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }
 
