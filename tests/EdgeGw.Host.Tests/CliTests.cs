@@ -347,6 +347,19 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Run_UnreadableStateFile_IsOneLineNamingItAndTheError()
+    {
+        using var file = TempFile.Json(MockConfig("one"));
+        using var state = TempFile.Json("""{ "version": 1, "keys": [""");
+        await using var gateway = GatewayProcess.Start(["--config", file.Path, "--server:listen:0=http://127.0.0.1:0", $"--state:path={state.Path}"]);
+        await gateway.WaitForListeningAsync();
+
+        string line = await gateway.WaitForLineAsync(l => l.Contains("state file not loaded", StringComparison.Ordinal), Timeout);
+        Assert.StartsWith($"edgegw: state file not loaded, starting without its keys and quota usage (it is replaced when they change): {state.Path}: ", line, StringComparison.Ordinal);
+        Assert.Single(gateway.Output.Split('\n'), l => l.Contains(state.Path, StringComparison.Ordinal) && !l.StartsWith("edgegw: state: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Sigterm_DrainsTheRequestInFlightThenExits()
     {
         using var upstream = new TcpListener(IPAddress.Loopback, 0);

@@ -6,7 +6,8 @@ namespace EdgeGw.Core.UsagePlans;
 /// <summary>
 /// Persists quota usage and admin-created keys to one JSON file, written atomically (temp file + rename) every
 /// flush interval when something changed, and on shutdown. A crash loses at most one interval of counts.
-/// Keys are stored as SHA-256 digests only.
+/// Keys are stored as SHA-256 digests only. A file that cannot be read at start is one logged line and is left
+/// as it is until keys or quota usage change.
 /// </summary>
 public sealed class AccessStateFile : IDisposable
 {
@@ -20,11 +21,17 @@ public sealed class AccessStateFile : IDisposable
     private volatile bool _keysChanged;
 
     /// <param name="path">Relative to the working directory.</param>
-    public AccessStateFile(AccessControl access, string path, TimeSpan flushInterval)
+    /// <param name="log">Receives one line when the file exists but cannot be loaded.</param>
+    public AccessStateFile(AccessControl access, string path, TimeSpan flushInterval, Action<string>? log = null)
     {
         _access = access;
         _path = System.IO.Path.GetFullPath(path);
         Load();
+        if (LoadError is not null)
+        {
+            log?.Invoke($"state file not loaded, starting without its keys and quota usage (it is replaced when they change): {LoadError}");
+        }
+
         access.KeysChanged += () =>
         {
             _keysChanged = true;
@@ -65,6 +72,8 @@ public sealed class AccessStateFile : IDisposable
         catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException or FormatException)
         {
             LoadError = $"{_path}: {ex.Message}";
+            // Counted as written, so the unreadable file is kept for the operator until there is something to save.
+            _lastFingerprint = Fingerprint();
         }
     }
 

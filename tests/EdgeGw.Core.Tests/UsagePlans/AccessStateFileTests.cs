@@ -34,6 +34,30 @@ public sealed class AccessStateFileTests : IDisposable
         }
     }
 
+    [Fact]
+    public void UnreadableFile_IsOneLineNamingItAndTheError_AndIsKeptUntilSomethingChanges()
+    {
+        Directory.CreateDirectory(_root);
+        string path = Path.Combine(_root, "edgegw-state.json");
+        File.WriteAllText(path, """{ "version": 1, "keys": [""");
+        var lines = new List<string>();
+        using var access = new AccessControl(Valid(Json), _time);
+
+        using (var state = new AccessStateFile(access, path, TimeSpan.FromSeconds(5), lines.Add))
+        {
+            Assert.NotNull(state.LoadError);
+            Assert.StartsWith($"{path}: ", state.LoadError, StringComparison.Ordinal);
+            Assert.True(state.LoadError.Length > path.Length + 2, "the error itself follows the file name");
+            Assert.Equal([$"state file not loaded, starting without its keys and quota usage (it is replaced when they change): {state.LoadError}"], lines);
+
+            _time.Advance(TimeSpan.FromSeconds(5)); // a flush interval with nothing to save
+            state.Flush();
+        }
+
+        Assert.Equal("""{ "version": 1, "keys": [""", File.ReadAllText(path));
+        Assert.Single(lines);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_root))
