@@ -307,6 +307,22 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task ConfigFileChange_Transport_LogsThatARestartIsNeededAndAppliesTheRest()
+    {
+        using var file = TempFile.Json(TransportConfig("sockets", "one"));
+        await using var gateway = GatewayProcess.Start(["--config", file.Path]);
+        int port = await gateway.WaitForListeningAsync();
+        using var client = new HttpClient();
+
+        var restart = gateway.WaitForLineAsync(l => l.Contains("needs a restart", StringComparison.Ordinal), Timeout);
+        var reloaded = gateway.WaitForLineAsync(l => l.Contains("reloaded", StringComparison.Ordinal), Timeout);
+        File.WriteAllText(file.Path, TransportConfig("epoll", "two"));
+        Assert.Equal($"edgegw: {file.Path}: server.transport changed: needs a restart to apply; the rest of the change is applied", await restart);
+        await reloaded;
+        Assert.Equal("two", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+    }
+
+    [Fact]
     public async Task Run_WithoutStatePath_PrintsTheDataDirectoryInUse()
     {
         string xdg = Path.Combine(Path.GetTempPath(), $"edgegw-xdg-{Guid.NewGuid():N}");
@@ -393,6 +409,12 @@ public sealed class CliTests
 
     private static string ListenConfig(string listen, string body, string extra = "") => $$"""
         { "server": { "listen": ["{{listen}}"] }{{extra}},
+          "apis": [ { "name": "a", "stages": [ { "name": "s" } ],
+          "routes": [ { "key": "GET /x", "integration": { "type": "mock", "body": "{{body}}" } } ] } ] }
+        """;
+
+    private static string TransportConfig(string transport, string body) => $$"""
+        { "server": { "listen": ["http://127.0.0.1:0"], "transport": "{{transport}}" },
           "apis": [ { "name": "a", "stages": [ { "name": "s" } ],
           "routes": [ { "key": "GET /x", "integration": { "type": "mock", "body": "{{body}}" } } ] } ] }
         """;
