@@ -29,8 +29,9 @@ public sealed class GatewayRuntime : IDisposable
         Upstreams = new UpstreamRegistry(time, transport);
         Date = new DateHeader(time);
         Cache = new ResponseCache(model.Cache, time);
-        Access = new AccessControl(model, time, static line => Console.Error.WriteLine("edgegw: " + line));
-        State = new AccessStateFile(Access, model.State.Path, model.State.FlushInterval);
+        Action<string> log = static line => Console.Error.WriteLine("edgegw: " + line);
+        Access = new AccessControl(model, time, log);
+        State = new AccessStateFile(Access, model.State.Path, model.State.FlushInterval, log);
         _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current);
         Access.Rebound += OnAccessRebound;
         WebSockets = new WebSocketRegistry(time);

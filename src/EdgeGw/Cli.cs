@@ -159,6 +159,7 @@ internal static class Cli
         // Watching before "serving" is printed, so a change made once the gateway says it serves is seen.
         using var reload = path is null ? null : new ConfigReloader(path, overrides, host, result.Source);
         Console.WriteLine($"edgegw: serving {source} on {string.Join(", ", host.Addresses)}");
+        Console.WriteLine($"edgegw: state: {host.Runtime.State.Path}");
         var budget = DescriptorBudget.Process;
         if (budget.Limit > 0)
         {

@@ -1,4 +1,5 @@
 using EdgeGw.Core.Configuration;
+using EdgeGw.Core.Model;
 using EdgeGw.Server.Hosting;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.FileProviders.Physical;
@@ -9,7 +10,9 @@ namespace EdgeGw;
 /// <summary>
 /// Hot reload: watches the config file's directory and, once a burst of change events has settled, reads the
 /// file afresh. A file that is missing, unreadable, empty, malformed or invalid is one logged error and the
-/// running config stays; only a config that loads is swapped in.
+/// running config stays; only a config that loads is swapped in. Listeners and the transport are fixed at start:
+/// a change to <c>server.listen</c>, <c>admin.listen</c> or <c>server.transport</c> is one line saying it needs a
+/// restart, and the rest of the change is applied.
 /// </summary>
 internal sealed class ConfigReloader : IDisposable
 {
@@ -23,6 +26,7 @@ internal sealed class ConfigReloader : IDisposable
     private readonly IDisposable _watch;
     private readonly Timer _timer;
     private readonly Lock _gate = new();
+    private readonly GatewayModel _started;
     private byte[]? _lastSeen;
 
     public ConfigReloader(string path, string[] overrides, GatewayHost host, byte[]? loaded)
@@ -31,6 +35,7 @@ internal sealed class ConfigReloader : IDisposable
         _overrides = overrides;
         _host = host;
         _lastSeen = loaded;
+        _started = host.Runtime.Current.Model;
         string full = Path.GetFullPath(path);
         _files = new PhysicalFileProvider(Path.GetDirectoryName(full)!, ExclusionFilters.None);
         string name = Path.GetFileName(full);
@@ -66,9 +71,37 @@ internal sealed class ConfigReloader : IDisposable
                 return;
             }
 
+            var fixedAtStart = ChangesNeedingRestart(_started, result.Model);
+            if (fixedAtStart.Count > 0)
+            {
+                Console.Error.WriteLine($"edgegw: {_path}: {string.Join(", ", fixedAtStart)} changed: needs a restart to apply; the rest of the change is applied");
+            }
+
             _host.Runtime.Swap(result.Model);
             Console.WriteLine($"edgegw: {_path} reloaded ({result.Model.Routes.Count} route(s))");
         }
+    }
+
+    /// <summary>The keys of <paramref name="loaded"/> that differ from the running ones but are only read at start.</summary>
+    internal static List<string> ChangesNeedingRestart(GatewayModel running, GatewayModel loaded)
+    {
+        var keys = new List<string>();
+        if (!running.Server.Listen.SequenceEqual(loaded.Server.Listen, StringComparer.Ordinal))
+        {
+            keys.Add("server.listen");
+        }
+
+        if (running.Server.Transport != loaded.Server.Transport)
+        {
+            keys.Add("server.transport");
+        }
+
+        if (!running.Admin.Listen.SequenceEqual(loaded.Admin.Listen, StringComparer.Ordinal))
+        {
+            keys.Add("admin.listen");
+        }
+
+        return keys;
     }
 
     public void Dispose()

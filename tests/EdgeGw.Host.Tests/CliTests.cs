@@ -265,6 +265,117 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task ConfigFileSavedOnce_LogsReloadedOnce()
+    {
+        using var file = TempFile.Json(MockConfig("one"));
+        await using var gateway = GatewayProcess.Start(["--config", file.Path, "--server:listen:0=http://127.0.0.1:0"]);
+        await gateway.WaitForListeningAsync();
+
+        var first = gateway.WaitForLineAsync(l => l.Contains("reloaded (1 route(s))", StringComparison.Ordinal), Timeout);
+        File.WriteAllText(file.Path, MockConfig("two"));
+        await first;
+
+        // A later save with two routes is the signal that every event of the first save has been handled.
+        var second = gateway.WaitForLineAsync(l => l.Contains("reloaded (2 route(s))", StringComparison.Ordinal), Timeout);
+        File.WriteAllText(file.Path, """
+            { "apis": [ { "name": "a", "stages": [ { "name": "s" } ],
+              "routes": [ { "key": "GET /x", "integration": { "type": "mock", "body": "three" } },
+                          { "key": "GET /y", "integration": { "type": "mock", "body": "y" } } ] } ] }
+            """);
+        await second;
+
+        string[] reloaded = [.. gateway.Output.Split('\n').Where(l => l.Contains("reloaded", StringComparison.Ordinal))];
+        Assert.Equal([$"edgegw: {file.Path} reloaded (1 route(s))", $"edgegw: {file.Path} reloaded (2 route(s))"], reloaded);
+    }
+
+    [Fact]
+    public async Task ConfigFileChange_ListenAddresses_LogsThatARestartIsNeededAndAppliesTheRest()
+    {
+        using var file = TempFile.Json(ListenConfig("http://127.0.0.1:0", "one"));
+        await using var gateway = GatewayProcess.Start(["--config", file.Path]);
+        int port = await gateway.WaitForListeningAsync();
+        using var client = new HttpClient();
+
+        var restart = gateway.WaitForLineAsync(l => l.Contains("needs a restart", StringComparison.Ordinal), Timeout);
+        var reloaded = gateway.WaitForLineAsync(l => l.Contains("reloaded", StringComparison.Ordinal), Timeout);
+        // admin.listen:0 comes from the environment (GatewayProcess); a second address in the file changes the list.
+        File.WriteAllText(file.Path, ListenConfig("http://127.0.0.1:1", "two", """, "admin": { "listen": ["http://127.0.0.1:0", "http://127.0.0.1:2"] }"""));
+        Assert.Equal($"edgegw: {file.Path}: server.listen, admin.listen changed: needs a restart to apply; the rest of the change is applied", await restart);
+        await reloaded;
+        Assert.Equal("two", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+        Assert.Single(gateway.Output.Split('\n'), l => l.Contains("needs a restart", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ConfigFileChange_Transport_LogsThatARestartIsNeededAndAppliesTheRest()
+    {
+        using var file = TempFile.Json(TransportConfig("sockets", "one"));
+        await using var gateway = GatewayProcess.Start(["--config", file.Path]);
+        int port = await gateway.WaitForListeningAsync();
+        using var client = new HttpClient();
+
+        var restart = gateway.WaitForLineAsync(l => l.Contains("needs a restart", StringComparison.Ordinal), Timeout);
+        var reloaded = gateway.WaitForLineAsync(l => l.Contains("reloaded", StringComparison.Ordinal), Timeout);
+        File.WriteAllText(file.Path, TransportConfig("epoll", "two"));
+        Assert.Equal($"edgegw: {file.Path}: server.transport changed: needs a restart to apply; the rest of the change is applied", await restart);
+        await reloaded;
+        Assert.Equal("two", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+    }
+
+    [Fact]
+    public async Task Run_WithoutStatePath_PrintsTheDataDirectoryInUse()
+    {
+        string xdg = Path.Combine(Path.GetTempPath(), $"edgegw-xdg-{Guid.NewGuid():N}");
+        using var file = TempFile.Json(MockConfig("one"));
+        await using (var gateway = GatewayProcess.Start(["--config", file.Path, "--server:listen:0=http://127.0.0.1:0"], new Dictionary<string, string> { ["XDG_STATE_HOME"] = xdg }))
+        {
+            await gateway.WaitForListeningAsync();
+            Assert.Equal($"edgegw: state: {xdg}/edgegw/edgegw-state.json", await gateway.WaitForLineAsync(l => l.StartsWith("edgegw: state:", StringComparison.Ordinal), Timeout));
+        }
+
+        // Under systemd (StateDirectory=edgegw), $STATE_DIRECTORY wins over XDG.
+        string systemd = Path.Combine(Path.GetTempPath(), $"edgegw-systemd-{Guid.NewGuid():N}");
+        await using (var gateway = GatewayProcess.Start(["--config", file.Path, "--server:listen:0=http://127.0.0.1:0"], new Dictionary<string, string> { ["XDG_STATE_HOME"] = xdg, ["STATE_DIRECTORY"] = systemd }))
+        {
+            await gateway.WaitForListeningAsync();
+            Assert.Equal($"edgegw: state: {systemd}/edgegw-state.json", await gateway.WaitForLineAsync(l => l.StartsWith("edgegw: state:", StringComparison.Ordinal), Timeout));
+        }
+
+        Assert.False(Directory.Exists(xdg), "nothing to save: the directory is created on the first write");
+        Assert.False(Directory.Exists(systemd), "nothing to save: the directory is created on the first write");
+    }
+
+    [Fact]
+    public async Task Run_RelativeStatePath_IsUnderTheWorkingDirectory()
+    {
+        string work = Directory.CreateTempSubdirectory("edgegw-work-").FullName;
+        try
+        {
+            using var file = TempFile.Json(MockConfig("one"));
+            await using var gateway = GatewayProcess.Start(["--config", file.Path, "--server:listen:0=http://127.0.0.1:0", "--state:path=my-state.json"], workingDirectory: work);
+            await gateway.WaitForListeningAsync();
+            Assert.Equal($"edgegw: state: {work}/my-state.json", await gateway.WaitForLineAsync(l => l.StartsWith("edgegw: state:", StringComparison.Ordinal), Timeout));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Run_UnreadableStateFile_IsOneLineNamingItAndTheError()
+    {
+        using var file = TempFile.Json(MockConfig("one"));
+        using var state = TempFile.Json("""{ "version": 1, "keys": [""");
+        await using var gateway = GatewayProcess.Start(["--config", file.Path, "--server:listen:0=http://127.0.0.1:0", $"--state:path={state.Path}"]);
+        await gateway.WaitForListeningAsync();
+
+        string line = await gateway.WaitForLineAsync(l => l.Contains("state file not loaded", StringComparison.Ordinal), Timeout);
+        Assert.StartsWith($"edgegw: state file not loaded, starting without its keys and quota usage (it is replaced when they change): {state.Path}: ", line, StringComparison.Ordinal);
+        Assert.Single(gateway.Output.Split('\n'), l => l.Contains(state.Path, StringComparison.Ordinal) && !l.StartsWith("edgegw: state: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Sigterm_DrainsTheRequestInFlightThenExits()
     {
         using var upstream = new TcpListener(IPAddress.Loopback, 0);
@@ -295,6 +406,18 @@ public sealed class CliTests
         Assert.EndsWith("drained", response, StringComparison.Ordinal);
         Assert.Equal(0, await gateway.WaitForExitAsync(Timeout));
     }
+
+    private static string ListenConfig(string listen, string body, string extra = "") => $$"""
+        { "server": { "listen": ["{{listen}}"] }{{extra}},
+          "apis": [ { "name": "a", "stages": [ { "name": "s" } ],
+          "routes": [ { "key": "GET /x", "integration": { "type": "mock", "body": "{{body}}" } } ] } ] }
+        """;
+
+    private static string TransportConfig(string transport, string body) => $$"""
+        { "server": { "listen": ["http://127.0.0.1:0"], "transport": "{{transport}}" },
+          "apis": [ { "name": "a", "stages": [ { "name": "s" } ],
+          "routes": [ { "key": "GET /x", "integration": { "type": "mock", "body": "{{body}}" } } ] } ] }
+        """;
 
     private static string MockConfig(string body) => $$"""
         { "apis": [ { "name": "a", "stages": [ { "name": "s" } ],

@@ -67,6 +67,9 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
 
         // Tests run in parallel: the admin API must not claim its fixed default port.
         info.Environment["EDGEGW_ADMIN__LISTEN__0"] = "http://127.0.0.1:0";
+        // The default state file must not land in the real home directory (nor in a StateDirectory of the runner).
+        info.Environment.Remove("STATE_DIRECTORY");
+        info.Environment["XDG_STATE_HOME"] = Path.Combine(Path.GetTempPath(), $"edgegw-host-state-{Guid.NewGuid():N}");
 
         if (environment is not null)
         {

@@ -6,7 +6,8 @@ namespace EdgeGw.Core.UsagePlans;
 /// <summary>
 /// Persists quota usage and admin-created keys to one JSON file, written atomically (temp file + rename) every
 /// flush interval when something changed, and on shutdown. A crash loses at most one interval of counts.
-/// Keys are stored as SHA-256 digests only.
+/// Keys are stored as SHA-256 digests only. A file that cannot be read at start is one logged line and is left
+/// as it is until keys or quota usage change.
 /// </summary>
 public sealed class AccessStateFile : IDisposable
 {
@@ -19,11 +20,18 @@ public sealed class AccessStateFile : IDisposable
     private long _lastFingerprint = -1;
     private volatile bool _keysChanged;
 
-    public AccessStateFile(AccessControl access, string path, TimeSpan flushInterval)
+    /// <param name="path">Relative to the working directory.</param>
+    /// <param name="log">Receives one line when the file exists but cannot be loaded.</param>
+    public AccessStateFile(AccessControl access, string path, TimeSpan flushInterval, Action<string>? log = null)
     {
         _access = access;
-        _path = Path.GetFullPath(path);
+        _path = System.IO.Path.GetFullPath(path);
         Load();
+        if (LoadError is not null)
+        {
+            log?.Invoke($"state file not loaded, starting without its keys and quota usage (it is replaced when they change): {LoadError}");
+        }
+
         access.KeysChanged += () =>
         {
             _keysChanged = true;
@@ -31,6 +39,9 @@ public sealed class AccessStateFile : IDisposable
         };
         _timer = access.Time.CreateTimer(static s => ((AccessStateFile)s!).Flush(), this, flushInterval, flushInterval);
     }
+
+    /// <summary>The full path of the state file.</summary>
+    public string Path => _path;
 
     /// <summary>Reported problems reading the file at startup (it is then ignored, not overwritten until a change).</summary>
     public string? LoadError { get; private set; }
@@ -61,6 +72,8 @@ public sealed class AccessStateFile : IDisposable
         catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException or FormatException)
         {
             LoadError = $"{_path}: {ex.Message}";
+            // Counted as written, so the unreadable file is kept for the operator until there is something to save.
+            _lastFingerprint = Fingerprint();
         }
     }
 
@@ -90,7 +103,7 @@ public sealed class AccessStateFile : IDisposable
             string temp = _path + ".tmp";
             try
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+                CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
                 File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(document, Json));
                 File.Move(temp, _path, overwrite: true);
                 _lastFingerprint = fingerprint;
@@ -103,6 +116,19 @@ public sealed class AccessStateFile : IDisposable
             catch (UnauthorizedAccessException)
             {
             }
+        }
+    }
+
+    /// <summary>The state directory is created on the first write, readable by the gateway's user only (0700).</summary>
+    private static void CreateDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }
 

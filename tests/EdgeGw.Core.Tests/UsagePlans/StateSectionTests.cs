@@ -25,6 +25,25 @@ public sealed class StateSectionTests
     }
 
     [Fact]
+    public void Absent_Path_IsTheDataDirectoryFromTheEnvironment()
+    {
+        var section = new StateSection();
+        Assert.Empty(SectionFixture.Run(section, """{ "state": { "flushIntervalSeconds": 30 } }"""));
+
+        Assert.Equal(StateSettings.DefaultPath(Environment.GetEnvironmentVariable), section.Compile().Path);
+        Assert.EndsWith("/edgegw-state.json", section.Compile().Path, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ExplicitRelativePath_WinsAndStaysAsWritten()
+    {
+        var section = new StateSection();
+        Assert.Empty(SectionFixture.Run(section, """{ "state": { "path": "edgegw-state.json" } }"""));
+
+        Assert.Equal("edgegw-state.json", section.Compile().Path);
+    }
+
+    [Fact]
     public void Validate_EmptyPathAndZeroInterval_AreReported()
     {
         var errors = SectionFixture.Run(new StateSection(), """{ "state": { "path": " ", "flushIntervalSeconds": 0 } }""");
