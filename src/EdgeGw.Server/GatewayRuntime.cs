@@ -5,8 +5,11 @@ using EdgeGw.Core.Upstream;
 using EdgeGw.Core.UsagePlans;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Infrastructure;
+using EdgeGw.Server.Logging;
 using EdgeGw.Server.WebSockets;
 using EdgeGw.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeGw.Server;
 
@@ -22,14 +25,17 @@ public sealed class GatewayRuntime : IDisposable
     private long _requests;
     private volatile ListenerState? _listeners;
 
-    public GatewayRuntime(GatewayModel model, TimeProvider time, TransportKind transport = TransportKind.Sockets)
+    public GatewayRuntime(GatewayModel model, TimeProvider time, TransportKind transport = TransportKind.Sockets, ILoggerFactory? logs = null)
     {
         Time = time;
+        logs ??= NullLoggerFactory.Instance;
+        UpstreamErrors = new UpstreamErrorLog(logs.CreateLogger("EdgeGw.Upstream"), time);
         Transport = transport;
         Upstreams = new UpstreamRegistry(time, transport);
         Date = new DateHeader(time);
         Cache = new ResponseCache(model.Cache, time);
-        Access = new AccessControl(model, time, static line => Console.Error.WriteLine("edgegw: " + line));
+        var redisLogger = logs.CreateLogger("EdgeGw.Redis");
+        Access = new AccessControl(model, time, line => GatewayLog.RedisState(redisLogger, line));
         State = new AccessStateFile(Access, model.State.Path, model.State.FlushInterval);
         _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current);
         Access.Rebound += OnAccessRebound;
@@ -38,6 +44,8 @@ public sealed class GatewayRuntime : IDisposable
 
     public GatewaySnapshot Current => _current;
     public TimeProvider Time { get; }
+    /// <summary>Upstream failures on the request path, rate-limited.</summary>
+    internal UpstreamErrorLog UpstreamErrors { get; }
     /// <summary>The transport both sides run on: listeners and upstream connections.</summary>
     public TransportKind Transport { get; }
     public UpstreamRegistry Upstreams { get; }

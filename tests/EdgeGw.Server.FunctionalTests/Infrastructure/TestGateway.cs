@@ -34,7 +34,8 @@ public sealed class TestGateway : IAsyncDisposable
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
 
     /// <summary>Loads <paramref name="json"/> through the real config pipeline; fails the test with every error if invalid.</summary>
-    public static async Task<TestGateway> StartAsync(string json, TimeProvider? time = null)
+    /// <param name="logs">Receives the gateway's log lines (warnings and above), beside the console.</param>
+    public static async Task<TestGateway> StartAsync(string json, TimeProvider? time = null, LogCapture? logs = null)
     {
         var model = BuildModel(json);
         var host = await GatewayHost.StartAsync(model, new GatewayHostOptions
@@ -44,6 +45,7 @@ public sealed class TestGateway : IAsyncDisposable
             MinimumLogLevel = LogLevel.Warning,
             Time = time ?? TimeProvider.System,
             TransportOverride = Transport,
+            LoggerProviders = logs is null ? [] : [logs],
         });
         return new TestGateway(host);
     }

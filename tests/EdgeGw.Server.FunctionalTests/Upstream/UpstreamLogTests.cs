@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+using EdgeGw.Server.FunctionalTests.Infrastructure;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeGw.Server.FunctionalTests.Upstream;
+
+public sealed partial class UpstreamLogTests
+{
+    [Fact]
+    public async Task DeadUpstream_502_LeavesOneWarningNamingClusterDestinationAndReason()
+    {
+        int port = Upstreams.RefusedPort();
+        var logs = new LogCapture();
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard($"127.0.0.1:{port}"), logs: logs);
+        using var client = gateway.CreateClient();
+
+        using var response = await client.GetAsync("/prod/echo/x");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var line = Assert.Single(UpstreamLines(logs));
+        Assert.Equal(LogLevel.Warning, line.Level);
+        Assert.Equal($"edgegw: upstream up destination 127.0.0.1:{port}: connect failed (refused or unreachable); answered 502", line.Message);
+    }
+
+    [Fact]
+    public async Task DeadUpstream_100Requests_LeaveABoundedNumberOfLines_AndTheNextCountsTheSuppressed()
+    {
+        int port = Upstreams.RefusedPort();
+        var logs = new LogCapture();
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard($"127.0.0.1:{port}"), logs: logs);
+        using var client = gateway.CreateClient();
+
+        var watch = Stopwatch.StartNew();
+        for (int i = 0; i < 100; i++)
+        {
+            using var response = await client.GetAsync("/prod/echo/x");
+            Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        }
+
+        watch.Stop();
+        // At most one line per destination and reason per second.
+        int bound = 1 + (int)watch.Elapsed.TotalSeconds;
+        Assert.InRange(UpstreamLines(logs).Count, 1, bound);
+
+        // The first failure after the second is up is logged with how many were held back.
+        await Task.Delay(TimeSpan.FromMilliseconds(1100));
+        using (var after = await client.GetAsync("/prod/echo/x"))
+        {
+            Assert.Equal(HttpStatusCode.BadGateway, after.StatusCode);
+        }
+
+        var lines = UpstreamLines(logs);
+        Assert.InRange(lines.Count, 2, bound + 1);
+        int suppressed = lines.Sum(l => SuppressedPattern().Match(l.Message) is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0);
+        // Every one of the 101 failures is either a line or counted in one.
+        Assert.Equal(101, lines.Count + suppressed);
+        Assert.Contains("more like it suppressed since the last line", lines[^1].Message, StringComparison.Ordinal);
+    }
+
+    private static List<LogCapture.LogLine> UpstreamLines(LogCapture logs) =>
+        logs.Lines.Where(l => l.Category == "EdgeGw.Upstream").ToList();
+
+    [GeneratedRegex(@"\((\d+) more like it suppressed")]
+    private static partial Regex SuppressedPattern();
+}
