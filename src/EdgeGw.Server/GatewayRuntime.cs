@@ -29,9 +29,11 @@ public sealed class GatewayRuntime : IDisposable
     {
         Time = time;
         logs ??= NullLoggerFactory.Instance;
-        UpstreamErrors = new UpstreamErrorLog(logs.CreateLogger("EdgeGw.Upstream"), time);
         Transport = transport;
         Upstreams = new UpstreamRegistry(time, transport);
+        var upstreamLogger = logs.CreateLogger("EdgeGw.Upstream");
+        Upstreams.HealthChanged += transition => GatewayLog.Health(upstreamLogger, transition);
+        UpstreamErrors = new UpstreamErrorLog(upstreamLogger, time);
         Date = new DateHeader(time);
         Cache = new ResponseCache(model.Cache, time);
         var redisLogger = logs.CreateLogger("EdgeGw.Redis");

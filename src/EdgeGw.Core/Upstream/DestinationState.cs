@@ -71,6 +71,9 @@ public sealed class DestinationState
         internal set => _activelyDown = value;
     }
 
+    /// <summary>Raised on each health change (set by the <see cref="UpstreamRegistry"/>, which names the cluster).</summary>
+    internal Action<HealthChange, int>? HealthChanged { get; set; }
+
     /// <summary>A request got a usable answer: the failure streak ends.</summary>
     public void ReportSuccess()
     {
@@ -91,6 +94,7 @@ public sealed class DestinationState
             Volatile.Write(ref _consecutiveFailures, 0);
             Volatile.Write(ref _downUntil, now + (health.ReactivationSeconds * ticksPerSecond));
             Interlocked.Increment(ref _ejections);
+            HealthChanged?.Invoke(HealthChange.Ejected, health.ReactivationSeconds);
         }
     }
 

@@ -59,8 +59,52 @@ public sealed partial class UpstreamLogTests
         Assert.Contains("more like it suppressed since the last line", lines[^1].Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task DeadUpstream_PassiveEjection_IsLoggedOnce_WithTheReactivationPeriod()
+    {
+        int port = Upstreams.RefusedPort();
+        var logs = new LogCapture();
+        string config = GatewayConfigs.Standard($"127.0.0.1:{port}")
+            .Replace("\"maxConnectionsPerDestination\": 64,", "\"maxConnectionsPerDestination\": 64, \"health\": { \"consecutiveFailures\": 2, \"reactivationSeconds\": 600 },", StringComparison.Ordinal);
+        await using var gateway = await TestGateway.StartAsync(config, logs: logs);
+        using var client = gateway.CreateClient();
+
+        for (int i = 0; i < 3; i++)
+        {
+            using var response = await client.GetAsync("/prod/echo/x");
+        }
+
+        var ejected = Assert.Single(logs.Lines, l => l.EventId.Id == 110);
+        Assert.Equal(LogLevel.Warning, ejected.Level);
+        Assert.Equal($"edgegw: upstream up destination 127.0.0.1:{port} ejected after consecutive failures; back in 600 s", ejected.Message);
+    }
+
+    [Fact]
+    public async Task ActiveHealth_DownAndUpAgain_AreLoggedOnceEach()
+    {
+        int status = 500;
+        await using var flaky = UpstreamServer.StartPerRequest((context, request) => context.RespondAsync(Volatile.Read(ref status), "health"));
+        var logs = new LogCapture();
+        string config = GatewayConfigs.Standard(flaky.Authority)
+            .Replace("\"maxConnectionsPerDestination\": 64,", "\"maxConnectionsPerDestination\": 64, \"health\": { \"active\": { \"path\": \"/health\", \"intervalSeconds\": 1, \"timeoutMs\": 1000, \"healthyThreshold\": 1, \"unhealthyThreshold\": 1 } },", StringComparison.Ordinal);
+        await using var gateway = await TestGateway.StartAsync(config, logs: logs);
+
+        Assert.True(await Eventually.TrueAsync(() => logs.Lines.Any(l => l.EventId.Id == 111), TimeSpan.FromSeconds(15)), "the failing probes were logged");
+        Volatile.Write(ref status, 200);
+        Assert.True(await Eventually.TrueAsync(() => logs.Lines.Any(l => l.EventId.Id == 112), TimeSpan.FromSeconds(15)), "the recovery was logged");
+        // Probes go on failing-then-passing once each: one line per transition, not one per probe.
+        await Task.Delay(TimeSpan.FromMilliseconds(1500));
+
+        var down = Assert.Single(logs.Lines, l => l.EventId.Id == 111);
+        Assert.Equal(LogLevel.Warning, down.Level);
+        Assert.Equal($"edgegw: upstream up destination {flaky.Authority} is down: health probes failing", down.Message);
+        var up = Assert.Single(logs.Lines, l => l.EventId.Id == 112);
+        Assert.Equal(LogLevel.Information, up.Level);
+    }
+
+    /// <summary>The request-path failure lines (not health transitions).</summary>
     private static List<LogCapture.LogLine> UpstreamLines(LogCapture logs) =>
-        logs.Lines.Where(l => l.Category == "EdgeGw.Upstream").ToList();
+        logs.Lines.Where(l => l.Category == "EdgeGw.Upstream" && l.EventId.Id is 100 or 101).ToList();
 
     [GeneratedRegex(@"\((\d+) more like it suppressed")]
     private static partial Regex SuppressedPattern();
