@@ -92,9 +92,15 @@ public sealed class DestinationState
         if (Interlocked.Increment(ref _consecutiveFailures) >= health.ConsecutiveFailures)
         {
             Volatile.Write(ref _consecutiveFailures, 0);
+            // Requests still reach an ejected destination when its cluster has no healthy one: its ejection is
+            // extended then, and only the ejection of a destination in balancing is a health change.
+            bool wasHealthy = now >= Volatile.Read(ref _downUntil);
             Volatile.Write(ref _downUntil, now + (health.ReactivationSeconds * ticksPerSecond));
             Interlocked.Increment(ref _ejections);
-            HealthChanged?.Invoke(HealthChange.Ejected, health.ReactivationSeconds);
+            if (wasHealthy)
+            {
+                HealthChanged?.Invoke(HealthChange.Ejected, health.ReactivationSeconds);
+            }
         }
     }
 
