@@ -5,8 +5,11 @@ using EdgeGw.Core.Upstream;
 using EdgeGw.Core.UsagePlans;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Infrastructure;
+using EdgeGw.Server.Logging;
 using EdgeGw.Server.WebSockets;
 using EdgeGw.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeGw.Server;
 
@@ -22,16 +25,21 @@ public sealed class GatewayRuntime : IDisposable
     private long _requests;
     private volatile ListenerState? _listeners;
 
-    public GatewayRuntime(GatewayModel model, TimeProvider time, TransportKind transport = TransportKind.Sockets)
+    public GatewayRuntime(GatewayModel model, TimeProvider time, TransportKind transport = TransportKind.Sockets, ILoggerFactory? logs = null)
     {
         Time = time;
+        logs ??= NullLoggerFactory.Instance;
         Transport = transport;
         Upstreams = new UpstreamRegistry(time, transport);
+        var upstreamLogger = logs.CreateLogger("EdgeGw.Upstream");
+        Upstreams.HealthChanged += transition => GatewayLog.Health(upstreamLogger, transition);
+        UpstreamErrors = new UpstreamErrorLog(upstreamLogger, time);
         Date = new DateHeader(time);
         Cache = new ResponseCache(model.Cache, time);
-        Action<string> log = static line => Console.Error.WriteLine("edgegw: " + line);
-        Access = new AccessControl(model, time, log);
-        State = new AccessStateFile(Access, model.State.Path, model.State.FlushInterval, log);
+        var redisLogger = logs.CreateLogger("EdgeGw.Redis");
+        Access = new AccessControl(model, time, line => GatewayLog.RedisState(redisLogger, line));
+        var stateLogger = logs.CreateLogger("EdgeGw.State");
+        State = new AccessStateFile(Access, model.State.Path, model.State.FlushInterval, line => GatewayLog.StateFile(stateLogger, line));
         _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current);
         Access.Rebound += OnAccessRebound;
         WebSockets = new WebSocketRegistry(time);
@@ -39,6 +47,8 @@ public sealed class GatewayRuntime : IDisposable
 
     public GatewaySnapshot Current => _current;
     public TimeProvider Time { get; }
+    /// <summary>Upstream failures on the request path, rate-limited.</summary>
+    internal UpstreamErrorLog UpstreamErrors { get; }
     /// <summary>The transport both sides run on: listeners and upstream connections.</summary>
     public TransportKind Transport { get; }
     public UpstreamRegistry Upstreams { get; }

@@ -4,6 +4,8 @@ using EdgeGw.Core.Configuration;
 using EdgeGw.Core.Model;
 using EdgeGw.Server.Hosting;
 using EdgeGw.Transport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeGw;
 
@@ -140,7 +142,12 @@ internal static class Cli
         GatewayHost started;
         try
         {
-            started = await GatewayHost.StartAsync(result.Model, new GatewayHostOptions { InlineScheduling = InlineIo.Enabled }).ConfigureAwait(false);
+            started = await GatewayHost.StartAsync(result.Model, new GatewayHostOptions
+            {
+                InlineScheduling = InlineIo.Enabled,
+                // Logging__LogLevel__Default=Debug (and per-category levels) over logging.level, as in any .NET host.
+                LoggingConfiguration = new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("Logging"),
+            }).ConfigureAwait(false);
         }
         catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
         {
@@ -156,25 +163,26 @@ internal static class Cli
         }
 
         await using var host = started;
+        var log = host.Logs.CreateLogger("EdgeGw");
         // Watching before "serving" is printed, so a change made once the gateway says it serves is seen.
-        using var reload = path is null ? null : new ConfigReloader(path, overrides, host, result.Source);
-        Console.WriteLine($"edgegw: serving {source} on {string.Join(", ", host.Addresses)}");
-        Console.WriteLine($"edgegw: state: {host.Runtime.State.Path}");
+        using var reload = path is null ? null : new ConfigReloader(path, overrides, host, result.Source, log);
+        CliLog.Serving(log, source, string.Join(", ", host.Addresses));
+        CliLog.StatePath(log, host.Runtime.State.Path);
         var budget = DescriptorBudget.Process;
         if (budget.Limit > 0)
         {
             string from = raised is { } r && r.Before != r.After ? $" (raised from {r.Before})" : "";
-            Console.WriteLine($"edgegw: descriptor limit {budget.Limit}{from}: up to {budget.Capacity} connections open at once, client and upstream");
+            CliLog.DescriptorLimit(log, budget.Limit, from, budget.Capacity);
         }
         if (host.AdminAddresses.Count > 0)
         {
-            Console.WriteLine($"edgegw: admin API on {string.Join(", ", host.AdminAddresses)}");
+            CliLog.AdminApi(log, string.Join(", ", host.AdminAddresses));
         }
 
         if (path is null && host.Addresses.Count > 0)
         {
             var first = host.Addresses[0];
-            Console.WriteLine($"edgegw: try  curl {first.Scheme}://{first.Authority}/demo/hello");
+            CliLog.TryDemo(log, $"{first.Scheme}://{first.Authority}/demo/hello");
         }
 
         using var stop = new CancellationTokenSource();
@@ -200,7 +208,7 @@ internal static class Cli
         {
         }
 
-        Console.WriteLine($"edgegw: draining (up to {result.Model.Server.DrainTimeout.TotalSeconds:0} s)");
+        CliLog.Draining(log, (long)result.Model.Server.DrainTimeout.TotalSeconds);
         await host.StopAsync().ConfigureAwait(false);
         return 0;
     }

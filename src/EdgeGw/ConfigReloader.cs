@@ -3,6 +3,7 @@ using EdgeGw.Core.Model;
 using EdgeGw.Server.Hosting;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.FileProviders.Physical;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 
 namespace EdgeGw;
@@ -27,10 +28,12 @@ internal sealed class ConfigReloader : IDisposable
     private readonly Timer _timer;
     private readonly Lock _gate = new();
     private readonly GatewayModel _started;
+    private readonly ILogger _log;
     private byte[]? _lastSeen;
 
-    public ConfigReloader(string path, string[] overrides, GatewayHost host, byte[]? loaded)
+    public ConfigReloader(string path, string[] overrides, GatewayHost host, byte[]? loaded, ILogger log)
     {
+        _log = log;
         _path = path;
         _overrides = overrides;
         _host = host;
@@ -54,7 +57,7 @@ internal sealed class ConfigReloader : IDisposable
             if (result.FileError is not null)
             {
                 _lastSeen = null;
-                Console.Error.WriteLine($"edgegw: reload failed, keeping the running config: {result.FileError}");
+                CliLog.ReloadFailed(_log, result.FileError);
                 return;
             }
 
@@ -66,19 +69,18 @@ internal sealed class ConfigReloader : IDisposable
             _lastSeen = result.Source;
             if (result.Model is null)
             {
-                Console.Error.WriteLine($"edgegw: {_path} changed but is invalid; keeping the running config");
-                Console.Error.WriteLine(result.Format());
+                CliLog.ReloadInvalid(_log, _path, result.Format());
                 return;
             }
 
             var fixedAtStart = ChangesNeedingRestart(_started, result.Model);
             if (fixedAtStart.Count > 0)
             {
-                Console.Error.WriteLine($"edgegw: {_path}: {string.Join(", ", fixedAtStart)} changed: needs a restart to apply; the rest of the change is applied");
+                CliLog.NeedsRestart(_log, _path, string.Join(", ", fixedAtStart));
             }
 
             _host.Runtime.Swap(result.Model);
-            Console.WriteLine($"edgegw: {_path} reloaded ({result.Model.Routes.Count} route(s))");
+            CliLog.Reloaded(_log, _path, result.Model.Routes.Count);
         }
     }
 

@@ -20,11 +20,12 @@ internal sealed class GatewaySections
     {
         Apis = new ApiSection(Clusters);
         UsagePlans = new UsagePlanSection(Apis.DeployedStages);
-        All = [Server, Admin, Cache, Throttle, Redis, State, Clusters, Apis, UsagePlans];
+        All = [Server, Admin, Logging, Cache, Throttle, Redis, State, Clusters, Apis, UsagePlans];
     }
 
     public ServerSection Server { get; } = new();
     public AdminSection Admin { get; } = new();
+    public LoggingSection Logging { get; } = new();
     public CacheSection Cache { get; } = new();
     public ThrottleSection Throttle { get; } = new();
     public RedisSection Redis { get; } = new();
@@ -58,6 +59,7 @@ internal sealed class GatewaySections
             Redis = Redis.Compile(),
             State = State.Compile(),
             Admin = Admin.Compile(),
+            Logging = Logging.Compile(),
             Cache = Cache.Compile(),
             EffectiveConfig = EffectiveConfig.Render(configuration),
         };

@@ -15,6 +15,8 @@ public sealed class GatewayModel
     /// <summary>Every deployed (API, stage) pair, for operator endpoints.</summary>
     public ImmutableArray<StageRef> Stages { get; init; } = [];
     public AdminSettings Admin { get; init; } = AdminSettings.Disabled;
+    /// <summary>The level and format of the gateway's own log lines (read at start).</summary>
+    public LoggingSettings Logging { get; init; } = LoggingSettings.Default;
     public Caching.CacheStoreSettings Cache { get; init; } = Caching.CacheStoreSettings.Default;
     /// <summary>Gateway-wide bucket; null for none.</summary>
     public Throttling.ThrottleSettings? Throttle { get; init; }

@@ -75,14 +75,16 @@ internal sealed class ActiveHealthChecker : IDisposable
             if (++_successes >= _settings.HealthyThreshold && (_destination.ActivelyDown || !_destination.IsHealthy(long.MaxValue)))
             {
                 _destination.MarkUp();
+                _destination.HealthChanged?.Invoke(HealthChange.Recovered, 0);
             }
         }
         else
         {
             _successes = 0;
-            if (++_failures >= _settings.UnhealthyThreshold)
+            if (++_failures >= _settings.UnhealthyThreshold && !_destination.ActivelyDown)
             {
                 _destination.ActivelyDown = true;
+                _destination.HealthChanged?.Invoke(HealthChange.ProbesFailing, 0);
             }
         }
     }

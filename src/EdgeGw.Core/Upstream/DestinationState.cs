@@ -71,6 +71,9 @@ public sealed class DestinationState
         internal set => _activelyDown = value;
     }
 
+    /// <summary>Raised on each health change (set by the <see cref="UpstreamRegistry"/>, which names the cluster).</summary>
+    internal Action<HealthChange, int>? HealthChanged { get; set; }
+
     /// <summary>A request got a usable answer: the failure streak ends.</summary>
     public void ReportSuccess()
     {
@@ -89,8 +92,15 @@ public sealed class DestinationState
         if (Interlocked.Increment(ref _consecutiveFailures) >= health.ConsecutiveFailures)
         {
             Volatile.Write(ref _consecutiveFailures, 0);
+            // Requests still reach an ejected destination when its cluster has no healthy one: its ejection is
+            // extended then, and only the ejection of a destination in balancing is a health change.
+            bool wasHealthy = now >= Volatile.Read(ref _downUntil);
             Volatile.Write(ref _downUntil, now + (health.ReactivationSeconds * ticksPerSecond));
             Interlocked.Increment(ref _ejections);
+            if (wasHealthy)
+            {
+                HealthChanged?.Invoke(HealthChange.Ejected, health.ReactivationSeconds);
+            }
         }
     }
 

@@ -28,6 +28,9 @@ public sealed class UpstreamRegistry : IDisposable
         _evictionTimer = time.CreateTimer(static s => ((UpstreamRegistry)s!).EvictIdle(), this, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
     }
 
+    /// <summary>A destination was ejected, failed its probes or recovered (the host logs it). Raised on the thread that saw it.</summary>
+    public event Action<HealthTransition>? HealthChanged;
+
     /// <summary>Builds the cluster states for <paramref name="model"/>, indexed like <see cref="GatewayModel.Clusters"/>.</summary>
     public ImmutableArray<ClusterState> Bind(GatewayModel model)
     {
@@ -40,7 +43,13 @@ public sealed class UpstreamRegistry : IDisposable
             {
                 var destination = cluster.Destinations[i];
                 var key = new DestinationKey(cluster.Name, destination.Authority);
-                var state = _destinations.GetOrAdd(key, static (_, arg) => new DestinationState(arg.destination, arg.pool, arg.time, arg.transport), (destination, pool: cluster.Pool, time: _time, transport: _transport));
+                var state = _destinations.GetOrAdd(key, static (key, arg) =>
+                {
+                    var created = new DestinationState(arg.destination, arg.pool, arg.time, arg.transport);
+                    var registry = arg.registry;
+                    created.HealthChanged = (change, seconds) => registry.HealthChanged?.Invoke(new HealthTransition(key.Cluster, key.Authority, change, seconds));
+                    return created;
+                }, (destination, pool: cluster.Pool, time: _time, transport: _transport, registry: this));
                 // The cluster's own settings: a changed limit or timeout applies to its pooled connections too.
                 state.Settings = cluster.Pool;
                 live.Add(key);

@@ -5,6 +5,7 @@ using EdgeGw.Core.Upstream;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Http1;
 using EdgeGw.Server.Infrastructure;
+using EdgeGw.Server.Logging;
 
 namespace EdgeGw.Server.Forwarding;
 
@@ -74,7 +75,9 @@ internal sealed class Forwarder
                 }
 
                 _request.ConsumeHead();
-                return await _responder.GatewayResponseAsync(leaseError.ToStatusCode(), close: hasBody).ConfigureAwait(false);
+                int status = leaseError.ToStatusCode();
+                _connection.Runtime.UpstreamErrors.Failed(cluster.Model, destination.Model, UpstreamErrorLog.From(leaseError), status);
+                return await _responder.GatewayResponseAsync(status, close: hasBody).ConfigureAwait(false);
             }
 
             bool reused = connection.CompletedRequests > 0;
@@ -121,8 +124,15 @@ internal sealed class Forwarder
 
                 cluster.Report(destination, success: false, probe);
                 _request.ConsumeHead();
+                int status = outcome == ResponseHeadOutcome.TimedOut ? 504 : 502;
+                _connection.Runtime.UpstreamErrors.Failed(cluster.Model, destination.Model, outcome switch
+                {
+                    ResponseHeadOutcome.TimedOut => UpstreamFailure.ResponseTimedOut,
+                    ResponseHeadOutcome.Malformed => UpstreamFailure.MalformedResponse,
+                    _ => UpstreamFailure.ClosedBeforeResponse,
+                }, status);
                 // A body cut short leaves unread bytes on the client connection: only closing keeps framing intact.
-                return await _responder.GatewayResponseAsync(outcome == ResponseHeadOutcome.TimedOut ? 504 : 502, close: hasBody && !bodySent).ConfigureAwait(false);
+                return await _responder.GatewayResponseAsync(status, close: hasBody && !bodySent).ConfigureAwait(false);
             }
 
             _request.ConsumeHead();

@@ -2,6 +2,7 @@ using System.Net;
 using EdgeGw.Core.Model;
 using EdgeGw.Server.Admin;
 using EdgeGw.Server.Http1;
+using EdgeGw.Server.Logging;
 using EdgeGw.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -13,6 +14,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace EdgeGw.Server.Hosting;
 
@@ -24,13 +26,17 @@ public sealed class GatewayHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private GatewayHost(WebApplication app, GatewayRuntime runtime)
+    private GatewayHost(WebApplication app, GatewayRuntime runtime, ILoggerFactory logs)
     {
         _app = app;
         Runtime = runtime;
+        Logs = logs;
     }
 
     public GatewayRuntime Runtime { get; }
+
+    /// <summary>The gateway's loggers (level and console format from the model's <c>logging</c> section).</summary>
+    public ILoggerFactory Logs { get; }
 
     /// <summary>Bound addresses, with real ports when port 0 was asked for.</summary>
     public IReadOnlyList<Uri> Addresses { get; private set; } = [];
@@ -44,15 +50,16 @@ public sealed class GatewayHost : IAsyncDisposable
     {
         options ??= new GatewayHostOptions();
         var transport = options.TransportOverride ?? model.Server.Transport;
-        var runtime = new GatewayRuntime(model, options.Time, transport);
+        var logs = CreateLoggerFactory(model.Logging, options);
+        var runtime = new GatewayRuntime(model, options.Time, transport, logs);
         var gatewayUrls = options.ListenOverride ?? model.Server.Listen;
         var adminUrls = options.AdminListenOverride ?? model.Admin.Listen;
         var gatewayListeners = new List<ListenOptions>();
         var adminListeners = new List<ListenOptions>();
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel)
-            // "Hosting failed to start" with the whole stack: a start failure is thrown to the caller, which reports it.
-            .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        // One logger factory for the gateway's lines and the host's (Kestrel's), owned by this host.
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(logs);
         builder.Services.AddSingleton(runtime);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = model.Server.DrainTimeout);
         builder.WebHost.UseKestrelCore();
@@ -99,15 +106,53 @@ public sealed class GatewayHost : IAsyncDisposable
             // A listen address in use (IOException naming it) or refused (SocketException): nothing keeps running.
             await app.DisposeAsync().ConfigureAwait(false);
             runtime.Dispose();
+            logs.Dispose();
             throw;
         }
 
-        var host = new GatewayHost(app, runtime);
+        var host = new GatewayHost(app, runtime, logs);
         host.Addresses = BoundAddresses(gatewayListeners);
         host.AdminAddresses = BoundAddresses(adminListeners);
         runtime.OnListening(host.Addresses, host.AdminAddresses, gatewayUrls.Count() + adminUrls.Count());
         return host;
     }
+
+    /// <summary>
+    /// The console logger at the model's level (text: the gateway's lines as they read; json: one object per line, not indented), the
+    /// standard <c>Logging</c> configuration over it, and without the host's banner lines.
+    /// </summary>
+    internal static ILoggerFactory CreateLoggerFactory(LoggingSettings settings, GatewayHostOptions options) => LoggerFactory.Create(logging =>
+    {
+        logging.SetMinimumLevel(options.MinimumLogLevel ?? (LogLevel)settings.Level);
+        if (options.LoggingConfiguration is { } configuration)
+        {
+            logging.AddConfiguration(configuration);
+        }
+
+        // Warnings and errors on stderr, the rest on stdout, as the CLI's own lines go.
+        logging.AddConsole(o =>
+        {
+            o.FormatterName = settings.Format == LogFormat.Json ? ConsoleFormatterNames.Json : GatewayTextFormatter.FormatterName;
+            o.LogToStandardErrorThreshold = LogLevel.Warning;
+        });
+        logging.AddConsoleFormatter<GatewayTextFormatter, ConsoleFormatterOptions>();
+        logging.Services.Configure<JsonConsoleFormatterOptions>(o =>
+        {
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            o.UseUtcTimestamp = true;
+        });
+
+        foreach (var provider in options.LoggerProviders)
+        {
+            logging.AddProvider(provider);
+        }
+
+        // "Now listening on", "Application started", "Hosting environment", "Content root": the gateway says
+        // where it serves in its own start line.
+        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.None);
+        // "Hosting failed to start" with the whole stack: a start failure is thrown to the caller, which reports it.
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+    });
 
     private static void Listen(KestrelServerOptions kestrel, string url, List<ListenOptions> bound, Action<ListenOptions> configure)
     {
@@ -167,5 +212,7 @@ public sealed class GatewayHost : IAsyncDisposable
     {
         await _app.DisposeAsync().ConfigureAwait(false);
         Runtime.Dispose();
+        // Last: the console logger writes what is queued before it goes.
+        Logs.Dispose();
     }
 }

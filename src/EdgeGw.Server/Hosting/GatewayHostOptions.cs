@@ -8,7 +8,17 @@ namespace EdgeGw.Server.Hosting;
 public sealed class GatewayHostOptions
 {
     public TimeProvider Time { get; init; } = TimeProvider.System;
-    public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
+    /// <summary>Replaces the model's <see cref="LoggingSettings.Level"/> (null: the model's).</summary>
+    public LogLevel? MinimumLogLevel { get; init; }
+
+    /// <summary>
+    /// The standard <c>Logging</c> configuration (<c>Logging:LogLevel:Default</c>, per-category levels), applied over
+    /// the level: the CLI passes the environment's, so <c>Logging__LogLevel__Default=Debug</c> works as in any .NET host.
+    /// </summary>
+    public Microsoft.Extensions.Configuration.IConfiguration? LoggingConfiguration { get; init; }
+
+    /// <summary>More log providers (tests capture lines with one), beside the console.</summary>
+    public IReadOnlyList<ILoggerProvider> LoggerProviders { get; init; } = [];
     /// <summary>Replaces the model's listen URLs (tests bind <c>http://127.0.0.1:0</c>).</summary>
     public IReadOnlyList<string>? ListenOverride { get; init; }
     /// <summary>Replaces the model's admin listen URLs; empty disables the admin API.</summary>

@@ -6,6 +6,7 @@ using EdgeGw.Core.Upstream;
 using EdgeGw.Protocols.Buffers;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Infrastructure;
+using EdgeGw.Server.Logging;
 using EdgeGw.Transport;
 
 namespace EdgeGw.Server.WebSockets;
@@ -22,7 +23,7 @@ internal static class IntegrationClient
 
     /// <param name="query">The raw query including its '?', appended to the integration's path (for $connect).</param>
     [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
-    public static async ValueTask<IntegrationResponse> PostAsync(ClusterState cluster, HttpIntegrationModel http, IntegrationHeaders headers, ReadOnlyMemory<byte> query, ReadOnlyMemory<byte> body, int maxResponseBytes, bool captureContentType = false)
+    public static async ValueTask<IntegrationResponse> PostAsync(ClusterState cluster, HttpIntegrationModel http, IntegrationHeaders headers, ReadOnlyMemory<byte> query, ReadOnlyMemory<byte> body, int maxResponseBytes, UpstreamErrorLog errors, bool captureContentType = false)
     {
         bool probe = false;
         if (cluster.Breaker is { } breaker && !breaker.TryEnter(LoopClock.Now(cluster.Time), out probe))
@@ -43,7 +44,9 @@ internal static class IntegrationClient
                 cluster.Report(destination, success: false, probe);
             }
 
-            return new IntegrationResponse { Status = leaseError.ToStatusCode() };
+            int status = leaseError.ToStatusCode();
+            errors.Failed(cluster.Model, destination.Model, UpstreamErrorLog.From(leaseError), status);
+            return new IntegrationResponse { Status = status };
         }
 
         var response = new IntegrationResponse();
@@ -74,7 +77,9 @@ internal static class IntegrationClient
         cluster.Report(destination, success: !failed, probe);
         if (response.Status == 0)
         {
-            response.Status = connection.Deadline.Expired ? 504 : 502;
+            bool timedOut = connection.Deadline.Expired;
+            response.Status = timedOut ? 504 : 502;
+            errors.Failed(cluster.Model, destination.Model, timedOut ? UpstreamFailure.ResponseTimedOut : UpstreamFailure.ClosedBeforeResponse, response.Status);
         }
 
         return response;

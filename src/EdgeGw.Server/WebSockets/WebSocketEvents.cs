@@ -26,7 +26,7 @@ internal static class WebSocketEvents
 
         var http = (HttpIntegrationModel)route.Integration;
         var headers = new IntegrationHeaders(session.IntegrationHeaders, route.EventHeaders, eventHeaders);
-        return IntegrationClient.PostAsync(ResolveCluster(runtime, snapshot, http.Cluster), http, headers, query, body, session.Api.Limits.MaxMessageBytes, captureContentType);
+        return IntegrationClient.PostAsync(ResolveCluster(runtime, snapshot, http.Cluster), http, headers, query, body, session.Api.Limits.MaxMessageBytes, runtime.UpstreamErrors, captureContentType);
     }
 
     private static byte[]? RentCopy(byte[] source)

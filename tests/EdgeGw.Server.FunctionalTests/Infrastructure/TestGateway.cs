@@ -34,16 +34,19 @@ public sealed class TestGateway : IAsyncDisposable
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
 
     /// <summary>Loads <paramref name="json"/> through the real config pipeline; fails the test with every error if invalid.</summary>
-    public static async Task<TestGateway> StartAsync(string json, TimeProvider? time = null)
+    /// <param name="logs">Receives the gateway's log lines (information and above), beside the console.</param>
+    public static async Task<TestGateway> StartAsync(string json, TimeProvider? time = null, LogCapture? logs = null)
     {
         var model = BuildModel(json);
         var host = await GatewayHost.StartAsync(model, new GatewayHostOptions
         {
             ListenOverride = ["http://127.0.0.1:0"],
             AdminListenOverride = ["http://127.0.0.1:0"],
-            MinimumLogLevel = LogLevel.Warning,
+            // A test that captures lines sees the information ones (recoveries) too.
+            MinimumLogLevel = logs is null ? LogLevel.Warning : LogLevel.Information,
             Time = time ?? TimeProvider.System,
             TransportOverride = Transport,
+            LoggerProviders = logs is null ? [] : [logs],
         });
         return new TestGateway(host);
     }

@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using EdgeGw.Core.Model;
+using EdgeGw.Core.Upstream;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeGw.Server.Logging;
+
+/// <summary>
+/// Upstream failures on the request path, at most one line per cluster, destination and reason per
+/// <see cref="Interval"/>; the next line carries how many were suppressed. A dead upstream answering 502 to
+/// every request leaves one line a second, not one per request. Called on the failure path only.
+/// </summary>
+internal sealed class UpstreamErrorLog
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    // Keyed by names, so a reload (new model objects, same names) keeps the windows; bounded by the names configured.
+    private readonly ConcurrentDictionary<(string Cluster, string Destination, UpstreamFailure Reason), Window> _windows = new();
+
+    public UpstreamErrorLog(ILogger logger, TimeProvider time)
+    {
+        _logger = logger;
+        _time = time;
+    }
+
+    public static UpstreamFailure From(LeaseError error) => error switch
+    {
+        LeaseError.ConnectTimedOut => UpstreamFailure.ConnectTimedOut,
+        LeaseError.PoolExhausted => UpstreamFailure.PoolExhausted,
+        LeaseError.OutOfDescriptors => UpstreamFailure.OutOfDescriptors,
+        _ => UpstreamFailure.ConnectFailed,
+    };
+
+    public void Failed(ClusterModel cluster, DestinationModel destination, UpstreamFailure reason, int status)
+    {
+        if (!_logger.IsEnabled(LogLevel.Warning))
+        {
+            return;
+        }
+
+        var window = _windows.GetOrAdd((cluster.Name, destination.Authority, reason), static _ => new Window());
+        long now = _time.GetTimestamp();
+        int suppressed;
+        lock (window)
+        {
+            if (window.Logged && _time.GetElapsedTime(window.Start, now) < Interval)
+            {
+                window.Suppressed++;
+                return;
+            }
+
+            suppressed = window.Suppressed;
+            window.Suppressed = 0;
+            window.Start = now;
+            window.Logged = true;
+        }
+
+        if (suppressed == 0)
+        {
+            GatewayLog.UpstreamFailed(_logger, cluster.Name, destination.Authority, Describe(reason), status);
+        }
+        else
+        {
+            GatewayLog.UpstreamFailedRepeated(_logger, cluster.Name, destination.Authority, Describe(reason), status, suppressed);
+        }
+    }
+
+    private static string Describe(UpstreamFailure reason) => reason switch
+    {
+        UpstreamFailure.ConnectFailed => "connect failed (refused or unreachable)",
+        UpstreamFailure.ConnectTimedOut => "connect timed out",
+        UpstreamFailure.PoolExhausted => "connection pool exhausted",
+        UpstreamFailure.OutOfDescriptors => "out of file descriptors",
+        UpstreamFailure.ClosedBeforeResponse => "closed before a response",
+        UpstreamFailure.MalformedResponse => "malformed response head",
+        _ => "response timed out",
+    };
+
+    private sealed class Window
+    {
+        public long Start;
+        public int Suppressed;
+        public bool Logged;
+    }
+}

@@ -1,0 +1,13 @@
+namespace EdgeGw.Server.Logging;
+
+/// <summary>Why a request got no answer from its upstream (the reason in the log line).</summary>
+internal enum UpstreamFailure : byte
+{
+    ConnectFailed,
+    ConnectTimedOut,
+    PoolExhausted,
+    OutOfDescriptors,
+    ClosedBeforeResponse,
+    MalformedResponse,
+    ResponseTimedOut,
+}
