@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace EdgeGw.Core.Configuration;
 
@@ -51,7 +53,14 @@ public static class ConfigFile
             // Trailing commas and comments allowed, as the JSON configuration provider reads the file.
             var reader = new Utf8JsonReader(json, new JsonReaderOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
             using var document = JsonDocument.ParseValue(ref reader);
-            return document.RootElement.ValueKind == JsonValueKind.Object ? null : $"{path}:1:1: invalid config: the top-level JSON value must be an object";
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return $"{path}:1:1: invalid config: the top-level JSON value must be an object";
+            }
+
+            // The parser takes bytes that are not UTF-8 inside strings, and the configuration system would turn them
+            // into U+FFFD: a key or a value changed silently. Refuse them, naming where.
+            return FindInvalidUtf8(document.RootElement, "") is { } at ? $"{path}: {at}: invalid UTF-8 in a string" : null;
         }
         catch (JsonException e)
         {
@@ -61,6 +70,49 @@ public static class ConfigFile
             string message = e.Message;
             int suffix = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
             return FormattableString.Invariant($"{path}:{line}:{column}: invalid JSON: {(suffix >= 0 ? message[..suffix] : message)}");
+        }
+    }
+
+    /// <summary>The JSON path of the first property name or string value that is not valid UTF-8, or null.</summary>
+    private static string? FindInvalidUtf8(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    var rawName = JsonMarshal.GetRawUtf8PropertyName(property);
+                    if (!Utf8.IsValid(rawName))
+                    {
+                        // Named as the configuration system would have read it (the bad bytes as U+FFFD).
+                        string name = System.Text.Encoding.UTF8.GetString(rawName);
+                        return path.Length == 0 ? name : $"{path}.{name}";
+                    }
+
+                    string child = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
+
+                    if (FindInvalidUtf8(property.Value, child) is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Array:
+                int index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (FindInvalidUtf8(item, FormattableString.Invariant($"{path}[{index++}]")) is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.String:
+                return Utf8.IsValid(JsonMarshal.GetRawUtf8Value(element)) ? null : path;
+            default:
+                return null;
         }
     }
 }

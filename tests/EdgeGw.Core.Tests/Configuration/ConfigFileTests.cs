@@ -48,6 +48,40 @@ public sealed class ConfigFileTests : IDisposable
     }
 
     [Fact]
+    public void LoadFile_InvalidUtf8InAString_IsAFileErrorNamingItsPath()
+    {
+        // A Latin-1 "é" (0xE9) where UTF-8 was expected: the configuration system would read it as U+FFFD.
+        byte[] bytes = [.. "{ \"apis\": [ { \"name\": \"caf"u8, 0xE9, .. "\" } ] }"u8];
+        File.WriteAllBytes(_path, bytes);
+
+        var result = GatewayConfigLoader.LoadFile(_path, [], environment: new Dictionary<string, string>());
+
+        Assert.Null(result.Model);
+        Assert.Equal($"{_path}: apis[0].name: invalid UTF-8 in a string", result.FileError);
+    }
+
+    [Fact]
+    public void LoadFile_InvalidUtf8InAPropertyName_IsAFileErrorNamingItsPath()
+    {
+        byte[] bytes = [.. "{ \"server\": { \"x"u8, 0xFF, .. "\": 1 } }"u8];
+        File.WriteAllBytes(_path, bytes);
+
+        var result = GatewayConfigLoader.LoadFile(_path, [], environment: new Dictionary<string, string>());
+
+        Assert.Null(result.Model);
+        Assert.StartsWith($"{_path}: server.x", result.FileError, StringComparison.Ordinal);
+        Assert.EndsWith(": invalid UTF-8 in a string", result.FileError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadFile_NonAsciiUtf8_IsAccepted()
+    {
+        var result = LoadFile("""{ "apis": [ { "name": "café", "stages": [ { "name": "prod" } ], "routes": [ { "key": "GET /x", "integration": { "type": "mock", "body": "日本" } } ] } ] }""");
+        Assert.Null(result.FileError);
+        Assert.NotNull(result.Model);
+    }
+
+    [Fact]
     public void LoadFile_DuplicateKey_IsAFileError()
     {
         var result = LoadFile("""{ "state": { "path": "a", "path": "b" } }""");
