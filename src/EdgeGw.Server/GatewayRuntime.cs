@@ -22,6 +22,7 @@ public sealed class GatewayRuntime : IDisposable
     private readonly object _swapLock = new();
     private volatile GatewaySnapshot _current;
     private long _activeConnections;
+    private long _sendsWaiting;
     private long _requests;
     private volatile ListenerState? _listeners;
 
@@ -64,6 +65,8 @@ public sealed class GatewayRuntime : IDisposable
     /// <summary>The addresses bound at start (null until every listener is bound), for the admin API's <c>/ready</c>.</summary>
     public ListenerState? Listeners => _listeners;
     public long ActiveConnections => Interlocked.Read(ref _activeConnections);
+    /// <summary>Client connections whose flush is waiting for the client to read (the send timeout runs for them).</summary>
+    public long SendsWaiting => Interlocked.Read(ref _sendsWaiting);
     public long RequestsServed => Interlocked.Read(ref _requests);
 
     /// <summary>Makes <paramref name="model"/> current. Requests already routed finish on the old snapshot.</summary>
@@ -98,6 +101,8 @@ public sealed class GatewayRuntime : IDisposable
     /// <summary>Returns the number of open connections including this one.</summary>
     internal long OnConnectionOpened() => Interlocked.Increment(ref _activeConnections);
     internal void OnConnectionClosed() => Interlocked.Decrement(ref _activeConnections);
+    internal void OnSendWaitStarted() => Interlocked.Increment(ref _sendsWaiting);
+    internal void OnSendWaitEnded() => Interlocked.Decrement(ref _sendsWaiting);
     internal void OnRequest() => Interlocked.Increment(ref _requests);
 
     public void Dispose()

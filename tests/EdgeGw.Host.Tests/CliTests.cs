@@ -123,13 +123,11 @@ public sealed class CliTests
         var failed = gateway.WaitForLineAsync(l => l.Contains("reload failed", StringComparison.Ordinal), Timeout);
         File.WriteAllText(file.Path, """{ "server":""");
         Assert.Equal($"edgegw: reload failed, keeping the running config: {file.Path}:1:12: invalid JSON: Expected depth to be zero at the end of the JSON payload. There is an open JSON object or array that should be closed.", await failed);
-        Assert.Equal("one", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+        Assert.Equal("one", await GetMockAsync(client, port));
 
         // Fixed again, the file is applied as any change is.
-        var reloaded = gateway.WaitForLineAsync(l => l.Contains("reloaded", StringComparison.Ordinal), Timeout);
-        File.WriteAllText(file.Path, MockConfig("two"));
-        await reloaded;
-        Assert.Equal("two", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+        await SaveAndWaitForReloadAsync(gateway, file.Path, MockConfig("two"));
+        Assert.Equal("two", await GetMockAsync(client, port));
     }
 
     [Fact]
@@ -143,18 +141,16 @@ public sealed class CliTests
         var missing = gateway.WaitForLineAsync(l => l.Contains("file not found", StringComparison.Ordinal), Timeout);
         File.Delete(file.Path);
         Assert.Equal($"edgegw: reload failed, keeping the running config: {file.Path}: file not found", await missing);
-        Assert.Equal("one", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+        Assert.Equal("one", await GetMockAsync(client, port));
 
         // As a non-atomic rewrite leaves it between truncating and writing.
         var empty = gateway.WaitForLineAsync(l => l.Contains("file is empty", StringComparison.Ordinal), Timeout);
         File.WriteAllText(file.Path, "");
         Assert.Equal($"edgegw: reload failed, keeping the running config: {file.Path}: file is empty", await empty);
-        Assert.Equal("one", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+        Assert.Equal("one", await GetMockAsync(client, port));
 
-        var reloaded = gateway.WaitForLineAsync(l => l.Contains("reloaded", StringComparison.Ordinal), Timeout);
-        File.WriteAllText(file.Path, MockConfig("two"));
-        await reloaded;
-        Assert.Equal("two", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+        await SaveAndWaitForReloadAsync(gateway, file.Path, MockConfig("two"));
+        Assert.Equal("two", await GetMockAsync(client, port));
         Assert.DoesNotContain("reloaded (0 route(s))", gateway.Output, StringComparison.Ordinal);
     }
 
@@ -256,12 +252,10 @@ public sealed class CliTests
         await using var gateway = GatewayProcess.Start(["--config", file.Path, "--server:listen:0=http://127.0.0.1:0"]);
         int port = await gateway.WaitForListeningAsync();
         using var client = new HttpClient();
-        Assert.Equal("one", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+        Assert.Equal("one", await GetMockAsync(client, port));
 
-        var reloaded = gateway.WaitForLineAsync(l => l.Contains("reloaded", StringComparison.Ordinal), Timeout);
-        File.WriteAllText(file.Path, MockConfig("two"));
-        await reloaded;
-        Assert.Equal("two", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+        await SaveAndWaitForReloadAsync(gateway, file.Path, MockConfig("two"));
+        Assert.Equal("two", await GetMockAsync(client, port));
     }
 
     [Fact]
@@ -302,7 +296,7 @@ public sealed class CliTests
         File.WriteAllText(file.Path, ListenConfig("http://127.0.0.1:1", "two", """, "admin": { "listen": ["http://127.0.0.1:0", "http://127.0.0.1:2"] }"""));
         Assert.Equal($"edgegw: {file.Path}: server.listen, admin.listen changed: needs a restart to apply; the rest of the change is applied", await restart);
         await reloaded;
-        Assert.Equal("two", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+        Assert.Equal("two", await GetMockAsync(client, port));
         Assert.Single(gateway.Output.Split('\n'), l => l.Contains("needs a restart", StringComparison.Ordinal));
     }
 
@@ -319,7 +313,7 @@ public sealed class CliTests
         File.WriteAllText(file.Path, TransportConfig("epoll", "two"));
         Assert.Equal($"edgegw: {file.Path}: server.transport changed: needs a restart to apply; the rest of the change is applied", await restart);
         await reloaded;
-        Assert.Equal("two", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+        Assert.Equal("two", await GetMockAsync(client, port));
     }
 
     [Fact]
@@ -418,6 +412,17 @@ public sealed class CliTests
           "apis": [ { "name": "a", "stages": [ { "name": "s" } ],
           "routes": [ { "key": "GET /x", "integration": { "type": "mock", "body": "{{body}}" } } ] } ] }
         """;
+
+    /// <summary>Writes <paramref name="config"/> and waits for the gateway's "reloaded" line for it.</summary>
+    private static async Task SaveAndWaitForReloadAsync(GatewayProcess gateway, string path, string config)
+    {
+        var reloaded = gateway.WaitForLineAsync(l => l.Contains("reloaded", StringComparison.Ordinal), Timeout);
+        File.WriteAllText(path, config);
+        await reloaded;
+    }
+
+    /// <summary>The body of the mock route <c>/s/x</c> that <see cref="MockConfig"/> defines.</summary>
+    private static Task<string> GetMockAsync(HttpClient client, int port) => client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x"));
 
     private static string MockConfig(string body) => $$"""
         { "apis": [ { "name": "a", "stages": [ { "name": "s" } ],

@@ -270,6 +270,7 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
         text.Append("# HELP edgegw_transport_info The transport this process runs on (server.transport resolved).\n# TYPE edgegw_transport_info gauge\n");
         text.Append("edgegw_transport_info{transport=\"").Append(runtime.Transport == TransportKind.Epoll ? "epoll" : "sockets").Append("\"} 1\n");
         Metric(text, "edgegw_connections_active", "gauge", "Open client connections.", runtime.ActiveConnections);
+        Metric(text, "edgegw_connections_send_waiting", "gauge", "Client connections waiting for the client to read a response (closed after server.sendTimeoutSeconds without progress).", runtime.SendsWaiting);
         var budget = DescriptorBudget.Process;
         if (budget.Limit > 0)
         {

@@ -146,7 +146,7 @@ internal sealed class ResponseRelay
             return RelayOutcome.Complete;
         }
 
-        _framer = new BodyFramer(head.Body, head.ContentLength, clientChunked, long.MaxValue, UpstreamResponse.Limits.MaxHeaderBytes);
+        _framer = new BodyFramer(head.Body, head.ContentLength, clientChunked, long.MaxValue, HeadLimits.UpstreamResponse.MaxHeaderBytes);
         // A body of declared length that fits the buffer is read whole before the client is waited for; anything
         // else (large, or chunked and close-delimited streams, whose latency matters) also goes out when the
         // upstream pauses.

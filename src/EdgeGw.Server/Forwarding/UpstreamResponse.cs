@@ -13,8 +13,6 @@ namespace EdgeGw.Server.Forwarding;
 /// </summary>
 internal sealed class UpstreamResponse
 {
-    private const int MaxInformationalResponses = 10;
-    public static readonly HeadLimits Limits = new(8192, 65536, 256);
 
     private HeadReader _reader;
     private HeaderEntry[]? _headers;
@@ -47,7 +45,7 @@ internal sealed class UpstreamResponse
             }
 
             anyBytes |= !buffer.IsEmpty;
-            var status = _reader.Read(buffer, Limits, out _);
+            var status = _reader.Read(buffer, HeadLimits.UpstreamResponse, out _);
             if (status == HeadScanStatus.Error)
             {
                 input.AdvanceTo(buffer.End);
@@ -75,7 +73,7 @@ internal sealed class UpstreamResponse
             {
                 // 100 Continue, 103 Early Hints: not relayed. 101 was never asked for (Upgrade is stripped).
                 input.AdvanceTo(_reader.HeadEnd);
-                if (Head.StatusCode == 101 || ++informational > MaxInformationalResponses)
+                if (Head.StatusCode == 101 || ++informational > HeadLimits.MaxInformationalResponses)
                 {
                     return ResponseHeadOutcome.Malformed;
                 }
@@ -125,7 +123,7 @@ internal sealed class UpstreamResponse
 
     private bool Parse(HttpMethod requestMethod)
     {
-        _headers ??= HeaderTables.Rent(Limits.MaxHeaderCount);
+        _headers ??= HeaderTables.Rent(HeadLimits.UpstreamResponse.MaxHeaderCount);
         var collector = new HeaderCollector(_headers);
         var error = _reader.ParseResponse(requestMethod, ref collector, out Head);
         _headerCount = collector.Count;

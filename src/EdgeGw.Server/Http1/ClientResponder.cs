@@ -65,8 +65,10 @@ internal sealed class ClientResponder
     [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<bool> AwaitFlushAsync(ValueTask<FlushResult> flush)
     {
+        var runtime = _connection.Runtime;
         var deadline = _connection.SendDeadline;
-        deadline.Arm(_connection.Runtime.Current.Model.Server.SendTimeout);
+        deadline.Arm(runtime.Current.Model.Server.SendTimeout);
+        runtime.OnSendWaitStarted();
         FlushResult result;
         try
         {
@@ -85,6 +87,7 @@ internal sealed class ClientResponder
         finally
         {
             deadline.Disarm();
+            runtime.OnSendWaitEnded();
         }
 
         if (result.IsCanceled)

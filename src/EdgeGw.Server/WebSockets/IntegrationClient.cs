@@ -18,8 +18,6 @@ namespace EdgeGw.Server.WebSockets;
 /// </summary>
 internal static class IntegrationClient
 {
-    private static readonly HeadLimits ResponseHeadLimits = new(8192, 65536, 256);
-    private const int MaxInformationalResponses = 10;
 
     /// <param name="query">The raw query including its '?', appended to the integration's path (for $connect).</param>
     [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
@@ -155,7 +153,7 @@ internal static class IntegrationClient
                     return default;
                 }
 
-                var status = reader.Read(buffer, ResponseHeadLimits, out _);
+                var status = reader.Read(buffer, HeadLimits.UpstreamResponse, out _);
                 if (status == HeadScanStatus.Error || (status == HeadScanStatus.NeedMoreData && result.IsCompleted))
                 {
                     input.AdvanceTo(buffer.End);
@@ -178,7 +176,7 @@ internal static class IntegrationClient
 
                 if (head.IsInformational)
                 {
-                    if (head.StatusCode == 101 || ++informational > MaxInformationalResponses)
+                    if (head.StatusCode == 101 || ++informational > HeadLimits.MaxInformationalResponses)
                     {
                         return default;
                     }
