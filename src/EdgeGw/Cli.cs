@@ -32,6 +32,8 @@ internal static class Cli
         malformed JSON is reported with its file, line and column.
         A valid change to the config file is applied without a restart (listen addresses excepted); an invalid,
         malformed, deleted or empty file is reported and the running config stays.
+        SIGHUP reloads the config file now (systemd's ExecReload); under systemd (NOTIFY_SOCKET) the gateway
+        reports READY=1 once it listens, RELOADING=1/READY=1 around a reload and STOPPING=1 when it drains.
         SIGTERM/SIGINT stop accepting connections and drain in-flight requests up to server.drainTimeoutSeconds.
         SIGUSR1 prints counters (requests, connections, allocated bytes, GC counts, RSS) on one line.
 
@@ -166,6 +168,43 @@ internal static class Cli
         var log = host.Logs.CreateLogger("EdgeGw");
         // Watching before "serving" is printed, so a change made once the gateway says it serves is seen.
         using var reload = path is null ? null : new ConfigReloader(path, overrides, host, result.Source, log);
+        using var systemd = SystemdNotifier.FromEnvironment(problem => CliLog.SystemdProblem(log, problem));
+        // Handled before "serving" is printed and READY=1 sent: a signal sent from then on is not the default action.
+        using var stop = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        // SIGHUP (systemd's ExecReload, or kill -HUP) reloads the config file now; without a handler it would end the process.
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            // Off the signal thread: a reload reads and compiles the file.
+            ThreadPool.UnsafeQueueUserWorkItem(_ =>
+            {
+                systemd?.Reloading();
+                if (reload is null)
+                {
+                    CliLog.NothingToReload(log);
+                }
+                else
+                {
+                    reload.ReloadNow();
+                }
+
+                systemd?.Ready($"serving on {string.Join(", ", host.Addresses)}");
+            }, null);
+        });
+        // SIGUSR1 prints counters, so a load harness can take allocation and request deltas without a metrics endpoint.
+        using var sigusr1 = OperatingSystem.IsLinux() ? PosixSignalRegistration.Create(SigUsr1, context =>
+        {
+            context.Cancel = true;
+            PrintStats(host);
+        }) : null;
         CliLog.Serving(log, source, string.Join(", ", host.Addresses));
         CliLog.StatePath(log, host.Runtime.State.Path);
         var budget = DescriptorBudget.Process;
@@ -185,21 +224,10 @@ internal static class Cli
             CliLog.TryDemo(log, $"{first.Scheme}://{first.Authority}/demo/hello");
         }
 
-        using var stop = new CancellationTokenSource();
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
+        // Under systemd's Type=notify: ready once every listener is bound (StartAsync has returned) and the
+        // signals are handled (systemd may send SIGHUP as soon as it sees READY=1).
+        systemd?.Ready($"serving on {string.Join(", ", host.Addresses)}");
 
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        // SIGUSR1 prints counters, so a load harness can take allocation and request deltas without a metrics endpoint.
-        using var sigusr1 = OperatingSystem.IsLinux() ? PosixSignalRegistration.Create(SigUsr1, context =>
-        {
-            context.Cancel = true;
-            PrintStats(host);
-        }) : null;
         try
         {
             await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
@@ -209,6 +237,7 @@ internal static class Cli
         }
 
         CliLog.Draining(log, (long)result.Model.Server.DrainTimeout.TotalSeconds);
+        systemd?.Stopping("draining");
         await host.StopAsync().ConfigureAwait(false);
         return 0;
     }

@@ -35,4 +35,13 @@ internal static partial class CliLog
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "edgegw: {Path}: {Keys} changed: needs a restart to apply; the rest of the change is applied")]
     public static partial void NeedsRestart(ILogger logger, string path, string keys);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "edgegw: reload requested: {Path} is unchanged")]
+    public static partial void ReloadUnchanged(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "edgegw: reload requested, but the gateway runs the embedded demo config: there is no file to reload")]
+    public static partial void NothingToReload(ILogger logger);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "edgegw: {Problem}")]
+    public static partial void SystemdProblem(ILogger logger, string problem);
 }

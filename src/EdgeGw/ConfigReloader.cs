@@ -42,14 +42,20 @@ internal sealed class ConfigReloader : IDisposable
         string full = Path.GetFullPath(path);
         _files = new PhysicalFileProvider(Path.GetDirectoryName(full)!, ExclusionFilters.None);
         string name = Path.GetFileName(full);
-        _timer = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
+        _timer = new Timer(_ => Reload(requested: false), null, Timeout.Infinite, Timeout.Infinite);
         _watch = ChangeToken.OnChange(() => _files.Watch(name), () => _timer.Change(Settle, Timeout.InfiniteTimeSpan));
 
         // A change between the start's load and this watch raised no event: look once (the same bytes change nothing).
         _timer.Change(Settle, Timeout.InfiniteTimeSpan);
     }
 
-    private void Reload()
+    /// <summary>
+    /// A reload asked for (SIGHUP, systemd's <c>ExecReload</c>): reads the file now, whether or not it changed,
+    /// and says so either way. Returns once the new config is in effect or has been refused.
+    /// </summary>
+    public void ReloadNow() => Reload(requested: true);
+
+    private void Reload(bool requested)
     {
         lock (_gate)
         {
@@ -63,6 +69,11 @@ internal sealed class ConfigReloader : IDisposable
 
             if (_lastSeen is not null && result.Source is not null && _lastSeen.AsSpan().SequenceEqual(result.Source))
             {
+                if (requested)
+                {
+                    CliLog.ReloadUnchanged(_log, _path);
+                }
+
                 return; // another event for the same save
             }
 
@@ -101,6 +112,17 @@ internal sealed class ConfigReloader : IDisposable
         if (!running.Admin.Listen.SequenceEqual(loaded.Admin.Listen, StringComparer.Ordinal))
         {
             keys.Add("admin.listen");
+        }
+
+        // The state file is opened (and its usage loaded) once, at start.
+        if (running.State.Path != loaded.State.Path)
+        {
+            keys.Add("state.path");
+        }
+
+        if (running.State.FlushInterval != loaded.State.FlushInterval)
+        {
+            keys.Add("state.flushIntervalSeconds");
         }
 
         return keys;

@@ -317,6 +317,28 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task ConfigFileChange_StatePath_LogsThatARestartIsNeededAndKeepsTheOpenStateFile()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), $"edgegw-state-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        using var file = TempFile.Json(ListenConfig("http://127.0.0.1:0", "one", StateSection(Path.Combine(directory, "a.json"), 5)));
+        await using var gateway = GatewayProcess.Start(["--config", file.Path]);
+        int port = await gateway.WaitForListeningAsync();
+
+        var restart = gateway.WaitForLineAsync(l => l.Contains("needs a restart", StringComparison.Ordinal), Timeout);
+        var reloaded = gateway.WaitForLineAsync(l => l.Contains("reloaded", StringComparison.Ordinal), Timeout);
+        File.WriteAllText(file.Path, ListenConfig("http://127.0.0.1:0", "two", StateSection(Path.Combine(directory, "b.json"), 9)));
+        Assert.Equal($"edgegw: {file.Path}: state.path, state.flushIntervalSeconds changed: needs a restart to apply; the rest of the change is applied", await restart);
+        await reloaded;
+        using var client = new HttpClient();
+        Assert.Equal("two", await GetMockAsync(client, port));
+        Directory.Delete(directory, recursive: true);
+    }
+
+    private static string StateSection(string path, int flushSeconds) =>
+        $$""", "state": { "path": "{{path}}", "flushIntervalSeconds": {{flushSeconds}} }""";
+
+    [Fact]
     public async Task Run_WithoutStatePath_PrintsTheDataDirectoryInUse()
     {
         string xdg = Path.Combine(Path.GetTempPath(), $"edgegw-xdg-{Guid.NewGuid():N}");
@@ -475,21 +497,5 @@ public sealed class CliTests
 
             seen.Add(one[0]);
         }
-    }
-
-    private sealed class TempFile : IDisposable
-    {
-        private TempFile(string path) => Path = path;
-
-        public string Path { get; }
-
-        public static TempFile Json(string content)
-        {
-            string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"edgegw-test-{Guid.NewGuid():N}.json");
-            File.WriteAllText(path, content);
-            return new TempFile(path);
-        }
-
-        public void Dispose() => File.Delete(Path);
     }
 }

@@ -170,6 +170,8 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
 
     public void SendSigterm() => _ = Kill(_process.Id, 15);
 
+    public void SendSighup() => _ = Kill(_process.Id, 1);
+
     [LibraryImport("libc", EntryPoint = "kill")]
     private static partial int Kill(int pid, int signal);
 
