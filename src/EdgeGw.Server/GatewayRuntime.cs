@@ -47,6 +47,9 @@ public sealed class GatewayRuntime : IDisposable
     }
 
     public GatewaySnapshot Current => _current;
+
+    /// <summary>test-invoke's execution log; null when serving.</summary>
+    public Diagnostics.ExecutionLog? ExecutionLog { get; init; }
     public TimeProvider Time { get; }
     /// <summary>Upstream failures on the request path, rate-limited.</summary>
     internal UpstreamErrorLog UpstreamErrors { get; }

@@ -20,6 +20,12 @@ internal static class Cli
         Usage:
           edgegw [run] [--config <file>] [--<key>=<value> ...]   run the gateway (the default verb)
           edgegw validate <file> [--<key>=<value> ...]           check a config, print every error with its JSON path
+          edgegw test-invoke [--config <file>] [--stage <stage>] <METHOD> <path> [-H 'Name: value' ...] [-d <body>|@<file>]
+                                                                 run one request through the real pipeline in this
+                                                                 process and print status, latency, body, headers and
+                                                                 the execution log; it CALLS THE REAL BACKEND (and
+                                                                 counts against throttles shared through Redis; the
+                                                                 state file is a copy, not written back)
           edgegw help | --help | -h                              print this help
           edgegw --version                                       print the version
 
@@ -50,6 +56,8 @@ internal static class Cli
             case "--version":
                 Console.WriteLine($"edgegw {Version}");
                 return 0;
+            case "test-invoke":
+                return await TestInvoke.RunAsync(args[1..]).ConfigureAwait(false);
             case "validate":
                 if (args.Length < 2 || args[1].StartsWith('-'))
                 {
@@ -251,7 +259,7 @@ internal static class Cli
             $"edgegw: stats requests={host.Runtime.RequestsServed} connections={host.Runtime.ActiveConnections} allocated_bytes={GC.GetTotalAllocatedBytes(precise: true)} gen0={GC.CollectionCount(0)} gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)} heap_bytes={GC.GetTotalMemory(false)} rss_bytes={process.WorkingSet64}"));
     }
 
-    private static ConfigLoadResult Load(string? path, string[] overrides)
+    internal static ConfigLoadResult Load(string? path, string[] overrides)
     {
         if (path is not null)
         {

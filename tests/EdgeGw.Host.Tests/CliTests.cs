@@ -22,7 +22,7 @@ public sealed class CliTests
     {
         await using var gateway = GatewayProcess.Start(["--help"]);
         Assert.Equal(0, await gateway.WaitForExitAsync(Timeout));
-        foreach (string verb in (string[])["edgegw [run] ", "edgegw validate <file>", "edgegw help | --help | -h", "edgegw --version"])
+        foreach (string verb in (string[])["edgegw [run] ", "edgegw validate <file>", "edgegw test-invoke ", "edgegw help | --help | -h", "edgegw --version"])
         {
             Assert.Contains(verb, gateway.Output, StringComparison.Ordinal);
         }
@@ -40,7 +40,10 @@ public sealed class CliTests
 
     [Theory]
     [InlineData("serve", "edgegw: unknown command 'serve'")]
-    [InlineData("test-invoke GET /x", "edgegw: unknown command 'test-invoke'")]
+    [InlineData("test-invoke GET", "edgegw test-invoke: expected <METHOD> <path>")]
+    [InlineData("test-invoke GET /x --bogus", "edgegw test-invoke: unknown option '--bogus'")]
+    [InlineData("test-invoke GET x", "edgegw test-invoke: the path must start with '/': 'x'")]
+    [InlineData("test-invoke GET /x -H nocolon", "edgegw test-invoke: -H 'nocolon': expected 'Name: value'")]
     [InlineData("--bogus-flag", "edgegw: unknown option '--bogus-flag'")]
     [InlineData("run --bogus-flag", "edgegw: unknown option '--bogus-flag'")]
     [InlineData("--server:listen:0=http://127.0.0.1:0 extra", "edgegw: unknown command 'extra'")]

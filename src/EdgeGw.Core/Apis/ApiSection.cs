@@ -130,6 +130,7 @@ internal sealed class ApiSection : IConfigSection
                         StageName = stage.Name,
                         Hosts = api.Hosts,
                         RouteKey = route.Key,
+                        StageVariables = stage.Variables,
                         ParameterNames = key.ParameterNames,
                         MaxBodyBytes = route.MaxBodyBytes ?? defaultMaxBodyBytes,
                         Integration = IntegrationSection.Compile(route.Integration, key.ParameterNames, stage, byName),

@@ -11,6 +11,8 @@ public sealed class RouteModel
     public required string RouteKey { get; init; }
     /// <summary>The API's host names (empty: any Host), for operator endpoints.</summary>
     public ImmutableArray<string> Hosts { get; init; } = [];
+    /// <summary>The stage's variables (<c>${stageVariables.name}</c>), as configured.</summary>
+    public ImmutableArray<KeyValuePair<string, string>> StageVariables { get; init; } = [];
     /// <summary>Names of the path parameters in capture order; a greedy <c>{proxy+}</c> is last.</summary>
     public required ImmutableArray<string> ParameterNames { get; init; }
     public required long MaxBodyBytes { get; init; }

@@ -96,9 +96,12 @@ internal sealed class CacheStep : IResponseObserver
 
             if (entry is not null)
             {
+                _connection.ExecutionLog?.Write("Cache: hit (the integration is not called)");
                 return await ServeHitAsync(entry, route.MaxBodyBytes).ConfigureAwait(false);
             }
         }
+
+        _connection.ExecutionLog?.Write(refresh ? "Cache: refresh asked by the client (Cache-Control: max-age=0), fetching" : "Cache: miss, fetching");
 
         // Miss: fetch, relaying to the client while capturing, then store.
         _capture.Begin(policy, hash, fill, settings.MaxEntryBytes, _request.IsHead);
@@ -118,7 +121,8 @@ internal sealed class CacheStep : IResponseObserver
                 if (fetched is not null)
                 {
                     // Not admitted still means valid bytes: waiters for this fetch are served from them.
-                    cache.TrySet(fetched);
+                    bool stored = cache.TrySet(fetched);
+                    _connection.ExecutionLog?.Write(stored ? $"Cache: response stored for {_capture.Ttl.TotalSeconds:0} s" : "Cache: response not admitted to the cache");
                 }
             }
 

@@ -75,6 +75,7 @@ internal sealed class Forwarder
                 }
 
                 _request.ConsumeHead();
+                _connection.ExecutionLog?.Write($"Integration: no connection to cluster {cluster.Model.Name} ({destination.Model.Authority}): {UpstreamErrorLog.Describe(UpstreamErrorLog.From(leaseError))}");
                 int status = leaseError.ToStatusCode();
                 _connection.Runtime.UpstreamErrors.Failed(cluster.Model, destination.Model, UpstreamErrorLog.From(leaseError), status);
                 return await _responder.GatewayResponseAsync(status, close: hasBody).ConfigureAwait(false);
@@ -82,6 +83,13 @@ internal sealed class Forwarder
 
             bool reused = connection.CompletedRequests > 0;
             ResponseHeadOutcome outcome;
+            long sentAt = 0;
+            if (_connection.ExecutionLog is { } log)
+            {
+                sentAt = _connection.Runtime.Time.GetTimestamp();
+                log.EndpointRequest(_request, _connection.Address, http, match, destination, reused);
+            }
+
             try
             {
                 UpstreamRequestWriter.Write(connection.Output, _request, _connection.Address, http, match, destination);
@@ -114,6 +122,7 @@ internal sealed class Forwarder
                 outcome = ResponseHeadOutcome.ClosedBeforeResponse;
             }
 
+            _connection.ExecutionLog?.EndpointResponse(outcome, _response, _connection.Runtime.Time.GetElapsedTime(sentAt));
             if (outcome != ResponseHeadOutcome.Received)
             {
                 destination.Return(connection, reusable: false);

@@ -51,7 +51,7 @@ public sealed class GatewayHost : IAsyncDisposable
         options ??= new GatewayHostOptions();
         var transport = options.TransportOverride ?? model.Server.Transport;
         var logs = CreateLoggerFactory(model.Logging, options);
-        var runtime = new GatewayRuntime(model, options.Time, transport, logs);
+        var runtime = new GatewayRuntime(model, options.Time, transport, logs) { ExecutionLog = options.ExecutionLog };
         var gatewayUrls = options.ListenOverride ?? model.Server.Listen;
         var adminUrls = options.AdminListenOverride ?? model.Admin.Listen;
         var gatewayListeners = new List<ListenOptions>();

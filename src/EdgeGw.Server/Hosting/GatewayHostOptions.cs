@@ -33,4 +33,10 @@ public sealed class GatewayHostOptions
 
     /// <summary>Replaces the model's <see cref="ServerSettings.Transport"/>.</summary>
     public TransportKind? TransportOverride { get; init; }
+
+    /// <summary>
+    /// <c>edgegw test-invoke</c>'s execution log: every request's steps are written to it (null when serving,
+    /// which then formats nothing).
+    /// </summary>
+    public Diagnostics.ExecutionLog? ExecutionLog { get; init; }
 }

@@ -19,6 +19,7 @@ internal sealed class ClientConnection : IDisposable
     {
         Context = context;
         Runtime = runtime;
+        ExecutionLog = runtime.ExecutionLog;
         Input = context.Transport.Input;
         Output = context.Transport.Output;
         Deadline = new IoDeadline(runtime.Time);
@@ -28,6 +29,9 @@ internal sealed class ClientConnection : IDisposable
 
     public ConnectionContext Context { get; }
     public GatewayRuntime Runtime { get; }
+
+    /// <summary>test-invoke's execution log (null when serving: the steps then write nothing).</summary>
+    public Diagnostics.ExecutionLog? ExecutionLog { get; }
     public PipeReader Input { get; }
     public PipeWriter Output { get; }
     /// <summary>Bounds each read of <see cref="Input"/> (idle keep-alive, head, body) by cancelling it when it fires.</summary>

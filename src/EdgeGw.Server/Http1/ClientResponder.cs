@@ -4,6 +4,8 @@ using EdgeGw.Protocols.Buffers;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Infrastructure;
 
+using EdgeGw.Server.Diagnostics;
+
 namespace EdgeGw.Server.Http1;
 
 /// <summary>
@@ -149,6 +151,7 @@ internal sealed class ClientResponder
         }
 
         var (headBytes, body) = GatewayResponses.For(status);
+        _connection.ExecutionLog?.Write($"Gateway response: {ExecutionLog.Text(headBytes.AsSpan(9, headBytes.AsSpan().IndexOf((byte)'\r') - 9))}, body {ExecutionLog.Text(body)}");
         var writer = new BufferWriter<PipeWriter>(_output);
         writer.Write(headBytes);
         return EndGatewayResponseAsync(ref writer, body);

@@ -99,6 +99,7 @@ internal sealed class Http1Connection
         {
             // Per-request tables go back to the shared pool so an idle keep-alive connection holds none.
             ReturnRequestBuffers();
+            _connection.ExecutionLog?.Complete();
         }
     }
 
@@ -183,6 +184,7 @@ internal sealed class Http1Connection
         }
 
         request.CaptureRequestId();
+        _connection.ExecutionLog?.Started(request);
         int maxRequests = server.Limits.MaxRequestsPerConnection;
         responder.KeepAlive = request.Head.KeepAlive && !_connection.CloseRequested && (maxRequests == 0 || ++_requestsServed < maxRequests);
         bool hasBody = request.HasBody;
@@ -198,6 +200,7 @@ internal sealed class Http1Connection
         RouteMatch match = default;
         if (!snapshot.Model.Routes.TryMatch(request.Head.Authority(request.Span), request.Head.Method, path, ref match))
         {
+            _connection.ExecutionLog?.Write("No route matched the method, host and path");
             request.ConsumeHead();
             // The body was not read: closing is the only way to keep the next request's framing intact.
             return await responder.GatewayResponseAsync(404, close: hasBody).ConfigureAwait(false);
@@ -205,6 +208,7 @@ internal sealed class Http1Connection
 
         // 4. Limits.
         var route = match.Route!;
+        _connection.ExecutionLog?.Matched(request, route, path, match);
         if (request.Head.Body == BodyKind.ContentLength && request.Head.ContentLength > route.MaxBodyBytes)
         {
             request.ConsumeHead();
@@ -215,6 +219,7 @@ internal sealed class Http1Connection
         if (AccessStep.Applies(snapshot, route))
         {
             var outcome = _access.Check(snapshot, route, out var decision);
+            _connection.ExecutionLog?.Access(outcome, decision);
             if (outcome != AccessOutcome.Allowed)
             {
                 request.ConsumeHead();

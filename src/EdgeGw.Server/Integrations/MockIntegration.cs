@@ -36,6 +36,7 @@ internal sealed class MockIntegration
             }
         }
 
+        _connection.ExecutionLog?.Write($"Mock integration: status {mock.StatusCode}, {mock.Body.Length} byte(s) of body");
         Write(mock);
         return await _responder.EndResponseAsync().ConfigureAwait(false);
     }

@@ -67,7 +67,7 @@ internal sealed class UpstreamErrorLog
         }
     }
 
-    private static string Describe(UpstreamFailure reason) => reason switch
+    internal static string Describe(UpstreamFailure reason) => reason switch
     {
         UpstreamFailure.ConnectFailed => "connect failed (refused or unreachable)",
         UpstreamFailure.ConnectTimedOut => "connect timed out",
