@@ -33,7 +33,8 @@ internal static class Cli
         A valid change to the config file is applied without a restart (listen addresses excepted); an invalid,
         malformed, deleted or empty file is reported and the running config stays.
         SIGTERM/SIGINT stop accepting connections and drain in-flight requests up to server.drainTimeoutSeconds.
-        SIGUSR1 prints counters (requests, connections, allocated bytes, GC counts, RSS) on one line.
+        SIGUSR1 reopens the access log files (after logrotate moved them).
+        SIGUSR2 prints counters (requests, connections, allocated bytes, GC counts, RSS) on one line.
 
         Exit codes: 0 ok, 1 invalid config or a listen address that cannot be bound, 2 usage error.
         """;
@@ -194,8 +195,14 @@ internal static class Cli
 
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        // SIGUSR1 prints counters, so a load harness can take allocation and request deltas without a metrics endpoint.
+        // SIGUSR1 reopens the access log files, as nginx does for logrotate's postrotate.
         using var sigusr1 = OperatingSystem.IsLinux() ? PosixSignalRegistration.Create(SigUsr1, context =>
+        {
+            context.Cancel = true;
+            host.Runtime.AccessLogs.Reopen();
+        }) : null;
+        // SIGUSR2 prints counters, so a load harness can take allocation and request deltas without a metrics endpoint.
+        using var sigusr2 = OperatingSystem.IsLinux() ? PosixSignalRegistration.Create(SigUsr2, context =>
         {
             context.Cancel = true;
             PrintStats(host);
@@ -214,6 +221,7 @@ internal static class Cli
     }
 
     private const PosixSignal SigUsr1 = (PosixSignal)10;
+    private const PosixSignal SigUsr2 = (PosixSignal)12;
 
     private static void PrintStats(GatewayHost host)
     {

@@ -93,7 +93,15 @@ internal sealed class Http1Connection
     {
         try
         {
-            return await ServeRequestAsync().ConfigureAwait(false);
+            bool open = await ServeRequestAsync().ConfigureAwait(false);
+            // After the response: the request's record to its access log (never blocks; see AccessLogSink).
+            if (_request.Record.AccessLog is { } accessLog)
+            {
+                _request.Record.EndTimestamp = _runtime.Time.GetTimestamp();
+                _request.RecordSinks[accessLog.DestinationIndex].Write(accessLog.Template, in _request.Record);
+            }
+
+            return open;
         }
         finally
         {
@@ -173,6 +181,7 @@ internal sealed class Http1Connection
         // The wait for this request may have spanned a reload: route on the model current now.
         var snapshot = _runtime.Current;
         server = snapshot.Model.Server;
+        request.BeginRecord(snapshot, _runtime.Time);
 
         // 2. Parse the head from contiguous bytes.
         var parseError = request.Parse(snapshot.HeadLimits.MaxHeaderCount);
@@ -183,6 +192,7 @@ internal sealed class Http1Connection
         }
 
         request.CaptureRequestId();
+        request.CaptureRecordText(_connection.Address);
         int maxRequests = server.Limits.MaxRequestsPerConnection;
         responder.KeepAlive = request.Head.KeepAlive && !_connection.CloseRequested && (maxRequests == 0 || ++_requestsServed < maxRequests);
         bool hasBody = request.HasBody;
@@ -205,6 +215,8 @@ internal sealed class Http1Connection
 
         // 4. Limits.
         var route = match.Route!;
+        request.Record.Route = route;
+        request.Record.AccessLog = route.AccessLog;
         if (request.Head.Body == BodyKind.ContentLength && request.Head.ContentLength > route.MaxBodyBytes)
         {
             request.ConsumeHead();
