@@ -148,6 +148,8 @@ internal sealed class Http1Connection
             {
                 deadline.Disarm();
                 input.AdvanceTo(buffer.End);
+                // Logged too, without the head's text (it was never parsed).
+                request.BeginRecord(_runtime.Current, _runtime.Time);
                 await responder.GatewayResponseAsync(scanError.ToStatusCode(), close: true).ConfigureAwait(false);
                 return false;
             }
@@ -163,6 +165,7 @@ internal sealed class Http1Connection
             {
                 // A head started but never finished within the head timeout (slow client).
                 input.AdvanceTo(buffer.End);
+                request.BeginRecord(_runtime.Current, _runtime.Time);
                 await responder.GatewayResponseAsync(408, close: true).ConfigureAwait(false);
                 return false;
             }
