@@ -164,6 +164,19 @@ internal static class Cli
         }
 
         await using var host = started;
+        // Before "serving" is printed: a signal sent once the gateway says it serves must not meet the default action (exit).
+        // SIGUSR1 reopens the access log files, as nginx does for logrotate's postrotate.
+        using var sigusr1 = OperatingSystem.IsLinux() ? PosixSignalRegistration.Create(SigUsr1, context =>
+        {
+            context.Cancel = true;
+            host.Runtime.AccessLogs.Reopen();
+        }) : null;
+        // SIGUSR2 prints counters, so a load harness can take allocation and request deltas without a metrics endpoint.
+        using var sigusr2 = OperatingSystem.IsLinux() ? PosixSignalRegistration.Create(SigUsr2, context =>
+        {
+            context.Cancel = true;
+            PrintStats(host);
+        }) : null;
         var log = host.Logs.CreateLogger("EdgeGw");
         // Watching before "serving" is printed, so a change made once the gateway says it serves is seen.
         using var reload = path is null ? null : new ConfigReloader(path, overrides, host, result.Source, log);
@@ -195,18 +208,6 @@ internal static class Cli
 
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        // SIGUSR1 reopens the access log files, as nginx does for logrotate's postrotate.
-        using var sigusr1 = OperatingSystem.IsLinux() ? PosixSignalRegistration.Create(SigUsr1, context =>
-        {
-            context.Cancel = true;
-            host.Runtime.AccessLogs.Reopen();
-        }) : null;
-        // SIGUSR2 prints counters, so a load harness can take allocation and request deltas without a metrics endpoint.
-        using var sigusr2 = OperatingSystem.IsLinux() ? PosixSignalRegistration.Create(SigUsr2, context =>
-        {
-            context.Cancel = true;
-            PrintStats(host);
-        }) : null;
         try
         {
             await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
