@@ -272,6 +272,13 @@ internal sealed class AccessLogSink : IDisposable
     {
         try
         {
+            if (Destination == AccessLogSettings.Stdout)
+            {
+                // Standard output is the process's, not ours to close (nor to reopen).
+                _stream?.Flush();
+                return;
+            }
+
             _stream?.Dispose();
         }
         catch (IOException)
