@@ -12,6 +12,9 @@
 # (it runs as proxy "edgegw-before", with the same config, pinning and counters as "edgegw"), e.g.
 #   git worktree add /tmp/before <commit> && dotnet build -c Release /tmp/before/src/EdgeGw
 #   BEFORE_DLL=/tmp/before/src/EdgeGw/bin/Release/net10.0/edgegw.dll PASSES=3 PROXIES="edgegw-before edgegw" loadtests/compare.sh
+# The cost of the access log: proxy "edgegw-accesslog" is "edgegw" with the JSON preset written to a file in the run's
+# directory (its line count is checked against the requests served), e.g.
+#   PROXIES="edgegw edgegw-accesslog" WORKLOADS=get10b-c32 IDLE_CONNECTIONS=0 loadtests/compare.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -80,10 +83,11 @@ start_upstream() {
 # Starts proxy $1 pinned to PROXY_CPU; sets PROXY_PID and PROXY_PORT.
 start_proxy() {
   case "$1" in
-    edgegw|edgegw-before)
-      local dll=$EDGEGW_DLL
+    edgegw|edgegw-before|edgegw-accesslog)
+      local dll=$EDGEGW_DLL extra=()
       [ "$1" = edgegw-before ] && dll=${BEFORE_DLL:?BEFORE_DLL names the earlier build for edgegw-before (not EDGEGW_*: the gateway reads that prefix as config)}
-      DOTNET_gcServer=${GC_SERVER:-1} taskset -c "$PROXY_CPU" dotnet "$dll" --config "$ROOT/loadtests/config/edgegw.json" >"$RUN/$1.log" 2>&1 &
+      [ "$1" = edgegw-accesslog ] && rm -f "$RUN/access.log" && extra=(--accessLog:destination="$RUN/access.log" --accessLog:format=json)
+      DOTNET_gcServer=${GC_SERVER:-1} taskset -c "$PROXY_CPU" dotnet "$dll" --config "$ROOT/loadtests/config/edgegw.json" "${extra[@]}" >"$RUN/$1.log" 2>&1 &
       PROXY_PORT=19100 ;;
     nginx)
       taskset -c "$PROXY_CPU" nginx -p "$RUN" -c "$ROOT/loadtests/config/nginx-proxy.conf" 2>"$RUN/nginx-proxy.err" &
@@ -103,14 +107,23 @@ start_proxy() {
   wait_port "$PROXY_PORT"
 }
 
-stop_proxy() { kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; }
+stop_proxy() {
+  local requests="" dropped=""
+  if [ -f "$RUN/access.log" ] && [ "${CURRENT_PROXY:-}" = edgegw-accesslog ]; then
+    requests=$(edgegw_stats "$CURRENT_PROXY" | cut -d' ' -f1)
+    dropped=$(curl -s http://127.0.0.1:19109/metrics 2>/dev/null | awk '/^edgegw_access_log_dropped_total/ {print $2}' || true)
+  fi
+  kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true
+  [ -n "$requests" ] && log "edgegw-accesslog: $(wc -l <"$RUN/access.log") access log lines for $requests requests, ${dropped:-n/a} dropped"
+  return 0
+}
 
-is_edgegw() { [ "$1" = edgegw ] || [ "$1" = edgegw-before ]; }
+is_edgegw() { [ "$1" = edgegw ] || [ "$1" = edgegw-before ] || [ "$1" = edgegw-accesslog ]; }
 
-# EdgeGw prints its counters on SIGUSR1; echoes "requests allocated_bytes". $1: the proxy name (its log).
+# EdgeGw prints its counters on SIGUSR2 (SIGUSR1 reopens its access logs); echoes "requests allocated_bytes". $1: the proxy name (its log).
 edgegw_stats() {
   local log="$RUN/$1.log" before; before=$(grep -c 'edgegw: stats' "$log" || true)
-  kill -USR1 "$PROXY_PID"
+  kill -USR2 "$PROXY_PID"
   for _ in $(seq 1 50); do
     [ "$(grep -c 'edgegw: stats' "$log" || true)" -gt "$before" ] && break; sleep 0.1
   done
@@ -225,6 +238,7 @@ start_upstream
 for pass in $(seq 1 "$PASSES"); do
   for proxy in $PROXIES; do
     start_proxy "$proxy"
+    CURRENT_PROXY=$proxy
     startup_warmup "$proxy"
     for name in $WORKLOADS; do
       runs_workload "$proxy" "$name" || continue

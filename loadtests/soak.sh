@@ -45,7 +45,7 @@ echo "seconds,rss_kb,fds,threads,gc_heap_bytes,requests" >"$RUN/soak.csv"
 end=$((SECONDS + DURATION))
 while [ $SECONDS -lt $end ]; do
   sleep "$INTERVAL"
-  kill -USR1 "$GW"; sleep 0.2
+  kill -USR2 "$GW"; sleep 0.2
   stats=$(grep 'edgegw: stats' "$RUN/edgegw.log" | tail -n 1)
   requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$stats")
   heap=$(sed -nE 's/.*heap_bytes=([0-9]+).*/\1/p' <<<"$stats")

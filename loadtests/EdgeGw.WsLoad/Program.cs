@@ -222,7 +222,7 @@ internal sealed record PhaseResult(string Route, long Sent, TimeSpan Elapsed, do
     public double AllocatedPerMessage { get; init; }
 }
 
-/// <summary>Reads the gateway's allocation counter: SIGUSR1 makes it print an <c>edgegw: stats</c> line.</summary>
+/// <summary>Reads the gateway's allocation counter: SIGUSR2 makes it print an <c>edgegw: stats</c> line.</summary>
 internal sealed class GatewayStats(Process gateway)
 {
     private TaskCompletionSource<long>? _next;
@@ -243,7 +243,7 @@ internal sealed class GatewayStats(Process gateway)
     public async Task<long> AllocatedBytesAsync()
     {
         _next = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (var kill = Process.Start("kill", ["-USR1", gateway.Id.ToString(CultureInfo.InvariantCulture)]))
+        using (var kill = Process.Start("kill", ["-USR2", gateway.Id.ToString(CultureInfo.InvariantCulture)]))
         {
             await kill.WaitForExitAsync();
         }

@@ -41,7 +41,7 @@ public sealed class GatewayRuntime : IDisposable
         Access = new AccessControl(model, time, line => GatewayLog.RedisState(redisLogger, line));
         var stateLogger = logs.CreateLogger("EdgeGw.State");
         State = new AccessStateFile(Access, model.State.Path, model.State.FlushInterval, line => GatewayLog.StateFile(stateLogger, line));
-        _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current);
+        _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current, AccessLogs.Bind(model));
         Access.Rebound += OnAccessRebound;
         WebSockets = new WebSocketRegistry(time);
     }
@@ -65,6 +65,8 @@ public sealed class GatewayRuntime : IDisposable
     public AccessStateFile State { get; }
     /// <summary>Open connections of WebSocket APIs, for @connections and metrics.</summary>
     public WebSocketRegistry WebSockets { get; }
+    /// <summary>Access log destinations (kept across reloads), with the written and dropped counters.</summary>
+    public AccessLogging.AccessLogRegistry AccessLogs { get; } = new();
     /// <summary>The addresses bound at start (null until every listener is bound), for the admin API's <c>/ready</c>.</summary>
     public ListenerState? Listeners => _listeners;
     public long ActiveConnections => Interlocked.Read(ref _activeConnections);
@@ -79,7 +81,7 @@ public sealed class GatewayRuntime : IDisposable
         {
             Cache.Resize(model.Cache);
             Access.Bind(model);
-            _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current);
+            _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current, AccessLogs.Bind(model));
         }
     }
 
@@ -92,7 +94,7 @@ public sealed class GatewayRuntime : IDisposable
             var access = Access.Current;
             if (ReferenceEquals(access.Model, current.Model))
             {
-                _current = new GatewaySnapshot(current.Model, current.Clusters, access);
+                _current = new GatewaySnapshot(current.Model, current.Clusters, access, current.AccessLogs);
             }
         }
     }
@@ -110,6 +112,7 @@ public sealed class GatewayRuntime : IDisposable
 
     public void Dispose()
     {
+        AccessLogs.Dispose();
         WebSockets.Dispose();
         Date.Dispose();
         Cache.Dispose();

@@ -9,8 +9,9 @@ namespace EdgeGw.Server;
 /// <summary>One compiled model with the runtime state bound to it. Immutable; replaced as a whole.</summary>
 public sealed class GatewaySnapshot
 {
-    internal GatewaySnapshot(GatewayModel model, ImmutableArray<ClusterState> clusters, AccessSnapshot access)
+    internal GatewaySnapshot(GatewayModel model, ImmutableArray<ClusterState> clusters, AccessSnapshot access, AccessLogging.AccessLogSink[] accessLogs)
     {
+        AccessLogs = accessLogs;
         Model = model;
         Clusters = clusters;
         Access = access;
@@ -24,4 +25,6 @@ public sealed class GatewaySnapshot
     public HeadLimits HeadLimits { get; }
     /// <summary>API keys, plans and buckets bound to this model.</summary>
     public AccessSnapshot Access { get; }
+    /// <summary>The access log sinks of <see cref="GatewayModel.AccessLogDestinations"/> (empty: no request is logged, and none pays for a record's text).</summary>
+    internal AccessLogging.AccessLogSink[] AccessLogs { get; }
 }

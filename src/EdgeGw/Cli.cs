@@ -41,7 +41,8 @@ internal static class Cli
         SIGHUP reloads the config file now (systemd's ExecReload); under systemd (NOTIFY_SOCKET) the gateway
         reports READY=1 once it listens, RELOADING=1/READY=1 around a reload and STOPPING=1 when it drains.
         SIGTERM/SIGINT stop accepting connections and drain in-flight requests up to server.drainTimeoutSeconds.
-        SIGUSR1 prints counters (requests, connections, allocated bytes, GC counts, RSS) on one line.
+        SIGUSR1 reopens the access log files (after logrotate moved them).
+        SIGUSR2 prints counters (requests, connections, allocated bytes, GC counts, RSS) on one line.
 
         Exit codes: 0 ok, 1 invalid config or a listen address that cannot be bound, 2 usage error.
         """;
@@ -177,42 +178,7 @@ internal static class Cli
         // Watching before "serving" is printed, so a change made once the gateway says it serves is seen.
         using var reload = path is null ? null : new ConfigReloader(path, overrides, host, result.Source, log);
         using var systemd = SystemdNotifier.FromEnvironment(problem => CliLog.SystemdProblem(log, problem));
-        // Handled before "serving" is printed and READY=1 sent: a signal sent from then on is not the default action.
-        using var stop = new CancellationTokenSource();
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
-
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        // SIGHUP (systemd's ExecReload, or kill -HUP) reloads the config file now; without a handler it would end the process.
-        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
-        {
-            context.Cancel = true;
-            // Off the signal thread: a reload reads and compiles the file.
-            ThreadPool.UnsafeQueueUserWorkItem(_ =>
-            {
-                systemd?.Reloading();
-                if (reload is null)
-                {
-                    CliLog.NothingToReload(log);
-                }
-                else
-                {
-                    reload.ReloadNow();
-                }
-
-                systemd?.Ready($"serving on {string.Join(", ", host.Addresses)}");
-            }, null);
-        });
-        // SIGUSR1 prints counters, so a load harness can take allocation and request deltas without a metrics endpoint.
-        using var sigusr1 = OperatingSystem.IsLinux() ? PosixSignalRegistration.Create(SigUsr1, context =>
-        {
-            context.Cancel = true;
-            PrintStats(host);
-        }) : null;
+        using var signals = new GatewaySignals(host, reload, systemd, log);
         CliLog.Serving(log, source, string.Join(", ", host.Addresses));
         CliLog.StatePath(log, host.Runtime.State.Path);
         var budget = DescriptorBudget.Process;
@@ -238,7 +204,7 @@ internal static class Cli
 
         try
         {
-            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+            await Task.Delay(Timeout.Infinite, signals.Stopping).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -248,15 +214,6 @@ internal static class Cli
         systemd?.Stopping("draining");
         await host.StopAsync().ConfigureAwait(false);
         return 0;
-    }
-
-    private const PosixSignal SigUsr1 = (PosixSignal)10;
-
-    private static void PrintStats(GatewayHost host)
-    {
-        using var process = System.Diagnostics.Process.GetCurrentProcess();
-        Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"edgegw: stats requests={host.Runtime.RequestsServed} connections={host.Runtime.ActiveConnections} allocated_bytes={GC.GetTotalAllocatedBytes(precise: true)} gen0={GC.CollectionCount(0)} gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)} heap_bytes={GC.GetTotalMemory(false)} rss_bytes={process.WorkingSet64}"));
     }
 
     internal static ConfigLoadResult Load(string? path, string[] overrides)

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using EdgeGw.Core.AccessLogging;
 using EdgeGw.Core.Caching;
 using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
@@ -22,7 +23,7 @@ internal sealed record ApiConfig(
     WebSocketApiConfig WebSocket);
 
 /// <summary>A deployment of an API; <c>$default</c> serves without a path prefix.</summary>
-internal sealed record StageConfig(string Name, ImmutableArray<KeyValuePair<string, string>> Variables, CacheConfig Cache, ThrottleConfig? Throttle);
+internal sealed record StageConfig(string Name, ImmutableArray<KeyValuePair<string, string>> Variables, CacheConfig Cache, ThrottleConfig? Throttle, AccessLogConfig? AccessLog = null);
 
 /// <param name="Throttle">This route's bucket on each stage (every stage gets its own).</param>
 /// <param name="ClientIpThrottle">A bucket per client IP address on this route.</param>
@@ -49,7 +50,7 @@ internal sealed class ApiSection : IConfigSection
 
     private const string Key = "apis";
     private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes", "protocol", "routeSelectionExpression", "webSocket"];
-    private static readonly string[] StageKeys = ["name", "variables", "cache", "throttle"];
+    private static readonly string[] StageKeys = ["name", "variables", "cache", "throttle", "accessLog"];
     private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired", "routeResponse"];
 
     private readonly ClusterSection _clusters;
@@ -96,7 +97,8 @@ internal sealed class ApiSection : IConfigSection
     /// <param name="clusters">The compiled clusters, which http integrations refer to by name.</param>
     /// <param name="defaultMaxBodyBytes">The body limit of routes that set none (<c>server.limits.maxBodyBytes</c>).</param>
     /// <param name="gatewayThrottle">Whether a gateway-wide bucket exists (then every route has an access step).</param>
-    public ApiRouteSet Compile(ImmutableArray<ClusterModel> clusters, long defaultMaxBodyBytes, bool gatewayThrottle)
+    /// <param name="accessLogs">Compiles each stage's access log over the gateway's default (none when null).</param>
+    public ApiRouteSet Compile(ImmutableArray<ClusterModel> clusters, long defaultMaxBodyBytes, bool gatewayThrottle, AccessLogCompiler? accessLogs = null)
     {
         var byName = new Dictionary<string, ClusterModel>(StringComparer.Ordinal);
         foreach (var cluster in clusters)
@@ -113,6 +115,7 @@ internal sealed class ApiSection : IConfigSection
             {
                 var stageRef = new StageRef(api.Name, stage.Name);
                 stages.Add(stageRef);
+                var accessLog = accessLogs?.Compile(stage.AccessLog);
                 if (api.Protocol == WebSocketProtocol)
                 {
                     var handshake = WebSocketApiSection.Compile(api, stage, byName, gatewayThrottle, routes.Count);
@@ -138,6 +141,7 @@ internal sealed class ApiSection : IConfigSection
                         Cache = route.Integration.Type == "http" ? CacheSection.CompilePolicy(api.Name, stage.Name, stage.Cache, route.Key, route.Cache) : null,
                         Access = UsagePlanSection.CompileRouteAccess(
                             gatewayThrottle, stageRef, route.Key, stage.Throttle, route.Throttle, route.ClientIpThrottle, route.ApiKeyRequired),
+                        AccessLog = accessLog,
                         Ordinal = routes.Count,
                     };
                     table.Add(api.Name, api.Hosts, stage.Name, key, model);
@@ -169,7 +173,8 @@ internal sealed class ApiSection : IConfigSection
             section["name"] ?? "",
             reader.ReadMap(section.GetSection("variables"), ConfigReader.Join(path, "variables")),
             CacheSection.ReadPolicy(reader, section.GetSection("cache"), ConfigReader.Join(path, "cache")),
-            ThrottleSection.Read(reader, section.GetSection("throttle"), ConfigReader.Join(path, "throttle")));
+            ThrottleSection.Read(reader, section.GetSection("throttle"), ConfigReader.Join(path, "throttle")),
+            AccessLogSection.Read(reader, section.GetSection("accessLog"), ConfigReader.Join(path, "accessLog")));
     }
 
     private static RouteConfig ReadRoute(ConfigReader reader, IConfigurationSection section, string path)
@@ -282,6 +287,7 @@ internal sealed class ApiSection : IConfigSection
 
         CacheSection.ValidatePolicy(checks, stage.Cache, $"{stagePath}.cache");
         ThrottleSection.Validate(checks, stage.Throttle, $"{stagePath}.throttle");
+        AccessLogSection.Validate(checks, stage.AccessLog, $"{stagePath}.accessLog");
         foreach (var variable in stage.Variables)
         {
             if (variable.Key.AsSpan().ContainsAnyExcept(ConfigChecks.NameChars))

@@ -1,3 +1,4 @@
+using EdgeGw.Core.AccessLogging;
 using EdgeGw.Core.Apis;
 using EdgeGw.Core.Caching;
 using EdgeGw.Core.Infrastructure;
@@ -20,12 +21,13 @@ internal sealed class GatewaySections
     {
         Apis = new ApiSection(Clusters);
         UsagePlans = new UsagePlanSection(Apis.DeployedStages);
-        All = [Server, Admin, Logging, Cache, Throttle, Redis, State, Clusters, Apis, UsagePlans];
+        All = [Server, Admin, Logging, AccessLog, Cache, Throttle, Redis, State, Clusters, Apis, UsagePlans];
     }
 
     public ServerSection Server { get; } = new();
     public AdminSection Admin { get; } = new();
     public LoggingSection Logging { get; } = new();
+    public AccessLogSection AccessLog { get; } = new();
     public CacheSection Cache { get; } = new();
     public ThrottleSection Throttle { get; } = new();
     public RedisSection Redis { get; } = new();
@@ -43,7 +45,8 @@ internal sealed class GatewaySections
     {
         var server = Server.Compile();
         var clusters = Clusters.Compile();
-        var apis = Apis.Compile(clusters, server.Limits.MaxBodyBytes, gatewayThrottle: Throttle.Config is not null);
+        var accessLogs = AccessLog.CreateCompiler();
+        var apis = Apis.Compile(clusters, server.Limits.MaxBodyBytes, gatewayThrottle: Throttle.Config is not null, accessLogs);
         return new GatewayModel
         {
             Server = server,
@@ -60,6 +63,8 @@ internal sealed class GatewaySections
             State = State.Compile(),
             Admin = Admin.Compile(),
             Logging = Logging.Compile(),
+            AccessLog = accessLogs.Default,
+            AccessLogDestinations = accessLogs.Destinations,
             Cache = Cache.Compile(),
             EffectiveConfig = EffectiveConfig.Render(configuration),
         };

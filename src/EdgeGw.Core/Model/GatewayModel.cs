@@ -17,6 +17,10 @@ public sealed class GatewayModel
     public AdminSettings Admin { get; init; } = AdminSettings.Disabled;
     /// <summary>The level and format of the gateway's own log lines (read at start).</summary>
     public LoggingSettings Logging { get; init; } = LoggingSettings.Default;
+    /// <summary>The gateway's default access log (stages without their own, and requests that match no route); null for none.</summary>
+    public AccessLogging.AccessLogSettings? AccessLog { get; init; }
+    /// <summary>Every access log destination of this model, indexed by <see cref="AccessLogging.AccessLogSettings.DestinationIndex"/>.</summary>
+    public ImmutableArray<string> AccessLogDestinations { get; init; } = [];
     public Caching.CacheStoreSettings Cache { get; init; } = Caching.CacheStoreSettings.Default;
     /// <summary>Gateway-wide bucket; null for none.</summary>
     public Throttling.ThrottleSettings? Throttle { get; init; }

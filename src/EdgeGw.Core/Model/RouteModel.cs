@@ -21,6 +21,8 @@ public sealed class RouteModel
     public Caching.RouteCachePolicy? Cache { get; init; }
     /// <summary>Throttles and API-key requirement; null when none applies (then the step is skipped).</summary>
     public RouteAccessModel? Access { get; init; }
+    /// <summary>The access log of this route's stage; null when the stage does not log.</summary>
+    public AccessLogging.AccessLogSettings? AccessLog { get; init; }
     /// <summary>Position among the model's routes, for per-route runtime state.</summary>
     public int Ordinal { get; init; }
 }

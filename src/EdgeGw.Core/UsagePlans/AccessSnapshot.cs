@@ -30,9 +30,15 @@ public sealed class AccessSnapshot
     /// client IP, the key's plan — and last the quota, so a throttled request does not use quota.
     /// Allocates nothing on the steady state. <paramref name="decision"/> carries the tightest bucket's figures.
     /// </summary>
-    public AccessOutcome Check(RouteModel route, ReadOnlySpan<byte> apiKey, ReadOnlySpan<byte> clientAddress, long now, TimeProvider time, out ThrottleDecision decision)
+    public AccessOutcome Check(RouteModel route, ReadOnlySpan<byte> apiKey, ReadOnlySpan<byte> clientAddress, long now, TimeProvider time, out ThrottleDecision decision) =>
+        Check(route, apiKey, clientAddress, now, time, out decision, out _);
+
+    /// <inheritdoc cref="Check(RouteModel, ReadOnlySpan{byte}, ReadOnlySpan{byte}, long, TimeProvider, out ThrottleDecision)"/>
+    /// <param name="keyId">The id (UTF-8) of the API key the request presented, once it was found; null otherwise (for the access log's <c>$context.identity.apiKeyId</c>).</param>
+    public AccessOutcome Check(RouteModel route, ReadOnlySpan<byte> apiKey, ReadOnlySpan<byte> clientAddress, long now, TimeProvider time, out ThrottleDecision decision, out byte[]? keyId)
     {
         decision = default;
+        keyId = null;
         var state = route.Access is null ? null : Routes[route.Ordinal];
         ApiKeyState? key = null;
         PlanAccess? plan = null;
@@ -51,6 +57,7 @@ public sealed class AccessSnapshot
                 planSlot = i;
             }
 
+            keyId = key.IdBytes;
             if (plan is null)
             {
                 return AccessOutcome.Forbidden;

@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using EdgeGw.Core.Model;
+using EdgeGw.Core.Observability;
 using EdgeGw.Core.Throttling;
 using EdgeGw.Core.UsagePlans;
 using EdgeGw.Protocols.Buffers;
@@ -17,6 +18,8 @@ internal sealed class AccessStep
 {
     private static readonly byte[] TooManyRequestsBody = """{"message":"Too Many Requests"}"""u8.ToArray();
     private static readonly byte[] LimitExceededBody = """{"message":"Limit Exceeded"}"""u8.ToArray();
+    private static readonly byte[] TooManyRequestsMessage = "Too Many Requests"u8.ToArray();
+    private static readonly byte[] LimitExceededMessage = "Limit Exceeded"u8.ToArray();
 
     private readonly ClientConnection _connection;
     private readonly ClientRequest _request;
@@ -37,7 +40,12 @@ internal sealed class AccessStep
         var access = snapshot.Access;
         var time = _connection.Runtime.Time;
         var apiKey = route.Access is { ApiKeyRequired: true } ? _request.HeaderValue(access.ApiKeyHeader) : default;
-        return access.Check(route, apiKey, _connection.Address, LoopClock.Now(time), time, out decision);
+        var outcome = access.Check(route, apiKey, _connection.Address, LoopClock.Now(time), time, out decision, out var keyId);
+        ref var record = ref _request.Record;
+        record.AccessChecked = true;
+        record.Access = outcome;
+        record.ApiKeyId = keyId;
+        return outcome;
     }
 
     /// <summary>403 for key problems; 429 with Retry-After and RateLimit-* headers for throttles and quotas.</summary>
@@ -45,7 +53,9 @@ internal sealed class AccessStep
     {
         if (outcome == AccessOutcome.Forbidden)
         {
-            return _responder.GatewayResponseAsync(403, close);
+            var refused = _responder.GatewayResponseAsync(403, close);
+            _request.Record.ErrorType = GatewayErrorType.InvalidApiKey;
+            return refused;
         }
 
         if (close)
@@ -54,6 +64,11 @@ internal sealed class AccessStep
         }
 
         var body = outcome == AccessOutcome.QuotaExceeded ? LimitExceededBody : TooManyRequestsBody;
+        _request.Record.GatewayAnswer(
+            429,
+            outcome == AccessOutcome.QuotaExceeded ? GatewayErrorType.QuotaExceeded : GatewayErrorType.Throttled,
+            outcome == AccessOutcome.QuotaExceeded ? LimitExceededMessage : TooManyRequestsMessage,
+            _request.IsHead ? 0 : body.Length);
         var writer = new BufferWriter<PipeWriter>(_responder.Output);
         writer.Write("HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: "u8);
         writer.WriteNumber(body.Length);

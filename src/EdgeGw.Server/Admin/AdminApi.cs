@@ -279,6 +279,9 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
         }
 
         Metric(text, "edgegw_requests_total", "counter", "Request heads received.", runtime.RequestsServed);
+        var accessLog = runtime.AccessLogs.Counters;
+        Metric(text, "edgegw_access_log_written_total", "counter", "Access log lines written to their destinations.", accessLog.WrittenTotal);
+        Metric(text, "edgegw_access_log_dropped_total", "counter", "Access log lines dropped: the writer had fallen behind (its buffers full) or the destination could not be written.", accessLog.DroppedTotal);
         Metric(text, "edgegw_cache_hits_total", "counter", "Responses served from the cache.", stats.Hits);
         Metric(text, "edgegw_cache_misses_total", "counter", "Cache lookups that went upstream.", stats.Misses);
         Metric(text, "edgegw_cache_stores_total", "counter", "Responses stored.", stats.Stores);

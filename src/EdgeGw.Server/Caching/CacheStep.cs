@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using EdgeGw.Core.Caching;
 using EdgeGw.Core.Model;
+using EdgeGw.Core.Observability;
 using EdgeGw.Protocols.Buffers;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Forwarding;
@@ -102,6 +103,7 @@ internal sealed class CacheStep : IResponseObserver
         }
 
         _connection.ExecutionLog?.Write(refresh ? "Cache: refresh asked by the client (Cache-Control: max-age=0), fetching" : "Cache: miss, fetching");
+        _request.Record.Cache = CacheResult.Miss;
 
         // Miss: fetch, relaying to the client while capturing, then store.
         _capture.Begin(policy, hash, fill, settings.MaxEntryBytes, _request.IsHead);
@@ -188,6 +190,11 @@ internal sealed class CacheStep : IResponseObserver
     private void WriteHit(CacheEntry entry)
     {
         var runtime = _connection.Runtime;
+        ref var record = ref _request.Record;
+        record.Cache = CacheResult.Hit;
+        var statusLine = entry.Head;
+        record.Status = statusLine.Length >= 12 ? (statusLine[9] - '0') * 100 + (statusLine[10] - '0') * 10 + (statusLine[11] - '0') : 0;
+        record.ResponseLength = _request.IsHead ? 0 : entry.Body.Length;
         var writer = new BufferWriter<PipeWriter>(_responder.Output);
         writer.Write(entry.Head);
         long age = (runtime.Cache.Now - entry.StoredTimestamp) / runtime.Time.TimestampFrequency;

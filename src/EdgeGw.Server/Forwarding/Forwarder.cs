@@ -43,6 +43,8 @@ internal sealed class Forwarder
     {
         var cluster = snapshot.Clusters[http.Cluster.Index];
         bool hasBody = _request.HasBody;
+        var time = _connection.Runtime.Time;
+        _request.Record.IntegrationStartTimestamp = time.GetTimestamp();
         bool probe = false;
         if (cluster.Breaker is { } breaker && !breaker.TryEnter(LoopClock.Now(_connection.Runtime.Time), out probe))
         {
@@ -77,6 +79,7 @@ internal sealed class Forwarder
                 _request.ConsumeHead();
                 _connection.ExecutionLog?.Write($"Integration: no connection to cluster {cluster.Model.Name} ({destination.Model.Authority}): {UpstreamErrorLog.Describe(UpstreamErrorLog.From(leaseError))}");
                 int status = leaseError.ToStatusCode();
+                Failed(UpstreamErrorLog.From(leaseError));
                 _connection.Runtime.UpstreamErrors.Failed(cluster.Model, destination.Model, UpstreamErrorLog.From(leaseError), status);
                 return await _responder.GatewayResponseAsync(status, close: hasBody).ConfigureAwait(false);
             }
@@ -99,6 +102,7 @@ internal sealed class Forwarder
                     var body = await _body.CopyAsync(connection, route.MaxBodyBytes, http.ResponseTimeout).ConfigureAwait(false);
                     if (body != BodyOutcome.Complete)
                     {
+                        _request.Record.IntegrationEndTimestamp = time.GetTimestamp();
                         cluster.Breaker?.ReleaseProbe(probe);
                         destination.Return(connection, reusable: false);
                         return await _responder.BodyFailureAsync(body).ConfigureAwait(false);
@@ -134,12 +138,14 @@ internal sealed class Forwarder
                 cluster.Report(destination, success: false, probe);
                 _request.ConsumeHead();
                 int status = outcome == ResponseHeadOutcome.TimedOut ? 504 : 502;
-                _connection.Runtime.UpstreamErrors.Failed(cluster.Model, destination.Model, outcome switch
+                var failure = outcome switch
                 {
                     ResponseHeadOutcome.TimedOut => UpstreamFailure.ResponseTimedOut,
                     ResponseHeadOutcome.Malformed => UpstreamFailure.MalformedResponse,
                     _ => UpstreamFailure.ClosedBeforeResponse,
-                }, status);
+                };
+                Failed(failure);
+                _connection.Runtime.UpstreamErrors.Failed(cluster.Model, destination.Model, failure, status);
                 // A body cut short leaves unread bytes on the client connection: only closing keeps framing intact.
                 return await _responder.GatewayResponseAsync(status, close: hasBody && !bodySent).ConfigureAwait(false);
             }
@@ -149,6 +155,14 @@ internal sealed class Forwarder
             cluster.Report(destination, success: _response.Head.StatusCode is not (502 or 503 or 504), probe);
             return await _relay.RelayAsync(connection, observer).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The integration failed before a response: its end and reason for the access log.</summary>
+    private void Failed(UpstreamFailure failure)
+    {
+        ref var record = ref _request.Record;
+        record.IntegrationEndTimestamp = _connection.Runtime.Time.GetTimestamp();
+        record.IntegrationErrorMessage = UpstreamErrorLog.Message(failure);
     }
 
     /// <summary>Per-request tables back to their pools.</summary>

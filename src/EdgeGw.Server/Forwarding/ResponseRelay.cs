@@ -23,6 +23,8 @@ internal sealed class ResponseRelay
     private BodyFramer _framer;
     /// <summary>The upstream connection went back to its pool (or was closed) during this relay.</summary>
     private bool _released;
+    /// <summary>Body bytes taken from the upstream in this relay (as framed on the wire), for the access log.</summary>
+    private long _bodyBytes;
 
     public ResponseRelay(ClientConnection connection, ClientRequest request, ClientResponder responder, UpstreamResponse response)
     {
@@ -44,6 +46,10 @@ internal sealed class ResponseRelay
     public async ValueTask<bool> RelayAsync(UpstreamConnection connection, IResponseObserver? observer)
     {
         ref var head = ref _response.Head;
+        ref var record = ref _request.Record;
+        record.IntegrationStatus = head.StatusCode;
+        record.Status = head.StatusCode;
+        _bodyBytes = 0;
         bool clientChunked = head.Body is BodyKind.Chunked or BodyKind.CloseDelimited && _request.Head.Version == HttpVersion.Http11;
         if (head.Body is BodyKind.Chunked or BodyKind.CloseDelimited && !clientChunked)
         {
@@ -69,6 +75,9 @@ internal sealed class ResponseRelay
         {
             Release(connection, reusable: false);
         }
+
+        record.IntegrationEndTimestamp = _connection.Runtime.Time.GetTimestamp();
+        record.ResponseLength = _response.Head.Body == BodyKind.ContentLength ? _response.Head.ContentLength : _bodyBytes;
 
         observer?.OnResponseEnd(relay == RelayOutcome.Complete);
         if (relay == RelayOutcome.UpstreamFailed)
@@ -188,7 +197,9 @@ internal sealed class ResponseRelay
                     _response.Head.KeepAlive = false;
                 }
 
-                buffered += buffer.Slice(0, consumed).Length;
+                long taken = buffer.Slice(0, consumed).Length;
+                buffered += taken;
+                _bodyBytes += taken;
                 input.AdvanceTo(consumed, buffer.End);
                 if (status == BodyFrameStatus.Complete)
                 {

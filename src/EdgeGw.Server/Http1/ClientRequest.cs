@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
+using EdgeGw.Core.Observability;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Infrastructure;
 
@@ -22,12 +23,22 @@ internal sealed class ClientRequest
     private HeaderEntry[]? _headers;
     private int _headerCount;
     private bool _headConsumed;
+    private byte[]? _recordText;
 
     /// <summary>The head reader of the client direction (its copy buffer is reused across requests).</summary>
     public HeadReader Reader;
 
     /// <summary>The parsed request line and framing.</summary>
     public RequestHead Head;
+
+    /// <summary>
+    /// The outcome of this request as the steps record it (status, times, route, integration, errors), for the
+    /// access log the connection loop writes after the response. See <see cref="RequestRecord"/>.
+    /// </summary>
+    public RequestRecord Record;
+
+    /// <summary>The access log sinks of the snapshot this request was routed on (set with <see cref="BeginRecord"/>).</summary>
+    public AccessLogging.AccessLogSink[] RecordSinks = [];
 
     public ClientRequest(PipeReader input) => _input = input;
 
@@ -54,6 +65,7 @@ internal sealed class ClientRequest
         _requestIdLength = 0;
         _headerCount = 0;
         _headConsumed = false;
+        Record.AccessLog = null;
     }
 
     /// <summary>Parses the head the reader completed into the header table (rented now, for this request only).</summary>
@@ -121,9 +133,54 @@ internal sealed class ClientRequest
     /// <summary>No request id on the answer (a head that could not be parsed has none).</summary>
     public void ClearRequestId() => _requestIdLength = 0;
 
+    /// <summary>
+    /// Starts the record of a request whose head is complete. When <paramref name="snapshot"/> logs anything, the
+    /// record gets the clock readings and a pooled text buffer; without access logs this is a few stores.
+    /// </summary>
+    public void BeginRecord(GatewaySnapshot snapshot, TimeProvider time)
+    {
+        RecordSinks = snapshot.AccessLogs;
+        if (snapshot.AccessLogs.Length == 0)
+        {
+            Record.Begin(0, 0, 0, null);
+            return;
+        }
+
+        _recordText ??= System.Buffers.ArrayPool<byte>.Shared.Rent(RequestRecord.TextCapacity);
+        Record.Begin(time.GetTimestamp(), time.TimestampFrequency, time.GetUtcNow().ToUnixTimeMilliseconds(), _recordText);
+        Record.AccessLog = snapshot.Model.AccessLog;
+    }
+
+    /// <summary>Copies what the access log reads from the parsed head (it goes back to the pipe before the response ends).</summary>
+    public void CaptureRecordText(ReadOnlySpan<byte> address)
+    {
+        ref var record = ref Record;
+        if (record.Text is null)
+        {
+            return;
+        }
+
+        var head = Span;
+        record.Method = Head.Method;
+        record.Version = Head.Version;
+        record.RequestId = record.Copy(RequestId, RequestRecord.MaxIdBytes);
+        record.SourceIp = record.Copy(address, RequestRecord.MaxIdBytes);
+        record.MethodToken = record.Copy(Head.MethodToken(head), RequestRecord.MaxMethodBytes);
+        record.Path = record.Copy(Head.Path(head), RequestRecord.MaxPathBytes);
+        record.Host = record.Copy(Head.Authority(head), RequestRecord.MaxHostBytes);
+        record.UserAgent = record.Copy(HeaderValue("user-agent"u8), RequestRecord.MaxUserAgentBytes);
+    }
+
     /// <summary>Per-request tables back to their pools (the request ended, or the connection became a tunnel).</summary>
     public void ReturnBuffers()
     {
+        if (_recordText is not null)
+        {
+            Record.Text = null;
+            System.Buffers.ArrayPool<byte>.Shared.Return(_recordText);
+            _recordText = null;
+        }
+
         if (_headers is not null)
         {
             HeaderTables.Return(_headers);

@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using EdgeGw.Core.Observability;
 using EdgeGw.Protocols.Buffers;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Infrastructure;
@@ -152,6 +153,7 @@ internal sealed class ClientResponder
 
         var (headBytes, body) = GatewayResponses.For(status);
         _connection.ExecutionLog?.Write($"Gateway response: {ExecutionLog.Text(headBytes.AsSpan(9, headBytes.AsSpan().IndexOf((byte)'\r') - 9))}, body {ExecutionLog.Text(body)}");
+        _request.Record.GatewayAnswer(status, GatewayErrorTypes.ForStatus(status), GatewayResponses.Message(status), _request.IsHead ? 0 : body.Length);
         var writer = new BufferWriter<PipeWriter>(_output);
         writer.Write(headBytes);
         return EndGatewayResponseAsync(ref writer, body);

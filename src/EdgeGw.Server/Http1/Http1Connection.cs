@@ -93,7 +93,15 @@ internal sealed class Http1Connection
     {
         try
         {
-            return await ServeRequestAsync().ConfigureAwait(false);
+            bool open = await ServeRequestAsync().ConfigureAwait(false);
+            // After the response: the request's record to its access log (never blocks; see AccessLogSink).
+            if (_request.Record.AccessLog is { } accessLog)
+            {
+                _request.Record.EndTimestamp = _runtime.Time.GetTimestamp();
+                _request.RecordSinks[accessLog.DestinationIndex].Write(accessLog.Template, in _request.Record);
+            }
+
+            return open;
         }
         finally
         {
@@ -141,6 +149,8 @@ internal sealed class Http1Connection
             {
                 deadline.Disarm();
                 input.AdvanceTo(buffer.End);
+                // Logged too, without the head's text (it was never parsed).
+                request.BeginRecord(_runtime.Current, _runtime.Time);
                 await responder.GatewayResponseAsync(scanError.ToStatusCode(), close: true).ConfigureAwait(false);
                 return false;
             }
@@ -156,6 +166,7 @@ internal sealed class Http1Connection
             {
                 // A head started but never finished within the head timeout (slow client).
                 input.AdvanceTo(buffer.End);
+                request.BeginRecord(_runtime.Current, _runtime.Time);
                 await responder.GatewayResponseAsync(408, close: true).ConfigureAwait(false);
                 return false;
             }
@@ -174,6 +185,7 @@ internal sealed class Http1Connection
         // The wait for this request may have spanned a reload: route on the model current now.
         var snapshot = _runtime.Current;
         server = snapshot.Model.Server;
+        request.BeginRecord(snapshot, _runtime.Time);
 
         // 2. Parse the head from contiguous bytes.
         var parseError = request.Parse(snapshot.HeadLimits.MaxHeaderCount);
@@ -185,6 +197,7 @@ internal sealed class Http1Connection
 
         request.CaptureRequestId();
         _connection.ExecutionLog?.Started(request);
+        request.CaptureRecordText(_connection.Address);
         int maxRequests = server.Limits.MaxRequestsPerConnection;
         responder.KeepAlive = request.Head.KeepAlive && !_connection.CloseRequested && (maxRequests == 0 || ++_requestsServed < maxRequests);
         bool hasBody = request.HasBody;
@@ -209,6 +222,8 @@ internal sealed class Http1Connection
         // 4. Limits.
         var route = match.Route!;
         _connection.ExecutionLog?.Matched(request, route, path, match);
+        request.Record.Route = route;
+        request.Record.AccessLog = route.AccessLog;
         if (request.Head.Body == BodyKind.ContentLength && request.Head.ContentLength > route.MaxBodyBytes)
         {
             request.ConsumeHead();

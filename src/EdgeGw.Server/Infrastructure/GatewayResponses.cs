@@ -6,10 +6,25 @@ namespace EdgeGw.Server.Infrastructure;
 public static class GatewayResponses
 {
     private static readonly Dictionary<int, (byte[] Head, byte[] Body)> s_responses = Build();
+    private static readonly Dictionary<int, byte[]> s_messages = BuildMessages();
 
     /// <summary>Fixed part of the head (status line + content type + length) and the JSON body for <paramref name="status"/>.</summary>
     public static (byte[] Head, byte[] Body) For(int status) =>
         s_responses.TryGetValue(status, out var response) ? response : s_responses[500];
+
+    /// <summary>The <c>message</c> of the JSON body for <paramref name="status"/> (UTF-8), for the access log's <c>$context.error.message</c>.</summary>
+    public static byte[] Message(int status) => s_messages.TryGetValue(status, out var message) ? message : s_messages[500];
+
+    private static Dictionary<int, byte[]> BuildMessages()
+    {
+        var result = new Dictionary<int, byte[]>();
+        foreach (int status in s_responses.Keys)
+        {
+            result[status] = Encoding.UTF8.GetBytes(StatusLines.ReasonPhrase(status));
+        }
+
+        return result;
+    }
 
     private static Dictionary<int, (byte[], byte[])> Build()
     {

@@ -43,6 +43,8 @@ internal sealed class MockIntegration
 
     private void Write(MockIntegrationModel mock)
     {
+        _request.Record.Status = mock.StatusCode;
+        _request.Record.ResponseLength = _request.IsHead ? 0 : mock.Body.Length;
         var writer = new BufferWriter<PipeWriter>(_responder.Output);
         writer.Write(StatusLines.For(mock.StatusCode));
         writer.Write(_connection.Runtime.Date.Line);

@@ -67,6 +67,11 @@ internal sealed class UpstreamErrorLog
         }
     }
 
+    private static readonly byte[][] Messages = [.. Enum.GetValues<UpstreamFailure>().Select(r => System.Text.Encoding.UTF8.GetBytes(Describe(r)))];
+
+    /// <summary>The reason as UTF-8, for the access log's <c>$context.integrationErrorMessage</c>.</summary>
+    public static byte[] Message(UpstreamFailure reason) => Messages[(int)reason];
+
     internal static string Describe(UpstreamFailure reason) => reason switch
     {
         UpstreamFailure.ConnectFailed => "connect failed (refused or unreachable)",

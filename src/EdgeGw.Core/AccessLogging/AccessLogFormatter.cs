@@ -1,0 +1,364 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text;
+using EdgeGw.Core.Observability;
+using EdgeGw.Core.UsagePlans;
+using EdgeGw.Protocols.Http1;
+
+namespace EdgeGw.Core.AccessLogging;
+
+/// <summary>
+/// Formats one <see cref="RequestRecord"/> through a compiled <see cref="AccessLogTemplate"/> into a line
+/// (ending in <c>\n</c>), allocation-free. Missing values are <c>-</c> as in AWS's logs. Every value from the
+/// client (path, User-Agent, Host, method) or the configuration is escaped for the template, so no control
+/// character, newline or invalid UTF-8 reaches the log and a value cannot end a JSON string early.
+/// </summary>
+public static class AccessLogFormatter
+{
+    private static readonly SearchValues<byte> NeedsEscape = SearchValues.Create(BuildNeedsEscape());
+    private static readonly byte[][] Months =
+        [.. "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".Split(' ').Select(m => Encoding.ASCII.GetBytes(m))];
+
+    /// <summary>Writes the line into <paramref name="destination"/>; false (nothing usable written) when it does not fit.</summary>
+    public static bool TryFormat(AccessLogTemplate template, in RequestRecord record, Span<byte> destination, out int written)
+    {
+        var output = new Output(destination);
+        foreach (var part in template.Parts.AsSpan())
+        {
+            if (part.Literal is not null)
+            {
+                output.Raw(part.Literal);
+            }
+            else
+            {
+                WriteVariable(ref output, part.Variable, part.Escape, in record);
+            }
+
+            if (output.Overflow)
+            {
+                break;
+            }
+        }
+
+        output.Raw("\n"u8);
+        written = output.Position;
+        return !output.Overflow;
+    }
+
+    private static void WriteVariable(ref Output output, AccessLogVariable variable, AccessLogEscape escape, in RequestRecord record)
+    {
+        switch (variable)
+        {
+            case AccessLogVariable.RequestId:
+                output.Value(record.Get(record.RequestId), escape);
+                break;
+            case AccessLogVariable.SourceIp:
+                output.Value(record.Get(record.SourceIp), escape);
+                break;
+            case AccessLogVariable.UserAgent:
+                output.Value(record.Get(record.UserAgent), escape);
+                break;
+            case AccessLogVariable.ApiKeyId:
+                output.Value(record.ApiKeyId, escape);
+                break;
+            case AccessLogVariable.RequestTime:
+                if (record.Started)
+                {
+                    WriteClfTime(ref output, record.RequestTimeUnixMs);
+                }
+                else
+                {
+                    output.Missing();
+                }
+
+                break;
+            case AccessLogVariable.RequestTimeEpoch:
+                output.Number(record.Started ? record.RequestTimeUnixMs : -1);
+                break;
+            case AccessLogVariable.HttpMethod:
+                output.Value(record.Get(record.MethodToken), escape);
+                break;
+            case AccessLogVariable.Path:
+                output.Value(record.Get(record.Path), escape);
+                break;
+            case AccessLogVariable.Protocol:
+                if (record.MethodToken.Length == 0)
+                {
+                    output.Missing();
+                }
+                else
+                {
+                    output.Raw(record.Version == HttpVersion.Http10 ? "HTTP/1.0"u8 : "HTTP/1.1"u8);
+                }
+
+                break;
+            case AccessLogVariable.RouteKey:
+                output.Value(record.Route?.RouteKey, escape);
+                break;
+            case AccessLogVariable.Stage:
+                output.Value(record.Route?.StageName, escape);
+                break;
+            case AccessLogVariable.ApiId:
+                output.Value(record.Route?.ApiName, escape);
+                break;
+            case AccessLogVariable.DomainName:
+                output.Value(record.Get(record.Host), escape);
+                break;
+            case AccessLogVariable.DomainPrefix:
+                var host = record.Get(record.Host);
+                int dot = host.IndexOf((byte)'.');
+                output.Value(dot < 0 ? host : host[..dot], escape);
+                break;
+            case AccessLogVariable.Status:
+                output.Number(record.Status == 0 ? -1 : record.Status);
+                break;
+            case AccessLogVariable.ResponseLength:
+                output.Number(record.ResponseLength);
+                break;
+            case AccessLogVariable.ResponseLatency:
+                output.Number(record.Milliseconds(record.StartTimestamp, record.EndTimestamp));
+                break;
+            case AccessLogVariable.IntegrationLatency:
+                output.Number(record.Milliseconds(record.IntegrationStartTimestamp, record.IntegrationEndTimestamp));
+                break;
+            case AccessLogVariable.IntegrationStatus:
+                output.Number(record.IntegrationStatus == 0 ? -1 : record.IntegrationStatus);
+                break;
+            case AccessLogVariable.IntegrationErrorMessage:
+                output.Value(record.IntegrationErrorMessage, escape);
+                break;
+            case AccessLogVariable.ErrorMessage:
+                output.Value(record.ErrorMessage, escape);
+                break;
+            case AccessLogVariable.ErrorMessageString:
+                if (record.ErrorMessage is null)
+                {
+                    output.Missing();
+                }
+                else
+                {
+                    output.Raw(escape == AccessLogEscape.Json ? "\\\""u8 : "\""u8);
+                    output.Escaped(record.ErrorMessage, escape);
+                    output.Raw(escape == AccessLogEscape.Json ? "\\\""u8 : "\""u8);
+                }
+
+                break;
+            case AccessLogVariable.ErrorResponseType:
+                output.Value(GatewayErrorTypes.Name(record.ErrorType), escape);
+                break;
+            case AccessLogVariable.Cache:
+                output.Raw(record.Cache switch
+                {
+                    CacheResult.Hit => "hit"u8,
+                    CacheResult.Miss => "miss"u8,
+                    _ => "-"u8,
+                });
+                break;
+            case AccessLogVariable.Throttle:
+                output.Raw(!record.AccessChecked ? "-"u8 : record.Access switch
+                {
+                    AccessOutcome.Allowed => "allowed"u8,
+                    AccessOutcome.Throttled => "throttled"u8,
+                    AccessOutcome.QuotaExceeded => "quotaExceeded"u8,
+                    _ => "forbidden"u8,
+                });
+                break;
+            default:
+                output.Missing();
+                break;
+        }
+    }
+
+    /// <summary>CLF time as AWS writes it: <c>dd/MMM/yyyy:HH:mm:ss +0000</c> (UTC).</summary>
+    private static void WriteClfTime(ref Output output, long unixMs)
+    {
+        var time = DateTime.UnixEpoch.AddMilliseconds(unixMs);
+        output.Digits2(time.Day);
+        output.Raw("/"u8);
+        output.Raw(Months[time.Month - 1]);
+        output.Raw("/"u8);
+        output.Number(time.Year);
+        output.Raw(":"u8);
+        output.Digits2(time.Hour);
+        output.Raw(":"u8);
+        output.Digits2(time.Minute);
+        output.Raw(":"u8);
+        output.Digits2(time.Second);
+        output.Raw(" +0000"u8);
+    }
+
+    private static byte[] BuildNeedsEscape()
+    {
+        var bytes = new List<byte>();
+        for (int b = 0; b < 256; b++)
+        {
+            if (b < 0x20 || b >= 0x7F || b == '"' || b == '\\')
+            {
+                bytes.Add((byte)b);
+            }
+        }
+
+        return [.. bytes];
+    }
+
+    /// <summary>A bounds-checked cursor over the destination; once a write does not fit, <see cref="Overflow"/> stays set.</summary>
+    private ref struct Output(Span<byte> destination)
+    {
+        private readonly Span<byte> _destination = destination;
+        public int Position;
+        public bool Overflow;
+
+        public void Raw(scoped ReadOnlySpan<byte> bytes)
+        {
+            if (bytes.TryCopyTo(_destination[Position..]))
+            {
+                Position += bytes.Length;
+            }
+            else
+            {
+                Overflow = true;
+            }
+        }
+
+        public void Missing() => Raw("-"u8);
+
+        public void Number(long value)
+        {
+            if (value < 0)
+            {
+                Missing();
+            }
+            else if (Utf8Formatter.TryFormat(value, _destination[Position..], out int n))
+            {
+                Position += n;
+            }
+            else
+            {
+                Overflow = true;
+            }
+        }
+
+        public void Digits2(int value)
+        {
+            Span<byte> two = [(byte)('0' + (value / 10)), (byte)('0' + (value % 10))];
+            Raw(two);
+        }
+
+        public void Value(scoped ReadOnlySpan<byte> value, AccessLogEscape escape)
+        {
+            if (value.IsEmpty)
+            {
+                Missing();
+            }
+            else
+            {
+                Escaped(value, escape);
+            }
+        }
+
+        public void Value(string? value, AccessLogEscape escape)
+        {
+            if (string.IsNullOrEmpty(value))
+            {
+                Missing();
+                return;
+            }
+
+            // Config strings (route keys, names) are short: encode them into a stack buffer, then escape.
+            Span<byte> utf8 = stackalloc byte[512];
+            if (Encoding.UTF8.TryGetBytes(value, utf8, out int length))
+            {
+                Escaped(utf8[..length], escape);
+            }
+            else
+            {
+                Escaped(Encoding.UTF8.GetBytes(value), escape);
+            }
+        }
+
+        public void Escaped(scoped ReadOnlySpan<byte> value, AccessLogEscape escape)
+        {
+            while (!value.IsEmpty)
+            {
+                int plain = value.IndexOfAny(NeedsEscape);
+                if (plain < 0)
+                {
+                    Raw(value);
+                    return;
+                }
+
+                Raw(value[..plain]);
+                value = value[plain..];
+                byte b = value[0];
+                if (b >= 0x80)
+                {
+                    // UTF-8: a valid sequence goes out as it is, unless it is a C1 control; anything else is escaped.
+                    var status = Rune.DecodeFromUtf8(value, out var rune, out int consumed);
+                    if (status == OperationStatus.Done && rune.Value > 0x9F)
+                    {
+                        Raw(value[..consumed]);
+                    }
+                    else if (escape == AccessLogEscape.Json)
+                    {
+                        Unicode(status == OperationStatus.Done ? rune.Value : 0xFFFD);
+                    }
+                    else
+                    {
+                        for (int i = 0; i < consumed; i++)
+                        {
+                            Hex(value[i]);
+                        }
+                    }
+
+                    value = value[consumed..];
+                    if (Overflow)
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                if (b is (byte)'"' or (byte)'\\')
+                {
+                    Span<byte> pair = [(byte)'\\', b];
+                    Raw(pair);
+                }
+                else if (escape == AccessLogEscape.Json)
+                {
+                    switch (b)
+                    {
+                        case (byte)'\n': Raw("\\n"u8); break;
+                        case (byte)'\r': Raw("\\r"u8); break;
+                        case (byte)'\t': Raw("\\t"u8); break;
+                        default: Unicode(b); break;
+                    }
+                }
+                else
+                {
+                    Hex(b);
+                }
+
+                value = value[1..];
+                if (Overflow)
+                {
+                    return;
+                }
+            }
+        }
+
+        private void Unicode(int codePoint)
+        {
+            Span<byte> escaped = [(byte)'\\', (byte)'u', HexDigit(codePoint >> 12), HexDigit(codePoint >> 8), HexDigit(codePoint >> 4), HexDigit(codePoint)];
+            Raw(escaped);
+        }
+
+        private void Hex(byte b)
+        {
+            Span<byte> escaped = [(byte)'\\', (byte)'x', HexDigit(b >> 4), HexDigit(b)];
+            Raw(escaped);
+        }
+
+        private static byte HexDigit(int value) => (byte)"0123456789abcdef"[value & 0xF];
+    }
+}

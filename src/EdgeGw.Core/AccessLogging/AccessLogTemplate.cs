@@ -1,0 +1,121 @@
+using System.Collections.Immutable;
+using System.Text;
+
+namespace EdgeGw.Core.AccessLogging;
+
+/// <summary>How a variable's value is escaped where it sits in its template.</summary>
+public enum AccessLogEscape : byte
+{
+    /// <summary>A JSON template: the value as JSON string content (quotes, backslashes, control characters and invalid UTF-8 escaped).</summary>
+    Json,
+    /// <summary>Any other template: control characters, quotes, backslashes and invalid UTF-8 as Apache's <c>\xHH</c>, <c>\"</c>, <c>\\</c>.</summary>
+    Text,
+}
+
+/// <summary>One piece of a compiled template: literal bytes, or a variable with its escaping.</summary>
+public readonly record struct AccessLogPart(byte[]? Literal, AccessLogVariable Variable, AccessLogEscape Escape);
+
+/// <summary>
+/// An access log format compiled once into parts (literal UTF-8 runs and variables), so formatting a line is a
+/// walk over an array with no parsing, lookup or allocation. A template that starts with <c>{</c> is JSON: its
+/// values are escaped as JSON string content.
+/// </summary>
+public sealed class AccessLogTemplate
+{
+    /// <summary>AWS's limit on an access log format.</summary>
+    public const int MaxBytes = 3 * 1024;
+    private const string Prefix = "$context.";
+
+    private AccessLogTemplate(string source, ImmutableArray<AccessLogPart> parts, bool json)
+    {
+        Source = source;
+        Parts = parts;
+        IsJson = json;
+    }
+
+    /// <summary>The format as written (after a preset name was resolved).</summary>
+    public string Source { get; }
+    public ImmutableArray<AccessLogPart> Parts { get; }
+    public bool IsJson { get; }
+
+    /// <summary>Compiles <paramref name="format"/> (a template or a preset name); adds a message to <paramref name="errors"/> for each problem.</summary>
+    public static AccessLogTemplate? Compile(string format, List<string> errors)
+    {
+        int before = errors.Count;
+        string source = AccessLogPresets.Find(format) ?? format;
+        int bytes = Encoding.UTF8.GetByteCount(source);
+        if (source.Length == 0)
+        {
+            errors.Add("a format is a preset name (\"clf\", \"json\", \"csv\") or a template with $context variables");
+            return null;
+        }
+
+        if (bytes > MaxBytes)
+        {
+            errors.Add($"a format is at most 3 KB ({MaxBytes} bytes, as AWS); this one is {bytes}");
+        }
+
+        if (source.AsSpan().IndexOfAny('\r', '\n') >= 0)
+        {
+            errors.Add("a format is one line: each request is one line of the log");
+        }
+
+        bool json = source.AsSpan().TrimStart().StartsWith("{");
+        var escape = json ? AccessLogEscape.Json : AccessLogEscape.Text;
+        var parts = ImmutableArray.CreateBuilder<AccessLogPart>();
+        var literal = new StringBuilder();
+        bool hasRequestId = false;
+        int i = 0;
+        while (i < source.Length)
+        {
+            if (string.CompareOrdinal(source, i, Prefix, 0, Prefix.Length) != 0)
+            {
+                literal.Append(source[i++]);
+                continue;
+            }
+
+            int start = i + Prefix.Length;
+            int end = start;
+            while (end < source.Length && (char.IsAsciiLetterOrDigit(source[end]) || source[end] is '.' or '_'))
+            {
+                end++;
+            }
+
+            // A sentence's full stop after a variable is not part of its name.
+            while (end > start && source[end - 1] == '.')
+            {
+                end--;
+            }
+
+            string name = source[start..end];
+            if (!AccessLogVariables.TryFind(name, out var variable))
+            {
+                errors.Add(name.Length == 0
+                    ? $"'$context.' at character {i} names no variable"
+                    : $"unknown variable $context.{name} (EdgeGw knows AWS's access log variables; see README \"Access log\")");
+            }
+
+            hasRequestId |= variable == AccessLogVariable.RequestId;
+            if (literal.Length > 0)
+            {
+                parts.Add(new AccessLogPart(Encoding.UTF8.GetBytes(literal.ToString()), default, escape));
+                literal.Clear();
+            }
+
+            parts.Add(new AccessLogPart(null, variable, escape));
+            i = end;
+        }
+
+        if (literal.Length > 0)
+        {
+            parts.Add(new AccessLogPart(Encoding.UTF8.GetBytes(literal.ToString()), default, escape));
+        }
+
+        if (!hasRequestId)
+        {
+            errors.Add("a format must contain $context.requestId or $context.extendedRequestId (as AWS requires)");
+        }
+
+        return errors.Count == before ? new AccessLogTemplate(source, parts.ToImmutable(), json) : null;
+    }
+}

@@ -1,0 +1,118 @@
+namespace EdgeGw.Core.AccessLogging;
+
+/// <summary>A <c>$context</c> variable of an access log format (see <see cref="AccessLogVariables"/> for the names).</summary>
+public enum AccessLogVariable : byte
+{
+    /// <summary>An AWS variable EdgeGw has no value for (authorizers, AWS accounts): always <c>-</c>.</summary>
+    Unavailable,
+    RequestId,
+    SourceIp,
+    UserAgent,
+    ApiKeyId,
+    RequestTime,
+    RequestTimeEpoch,
+    HttpMethod,
+    Path,
+    Protocol,
+    RouteKey,
+    Stage,
+    ApiId,
+    DomainName,
+    DomainPrefix,
+    Status,
+    ResponseLength,
+    ResponseLatency,
+    IntegrationLatency,
+    IntegrationStatus,
+    IntegrationErrorMessage,
+    ErrorMessage,
+    ErrorMessageString,
+    ErrorResponseType,
+    Cache,
+    Throttle,
+}
+
+/// <summary>The variable names a format may use, as AWS spells them (case-sensitive), and EdgeGw's own under <c>edgegw.</c>.</summary>
+public static class AccessLogVariables
+{
+    /// <summary>Every name with a value, in the order the README lists them.</summary>
+    public static readonly IReadOnlyList<KeyValuePair<string, AccessLogVariable>> Named =
+    [
+        new("requestId", AccessLogVariable.RequestId),
+        new("extendedRequestId", AccessLogVariable.RequestId),
+        new("identity.sourceIp", AccessLogVariable.SourceIp),
+        new("identity.userAgent", AccessLogVariable.UserAgent),
+        new("identity.apiKeyId", AccessLogVariable.ApiKeyId),
+        new("requestTime", AccessLogVariable.RequestTime),
+        new("requestTimeEpoch", AccessLogVariable.RequestTimeEpoch),
+        new("httpMethod", AccessLogVariable.HttpMethod),
+        new("path", AccessLogVariable.Path),
+        new("protocol", AccessLogVariable.Protocol),
+        new("routeKey", AccessLogVariable.RouteKey),
+        new("stage", AccessLogVariable.Stage),
+        new("apiId", AccessLogVariable.ApiId),
+        new("domainName", AccessLogVariable.DomainName),
+        new("domainPrefix", AccessLogVariable.DomainPrefix),
+        new("status", AccessLogVariable.Status),
+        new("responseLength", AccessLogVariable.ResponseLength),
+        new("responseLatency", AccessLogVariable.ResponseLatency),
+        new("integrationLatency", AccessLogVariable.IntegrationLatency),
+        new("integration.latency", AccessLogVariable.IntegrationLatency),
+        new("integrationStatus", AccessLogVariable.IntegrationStatus),
+        new("integration.integrationStatus", AccessLogVariable.IntegrationStatus),
+        new("integration.status", AccessLogVariable.IntegrationStatus),
+        new("integrationErrorMessage", AccessLogVariable.IntegrationErrorMessage),
+        new("integration.error", AccessLogVariable.IntegrationErrorMessage),
+        new("error.message", AccessLogVariable.ErrorMessage),
+        new("error.messageString", AccessLogVariable.ErrorMessageString),
+        new("error.responseType", AccessLogVariable.ErrorResponseType),
+        new("edgegw.cache", AccessLogVariable.Cache),
+        new("edgegw.throttle", AccessLogVariable.Throttle),
+    ];
+
+    /// <summary>AWS variables of concepts EdgeGw does not have (yet): accepted, written as <c>-</c>.</summary>
+    private static readonly string[] UnavailableNames =
+    [
+        "accountId", "awsEndpointRequestId", "awsEndpointRequestId2", "customDomain.basePathMatched", "dataProcessed",
+        "identity.accountId", "identity.caller", "identity.user", "identity.userArn", "identity.principalOrgId",
+        "identity.cognitoAuthenticationProvider", "identity.cognitoAuthenticationType", "identity.cognitoIdentityId",
+        "identity.cognitoIdentityPoolId", "identity.clientCert.clientCertPem", "identity.clientCert.subjectDN",
+        "identity.clientCert.issuerDN", "identity.clientCert.serialNumber", "identity.clientCert.validity.notBefore",
+        "identity.clientCert.validity.notAfter",
+    ];
+
+    private static readonly Dictionary<string, AccessLogVariable> ByName = Build();
+
+    /// <summary>Finds a variable by its name after <c>$context.</c>; <c>authorizer.*</c> and <c>authorize.*</c> are <see cref="AccessLogVariable.Unavailable"/>.</summary>
+    public static bool TryFind(string name, out AccessLogVariable variable)
+    {
+        if (ByName.TryGetValue(name, out variable))
+        {
+            return true;
+        }
+
+        if ((name.StartsWith("authorizer.", StringComparison.Ordinal) || name.StartsWith("authorize.", StringComparison.Ordinal)) && !name.EndsWith('.'))
+        {
+            variable = AccessLogVariable.Unavailable;
+            return true;
+        }
+
+        return false;
+    }
+
+    private static Dictionary<string, AccessLogVariable> Build()
+    {
+        var names = new Dictionary<string, AccessLogVariable>(StringComparer.Ordinal);
+        foreach (var pair in Named)
+        {
+            names.Add(pair.Key, pair.Value);
+        }
+
+        foreach (string name in UnavailableNames)
+        {
+            names.Add(name, AccessLogVariable.Unavailable);
+        }
+
+        return names;
+    }
+}
