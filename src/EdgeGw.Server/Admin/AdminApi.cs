@@ -279,6 +279,18 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
         }
 
         Metric(text, "edgegw_requests_total", "counter", "Request heads received.", runtime.RequestsServed);
+        long connectErrors = 0, tlsErrors = 0;
+        foreach (var cluster in runtime.Current.Clusters)
+        {
+            foreach (var destination in cluster.Destinations)
+            {
+                connectErrors += destination.ConnectErrors;
+                tlsErrors += destination.TlsHandshakeErrors;
+            }
+        }
+
+        Metric(text, "edgegw_upstream_connect_errors_total", "counter", "Upstream connects that failed or timed out, TLS handshakes included (destinations of the current config).", connectErrors);
+        Metric(text, "edgegw_upstream_tls_handshake_errors_total", "counter", "Upstream TLS handshakes that failed: certificate verification or refusal (destinations of the current config).", tlsErrors);
         Metric(text, "edgegw_cache_hits_total", "counter", "Responses served from the cache.", stats.Hits);
         Metric(text, "edgegw_cache_misses_total", "counter", "Cache lookups that went upstream.", stats.Misses);
         Metric(text, "edgegw_cache_stores_total", "counter", "Responses stored.", stats.Stores);

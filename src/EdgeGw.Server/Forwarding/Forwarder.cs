@@ -76,7 +76,7 @@ internal sealed class Forwarder
 
                 _request.ConsumeHead();
                 int status = leaseError.ToStatusCode();
-                _connection.Runtime.UpstreamErrors.Failed(cluster.Model, destination.Model, UpstreamErrorLog.From(leaseError), status);
+                _connection.Runtime.UpstreamErrors.LeaseFailed(cluster.Model, destination, leaseError, status);
                 return await _responder.GatewayResponseAsync(status, close: hasBody).ConfigureAwait(false);
             }
 
