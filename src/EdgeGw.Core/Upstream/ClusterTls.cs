@@ -62,6 +62,7 @@ internal static class ClusterTls
             if (TryReadFile(checks, $"{path}.caFile", caFile, "a PEM file of CA certificates", fingerprint) is { } pem)
             {
                 roots = new X509Certificate2Collection();
+                bool parsed = true;
                 try
                 {
                     roots.ImportFromPem(pem);
@@ -69,10 +70,10 @@ internal static class ClusterTls
                 catch (CryptographicException ex)
                 {
                     checks.Error($"{path}.caFile", $"'{caFile}' is not a PEM certificate bundle: {ex.Message}");
-                    ok = false;
+                    ok = parsed = false;
                 }
 
-                if (ok && roots.Count == 0)
+                if (parsed && roots.Count == 0)
                 {
                     checks.Error($"{path}.caFile", $"'{caFile}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
                     ok = false;
@@ -128,7 +129,7 @@ internal static class ClusterTls
         {
             certificate = X509Certificate2.CreateFromPem(certPem, keyPem);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
             checks.Error($"{path}.keyFile", $"'{tls.CertFile}' and '{tls.KeyFile}' are not a PEM certificate and its private key: {ex.Message}");
             return null;
