@@ -96,7 +96,8 @@ internal sealed class ApiSection : IConfigSection
     /// <param name="clusters">The compiled clusters, which http integrations refer to by name.</param>
     /// <param name="defaultMaxBodyBytes">The body limit of routes that set none (<c>server.limits.maxBodyBytes</c>).</param>
     /// <param name="gatewayThrottle">Whether a gateway-wide bucket exists (then every route has an access step).</param>
-    public ApiRouteSet Compile(ImmutableArray<ClusterModel> clusters, long defaultMaxBodyBytes, bool gatewayThrottle)
+    /// <param name="domains">Custom domain names whose API mappings route into the stages compiled here.</param>
+    public ApiRouteSet Compile(ImmutableArray<ClusterModel> clusters, long defaultMaxBodyBytes, bool gatewayThrottle, ImmutableArray<DomainModel> domains = default)
     {
         var byName = new Dictionary<string, ClusterModel>(StringComparer.Ordinal);
         foreach (var cluster in clusters)
@@ -142,6 +143,20 @@ internal sealed class ApiSection : IConfigSection
                     table.Add(api.Name, api.Hosts, stage.Name, key, model);
                     routes.Add(model);
                 }
+            }
+        }
+
+        if (!domains.IsDefaultOrEmpty)
+        {
+            foreach (var domain in domains)
+            {
+                var mappings = new List<(string, string, string)>(domain.Mappings.Length);
+                foreach (var mapping in domain.Mappings)
+                {
+                    mappings.Add((mapping.BasePath, mapping.Api, mapping.Stage));
+                }
+
+                table.AddDomain(domain.Name, mappings);
             }
         }
 

@@ -1,5 +1,6 @@
 using EdgeGw.Core.Apis;
 using EdgeGw.Core.Caching;
+using EdgeGw.Core.Domains;
 using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Throttling;
@@ -20,7 +21,8 @@ internal sealed class GatewaySections
     {
         Apis = new ApiSection(Clusters);
         UsagePlans = new UsagePlanSection(Apis.DeployedStages);
-        All = [Server, Admin, Logging, Cache, Throttle, Redis, State, Clusters, Apis, UsagePlans];
+        Domains = new DomainSection(Apis);
+        All = [Server, Admin, Logging, Cache, Throttle, Redis, State, Clusters, Apis, Domains, UsagePlans];
     }
 
     public ServerSection Server { get; } = new();
@@ -32,6 +34,7 @@ internal sealed class GatewaySections
     public StateSection State { get; } = new();
     public ClusterSection Clusters { get; } = new();
     public ApiSection Apis { get; }
+    public DomainSection Domains { get; }
     public UsagePlanSection UsagePlans { get; }
 
     /// <summary>Every section, in report order.</summary>
@@ -43,12 +46,14 @@ internal sealed class GatewaySections
     {
         var server = Server.Compile();
         var clusters = Clusters.Compile();
-        var apis = Apis.Compile(clusters, server.Limits.MaxBodyBytes, gatewayThrottle: Throttle.Config is not null);
+        var domains = Domains.Compile();
+        var apis = Apis.Compile(clusters, server.Limits.MaxBodyBytes, gatewayThrottle: Throttle.Config is not null, domains);
         return new GatewayModel
         {
             Server = server,
             Clusters = clusters,
             Routes = apis.Table,
+            Domains = domains,
             Stages = apis.Stages,
             RouteCount = apis.Routes.Length,
             RouteList = apis.Routes,
