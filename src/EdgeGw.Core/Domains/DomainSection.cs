@@ -102,9 +102,9 @@ internal sealed class DomainSection : IConfigSection
         {
             checks.Error($"{path}.name", $"domain '{domain.Name}' is defined twice");
         }
-        else if (boundHosts.TryGetValue(domain.Name, out string? api))
+        else if (ClaimedHost(domain.Name, boundHosts) is { } claimed)
         {
-            checks.Error($"{path}.name", $"'{domain.Name}' is also a host binding of API '{api}': a domain routes only by its mappings (map the API instead)");
+            checks.Error($"{path}.name", $"'{claimed.Host}' is also a host binding of API '{claimed.Api}': a domain routes only by its mappings (map the API instead)");
         }
 
         if (domain.Certificate is { } certificate)
@@ -143,6 +143,29 @@ internal sealed class DomainSection : IConfigSection
                     : $"API '{mapping.Api}' has no stage '{mapping.Stage}'");
             }
         }
+    }
+
+    /// <summary>A host binding of an API that <paramref name="name"/> (exact, or a wildcard one label deep) would take over.</summary>
+    private static (string Host, string Api)? ClaimedHost(string name, Dictionary<string, string> boundHosts)
+    {
+        if (boundHosts.TryGetValue(name, out string? api))
+        {
+            return (name, api);
+        }
+
+        if (name.StartsWith("*.", StringComparison.Ordinal))
+        {
+            foreach (var (host, owner) in boundHosts)
+            {
+                int dot = host.IndexOf('.');
+                if (dot > 0 && string.Equals(host[(dot + 1)..], name[2..], StringComparison.OrdinalIgnoreCase))
+                {
+                    return (host, owner);
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The compiled domains, in order.</summary>

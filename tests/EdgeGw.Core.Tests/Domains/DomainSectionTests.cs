@@ -55,7 +55,8 @@ public sealed class DomainSectionTests : IDisposable
               { "name": "API.example.com", "mappings": [] },
               { "name": "https://api.example.com", "mappings": [] },
               { "name": "bound.example.com", "mappings": [] },
-              { "name": "*.*.example.com", "mappings": [] }
+              { "name": "*.*.example.com", "mappings": [] },
+              { "name": "*.Example.com", "mappings": [] }
             ] }
             """);
 
@@ -77,6 +78,7 @@ public sealed class DomainSectionTests : IDisposable
             "domains[2].name",
             "domains[3].name",
             "domains[4].name",
+            "domains[5].name",
         ], result.Errors.Select(e => e.Path));
         var messages = result.Errors.Select(e => e.Message).ToList();
         Assert.Contains("does not exist", messages[1]);
@@ -88,6 +90,7 @@ public sealed class DomainSectionTests : IDisposable
         Assert.Contains("API 'orders' has no stage 'prod'", messages[9]);
         Assert.Contains("defined twice", messages[11]);
         Assert.Contains("host binding of API 'petstore'", messages[13]);
+        Assert.Contains("'bound.example.com' is also a host binding of API 'petstore'", messages[15]);
     }
 
     [Fact]
