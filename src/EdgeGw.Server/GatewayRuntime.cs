@@ -25,6 +25,7 @@ public sealed class GatewayRuntime : IDisposable
     private long _sendsWaiting;
     private long _requests;
     private volatile ListenerState? _listeners;
+    private readonly ILogger _upstreamLogger;
 
     public GatewayRuntime(GatewayModel model, TimeProvider time, TransportKind transport = TransportKind.Sockets, ILoggerFactory? logs = null)
     {
@@ -35,6 +36,8 @@ public sealed class GatewayRuntime : IDisposable
         var upstreamLogger = logs.CreateLogger("EdgeGw.Upstream");
         Upstreams.HealthChanged += transition => GatewayLog.Health(upstreamLogger, transition);
         UpstreamErrors = new UpstreamErrorLog(upstreamLogger, time);
+        _upstreamLogger = upstreamLogger;
+        WarnInsecureTls(model);
         Date = new DateHeader(time);
         Cache = new ResponseCache(model.Cache, time);
         var redisLogger = logs.CreateLogger("EdgeGw.Redis");
@@ -81,7 +84,20 @@ public sealed class GatewayRuntime : IDisposable
         {
             Cache.Resize(model.Cache);
             Access.Bind(model);
+            WarnInsecureTls(model);
             _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current, AccessLogs.Bind(model));
+        }
+    }
+
+    /// <summary>Each load of a config that turns verification off says so, loudly.</summary>
+    private void WarnInsecureTls(GatewayModel model)
+    {
+        foreach (var cluster in model.Clusters)
+        {
+            if (cluster.Tls is { InsecureSkipVerify: true })
+            {
+                GatewayLog.InsecureUpstreamTls(_upstreamLogger, cluster.Name);
+            }
         }
     }
 

@@ -98,7 +98,9 @@ internal sealed class ApiSection : IConfigSection
     /// <param name="defaultMaxBodyBytes">The body limit of routes that set none (<c>server.limits.maxBodyBytes</c>).</param>
     /// <param name="gatewayThrottle">Whether a gateway-wide bucket exists (then every route has an access step).</param>
     /// <param name="accessLogs">Compiles each stage's access log over the gateway's default (none when null).</param>
-    public ApiRouteSet Compile(ImmutableArray<ClusterModel> clusters, long defaultMaxBodyBytes, bool gatewayThrottle, AccessLogCompiler? accessLogs = null)
+    /// <param name="domains">Custom domain names whose API mappings route into the stages compiled here.</param>
+    public ApiRouteSet Compile(ImmutableArray<ClusterModel> clusters, long defaultMaxBodyBytes, bool gatewayThrottle, AccessLogCompiler? accessLogs = null,
+        ImmutableArray<DomainModel> domains = default)
     {
         var byName = new Dictionary<string, ClusterModel>(StringComparer.Ordinal);
         foreach (var cluster in clusters)
@@ -147,6 +149,20 @@ internal sealed class ApiSection : IConfigSection
                     table.Add(api.Name, api.Hosts, stage.Name, key, model);
                     routes.Add(model);
                 }
+            }
+        }
+
+        if (!domains.IsDefaultOrEmpty)
+        {
+            foreach (var domain in domains)
+            {
+                var mappings = new List<(string, string, string)>(domain.Mappings.Length);
+                foreach (var mapping in domain.Mappings)
+                {
+                    mappings.Add((mapping.BasePath, mapping.Api, mapping.Stage));
+                }
+
+                table.AddDomain(domain.Name, mappings);
             }
         }
 

@@ -1,6 +1,7 @@
 using EdgeGw.Core.AccessLogging;
 using EdgeGw.Core.Apis;
 using EdgeGw.Core.Caching;
+using EdgeGw.Core.Domains;
 using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Throttling;
@@ -21,7 +22,8 @@ internal sealed class GatewaySections
     {
         Apis = new ApiSection(Clusters);
         UsagePlans = new UsagePlanSection(Apis.DeployedStages);
-        All = [Server, Admin, Logging, AccessLog, Cache, Throttle, Redis, State, Clusters, Apis, UsagePlans];
+        Domains = new DomainSection(Apis);
+        All = [Server, Admin, Logging, AccessLog, Cache, Throttle, Redis, State, Clusters, Apis, Domains, UsagePlans];
     }
 
     public ServerSection Server { get; } = new();
@@ -34,6 +36,7 @@ internal sealed class GatewaySections
     public StateSection State { get; } = new();
     public ClusterSection Clusters { get; } = new();
     public ApiSection Apis { get; }
+    public DomainSection Domains { get; }
     public UsagePlanSection UsagePlans { get; }
 
     /// <summary>Every section, in report order.</summary>
@@ -46,12 +49,14 @@ internal sealed class GatewaySections
         var server = Server.Compile();
         var clusters = Clusters.Compile();
         var accessLogs = AccessLog.CreateCompiler();
-        var apis = Apis.Compile(clusters, server.Limits.MaxBodyBytes, gatewayThrottle: Throttle.Config is not null, accessLogs);
+        var domains = Domains.Compile();
+        var apis = Apis.Compile(clusters, server.Limits.MaxBodyBytes, gatewayThrottle: Throttle.Config is not null, accessLogs, domains);
         return new GatewayModel
         {
             Server = server,
             Clusters = clusters,
             Routes = apis.Table,
+            Domains = domains,
             Stages = apis.Stages,
             RouteCount = apis.Routes.Length,
             RouteList = apis.Routes,

@@ -18,6 +18,8 @@ public sealed class ClusterModel
     /// yet, so any method may go elsewhere); 0 answers the first failure.
     /// </summary>
     public int Retries { get; init; }
+    /// <summary>How <c>https://</c> destinations are verified (system store unless <c>tls</c> says otherwise); null when none is https.</summary>
+    public UpstreamTlsSettings? Tls { get; init; }
 
     /// <summary>The <c>retries</c> a cluster gets when its config does not say (as nginx's proxy_next_upstream_tries, bounded).</summary>
     public const int DefaultRetries = 2;

@@ -12,6 +12,8 @@ public sealed class GatewayModel
     public required ServerSettings Server { get; init; }
     public required ImmutableArray<ClusterModel> Clusters { get; init; }
     public required RouteTable<RouteModel> Routes { get; init; }
+    /// <summary>Custom domain names, with their certificate files (for the TLS listener) and API mappings.</summary>
+    public ImmutableArray<DomainModel> Domains { get; init; } = [];
     /// <summary>Every deployed (API, stage) pair, for operator endpoints.</summary>
     public ImmutableArray<StageRef> Stages { get; init; } = [];
     public AdminSettings Admin { get; init; } = AdminSettings.Disabled;

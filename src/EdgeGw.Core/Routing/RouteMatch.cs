@@ -5,8 +5,13 @@ public struct RouteMatch<TRoute>
     where TRoute : class
 {
     public TRoute? Route;
-    /// <summary>Bytes of the path consumed by the stage segment (e.g. 5 for <c>/prod</c>); 0 for <c>$default</c>.</summary>
+    /// <summary>
+    /// Bytes of the path consumed by the stage segment (e.g. 5 for <c>/prod</c>) or by a custom domain's base
+    /// path (10 for <c>/v2/orders</c>); 0 for <c>$default</c> and the <c>(none)</c> mapping.
+    /// </summary>
     public int StagePrefixLength;
     public int CaptureCount;
     public PathCaptureBuffer Captures;
+    /// <summary>The custom domain's API mapping the request went by; null when no domain claimed its Host.</summary>
+    public ApiMapping? Mapping;
 }

@@ -10,7 +10,15 @@ internal sealed class RouteTableBuilder<TRoute>
 
     private readonly Dictionary<string, Dictionary<string, StageBuilder>> _hosts = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<(string Api, string Stage), StageBuilder> _stages = [];
+    private readonly List<(string Name, IReadOnlyList<(string BasePath, string Api, string Stage)> Mappings)> _domains = [];
     private int _count;
+
+    /// <summary>
+    /// A custom domain name (lower case, or <c>*.parent</c>) whose base paths (no slashes around, "" for the
+    /// catch-all) map to (API, stage) pairs added with <see cref="Add"/>; validated beforehand.
+    /// </summary>
+    public void AddDomain(string name, IReadOnlyList<(string BasePath, string Api, string Stage)> mappings) =>
+        _domains.Add((name, mappings));
 
     public void Add(string api, ImmutableArray<string> hosts, string stage, RouteKey key, TRoute route)
     {
@@ -52,7 +60,78 @@ internal sealed class RouteTableBuilder<TRoute>
             }
         }
 
-        return new RouteTable<TRoute>([.. bindings], unbound, _count);
+        return new RouteTable<TRoute>([.. bindings], unbound, _count, BuildDomains(frozen));
+    }
+
+    private DomainTable<TRoute>? BuildDomains(Dictionary<StageBuilder, StageTree<TRoute>> frozen)
+    {
+        if (_domains.Count == 0)
+        {
+            return null;
+        }
+
+        var exact = new Dictionary<string, DomainRoutes<TRoute>>(StringComparer.Ordinal);
+        var wildcards = new Dictionary<string, DomainRoutes<TRoute>>(StringComparer.Ordinal);
+        foreach (var (name, mappings) in _domains)
+        {
+            var byPath = new Dictionary<string, ApiMapping>(StringComparer.Ordinal);
+            var trees = new Dictionary<string, StageTree<TRoute>>(StringComparer.Ordinal);
+            ApiMapping? catchAll = null;
+            StageTree<TRoute>? catchAllTree = null;
+            int maxDepth = 0;
+            foreach (var (basePath, api, stage) in mappings)
+            {
+                var tree = TreeOf(api, stage, frozen);
+                var mapping = new ApiMapping(name, basePath);
+                if (basePath.Length == 0)
+                {
+                    (catchAll, catchAllTree) = (mapping, tree);
+                    continue;
+                }
+
+                byPath.Add(basePath, mapping);
+                trees.Add(basePath, tree);
+                maxDepth = Math.Max(maxDepth, basePath.Split('/').Length);
+            }
+
+            var (keys, sortedMappings) = Literals.Sorted(byPath);
+            var sortedTrees = new StageTree<TRoute>[keys.Length];
+            for (int i = 0; i < keys.Length; i++)
+            {
+                sortedTrees[i] = trees[sortedMappings[i].BasePath];
+            }
+
+            var routes = new DomainRoutes<TRoute>(keys, sortedMappings, sortedTrees, maxDepth, catchAll, catchAllTree);
+            if (name.StartsWith("*.", StringComparison.Ordinal))
+            {
+                wildcards.Add(name[2..], routes);
+            }
+            else
+            {
+                exact.Add(name, routes);
+            }
+        }
+
+        var (exactKeys, exactRoutes) = Literals.Sorted(exact);
+        var (wildcardKeys, wildcardRoutes) = Literals.Sorted(wildcards);
+        return new DomainTable<TRoute>(exactKeys, exactRoutes, wildcardKeys, wildcardRoutes);
+    }
+
+    /// <summary>The frozen tree of an (API, stage); an API without routes maps to a tree that matches nothing.</summary>
+    private StageTree<TRoute> TreeOf(string api, string stage, Dictionary<StageBuilder, StageTree<TRoute>> frozen)
+    {
+        if (!_stages.TryGetValue((api, stage), out var builder))
+        {
+            return new StageTree<TRoute>(new TrieNode<TRoute>(), null);
+        }
+
+        if (!frozen.TryGetValue(builder, out var tree))
+        {
+            tree = builder.Freeze();
+            frozen.Add(builder, tree);
+        }
+
+        return tree;
     }
 
     private static StageSet<TRoute> Freeze(Dictionary<string, StageBuilder> byStage, Dictionary<StageBuilder, StageTree<TRoute>> frozen)

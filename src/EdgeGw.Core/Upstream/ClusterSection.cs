@@ -19,7 +19,8 @@ internal sealed record ClusterConfig(
     HealthConfig Health,
     CircuitBreakerConfig? CircuitBreaker,
     int ResponseBufferBytes = UpstreamPoolSettings.DefaultResponseBufferBytes,
-    int Retries = ClusterModel.DefaultRetries);
+    int Retries = ClusterModel.DefaultRetries,
+    ClusterTlsConfig? Tls = null);
 
 /// <summary>Passive health settings and optional active probes, as written.</summary>
 internal sealed record HealthConfig(int ConsecutiveFailures, int ReactivationSeconds, ActiveHealthConfig? Active);
@@ -42,12 +43,14 @@ internal sealed class ClusterSection : IConfigSection
 
     private const string Key = "clusters";
     private static readonly string[] ClusterKeys =
-        ["name", "loadBalancing", "destinations", "maxConnectionsPerDestination", "connectTimeoutMs", "idleTimeoutSeconds", "responseTimeoutMs", "responseBufferBytes", "retries", "health", "circuitBreaker"];
+        ["name", "loadBalancing", "destinations", "maxConnectionsPerDestination", "connectTimeoutMs", "idleTimeoutSeconds", "responseTimeoutMs", "responseBufferBytes", "retries", "health", "circuitBreaker", "tls"];
     private static readonly string[] HealthKeys = ["consecutiveFailures", "reactivationSeconds", "active"];
     private static readonly string[] ActiveHealthKeys = ["path", "intervalSeconds", "timeoutMs", "healthyThreshold", "unhealthyThreshold"];
     private static readonly string[] BreakerKeys = ["failureRatio", "minimumRequests", "windowSeconds", "openSeconds"];
 
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    // The clusters' tls objects, loaded (files read) by Validate for Compile, by cluster position.
+    private readonly Dictionary<int, UpstreamTlsSettings> _tls = [];
 
     public ImmutableArray<ClusterConfig> Config { get; private set; } = [];
 
@@ -70,9 +73,14 @@ internal sealed class ClusterSection : IConfigSection
     public void Validate(ConfigChecks checks)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
+        _tls.Clear();
         for (int i = 0; i < Config.Length; i++)
         {
             ValidateCluster(checks, Config[i], $"clusters[{i}]", names);
+            if (Config[i].Tls is { } tls && ClusterTls.Load(checks, tls, $"clusters[{i}].tls") is { } settings)
+            {
+                _tls[i] = settings;
+            }
         }
     }
 
@@ -82,7 +90,7 @@ internal sealed class ClusterSection : IConfigSection
         var clusters = ImmutableArray.CreateBuilder<ClusterModel>(Config.Length);
         foreach (var cluster in Config)
         {
-            clusters.Add(CompileCluster(cluster, clusters.Count));
+            clusters.Add(CompileCluster(cluster, clusters.Count, _tls.GetValueOrDefault(clusters.Count)));
         }
 
         return clusters.MoveToImmutable();
@@ -102,7 +110,8 @@ internal sealed class ClusterSection : IConfigSection
             ReadHealth(reader, section.GetSection("health"), ConfigReader.Join(path, "health")),
             ReadBreaker(reader, section.GetSection("circuitBreaker"), ConfigReader.Join(path, "circuitBreaker")),
             reader.ReadInt(section, path, "responseBufferBytes") ?? UpstreamPoolSettings.DefaultResponseBufferBytes,
-            reader.ReadInt(section, path, "retries") ?? ClusterModel.DefaultRetries);
+            reader.ReadInt(section, path, "retries") ?? ClusterModel.DefaultRetries,
+            ClusterTls.Read(reader, section.GetSection("tls"), ConfigReader.Join(path, "tls")));
     }
 
     private static HealthConfig ReadHealth(ConfigReader reader, IConfigurationSection section, string path)
@@ -171,17 +180,27 @@ internal sealed class ClusterSection : IConfigSection
         }
 
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        bool anyTls = false;
         for (int i = 0; i < cluster.Destinations.Length; i++)
         {
             string destination = cluster.Destinations[i];
-            if (!TryParseDestination(destination, out _, out _))
+            if (!TryParseDestination(destination, out string host, out int port, out bool tls))
             {
-                checks.Error($"{path}.destinations[{i}]", $"'{destination}' is not host:port (IPv6 as [::1]:port; no scheme or path)");
+                checks.Error($"{path}.destinations[{i}]", $"'{destination}' is not host:port or https://host:port (IPv6 as [::1]:port; no path)");
             }
-            else if (!seen.Add(destination))
+            else if (!seen.Add(new DestinationModel(host, port).Authority))
             {
                 checks.Error($"{path}.destinations[{i}]", $"'{destination}' is listed twice");
             }
+            else
+            {
+                anyTls |= tls;
+            }
+        }
+
+        if (cluster.Tls is not null && !anyTls && cluster.Destinations.Length > 0)
+        {
+            checks.Error($"{path}.tls", "no destination is https://host:port: the tls settings would not be used");
         }
 
         checks.Range($"{path}.maxConnectionsPerDestination", cluster.MaxConnectionsPerDestination, 1, 65536);
@@ -218,13 +237,15 @@ internal sealed class ClusterSection : IConfigSection
         }
     }
 
-    private static ClusterModel CompileCluster(ClusterConfig cluster, int index)
+    private static ClusterModel CompileCluster(ClusterConfig cluster, int index, UpstreamTlsSettings? tls)
     {
         var destinations = ImmutableArray.CreateBuilder<DestinationModel>(cluster.Destinations.Length);
+        bool anyTls = false;
         foreach (string destination in cluster.Destinations)
         {
-            TryParseDestination(destination, out string host, out int port);
-            destinations.Add(new DestinationModel(host, port));
+            TryParseDestination(destination, out string host, out int port, out bool useTls);
+            destinations.Add(new DestinationModel(host, port, useTls));
+            anyTls |= useTls;
         }
 
         TryParseLoadBalancing(cluster.LoadBalancing, out var policy);
@@ -251,14 +272,45 @@ internal sealed class ClusterSection : IConfigSection
                 ResponseBufferBytes = cluster.ResponseBufferBytes,
             },
             Retries = cluster.Retries,
+            // An https:// destination without a tls object verifies against the system store.
+            Tls = anyTls ? tls ?? DefaultTls : null,
         };
     }
 
-    internal static bool TryParseDestination(string text, out string host, out int port)
+    private static readonly UpstreamTlsSettings DefaultTls = new() { Fingerprint = "system" };
+
+    internal static bool TryParseDestination(string text, out string host, out int port) => TryParseDestination(text, out host, out port, out _);
+
+    /// <summary>
+    /// <c>host:port</c>, <c>http://host[:port]</c> or <c>https://host[:port]</c> (<paramref name="tls"/>; the port
+    /// defaults to the scheme's).
+    /// </summary>
+    internal static bool TryParseDestination(string text, out string host, out int port, out bool tls)
     {
         host = "";
         port = 0;
+        tls = false;
+        int defaultPort = 0;
+        if (text.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            tls = true;
+            defaultPort = 443;
+            text = text["https://".Length..];
+        }
+        else if (text.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+        {
+            defaultPort = 80;
+            text = text["http://".Length..];
+        }
+
         int colon = text.LastIndexOf(':');
+        if (defaultPort != 0 && (colon < 0 || (text.StartsWith('[') && text.EndsWith(']'))))
+        {
+            // A scheme without a port: the scheme's port.
+            text = $"{text}:{defaultPort}";
+            colon = text.LastIndexOf(':');
+        }
+
         if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out port)
             || port is < 1 or > 65535)
         {

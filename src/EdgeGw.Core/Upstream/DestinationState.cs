@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using EdgeGw.Core.Model;
 using EdgeGw.Transport;
 using Pipelines.Sockets.Unofficial;
@@ -31,6 +32,11 @@ public sealed class DestinationState
     private long _ejections;
     private volatile bool _activelyDown;
 
+    private long _connectErrors;
+    private long _tlsErrors;
+    private volatile string? _lastTlsError;
+    private volatile TlsClient? _tls;
+
     private readonly TransportKind _transport;
 
     internal DestinationState(DestinationModel model, UpstreamPoolSettings settings, TimeProvider time, TransportKind transport)
@@ -41,6 +47,48 @@ public sealed class DestinationState
         _time = time;
         HostHeader = System.Text.Encoding.ASCII.GetBytes(model.Authority);
     }
+
+    /// <summary>The handshake options of an https destination, built once per settings (null for plain http).</summary>
+    private sealed record TlsClient(UpstreamTlsSettings Settings, System.Net.Security.SslClientAuthenticationOptions Options);
+
+    /// <summary>
+    /// The cluster's TLS settings in the newest model (an https destination only). Settings that differ from the
+    /// last ones (another CA, certificate or name) close the idle connections made under the old ones.
+    /// </summary>
+    internal UpstreamTlsSettings? Tls
+    {
+        get => _tls?.Settings;
+        set
+        {
+            if (!Model.UseTls || value is null)
+            {
+                _tls = null;
+                return;
+            }
+
+            var current = _tls;
+            if (current is not null && current.Settings.Fingerprint == value.Fingerprint)
+            {
+                return;
+            }
+
+            _tls = new TlsClient(value, value.CreateOptions(Model.Host));
+            if (current is not null)
+            {
+                CloseIdle();
+            }
+        }
+    }
+
+    /// <summary>The handshake options (for the active health checker, which probes as requests connect); null for plain http.</summary>
+    internal System.Net.Security.SslClientAuthenticationOptions? TlsOptions => _tls?.Options;
+
+    /// <summary>Connects that failed or timed out, TLS handshakes included.</summary>
+    public long ConnectErrors => Interlocked.Read(ref _connectErrors);
+    /// <summary>Of <see cref="ConnectErrors"/>, the TLS handshakes that failed (verification or refusal).</summary>
+    public long TlsHandshakeErrors => Interlocked.Read(ref _tlsErrors);
+    /// <summary>Why the last TLS handshake failed ("tls: certificate verification failed: ..."), for the log line.</summary>
+    public string? LastTlsError => _lastTlsError;
 
     public DestinationModel Model { get; }
     /// <summary>Pool settings of this destination's cluster in the newest model.</summary>
@@ -156,36 +204,32 @@ public sealed class DestinationState
 
         // The descriptor is given back by OnConnectionClosed once a connection exists, here otherwise.
         bool opened = false;
+        // The connect timeout covers resolving, connecting and the TLS handshake.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Settings.ConnectTimeout);
-        Socket? socket = null;
+        IDisposable? transport = null;
+        var tls = _tls;
         try
         {
             var endpoints = _resolved ??= await ResolveAsync(timeout.Token).ConfigureAwait(false);
+            IDuplexPipe pipe;
             if (_transport == TransportKind.Epoll)
             {
                 var epoll = await ConnectEpollAsync(endpoints, timeout.Token).ConfigureAwait(false);
-                opened = true;
-                return (new UpstreamConnection(this, epoll, _time), LeaseError.None);
+                transport = epoll;
+                pipe = tls is null ? epoll : await TlsPipe.ConnectAsync(new DuplexPipeStream(epoll), tls.Options, timeout.Token).ConfigureAwait(false);
             }
-
-            for (int i = 0; ; i++)
+            else
             {
-                var endpoint = endpoints[i];
-                socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    await socket.ConnectAsync(endpoint, timeout.Token).ConfigureAwait(false);
-                    break;
-                }
-                catch (SocketException) when (i + 1 < endpoints.Length)
-                {
-                    // A name with several addresses (localhost: ::1 and 127.0.0.1): try the next one.
-                    socket.Dispose();
-                }
+                var socket = await ConnectSocketAsync(endpoints, timeout.Token).ConfigureAwait(false);
+                transport = socket;
+                // SslStream reads the socket directly: no transport pipe in between.
+                pipe = tls is null
+                    ? SocketConnection.Create(socket, UpstreamPipeOptions, UpstreamSocketOptions)
+                    : await TlsPipe.ConnectAsync(new NetworkStream(socket, ownsSocket: true), tls.Options, timeout.Token).ConfigureAwait(false);
             }
 
-            var connection = new UpstreamConnection(this, SocketConnection.Create(socket, UpstreamPipeOptions, UpstreamSocketOptions), _time);
+            var connection = new UpstreamConnection(this, pipe, _time);
             Interlocked.Increment(ref _open);
             Interlocked.Increment(ref _opened);
             opened = true;
@@ -193,37 +237,81 @@ public sealed class DestinationState
         }
         catch (OperationCanceledException)
         {
-            socket?.Dispose();
-            ReleaseLease();
-            return (null, LeaseError.ConnectTimedOut);
+            return Failed(LeaseError.ConnectTimedOut);
         }
         catch (SocketException)
         {
-            socket?.Dispose();
             // Names can move: resolve again on the next attempt.
             _resolved = null;
-            ReleaseLease();
-            return (null, LeaseError.ConnectFailed);
+            return Failed(LeaseError.ConnectFailed);
+        }
+        catch (AuthenticationException ex)
+        {
+            // The handshake failed: the certificate did not verify, or the backend sent an alert.
+            return TlsFailed(ex.Message.Contains("remote certificate", StringComparison.OrdinalIgnoreCase)
+                ? $"tls: certificate verification failed: {ex.Message}"
+                : $"tls: handshake failed: {ex.Message}");
+        }
+        catch (IOException ex)
+        {
+            // The backend closed or reset the connection during the handshake (not speaking TLS, or refusing us).
+            return TlsFailed($"tls: handshake failed: {ex.Message}");
         }
         finally
         {
             if (!opened)
             {
+                transport?.Dispose();
                 DescriptorBudget.Process.Release();
+            }
+        }
+
+        (UpstreamConnection?, LeaseError) TlsFailed(string reason)
+        {
+            _lastTlsError = reason;
+            Interlocked.Increment(ref _tlsErrors);
+            return Failed(LeaseError.TlsFailed);
+        }
+    }
+
+    private (UpstreamConnection?, LeaseError) Failed(LeaseError error)
+    {
+        Interlocked.Increment(ref _connectErrors);
+        ReleaseLease();
+        return (null, error);
+    }
+
+    private static async ValueTask<Socket> ConnectSocketAsync(EndPoint[] endpoints, CancellationToken cancellationToken)
+    {
+        for (int i = 0; ; i++)
+        {
+            var endpoint = endpoints[i];
+            var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+                return socket;
+            }
+            catch (SocketException) when (i + 1 < endpoints.Length)
+            {
+                // A name with several addresses (localhost: ::1 and 127.0.0.1): try the next one.
+                socket.Dispose();
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
             }
         }
     }
 
-    private async ValueTask<EpollConnection> ConnectEpollAsync(EndPoint[] endpoints, CancellationToken cancellationToken)
+    private static async ValueTask<EpollConnection> ConnectEpollAsync(EndPoint[] endpoints, CancellationToken cancellationToken)
     {
         for (int i = 0; ; i++)
         {
             try
             {
-                var connection = await EpollTransport.ConnectAsync((IPEndPoint)endpoints[i], cancellationToken).ConfigureAwait(false);
-                Interlocked.Increment(ref _open);
-                Interlocked.Increment(ref _opened);
-                return connection;
+                return await EpollTransport.ConnectAsync((IPEndPoint)endpoints[i], cancellationToken).ConfigureAwait(false);
             }
             catch (SocketException) when (i + 1 < endpoints.Length)
             {

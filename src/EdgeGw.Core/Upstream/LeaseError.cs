@@ -7,6 +7,8 @@ public enum LeaseError : byte
     PoolExhausted,
     ConnectFailed,
     ConnectTimedOut,
+    /// <summary>The TLS handshake with an https destination failed (certificate verification or refusal).</summary>
+    TlsFailed,
     /// <summary>The process holds every connection its descriptor limit allows (<see cref="Transport.DescriptorBudget"/>).</summary>
     OutOfDescriptors,
 }

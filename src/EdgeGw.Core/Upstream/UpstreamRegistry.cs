@@ -43,15 +43,17 @@ public sealed class UpstreamRegistry : IDisposable
             {
                 var destination = cluster.Destinations[i];
                 var key = new DestinationKey(cluster.Name, destination.Authority);
-                var state = _destinations.GetOrAdd(key, static (key, arg) =>
+                var state = _destinations.GetOrAdd(key, Create, (destination, cluster.Pool));
+                if (state.Model.UseTls != destination.UseTls && _destinations.TryUpdate(key, Create(key, (destination, cluster.Pool)), state))
                 {
-                    var created = new DestinationState(arg.destination, arg.pool, arg.time, arg.transport);
-                    var registry = arg.registry;
-                    created.HealthChanged = (change, seconds) => registry.HealthChanged?.Invoke(new HealthTransition(key.Cluster, key.Authority, change, seconds));
-                    return created;
-                }, (destination, pool: cluster.Pool, time: _time, transport: _transport, registry: this));
+                    // http:// became https:// or back: connections made the other way must not be reused.
+                    state.Retire();
+                    state = _destinations[key];
+                }
+
                 // The cluster's own settings: a changed limit or timeout applies to its pooled connections too.
                 state.Settings = cluster.Pool;
+                state.Tls = cluster.Tls;
                 live.Add(key);
                 states[i] = state;
             }
@@ -75,6 +77,13 @@ public sealed class UpstreamRegistry : IDisposable
         return bound;
     }
 
+    private DestinationState Create(DestinationKey key, (DestinationModel Destination, UpstreamPoolSettings Pool) arg)
+    {
+        var created = new DestinationState(arg.Destination, arg.Pool, _time, _transport);
+        created.HealthChanged = (change, seconds) => HealthChanged?.Invoke(new HealthTransition(key.Cluster, key.Authority, change, seconds));
+        return created;
+    }
+
     /// <summary>One active checker per destination of each cluster that configures probes, with that cluster's settings.</summary>
     private void BindHealthCheckers(GatewayModel model)
     {
@@ -94,7 +103,8 @@ public sealed class UpstreamRegistry : IDisposable
 
             foreach (var (key, checker) in _checkers.ToList())
             {
-                if (!wanted.TryGetValue(key, out var settings) || settings != checker.Settings)
+                if (!wanted.TryGetValue(key, out var settings) || settings != checker.Settings
+                    || !_destinations.TryGetValue(key, out var current) || !ReferenceEquals(current, checker.Destination))
                 {
                     checker.Dispose();
                     _checkers.Remove(key);

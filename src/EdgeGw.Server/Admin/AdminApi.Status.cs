@@ -142,6 +142,10 @@ internal sealed partial class AdminApi
             idleConnections = destination.IdleConnections,
             leasedConnections = destination.LeasedConnections,
             openConnections = destination.OpenConnections,
+            tls = destination.Model.UseTls,
+            connectErrors = destination.ConnectErrors,
+            tlsHandshakeErrors = destination.TlsHandshakeErrors,
+            lastTlsError = destination.LastTlsError,
         };
     }
 }

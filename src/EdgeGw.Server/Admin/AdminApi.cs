@@ -282,6 +282,18 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
         var accessLog = runtime.AccessLogs.Counters;
         Metric(text, "edgegw_access_log_written_total", "counter", "Access log lines written to their destinations.", accessLog.WrittenTotal);
         Metric(text, "edgegw_access_log_dropped_total", "counter", "Access log lines dropped: the writer had fallen behind (its buffers full) or the destination could not be written.", accessLog.DroppedTotal);
+        long connectErrors = 0, tlsErrors = 0;
+        foreach (var cluster in runtime.Current.Clusters)
+        {
+            foreach (var destination in cluster.Destinations)
+            {
+                connectErrors += destination.ConnectErrors;
+                tlsErrors += destination.TlsHandshakeErrors;
+            }
+        }
+
+        Metric(text, "edgegw_upstream_connect_errors_total", "counter", "Upstream connects that failed or timed out, TLS handshakes included (destinations of the current config).", connectErrors);
+        Metric(text, "edgegw_upstream_tls_handshake_errors_total", "counter", "Upstream TLS handshakes that failed: certificate verification or refusal (destinations of the current config).", tlsErrors);
         Metric(text, "edgegw_cache_hits_total", "counter", "Responses served from the cache.", stats.Hits);
         Metric(text, "edgegw_cache_misses_total", "counter", "Cache lookups that went upstream.", stats.Misses);
         Metric(text, "edgegw_cache_stores_total", "counter", "Responses stored.", stats.Stores);

@@ -80,7 +80,7 @@ internal sealed class Forwarder
                 _connection.ExecutionLog?.Write($"Integration: no connection to cluster {cluster.Model.Name} ({destination.Model.Authority}): {UpstreamErrorLog.Describe(UpstreamErrorLog.From(leaseError))}");
                 int status = leaseError.ToStatusCode();
                 Failed(UpstreamErrorLog.From(leaseError));
-                _connection.Runtime.UpstreamErrors.Failed(cluster.Model, destination.Model, UpstreamErrorLog.From(leaseError), status);
+                _connection.Runtime.UpstreamErrors.LeaseFailed(cluster.Model, destination, leaseError, status);
                 return await _responder.GatewayResponseAsync(status, close: hasBody).ConfigureAwait(false);
             }
 

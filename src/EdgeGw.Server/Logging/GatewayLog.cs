@@ -65,4 +65,8 @@ internal static partial class GatewayLog
     /// <summary>A problem with the state file (quota usage, admin-created keys): it could not be read or written.</summary>
     [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "edgegw: {Line}")]
     public static partial void StateFile(ILogger logger, string line);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning,
+        Message = "edgegw: cluster {Cluster}: tls.insecureSkipVerify is on: its https destinations' certificates are NOT verified (anyone on the path can impersonate them); for development only")]
+    public static partial void InsecureUpstreamTls(ILogger logger, string cluster);
 }

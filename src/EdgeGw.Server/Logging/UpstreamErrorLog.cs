@@ -30,10 +30,16 @@ internal sealed class UpstreamErrorLog
         LeaseError.ConnectTimedOut => UpstreamFailure.ConnectTimedOut,
         LeaseError.PoolExhausted => UpstreamFailure.PoolExhausted,
         LeaseError.OutOfDescriptors => UpstreamFailure.OutOfDescriptors,
+        LeaseError.TlsFailed => UpstreamFailure.TlsFailed,
         _ => UpstreamFailure.ConnectFailed,
     };
 
-    public void Failed(ClusterModel cluster, DestinationModel destination, UpstreamFailure reason, int status)
+    /// <summary>A lease failed: as <see cref="Failed"/>, a TLS failure with the handshake's own reason.</summary>
+    public void LeaseFailed(ClusterModel cluster, DestinationState destination, LeaseError error, int status) =>
+        Failed(cluster, destination.Model, From(error), status, error == LeaseError.TlsFailed ? destination.LastTlsError : null);
+
+    /// <param name="detail">Replaces the reason's generic text (a TLS failure's "tls: certificate verification failed: ...").</param>
+    public void Failed(ClusterModel cluster, DestinationModel destination, UpstreamFailure reason, int status, string? detail = null)
     {
         if (!_logger.IsEnabled(LogLevel.Warning))
         {
@@ -59,11 +65,11 @@ internal sealed class UpstreamErrorLog
 
         if (suppressed == 0)
         {
-            GatewayLog.UpstreamFailed(_logger, cluster.Name, destination.Authority, Describe(reason), status);
+            GatewayLog.UpstreamFailed(_logger, cluster.Name, destination.Authority, detail ?? Describe(reason), status);
         }
         else
         {
-            GatewayLog.UpstreamFailedRepeated(_logger, cluster.Name, destination.Authority, Describe(reason), status, suppressed);
+            GatewayLog.UpstreamFailedRepeated(_logger, cluster.Name, destination.Authority, detail ?? Describe(reason), status, suppressed);
         }
     }
 
@@ -76,6 +82,7 @@ internal sealed class UpstreamErrorLog
     {
         UpstreamFailure.ConnectFailed => "connect failed (refused or unreachable)",
         UpstreamFailure.ConnectTimedOut => "connect timed out",
+        UpstreamFailure.TlsFailed => "tls: handshake failed",
         UpstreamFailure.PoolExhausted => "connection pool exhausted",
         UpstreamFailure.OutOfDescriptors => "out of file descriptors",
         UpstreamFailure.ClosedBeforeResponse => "closed before a response",

@@ -5,6 +5,7 @@ internal enum UpstreamFailure : byte
 {
     ConnectFailed,
     ConnectTimedOut,
+    TlsFailed,
     PoolExhausted,
     OutOfDescriptors,
     ClosedBeforeResponse,

@@ -43,7 +43,7 @@ internal static class IntegrationClient
             }
 
             int status = leaseError.ToStatusCode();
-            errors.Failed(cluster.Model, destination.Model, UpstreamErrorLog.From(leaseError), status);
+            errors.LeaseFailed(cluster.Model, destination, leaseError, status);
             return new IntegrationResponse { Status = status };
         }
 
