@@ -60,6 +60,8 @@ public sealed class GatewayRuntime : IDisposable
     public AccessControl Access { get; }
     /// <summary>Quota usage and admin-created keys on disk.</summary>
     public AccessStateFile State { get; }
+    /// <summary>PROXY protocol headers read and refused on the listeners that expect them, for metrics.</summary>
+    public ProxyProtocol.ProxyProtocolCounters ProxyProtocol { get; } = new();
     /// <summary>Open connections of WebSocket APIs, for @connections and metrics.</summary>
     public WebSocketRegistry WebSockets { get; }
     /// <summary>The addresses bound at start (null until every listener is bound), for the admin API's <c>/ready</c>.</summary>

@@ -37,7 +37,7 @@ internal sealed class AccessStep
         var access = snapshot.Access;
         var time = _connection.Runtime.Time;
         var apiKey = route.Access is { ApiKeyRequired: true } ? _request.HeaderValue(access.ApiKeyHeader) : default;
-        return access.Check(route, apiKey, _connection.Address, LoopClock.Now(time), time, out decision);
+        return access.Check(route, apiKey, _request.ClientAddress, LoopClock.Now(time), time, out decision);
     }
 
     /// <summary>403 for key problems; 429 with Retry-After and RateLimit-* headers for throttles and quotas.</summary>

@@ -13,7 +13,7 @@ public sealed class ServerSectionTests
         var errors = SectionFixture.Run(section, """{ "server": { "listen": "http://0.0.0.0:1" } }""");
 
         Assert.Equal(["server.listen"], SectionFixture.Paths(errors));
-        Assert.Equal([ServerSection.DefaultListen], section.Config.Listen.ToArray());
+        Assert.Equal([new ListenConfig(ServerSection.DefaultListen, false)], section.Config.Listen.ToArray());
     }
 
     [Fact]

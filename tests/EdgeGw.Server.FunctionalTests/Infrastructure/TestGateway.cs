@@ -40,7 +40,7 @@ public sealed class TestGateway : IAsyncDisposable
         var model = BuildModel(json);
         var host = await GatewayHost.StartAsync(model, new GatewayHostOptions
         {
-            ListenOverride = ["http://127.0.0.1:0"],
+            ListenOverride = [ListenEntry.Plain("http://127.0.0.1:0")],
             AdminListenOverride = ["http://127.0.0.1:0"],
             // A test that captures lines sees the information ones (recoveries) too.
             MinimumLogLevel = logs is null ? LogLevel.Warning : LogLevel.Information,
