@@ -27,7 +27,11 @@ internal sealed record ServerConfig(
 /// One <c>server.listen</c> element as written: a URL string, or an object with <c>url</c> and per-listener options
 /// (<paramref name="IsObject"/>: errors then name <c>server.listen[i].url</c>).
 /// </summary>
-internal sealed record ListenConfig(string? Url, bool IsObject, bool ProxyProtocol = false, int? ProxyProtocolTimeoutSeconds = null);
+internal sealed record ListenConfig(string? Url, bool IsObject, bool ProxyProtocol = false, int? ProxyProtocolTimeoutSeconds = null)
+{
+    /// <summary>Reading it reported an error already (validation leaves it alone).</summary>
+    public bool Unread { get; init; }
+}
 
 /// <param name="MaxConnections">Client connections served at once; more are answered 503 and closed.</param>
 /// <param name="MaxRequestsPerConnection">Requests served on one connection before the gateway closes it (0: no limit).</param>
@@ -70,8 +74,8 @@ internal sealed class ServerSection : IConfigSection
         reader.CheckObject(section, Key, ServerKeys);
         int errorsBefore = reader.ErrorCount;
         var listen = reader.ReadArray(section.GetSection("listen"), "server.listen", (element, path) => ReadListen(element, path, reader));
-        // Absent, or already reported: the default keeps validation from repeating the problem as "no listen URL".
-        if (!section.GetSection("listen").Exists() || reader.ErrorCount > errorsBefore)
+        // Absent, or not an array (reported): the default keeps validation from repeating the problem as "no listen URL".
+        if (!section.GetSection("listen").Exists() || (listen.IsEmpty && reader.ErrorCount > errorsBefore))
         {
             listen = [new ListenConfig(DefaultListen, false)];
         }
@@ -113,12 +117,16 @@ internal sealed class ServerSection : IConfigSection
             return new ListenConfig(element.Value, false);
         }
 
+        int errorsBefore = reader.ErrorCount;
         reader.CheckObject(element, path, ListenKeys);
         return new ListenConfig(
             element["url"],
             true,
             reader.ReadBool(element, path, "proxyProtocol") ?? false,
-            reader.ReadInt(element, path, "proxyProtocolTimeoutSeconds"));
+            reader.ReadInt(element, path, "proxyProtocolTimeoutSeconds"))
+        {
+            Unread = reader.ErrorCount > errorsBefore,
+        };
     }
 
     public void Validate(ConfigChecks checks)
@@ -132,6 +140,11 @@ internal sealed class ServerSection : IConfigSection
         for (int i = 0; i < server.Listen.Length; i++)
         {
             var entry = server.Listen[i];
+            if (entry.Unread)
+            {
+                continue;
+            }
+
             string urlPath = entry.IsObject ? $"server.listen[{i}].url" : $"server.listen[{i}]";
             if (entry.ProxyProtocolTimeoutSeconds is int proxyTimeout)
             {
