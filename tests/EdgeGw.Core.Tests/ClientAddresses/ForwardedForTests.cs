@@ -57,6 +57,26 @@ public sealed class ForwardedForTests
         Assert.Equal($"10.0.{n / 256}.{n % 256}", address.ToString());
     }
 
+    [Fact]
+    public void TryFindClient_AndFormat_AllocateNothing()
+    {
+        var (head, headers) = Head(["198.51.100.1, 2001:db8::7", "203.0.113.5, 10.0.0.2, 192.0.2.9"]);
+        var text = new byte[Protocols.Infrastructure.IPAddressText.MaxLength];
+        ForwardedFor.TryFindClient(head, headers, Trusted, out var warm, out _, out _);
+        Protocols.Infrastructure.IPAddressText.Format(warm, text);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int length = 0;
+        for (int i = 0; i < 1000; i++)
+        {
+            ForwardedFor.TryFindClient(head, headers, Trusted, out var client, out _, out _);
+            length = Protocols.Infrastructure.IPAddressText.Format(client, text);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal("203.0.113.5", Encoding.ASCII.GetString(text, 0, length));
+    }
+
     /// <summary>What the writer sends on: lines before the index whole, that one cut and trimmed, joined by '|'.</summary>
     private static string Kept(byte[] head, HeaderEntry[] headers, int index, int keep)
     {

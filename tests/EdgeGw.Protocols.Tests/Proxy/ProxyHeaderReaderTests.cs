@@ -196,6 +196,24 @@ public sealed class ProxyHeaderReaderTests
         }
     }
 
+    [Fact]
+    public void TryRead_AllocatesNothing_EvenCutIntoSegments()
+    {
+        var v1 = Segments.BytePerSegment(Segments.Ascii("PROXY TCP6 2001:db8::1 2001:db8::2 1 2\r\n"));
+        var v2 = Segments.BytePerSegment(V2(0x21, 0x11, [.. new byte[12], 0x01, 0x00, 0x02, (byte)'h', (byte)'2']));
+        ProxyHeaderReader.TryRead(v1, out _, out _, out _);
+        ProxyHeaderReader.TryRead(v2, out _, out _, out _);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            ProxyHeaderReader.TryRead(v1, out _, out _, out _);
+            ProxyHeaderReader.TryRead(v2, out _, out _, out _);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     private static byte[] V2(byte versionCommand, byte family, byte[] block) =>
         [.. V2Signature, versionCommand, family, (byte)(block.Length >> 8), (byte)block.Length, .. block];
 
