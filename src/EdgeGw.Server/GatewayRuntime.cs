@@ -66,6 +66,8 @@ public sealed class GatewayRuntime : IDisposable
     public AccessControl Access { get; }
     /// <summary>Quota usage and admin-created keys on disk.</summary>
     public AccessStateFile State { get; }
+    /// <summary>PROXY protocol headers read and refused on the listeners that expect them, for metrics.</summary>
+    public ProxyProtocol.ProxyProtocolCounters ProxyProtocol { get; } = new();
     /// <summary>Open connections of WebSocket APIs, for @connections and metrics.</summary>
     public WebSocketRegistry WebSockets { get; }
     /// <summary>Access log destinations (kept across reloads), with the written and dropped counters.</summary>

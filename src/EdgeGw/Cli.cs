@@ -168,7 +168,7 @@ internal static class Cli
         }
         catch (System.Net.Sockets.SocketException e)
         {
-            string addresses = string.Join(", ", result.Model.Server.Listen.Concat(result.Model.Admin.Listen));
+            string addresses = string.Join(", ", result.Model.Server.Listen.Select(entry => entry.Url).Concat(result.Model.Admin.Listen));
             Console.Error.WriteLine($"edgegw: not starting: cannot listen on {addresses}: {e.Message}");
             return 1;
         }

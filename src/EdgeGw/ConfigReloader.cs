@@ -99,7 +99,7 @@ internal sealed class ConfigReloader : IDisposable
     internal static List<string> ChangesNeedingRestart(GatewayModel running, GatewayModel loaded)
     {
         var keys = new List<string>();
-        if (!running.Server.Listen.SequenceEqual(loaded.Server.Listen, StringComparer.Ordinal))
+        if (!running.Server.Listen.SequenceEqual(loaded.Server.Listen))
         {
             keys.Add("server.listen");
         }

@@ -78,7 +78,7 @@ internal static class TestInvoke
             await using var host = await GatewayHost.StartAsync(model, new GatewayHostOptions
             {
                 InlineScheduling = InlineIo.Enabled,
-                ListenOverride = ["http://127.0.0.1:0"],
+                ListenOverride = [ListenEntry.Plain("http://127.0.0.1:0")],
                 AdminListenOverride = [],
                 // Only warnings and errors (an upstream that fails) beside the print-out, on stderr.
                 MinimumLogLevel = LogLevel.Warning,

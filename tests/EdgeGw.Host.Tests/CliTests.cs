@@ -426,6 +426,29 @@ public sealed class CliTests
         Assert.Equal(0, await gateway.WaitForExitAsync(Timeout));
     }
 
+    [Fact]
+    public async Task ConfigFileChange_ListenEntryOptions_NeedARestart_TrustedProxiesDoNot()
+    {
+        static string Config(string entry, string trusted, string body) => $$"""
+            { "server": { "listen": [ {{entry}} ], "trustedProxies": [ {{trusted}} ] },
+              "apis": [ { "name": "a", "stages": [ { "name": "s" } ],
+              "routes": [ { "key": "GET /x", "integration": { "type": "mock", "body": "{{body}}" } } ] } ] }
+            """;
+        using var file = TempFile.Json(Config("""{ "url": "http://127.0.0.1:0" }""", "", "one"));
+        await using var gateway = GatewayProcess.Start(["--config", file.Path]);
+        int port = await gateway.WaitForListeningAsync();
+        using var client = new HttpClient();
+
+        var restart = gateway.WaitForLineAsync(l => l.Contains("needs a restart", StringComparison.Ordinal), Timeout);
+        var reloaded = gateway.WaitForLineAsync(l => l.Contains("reloaded", StringComparison.Ordinal), Timeout);
+        // Same URL, now with the PROXY protocol (read at start only), and trusted proxies (applied on reload).
+        File.WriteAllText(file.Path, Config("""{ "url": "http://127.0.0.1:0", "proxyProtocol": true }""", "\"10.0.0.0/8\"", "two"));
+        Assert.Equal($"edgegw: {file.Path}: server.listen changed: needs a restart to apply; the rest of the change is applied", await restart);
+        await reloaded;
+        // Still a plain listener: a request without a PROXY header is served.
+        Assert.Equal("two", await GetMockAsync(client, port));
+    }
+
     private static string ListenConfig(string listen, string body, string extra = "") => $$"""
         { "server": { "listen": ["{{listen}}"] }{{extra}},
           "apis": [ { "name": "a", "stages": [ { "name": "s" } ],

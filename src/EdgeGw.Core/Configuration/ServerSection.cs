@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using EdgeGw.Core.ClientAddresses;
 using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
 using EdgeGw.Transport;
@@ -8,7 +9,7 @@ namespace EdgeGw.Core.Configuration;
 
 /// <summary>Listeners, timeouts and client limits as written.</summary>
 internal sealed record ServerConfig(
-    ImmutableArray<string> Listen,
+    ImmutableArray<ListenConfig> Listen,
     int DrainTimeoutSeconds,
     int KeepAliveTimeoutSeconds,
     int RequestHeadTimeoutSeconds,
@@ -16,7 +17,21 @@ internal sealed record ServerConfig(
     int TunnelMaxLifetimeSeconds,
     string Transport,
     LimitsConfig Limits,
-    int SendTimeoutSeconds = ServerSettings.DefaultSendTimeoutSeconds);
+    int SendTimeoutSeconds = ServerSettings.DefaultSendTimeoutSeconds)
+{
+    /// <summary><c>server.trustedProxies</c> as written (empty: X-Forwarded-For is never believed).</summary>
+    public ImmutableArray<string> TrustedProxies { get; init; } = [];
+}
+
+/// <summary>
+/// One <c>server.listen</c> element as written: a URL string, or an object with <c>url</c> and per-listener options
+/// (<paramref name="IsObject"/>: errors then name <c>server.listen[i].url</c>).
+/// </summary>
+internal sealed record ListenConfig(string? Url, bool IsObject, bool ProxyProtocol = false, int? ProxyProtocolTimeoutSeconds = null)
+{
+    /// <summary>Reading it reported an error already (validation leaves it alone).</summary>
+    public bool Unread { get; init; }
+}
 
 /// <param name="MaxConnections">Client connections served at once; more are answered 503 and closed.</param>
 /// <param name="MaxRequestsPerConnection">Requests served on one connection before the gateway closes it (0: no limit).</param>
@@ -46,8 +61,9 @@ internal sealed class ServerSection : IConfigSection
     public const int DefaultMinBodyBytesPerSecond = 240;
 
     private const string Key = "server";
+    private static readonly string[] ListenKeys = ["url", "proxyProtocol", "proxyProtocolTimeoutSeconds"];
     private static readonly string[] ServerKeys =
-        ["listen", "drainTimeoutSeconds", "keepAliveTimeoutSeconds", "requestHeadTimeoutSeconds", "tunnelIdleTimeoutSeconds", "tunnelMaxLifetimeSeconds", "sendTimeoutSeconds", "transport", "limits"];
+        ["listen", "trustedProxies", "drainTimeoutSeconds", "keepAliveTimeoutSeconds", "requestHeadTimeoutSeconds", "tunnelIdleTimeoutSeconds", "tunnelMaxLifetimeSeconds", "sendTimeoutSeconds", "transport", "limits"];
     private static readonly string[] LimitKeys = ["maxRequestLineBytes", "maxHeaderBytes", "maxHeaderCount", "maxBodyBytes", "maxConnections", "maxRequestsPerConnection", "minBodyBytesPerSecond"];
 
     public ServerConfig Config { get; private set; } = null!;
@@ -57,12 +73,14 @@ internal sealed class ServerSection : IConfigSection
         var section = root.GetSection(Key);
         reader.CheckObject(section, Key, ServerKeys);
         int errorsBefore = reader.ErrorCount;
-        var listen = reader.ReadStrings(section.GetSection("listen"), "server.listen");
-        // Absent, or already reported: the default keeps validation from repeating the problem as "no listen URL".
-        if (!section.GetSection("listen").Exists() || reader.ErrorCount > errorsBefore)
+        var listen = reader.ReadArray(section.GetSection("listen"), "server.listen", (element, path) => ReadListen(element, path, reader));
+        // Absent, or not an array (reported): the default keeps validation from repeating the problem as "no listen URL".
+        if (!section.GetSection("listen").Exists() || (listen.IsEmpty && reader.ErrorCount > errorsBefore))
         {
-            listen = [DefaultListen];
+            listen = [new ListenConfig(DefaultListen, false)];
         }
+
+        var trustedProxies = reader.ReadOptionalStrings(section, Key, "trustedProxies") ?? [];
 
         var limitsSection = section.GetSection("limits");
         const string limitsPath = "server.limits";
@@ -85,7 +103,30 @@ internal sealed class ServerSection : IConfigSection
             reader.ReadInt(section, Key, "tunnelMaxLifetimeSeconds") ?? ServerSettings.DefaultTunnelMaxLifetimeSeconds,
             section["transport"] ?? DefaultTransport,
             limits,
-            reader.ReadInt(section, Key, "sendTimeoutSeconds") ?? ServerSettings.DefaultSendTimeoutSeconds);
+            reader.ReadInt(section, Key, "sendTimeoutSeconds") ?? ServerSettings.DefaultSendTimeoutSeconds)
+        {
+            TrustedProxies = trustedProxies,
+        };
+    }
+
+    /// <summary>A URL string, or <c>{ "url": …, "proxyProtocol": true, "proxyProtocolTimeoutSeconds": 5 }</c>.</summary>
+    private static ListenConfig ReadListen(IConfigurationSection element, string path, ConfigReader reader)
+    {
+        if (element.Value is not null)
+        {
+            return new ListenConfig(element.Value, false);
+        }
+
+        int errorsBefore = reader.ErrorCount;
+        reader.CheckObject(element, path, ListenKeys);
+        return new ListenConfig(
+            element["url"],
+            true,
+            reader.ReadBool(element, path, "proxyProtocol") ?? false,
+            reader.ReadInt(element, path, "proxyProtocolTimeoutSeconds"))
+        {
+            Unread = reader.ErrorCount > errorsBefore,
+        };
     }
 
     public void Validate(ConfigChecks checks)
@@ -98,15 +139,50 @@ internal sealed class ServerSection : IConfigSection
 
         for (int i = 0; i < server.Listen.Length; i++)
         {
-            string url = server.Listen[i];
+            var entry = server.Listen[i];
+            if (entry.Unread)
+            {
+                continue;
+            }
+
+            string urlPath = entry.IsObject ? $"server.listen[{i}].url" : $"server.listen[{i}]";
+            if (entry.ProxyProtocolTimeoutSeconds is int proxyTimeout)
+            {
+                if (!entry.ProxyProtocol)
+                {
+                    checks.Error($"server.listen[{i}].proxyProtocolTimeoutSeconds", "applies only with \"proxyProtocol\": true");
+                }
+
+                checks.Range($"server.listen[{i}].proxyProtocolTimeoutSeconds", proxyTimeout, 1, 300);
+            }
+
+            if (entry.Url is not { } url)
+            {
+                checks.Error(urlPath, "a listen entry needs a url, like http://0.0.0.0:8080");
+                continue;
+            }
+
             if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
                 || uri.Scheme != "http" || uri.AbsolutePath != "/" || !string.IsNullOrEmpty(uri.Query) || !url.Contains(':', StringComparison.Ordinal))
             {
-                checks.Error($"server.listen[{i}]", $"'{url}' is not a listen URL like http://0.0.0.0:8080 (http only; TLS terminates in front of the gateway)");
+                checks.Error(urlPath, $"'{url}' is not a listen URL like http://0.0.0.0:8080 (http only; TLS terminates in front of the gateway)");
             }
             else if (uri.HostNameType is not (UriHostNameType.IPv4 or UriHostNameType.IPv6) && uri.Host != "localhost")
             {
-                checks.Error($"server.listen[{i}]", $"'{uri.Host}' must be an IP address, localhost, * or +");
+                checks.Error(urlPath, $"'{uri.Host}' must be an IP address, localhost, * or +");
+            }
+        }
+
+        if (server.TrustedProxies.Length > TrustedProxies.MaxNetworks)
+        {
+            checks.Error("server.trustedProxies", $"{server.TrustedProxies.Length} blocks; at most {TrustedProxies.MaxNetworks}");
+        }
+
+        for (int i = 0; i < server.TrustedProxies.Length; i++)
+        {
+            if (!TrustedProxies.TryParseNetwork(server.TrustedProxies[i], out _, out _, out string? problem))
+            {
+                checks.Error($"server.trustedProxies[{i}]", problem!);
             }
         }
 
@@ -140,7 +216,8 @@ internal sealed class ServerSection : IConfigSection
         var server = Config;
         return new ServerSettings
         {
-            Listen = server.Listen,
+            Listen = CompileListen(server.Listen),
+            TrustedProxies = server.TrustedProxies.IsEmpty ? null : TrustedProxies.Create(server.TrustedProxies),
             DrainTimeout = TimeSpan.FromSeconds(server.DrainTimeoutSeconds),
             KeepAliveTimeout = TimeSpan.FromSeconds(server.KeepAliveTimeoutSeconds),
             RequestHeadTimeout = TimeSpan.FromSeconds(server.RequestHeadTimeoutSeconds),
@@ -159,6 +236,18 @@ internal sealed class ServerSection : IConfigSection
                 MinBodyBytesPerSecond = server.Limits.MinBodyBytesPerSecond,
             },
         };
+    }
+
+    private static ImmutableArray<ListenEntry> CompileListen(ImmutableArray<ListenConfig> listen)
+    {
+        var entries = ImmutableArray.CreateBuilder<ListenEntry>(listen.Length);
+        foreach (var entry in listen)
+        {
+            entries.Add(new ListenEntry(entry.Url!, entry.ProxyProtocol,
+                TimeSpan.FromSeconds(entry.ProxyProtocolTimeoutSeconds ?? ListenEntry.DefaultProxyProtocolTimeoutSeconds)));
+        }
+
+        return entries.MoveToImmutable();
     }
 
     /// <summary><c>auto</c> is epoll where the platform has it.</summary>

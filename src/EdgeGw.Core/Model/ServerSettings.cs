@@ -9,8 +9,13 @@ public sealed record ServerSettings
     public const int DefaultTunnelMaxLifetimeSeconds = 7200;
     public const int DefaultSendTimeoutSeconds = 60;
 
-    /// <summary>Listen URLs such as <c>http://0.0.0.0:8080</c>.</summary>
-    public required ImmutableArray<string> Listen { get; init; }
+    /// <summary>Listeners: URLs such as <c>http://0.0.0.0:8080</c>, each with its PROXY protocol option.</summary>
+    public required ImmutableArray<ListenEntry> Listen { get; init; }
+    /// <summary>
+    /// <c>server.trustedProxies</c>: peers whose X-Forwarded-For names the client (null: none, the peer is the
+    /// client; the request path pays one null check).
+    /// </summary>
+    public ClientAddresses.TrustedProxies? TrustedProxies { get; init; }
     public required RequestLimits Limits { get; init; }
     /// <summary>How long SIGTERM waits for in-flight requests before closing connections.</summary>
     public required TimeSpan DrainTimeout { get; init; }

@@ -40,7 +40,7 @@ internal sealed class AccessStep
         var access = snapshot.Access;
         var time = _connection.Runtime.Time;
         var apiKey = route.Access is { ApiKeyRequired: true } ? _request.HeaderValue(access.ApiKeyHeader) : default;
-        var outcome = access.Check(route, apiKey, _connection.Address, LoopClock.Now(time), time, out decision, out var keyId);
+        var outcome = access.Check(route, apiKey, _request.ClientAddress, LoopClock.Now(time), time, out decision, out var keyId);
         ref var record = ref _request.Record;
         record.AccessChecked = true;
         record.Access = outcome;

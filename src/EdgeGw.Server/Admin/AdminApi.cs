@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using EdgeGw.Core.Caching;
+using EdgeGw.Protocols.Proxy;
+using EdgeGw.Server.ProxyProtocol;
 using EdgeGw.Transport;
 
 namespace EdgeGw.Server.Admin;
@@ -315,12 +317,34 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
         Metric(text, "edgegw_websocket_idle_closed_total", "counter", "Connections closed after the idle timeout.", ws.IdleClosed);
         Metric(text, "edgegw_websocket_lifetime_closed_total", "counter", "Connections closed at their maximum lifetime.", ws.LifetimeClosed);
         Metric(text, "edgegw_websocket_aborted_total", "counter", "Connections cut because the client never answered a close frame.", ws.Aborted);
+        ProxyProtocolMetrics(text, runtime.ProxyProtocol);
         if (runtime.Access.Redis is { } redis)
         {
             Metric(text, "edgegw_redis_available", "gauge", "1 while shared limits reach Redis.", redis.Available ? 1 : 0);
             Metric(text, "edgegw_redis_failures_total", "counter", "Redis calls that failed (limits then fail open or closed).", redis.Failures);
         }
         return new AdminResponse(200, "text/plain; version=0.0.4", Encoding.UTF8.GetBytes(text.ToString()));
+    }
+
+    /// <summary>PROXY protocol headers read, and connections closed without one, by reason.</summary>
+    private static void ProxyProtocolMetrics(StringBuilder text, ProxyProtocolCounters proxy)
+    {
+        Metric(text, "edgegw_proxy_protocol_headers_total", "counter", "PROXY protocol headers read on listeners with proxyProtocol (v1 and v2, LOCAL and UNKNOWN included).", proxy.Accepted);
+        const string name = "edgegw_proxy_protocol_rejected_total";
+        text.Append("# HELP ").Append(name).Append(" Connections closed on a proxyProtocol listener before a valid PROXY protocol header, by reason.\n");
+        text.Append("# TYPE ").Append(name).Append(" counter\n");
+        foreach (var (reason, count) in (ReadOnlySpan<(string, long)>)[
+            ("missing", proxy.Refused(ProxyHeaderError.Missing)),
+            ("malformed_v1", proxy.Refused(ProxyHeaderError.MalformedV1)),
+            ("too_long_v1", proxy.Refused(ProxyHeaderError.TooLongV1)),
+            ("malformed_v2", proxy.Refused(ProxyHeaderError.MalformedV2)),
+            ("too_long_v2", proxy.Refused(ProxyHeaderError.TooLongV2)),
+            ("malformed_tlv", proxy.Refused(ProxyHeaderError.MalformedTlv)),
+            ("timeout", proxy.TimedOut),
+            ("closed", proxy.ClosedEarly)])
+        {
+            text.Append(name).Append("{reason=\"").Append(reason).Append("\"} ").Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
     }
 
     private static void Metric(StringBuilder text, string name, string type, string help, long value)

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using EdgeGw.Core.ClientAddresses;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Upstream;
 using EdgeGw.Protocols.Buffers;
@@ -63,12 +64,20 @@ internal static class UpstreamRequestWriter
         writer.Write("X-Forwarded-For: "u8);
         if (hasForwardedFor)
         {
-            foreach (ref readonly var entry in headers)
+            // All of it, unless the client came from it (server.trustedProxies): then the hops left of the client,
+            // and the client below in place of the trusted proxies it passed through.
+            int cut = request.ForwardedForCutIndex;
+            for (int i = 0; i < headers.Length && i <= cut; i++)
             {
+                ref readonly var entry = ref headers[i];
                 if (entry.Known == KnownHeader.XForwardedFor && entry.ValueLength > 0)
                 {
-                    writer.Write(entry.Value(head));
-                    writer.Write(", "u8);
+                    var value = i < cut ? entry.Value(head) : ForwardedFor.TrimKept(entry.Value(head)[..request.ForwardedForKeepLength]);
+                    if (!value.IsEmpty)
+                    {
+                        writer.Write(value);
+                        writer.Write(", "u8);
+                    }
                 }
             }
         }

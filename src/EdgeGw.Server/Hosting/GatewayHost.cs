@@ -3,6 +3,7 @@ using EdgeGw.Core.Model;
 using EdgeGw.Server.Admin;
 using EdgeGw.Server.Http1;
 using EdgeGw.Server.Logging;
+using EdgeGw.Server.ProxyProtocol;
 using EdgeGw.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -79,9 +80,19 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             // The gateway enforces its own limits; Kestrel's HTTP limits do not apply to a connection handler.
-            foreach (var url in gatewayUrls)
+            foreach (var entry in gatewayUrls)
             {
-                Listen(kestrel, url, gatewayListeners, static listen => listen.UseConnectionHandler<GatewayConnectionHandler>());
+                Listen(kestrel, entry.Url, gatewayListeners, listen =>
+                {
+                    // Connection middleware runs in the order it is added: the PROXY protocol header comes first on
+                    // the wire, so its step comes first, before TLS (UseHttps) and the gateway's handler.
+                    if (entry.ProxyProtocol)
+                    {
+                        listen.Use(next => new ProxyProtocolStep(next, runtime, entry.ProxyProtocolTimeout).OnConnectionAsync);
+                    }
+
+                    listen.UseConnectionHandler<GatewayConnectionHandler>();
+                });
             }
 
             foreach (var url in adminUrls)

@@ -19,8 +19,8 @@ public sealed class GatewayHostOptions
 
     /// <summary>More log providers (tests capture lines with one), beside the console.</summary>
     public IReadOnlyList<ILoggerProvider> LoggerProviders { get; init; } = [];
-    /// <summary>Replaces the model's listen URLs (tests bind <c>http://127.0.0.1:0</c>).</summary>
-    public IReadOnlyList<string>? ListenOverride { get; init; }
+    /// <summary>Replaces the model's listeners (tests bind <c>http://127.0.0.1:0</c>, with or without the PROXY protocol).</summary>
+    public IReadOnlyList<ListenEntry>? ListenOverride { get; init; }
     /// <summary>Replaces the model's admin listen URLs; empty disables the admin API.</summary>
     public IReadOnlyList<string>? AdminListenOverride { get; init; }
 

@@ -18,6 +18,8 @@ internal sealed class ClientRequest
         SearchValues.Create("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_.:"u8);
 
     private readonly PipeReader _input;
+    private readonly byte[] _peerAddress;
+    private ReadOnlyMemory<byte> _clientAddress;
     private readonly byte[] _requestId = new byte[64];
     private int _requestIdLength;
     private HeaderEntry[]? _headers;
@@ -40,7 +42,35 @@ internal sealed class ClientRequest
     /// <summary>The access log sinks of the snapshot this request was routed on (set with <see cref="BeginRecord"/>).</summary>
     public AccessLogging.AccessLogSink[] RecordSinks = [];
 
-    public ClientRequest(PipeReader input) => _input = input;
+    public ClientRequest(PipeReader input, byte[] peerAddress)
+    {
+        _input = input;
+        _peerAddress = peerAddress;
+        _clientAddress = peerAddress;
+    }
+
+    /// <summary>
+    /// The client's IP address as ASCII, for throttles per client, X-Forwarded-For and WebSocket's sourceIp: the
+    /// connection's peer (after the PROXY protocol), or with <c>server.trustedProxies</c> the client a trusted
+    /// peer's X-Forwarded-For names.
+    /// </summary>
+    public ReadOnlySpan<byte> ClientAddress => _clientAddress.Span;
+
+    /// <summary>
+    /// The X-Forwarded-For lines toward the backend: those before this header index whole, the one at it cut to
+    /// <see cref="ForwardedForKeepLength"/> bytes, none after (int.MaxValue: all, the client being the peer).
+    /// </summary>
+    public int ForwardedForCutIndex { get; private set; } = int.MaxValue;
+
+    public int ForwardedForKeepLength { get; private set; }
+
+    /// <summary>The client came from X-Forwarded-For (<see cref="ClientAddresses.ForwardedClientStep"/>).</summary>
+    public void SetForwardedClient(ReadOnlyMemory<byte> address, int cutIndex, int keepLength)
+    {
+        _clientAddress = address;
+        ForwardedForCutIndex = cutIndex;
+        ForwardedForKeepLength = keepLength;
+    }
 
     /// <summary>The head's bytes; valid until <see cref="ConsumeHead"/>.</summary>
     public ReadOnlyMemory<byte> Bytes => Reader.Head;
@@ -66,6 +96,11 @@ internal sealed class ClientRequest
         _headerCount = 0;
         _headConsumed = false;
         Record.AccessLog = null;
+        if (ForwardedForCutIndex != int.MaxValue)
+        {
+            _clientAddress = _peerAddress;
+            ForwardedForCutIndex = int.MaxValue;
+        }
     }
 
     /// <summary>Parses the head the reader completed into the header table (rented now, for this request only).</summary>

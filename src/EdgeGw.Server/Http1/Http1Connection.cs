@@ -6,6 +6,7 @@ using EdgeGw.Core.WebSockets;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Access;
 using EdgeGw.Server.Caching;
+using EdgeGw.Server.ClientAddresses;
 using EdgeGw.Server.Forwarding;
 using EdgeGw.Server.Infrastructure;
 using EdgeGw.Server.Integrations;
@@ -38,13 +39,14 @@ internal sealed class Http1Connection
     private CacheStep? _cache;
     private Tunnel? _tunnel;
     private WebSocketApiHandshake? _webSocketApi;
+    private ForwardedClientStep? _forwardedClient;
     private int _requestsServed;
 
     public Http1Connection(ConnectionContext context, GatewayRuntime runtime)
     {
         _runtime = runtime;
         _connection = new ClientConnection(context, runtime);
-        _request = new ClientRequest(_connection.Input);
+        _request = new ClientRequest(_connection.Input, _connection.Address);
         _responder = new ClientResponder(_connection, _request);
         _body = new RequestBodyReader(_connection, _request);
         _access = new AccessStep(_connection, _request, _responder);
@@ -196,8 +198,14 @@ internal sealed class Http1Connection
         }
 
         request.CaptureRequestId();
+        // The client: the peer, or with server.trustedProxies the client its X-Forwarded-For names (one null check without).
+        if (server.TrustedProxies is { } trustedProxies)
+        {
+            (_forwardedClient ??= new ForwardedClientStep(_connection, request)).Resolve(trustedProxies);
+        }
+
         _connection.ExecutionLog?.Started(request);
-        request.CaptureRecordText(_connection.Address);
+        request.CaptureRecordText(request.ClientAddress);
         int maxRequests = server.Limits.MaxRequestsPerConnection;
         responder.KeepAlive = request.Head.KeepAlive && !_connection.CloseRequested && (maxRequests == 0 || ++_requestsServed < maxRequests);
         bool hasBody = request.HasBody;

@@ -52,7 +52,7 @@ internal sealed class WebSocketApiHandshake
         }
 
         string id = WebSocketRegistry.NewConnectionId();
-        var session = new WebSocketSession(id, api, Encoding.ASCII.GetString(_connection.Address), _connection.Context, registry);
+        var session = new WebSocketSession(id, api, Encoding.ASCII.GetString(_request.ClientAddress), _connection.Context, registry);
 
         // $connect decides. Everything it needs from the head is copied first: the head's bytes go back to the pipe.
         if (api.Connect is { } connect)

@@ -12,7 +12,7 @@ public sealed class ConfigLoaderTests
     {
         var model = Valid("{}");
 
-        Assert.Equal([ServerSection.DefaultListen], model.Server.Listen.ToArray());
+        Assert.Equal([ListenEntry.Plain(ServerSection.DefaultListen)], model.Server.Listen.ToArray());
         Assert.Equal(TimeSpan.FromSeconds(30), model.Server.DrainTimeout);
         Assert.Equal(TimeSpan.FromSeconds(120), model.Server.KeepAliveTimeout);
         Assert.Equal(TimeSpan.FromSeconds(10), model.Server.RequestHeadTimeout);

@@ -50,4 +50,20 @@ public sealed class EffectiveConfigTests
         Assert.Equal("9", doc.RootElement.GetProperty("server").GetProperty("drainTimeoutSeconds").GetString());
         Assert.Equal("1024", doc.RootElement.GetProperty("cache").GetProperty("maxBytes").GetString());
     }
+
+    [Fact]
+    public void Render_KeepsListenEntryObjectsAndTrustedProxies()
+    {
+        var configuration = SectionFixture.Json("""
+            { "server": { "listen": [ "http://127.0.0.1:8080", { "url": "http://127.0.0.1:8081", "proxyProtocol": true } ], "trustedProxies": [ "10.0.0.0/8" ] } }
+            """);
+
+        using var doc = JsonDocument.Parse(EffectiveConfig.Render(configuration));
+        var server = doc.RootElement.GetProperty("server");
+
+        Assert.Equal("http://127.0.0.1:8080", server.GetProperty("listen")[0].GetString());
+        Assert.Equal("http://127.0.0.1:8081", server.GetProperty("listen")[1].GetProperty("url").GetString());
+        Assert.Equal("true", server.GetProperty("listen")[1].GetProperty("proxyProtocol").ToString(), ignoreCase: true);
+        Assert.Equal("10.0.0.0/8", server.GetProperty("trustedProxies")[0].GetString());
+    }
 }

@@ -30,7 +30,7 @@ public sealed class DestinationStateTests : IDisposable
     {
         Server = new ServerSettings
         {
-            Listen = ["http://127.0.0.1:0"],
+            Listen = [ListenEntry.Plain("http://127.0.0.1:0")],
             Limits = new RequestLimits { MaxRequestLineBytes = 8192, MaxHeaderBytes = 32768, MaxHeaderCount = 100, MaxBodyBytes = 1 << 20 },
             DrainTimeout = TimeSpan.FromSeconds(1),
             KeepAliveTimeout = TimeSpan.FromSeconds(10),

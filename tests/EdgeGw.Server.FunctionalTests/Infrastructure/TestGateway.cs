@@ -35,12 +35,13 @@ public sealed class TestGateway : IAsyncDisposable
 
     /// <summary>Loads <paramref name="json"/> through the real config pipeline; fails the test with every error if invalid.</summary>
     /// <param name="logs">Receives the gateway's log lines (information and above), beside the console.</param>
-    public static async Task<TestGateway> StartAsync(string json, TimeProvider? time = null, LogCapture? logs = null)
+    /// <param name="listen">The listener's options (its URL is replaced by loopback port 0); null: a plain listener.</param>
+    public static async Task<TestGateway> StartAsync(string json, TimeProvider? time = null, LogCapture? logs = null, ListenEntry? listen = null)
     {
         var model = BuildModel(json);
         var host = await GatewayHost.StartAsync(model, new GatewayHostOptions
         {
-            ListenOverride = ["http://127.0.0.1:0"],
+            ListenOverride = [listen is null ? ListenEntry.Plain("http://127.0.0.1:0") : listen with { Url = "http://127.0.0.1:0" }],
             AdminListenOverride = ["http://127.0.0.1:0"],
             // A test that captures lines sees the information ones (recoveries) too.
             MinimumLogLevel = logs is null ? LogLevel.Warning : LogLevel.Information,
