@@ -6,6 +6,7 @@ using EdgeGw.Core.UsagePlans;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Infrastructure;
 using EdgeGw.Server.Logging;
+using EdgeGw.Server.Tls;
 using EdgeGw.Server.WebSockets;
 using EdgeGw.Transport;
 using Microsoft.Extensions.Logging;
@@ -44,6 +45,7 @@ public sealed class GatewayRuntime : IDisposable
         _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current);
         Access.Rebound += OnAccessRebound;
         WebSockets = new WebSocketRegistry(time);
+        Tls = new TlsState(model.Server.Tls, time, logs.CreateLogger("EdgeGw.Tls"));
     }
 
     public GatewaySnapshot Current => _current;
@@ -62,6 +64,8 @@ public sealed class GatewayRuntime : IDisposable
     public AccessStateFile State { get; }
     /// <summary>Open connections of WebSocket APIs, for @connections and metrics.</summary>
     public WebSocketRegistry WebSockets { get; }
+    /// <summary>The https listeners' certificates (hot-reloaded), handshake counters and failure log.</summary>
+    public TlsState Tls { get; }
     /// <summary>The addresses bound at start (null until every listener is bound), for the admin API's <c>/ready</c>.</summary>
     public ListenerState? Listeners => _listeners;
     public long ActiveConnections => Interlocked.Read(ref _activeConnections);
@@ -76,6 +80,7 @@ public sealed class GatewayRuntime : IDisposable
         {
             Cache.Resize(model.Cache);
             Access.Bind(model);
+            Tls.Bind(model.Server.Tls);
             _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current);
         }
     }
@@ -107,6 +112,7 @@ public sealed class GatewayRuntime : IDisposable
 
     public void Dispose()
     {
+        Tls.Dispose();
         WebSockets.Dispose();
         Date.Dispose();
         Cache.Dispose();

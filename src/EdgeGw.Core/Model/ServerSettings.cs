@@ -9,7 +9,7 @@ public sealed record ServerSettings
     public const int DefaultTunnelMaxLifetimeSeconds = 7200;
     public const int DefaultSendTimeoutSeconds = 60;
 
-    /// <summary>Listen URLs such as <c>http://0.0.0.0:8080</c>.</summary>
+    /// <summary>Listen URLs such as <c>http://0.0.0.0:8080</c> or <c>https://0.0.0.0:8443</c> (<see cref="Tls.TlsSettings.IsHttps"/>).</summary>
     public required ImmutableArray<string> Listen { get; init; }
     public required RequestLimits Limits { get; init; }
     /// <summary>How long SIGTERM waits for in-flight requests before closing connections.</summary>
@@ -24,4 +24,6 @@ public sealed record ServerSettings
     public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(DefaultSendTimeoutSeconds);
     /// <summary>The socket I/O for client and upstream connections (fixed at start; a reload does not change it).</summary>
     public Transport.TransportKind Transport { get; init; } = EdgeGw.Transport.TransportKind.Sockets;
+    /// <summary><c>server.tls</c>: certificates and handshake policy of the https listeners; null when absent.</summary>
+    public Tls.TlsSettings? Tls { get; init; }
 }

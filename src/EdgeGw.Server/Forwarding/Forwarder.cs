@@ -84,7 +84,7 @@ internal sealed class Forwarder
             ResponseHeadOutcome outcome;
             try
             {
-                UpstreamRequestWriter.Write(connection.Output, _request, _connection.Address, http, match, destination);
+                UpstreamRequestWriter.Write(connection.Output, _request, _connection.Address, _connection.IsHttps, http, match, destination);
                 if (hasBody)
                 {
                     _request.ConsumeHead();

@@ -3,6 +3,7 @@ using EdgeGw.Core.Model;
 using EdgeGw.Server.Admin;
 using EdgeGw.Server.Http1;
 using EdgeGw.Server.Logging;
+using EdgeGw.Server.Tls;
 using EdgeGw.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -81,7 +82,17 @@ public sealed class GatewayHost : IAsyncDisposable
             // The gateway enforces its own limits; Kestrel's HTTP limits do not apply to a connection handler.
             foreach (var url in gatewayUrls)
             {
-                Listen(kestrel, url, gatewayListeners, static listen => listen.UseConnectionHandler<GatewayConnectionHandler>());
+                bool https = Core.Tls.TlsSettings.IsHttps(url);
+                Listen(kestrel, url, gatewayListeners, listen =>
+                {
+                    if (https)
+                    {
+                        // TLS as connection middleware: it wraps the transport pipe, so both transports get it.
+                        listen.Use(next => new TlsHandshake(next, runtime).OnConnectionAsync);
+                    }
+
+                    listen.UseConnectionHandler<GatewayConnectionHandler>();
+                });
             }
 
             foreach (var url in adminUrls)
@@ -111,7 +122,7 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         var host = new GatewayHost(app, runtime, logs);
-        host.Addresses = BoundAddresses(gatewayListeners);
+        host.Addresses = BoundAddresses(gatewayListeners, gatewayUrls.ToList());
         host.AdminAddresses = BoundAddresses(adminListeners);
         runtime.OnListening(host.Addresses, host.AdminAddresses, gatewayUrls.Count() + adminUrls.Count());
         return host;
@@ -180,14 +191,17 @@ public sealed class GatewayHost : IAsyncDisposable
     internal sealed class AdminEndPoint(IPAddress address, int port) : IPEndPoint(address, port);
 
     /// <summary>Kestrel writes the bound endpoint (with the real port for port 0) back into each ListenOptions.</summary>
-    private static List<Uri> BoundAddresses(List<ListenOptions> listeners)
+    /// <param name="urls">The URLs the listeners were made from, in order (their scheme says http or https); null for http only.</param>
+    private static List<Uri> BoundAddresses(List<ListenOptions> listeners, List<string>? urls = null)
     {
         var addresses = new List<Uri>();
-        foreach (var listen in listeners)
+        for (int i = 0; i < listeners.Count; i++)
         {
+            var listen = listeners[i];
             if (listen.EndPoint is IPEndPoint ip)
             {
-                addresses.Add(new Uri($"http://{(ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip.Address}]" : ip.Address.ToString())}:{ip.Port}"));
+                string scheme = urls is not null && i < urls.Count && Core.Tls.TlsSettings.IsHttps(urls[i]) ? "https" : "http";
+                addresses.Add(new Uri($"{scheme}://{(ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip.Address}]" : ip.Address.ToString())}:{ip.Port}"));
             }
         }
 
