@@ -91,7 +91,7 @@ public sealed class CertificatePair
             using var withoutKey = chain[0];
             leaf = X509Certificate2.CreateFromPem(certPem, keyPem);
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
             error = $"the key in '{keyFile}' does not match the certificate in '{certFile}' or is not a PEM private key ({e.Message})";
             return null;
