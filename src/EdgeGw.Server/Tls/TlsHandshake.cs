@@ -25,6 +25,7 @@ internal sealed class TlsHandshake
     internal const int MaxHandshakeBytes = 64 * 1024;
 
     private const byte HandshakeRecord = 0x16;
+    private const int MaxPlaintextRecord = 16 * 1024;
 
     private static readonly ServerOptionsSelectionCallback SelectOptions = static (_, hello, state, _) => ((Attempt)state!).Select(hello.ServerName);
 
@@ -68,6 +69,11 @@ internal sealed class TlsHandshake
                     {
                         await AnswerPlainHttpAsync(transport).ConfigureAwait(false);
                     }
+                }
+                else if (await FirstRecordLengthAsync(transport, timeout.Token).ConfigureAwait(false) is > MaxPlaintextRecord and var length)
+                {
+                    // RFC 8446 5.1: a plaintext record is at most 2^14 bytes. SslStream would wait for all of it.
+                    (failure, detail) = (TlsFailure.Protocol, $"a first record of {length} bytes (TLS allows {MaxPlaintextRecord})");
                 }
                 else
                 {
@@ -134,6 +140,29 @@ internal sealed class TlsHandshake
         }
     }
 
+    /// <summary>The length field of the first record header, without consuming it; 0 when the client closed before 5 bytes.</summary>
+    private static async ValueTask<int> FirstRecordLengthAsync(IDuplexPipe transport, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await transport.Input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (buffer.Length >= 5)
+            {
+                Span<byte> header = stackalloc byte[5];
+                buffer.Slice(0, 5).CopyTo(header);
+                transport.Input.AdvanceTo(buffer.Start);
+                return (header[3] << 8) | header[4];
+            }
+
+            transport.Input.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                return 0;
+            }
+        }
+    }
+
     private static async ValueTask AnswerPlainHttpAsync(IDuplexPipe transport)
     {
         // Whatever part of the request is buffered is consumed, so the close is a FIN rather than a reset.
@@ -162,14 +191,14 @@ internal sealed class TlsHandshake
             return (TlsFailure.Protocol, $"the handshake exceeded {MaxHandshakeBytes / 1024} KiB");
         }
 
-        // SslStream reports what OpenSSL refused (version, cipher, a malformed record) as AuthenticationException;
-        // a client that closes or resets mid-handshake surfaces as IOException/ConnectionReset.
-        return e switch
+        // SslStream reports what OpenSSL refused (version, cipher, alert) as AuthenticationException and a malformed
+        // or oversized record as IOException; a client that closed or reset mid-handshake is not a protocol error.
+        if (e is AuthenticationException || (e is IOException && !stream.ClientClosed && e.InnerException is not (System.Net.Sockets.SocketException or ConnectionResetException)))
         {
-            AuthenticationException => (TlsFailure.Protocol, Innermost(e)),
-            IOException { InnerException: null } io when io.Message.Contains("frame", StringComparison.OrdinalIgnoreCase) => (TlsFailure.Protocol, io.Message),
-            _ => (TlsFailure.Other, Innermost(e)),
-        };
+            return (TlsFailure.Protocol, Innermost(e));
+        }
+
+        return (TlsFailure.Other, stream.ClientClosed ? "the client closed the connection mid-handshake" : Innermost(e));
     }
 
     private static string Innermost(Exception e)

@@ -27,6 +27,9 @@ internal sealed class TransportStream : Stream
     /// <summary>The client sent more than the handshake budget before the handshake completed.</summary>
     public bool HandshakeTooLarge { get; private set; }
 
+    /// <summary>The client closed its side (a read found the end of the stream).</summary>
+    public bool ClientClosed { get; private set; }
+
     /// <summary>The handshake completed: reads are no longer counted.</summary>
     public void HandshakeDone() => _handshakeBudget = long.MaxValue;
 
@@ -48,6 +51,7 @@ internal sealed class TransportStream : Stream
                 _input.AdvanceTo(data.End);
                 if (result.IsCompleted)
                 {
+                    ClientClosed = true;
                     return 0;
                 }
 

@@ -32,15 +32,18 @@ public sealed class TestGateway : IAsyncDisposable
     public int AdminPort { get; }
     public GatewayRuntime Runtime => _host.Runtime;
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+    /// <summary>Every bound gateway address, in the order of the listen URLs.</summary>
+    public IReadOnlyList<Uri> Addresses => _host.Addresses;
 
     /// <summary>Loads <paramref name="json"/> through the real config pipeline; fails the test with every error if invalid.</summary>
     /// <param name="logs">Receives the gateway's log lines (information and above), beside the console.</param>
-    public static async Task<TestGateway> StartAsync(string json, TimeProvider? time = null, LogCapture? logs = null)
+    /// <param name="listen">The gateway's listen URLs (default one http listener on a free loopback port); <see cref="Port"/> is the first's.</param>
+    public static async Task<TestGateway> StartAsync(string json, TimeProvider? time = null, LogCapture? logs = null, string[]? listen = null)
     {
         var model = BuildModel(json);
         var host = await GatewayHost.StartAsync(model, new GatewayHostOptions
         {
-            ListenOverride = ["http://127.0.0.1:0"],
+            ListenOverride = listen ?? ["http://127.0.0.1:0"],
             AdminListenOverride = ["http://127.0.0.1:0"],
             // A test that captures lines sees the information ones (recoveries) too.
             MinimumLogLevel = logs is null ? LogLevel.Warning : LogLevel.Information,
