@@ -109,6 +109,8 @@ internal sealed class TlsHandshake
             {
                 await pipe.Output.CompleteAsync().ConfigureAwait(false);
                 await pipe.Input.CompleteAsync().ConfigureAwait(false);
+                // close_notify, as nginx sends: OpenSSL 3 clients report a close without it as "unexpected eof".
+                await ssl.ShutdownAsync().ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or ConnectionAbortedException or ConnectionResetException or InvalidOperationException)
             {

@@ -241,19 +241,24 @@ public sealed class TlsListenerTests : IDisposable
 
         // Not a TLS record: written under the session, straight to the socket.
         await socket.SendAsync(Encoding.ASCII.GetBytes("GET /prod/mock HTTP/1.1\r\n\r\n"));
+        // At most an alert record, then the end of the stream (or a reset), well within the read timeout.
         var buffer = new byte[256];
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        int n;
+        int total = 0;
         try
         {
-            n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            int n;
+            while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token)) > 0)
+            {
+                total += n;
+            }
         }
         catch (SocketException)
         {
-            n = 0; // reset: closed as well
         }
 
-        Assert.Equal(0, n);
+        Assert.False(timeout.IsCancellationRequested);
+        Assert.InRange(total, 0, 64);
         Assert.True(await Eventually.TrueAsync(() => gateway.Runtime.ActiveConnections == 0));
     }
 
