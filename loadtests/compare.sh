@@ -6,6 +6,10 @@
 #   loadtests/compare.sh            full run (about 15 minutes)
 #   QUICK=1 loadtests/compare.sh    smoke run (short rounds)
 #   PROXIES="edgegw nginx" WORKLOADS="get10b-c32" loadtests/compare.sh
+# TLS workloads (EdgeGw, nginx and HAProxy each on a TLS 1.3 port, port+10, with the same ECDSA P-256 certificate
+# made by openssl in /tmp/edgegw-compare-tls): tls-get10b-c32 and tls-get1k-c32 (keep-alive GET over TLS) and
+# tls-handshake-c32 (Connection: close, a new TLS connection per request; resumption as wrk does it), e.g.
+#   PROXIES="edgegw nginx haproxy" WORKLOADS="tls-get10b-c32 tls-handshake-c32" loadtests/compare.sh
 # Knobs for A/B runs of EdgeGw (see tuning.md): GC_SERVER=0|1 (default 1), and any DOTNET_* variable, e.g.
 #   DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0 DOTNET_TieredPGO=0 PROXIES=edgegw loadtests/compare.sh
 # Before/after of a change, interleaved in one run: build the earlier commit in another work tree and name its dll
@@ -27,7 +31,7 @@ WARMUP=${WARMUP:-5}; DURATION=${DURATION:-10}; ROUNDS=${ROUNDS:-3}; PASSES=${PAS
 STARTUP_WARMUP=${STARTUP_WARMUP:-30}
 PROXY_CPU=${PROXY_CPU:-0}; LOAD_CPU=${LOAD_CPU:-1}
 PROXIES=${PROXIES:-"edgegw nginx haproxy yarp"}
-WORKLOADS=${WORKLOADS:-"get10b-c32 get10b-c256 get1k-c32 post1k-c32 cache1k-c32 throttle-c32"}
+WORKLOADS=${WORKLOADS:-"get10b-c32 get10b-c256 get1k-c32 post1k-c32 cache1k-c32 throttle-c32 tls-get10b-c32 tls-get1k-c32 tls-handshake-c32"}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
 RUN=$(mktemp -d /tmp/edgegw-compare.XXXXXX)
 STAMP=$(date -u +%Y-%m-%dT%H%M)
@@ -41,7 +45,7 @@ trap cleanup EXIT
 
 # --- tools -------------------------------------------------------------------------------------------------
 missing=()
-for tool in nginx:nginx haproxy:haproxy wrk:wrk h2load:nghttp2-client taskset:util-linux python3:python3; do
+for tool in openssl:openssl nginx:nginx haproxy:haproxy wrk:wrk h2load:nghttp2-client taskset:util-linux python3:python3; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${tool%%:*}" ] || missing+=("${tool##*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -60,6 +64,13 @@ dotnet build -c Release src/EdgeGw -v q -nologo >/dev/null
 dotnet build -c Release bench/EdgeGw.YarpPeer -v q -nologo >/dev/null
 EDGEGW_DLL="$ROOT/src/EdgeGw/bin/Release/net10.0/edgegw.dll"
 YARP_DLL="$ROOT/bench/EdgeGw.YarpPeer/bin/Release/net10.0/EdgeGw.YarpPeer.dll"
+
+# The TLS listeners' certificate (ECDSA P-256, as a modern production edge has), shared by every proxy.
+TLS_DIR=/tmp/edgegw-compare-tls
+mkdir -p "$TLS_DIR"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TLS_DIR/key.pem" -out "$TLS_DIR/cert.pem" \
+  -days 7 -subj /CN=bench.test -addext subjectAltName=DNS:bench.test 2>/dev/null
+cat "$TLS_DIR/cert.pem" "$TLS_DIR/key.pem" > "$TLS_DIR/haproxy.pem"
 
 # --- processes ---------------------------------------------------------------------------------------------
 wait_port() {
@@ -131,9 +142,13 @@ edgegw_stats() {
 }
 
 # --- workloads ---------------------------------------------------------------------------------------------
-# Prints "connections path script" for a workload name.
+# Prints "connections path script scheme" for a workload name (scheme: http, https, or https-close for a new
+# TLS connection per request; https goes to the proxy's TLS port, its port + 10).
 workload() {
   case "$1" in
+    tls-get10b-c32) echo "32 /10b - https" ;;
+    tls-get1k-c32) echo "32 /1k - https" ;;
+    tls-handshake-c32) echo "32 /10b - https-close" ;;
     get10b-c32) echo "32 /10b -" ;;
     get10b-c256) echo "256 /10b -" ;;
     get1k-c32) echo "32 /1k -" ;;
@@ -144,16 +159,21 @@ workload() {
   esac
 }
 
-run_wrk() { # port path connections script seconds -> wrk output
-  local args=(-t1 -c"$3" -d"$5"s --latency --timeout 5s)
+run_wrk() { # port path connections script seconds [scheme] -> wrk output
+  local args=(-t1 -c"$3" -d"$5"s --latency --timeout 5s) url="http://127.0.0.1:$1$2"
   [ "$4" != "-" ] && args+=(-s "$4")
-  timeout $(($5 + 30)) taskset -c "$LOAD_CPU" wrk "${args[@]}" "http://127.0.0.1:$1$2"
+  case "${6:-http}" in
+    https) url="https://127.0.0.1:$(($1 + 10))$2" ;;
+    https-close) url="https://127.0.0.1:$(($1 + 10))$2"; args+=(-H "Connection: close") ;;
+  esac
+  timeout $(($5 + 30)) taskset -c "$LOAD_CPU" wrk "${args[@]}" "$url"
 }
 
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f", v}'; }
 
 # Only EdgeGw and nginx are configured to cache and throttle; the others would just proxy.
 runs_workload() { # proxy workload-name
+  [[ "$2" != tls-* ]] || is_edgegw "$1" || [[ "$1" == nginx || "$1" == haproxy ]] || return 1
   [[ "$2" != cache* && "$2" != throttle* ]] || is_edgegw "$1" || [[ "$1" == nginx ]]
 }
 
@@ -168,20 +188,20 @@ startup_warmup() { # proxy
   local each=$(( (STARTUP_WARMUP + ${#names[@]} - 1) / ${#names[@]} ))
   log "$proxy: start-up warm-up ${STARTUP_WARMUP}s over ${names[*]}"
   for name in "${names[@]}"; do
-    read -r conns path script <<<"$(workload "$name")"
-    run_wrk "$PROXY_PORT" "$path" "$conns" "$script" "$each" >/dev/null
+    read -r conns path script scheme <<<"$(workload "$name")"
+    run_wrk "$PROXY_PORT" "$path" "$conns" "$script" "$each" "$scheme" >/dev/null
   done
 }
 
 measure() { # proxy workload-name
-  local proxy=$1 name=$2; read -r conns path script <<<"$(workload "$name")"
+  local proxy=$1 name=$2; read -r conns path script scheme <<<"$(workload "$name")"
   log "$proxy $name: warm-up ${WARMUP}s"
-  run_wrk "$PROXY_PORT" "$path" "$conns" "$script" "$WARMUP" >/dev/null
+  run_wrk "$PROXY_PORT" "$path" "$conns" "$script" "$WARMUP" "$scheme" >/dev/null
   for round in $(seq 1 "$ROUNDS"); do
     local t0 t1 s0="" s1="" out
     is_edgegw "$proxy" && s0=$(edgegw_stats "$proxy")
     t0=$(cpu_ticks "$PROXY_PID")
-    out=$(run_wrk "$PROXY_PORT" "$path" "$conns" "$script" "$DURATION")
+    out=$(run_wrk "$PROXY_PORT" "$path" "$conns" "$script" "$DURATION" "$scheme")
     t1=$(cpu_ticks "$PROXY_PID")
     is_edgegw "$proxy" && s1=$(edgegw_stats "$proxy")
     local rps requests p50 p99 errors alloc=""

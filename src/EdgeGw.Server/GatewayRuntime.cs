@@ -6,6 +6,7 @@ using EdgeGw.Core.UsagePlans;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Infrastructure;
 using EdgeGw.Server.Logging;
+using EdgeGw.Server.Tls;
 using EdgeGw.Server.WebSockets;
 using EdgeGw.Transport;
 using Microsoft.Extensions.Logging;
@@ -47,6 +48,7 @@ public sealed class GatewayRuntime : IDisposable
         _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current, AccessLogs.Bind(model));
         Access.Rebound += OnAccessRebound;
         WebSockets = new WebSocketRegistry(time);
+        Tls = new TlsState(model.Server.Tls, time, logs.CreateLogger("EdgeGw.Tls"));
     }
 
     public GatewaySnapshot Current => _current;
@@ -72,6 +74,8 @@ public sealed class GatewayRuntime : IDisposable
     public WebSocketRegistry WebSockets { get; }
     /// <summary>Access log destinations (kept across reloads), with the written and dropped counters.</summary>
     public AccessLogging.AccessLogRegistry AccessLogs { get; } = new();
+    /// <summary>The https listeners' certificates (hot-reloaded), handshake counters and failure log.</summary>
+    public TlsState Tls { get; }
     /// <summary>The addresses bound at start (null until every listener is bound), for the admin API's <c>/ready</c>.</summary>
     public ListenerState? Listeners => _listeners;
     public long ActiveConnections => Interlocked.Read(ref _activeConnections);
@@ -87,6 +91,7 @@ public sealed class GatewayRuntime : IDisposable
             Cache.Resize(model.Cache);
             Access.Bind(model);
             WarnInsecureTls(model);
+            Tls.Bind(model.Server.Tls);
             _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current, AccessLogs.Bind(model));
         }
     }
@@ -131,6 +136,7 @@ public sealed class GatewayRuntime : IDisposable
     public void Dispose()
     {
         AccessLogs.Dispose();
+        Tls.Dispose();
         WebSockets.Dispose();
         Date.Dispose();
         Cache.Dispose();

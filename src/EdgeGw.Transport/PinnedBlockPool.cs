@@ -8,7 +8,7 @@ namespace EdgeGw.Transport;
 /// pipe segment costs no allocation once warm (<see cref="MemoryPool{T}.Shared"/> allocates an owner per rent).
 /// Keeps at most <see cref="MaxRetained"/> blocks; larger requests get a one-off array.
 /// </summary>
-internal sealed class PinnedBlockPool : MemoryPool<byte>
+public sealed class PinnedBlockPool : MemoryPool<byte>
 {
     public const int BlockSize = 4096;
     private const int MaxRetained = 16 * 1024;

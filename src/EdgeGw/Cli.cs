@@ -126,6 +126,7 @@ internal static class Cli
             return 1;
         }
 
+        PrintWarnings(path, result);
         Console.WriteLine($"{path}: valid ({CountRoutes(result.Model)} route(s), {result.Model.Clusters.Length} cluster(s))");
         return 0;
     }
@@ -148,6 +149,7 @@ internal static class Cli
             return 1;
         }
 
+        PrintWarnings(source, result);
         // Before anything is opened, so the budget is measured under the raised limit.
         var raised = DescriptorBudget.RaiseSoftLimit();
         GatewayHost started;
@@ -271,6 +273,15 @@ internal static class Cli
     }
 
     /// <summary>Once per process: an EDGEGW_ variable that is no config key is ignored, not an error.</summary>
+    /// <summary>What loads but deserves a look (an expired certificate), one line per warning on stderr.</summary>
+    private static void PrintWarnings(string source, ConfigLoadResult result)
+    {
+        foreach (var warning in result.Warnings)
+        {
+            Console.Error.WriteLine($"edgegw: warning: {source}: {warning.Path}: {warning.Message}");
+        }
+    }
+
     private static void WarnIgnoredVariables()
     {
         foreach (string name in GatewayConfiguration.IgnoredVariables())

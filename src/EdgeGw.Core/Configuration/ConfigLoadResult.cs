@@ -32,7 +32,24 @@ public sealed class ConfigLoadResult
 
     internal static ConfigLoadResult FileFailure(string error) => new(null, [], error);
 
-    internal ConfigLoadResult WithSource(byte[] source) => new(Model, Errors) { Source = source };
+    /// <summary>Problems that do not stop the config from loading (an expired certificate), with their JSON paths.</summary>
+    public IReadOnlyList<ConfigError> Warnings { get; private init; } = [];
+
+    internal ConfigLoadResult WithSource(byte[] source) => new(Model, Errors, FileError) { Source = source, Warnings = Warnings };
+
+    internal ConfigLoadResult WithWarnings(IReadOnlyList<ConfigError> warnings) => new(Model, Errors, FileError) { Source = Source, Warnings = warnings };
+
+    /// <summary>One warning per line, as <see cref="Format"/> lists errors.</summary>
+    public string FormatWarnings()
+    {
+        var text = new StringBuilder();
+        foreach (var warning in Warnings)
+        {
+            text.Append("  ").Append(warning.Path).Append(": ").AppendLine(warning.Message);
+        }
+
+        return text.ToString();
+    }
 
     /// <summary>One error per line: reading errors section by section, then check errors section by section.</summary>
     public string Format()

@@ -14,8 +14,13 @@ internal sealed class ConfigValidator
     private static readonly string[] RootKeys = ["server", "admin", "logging", "accessLog", "cache", "throttle", "apiKeys", "usagePlans", "redis", "state", "clusters", "apis", "domains"];
 
     private readonly List<ConfigError> _errors;
+    private readonly List<ConfigError>? _warnings;
 
-    public ConfigValidator(List<ConfigError> errors) => _errors = errors;
+    public ConfigValidator(List<ConfigError> errors, List<ConfigError>? warnings = null)
+    {
+        _errors = errors;
+        _warnings = warnings;
+    }
 
     /// <summary>The top-level sections of <c>edgegw.json</c>.</summary>
     public static IReadOnlyList<string> Sections => RootKeys;
@@ -33,7 +38,7 @@ internal sealed class ConfigValidator
             section.Read(root, reader);
         }
 
-        var checks = new ConfigChecks(_errors);
+        var checks = new ConfigChecks(_errors, _warnings);
         foreach (var section in sections)
         {
             section.Validate(checks);

@@ -13,9 +13,11 @@ public static class GatewayConfigLoader
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var errors = new List<ConfigError>();
+        var warnings = new List<ConfigError>();
         var sections = new GatewaySections();
-        new ConfigValidator(errors).Validate(configuration, sections.All);
-        return errors.Count > 0 ? ConfigLoadResult.Failure(errors) : ConfigLoadResult.Success(sections.Compile(configuration));
+        new ConfigValidator(errors, warnings).Validate(configuration, sections.All);
+        var result = errors.Count > 0 ? ConfigLoadResult.Failure(errors) : ConfigLoadResult.Success(sections.Compile(configuration));
+        return warnings.Count > 0 ? result.WithWarnings(warnings) : result;
     }
 
     /// <summary>

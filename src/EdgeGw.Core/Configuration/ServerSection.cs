@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using EdgeGw.Core.ClientAddresses;
 using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
+using EdgeGw.Core.Tls;
 using EdgeGw.Transport;
 using Microsoft.Extensions.Configuration;
 
@@ -63,10 +64,13 @@ internal sealed class ServerSection : IConfigSection
     private const string Key = "server";
     private static readonly string[] ListenKeys = ["url", "proxyProtocol", "proxyProtocolTimeoutSeconds"];
     private static readonly string[] ServerKeys =
-        ["listen", "trustedProxies", "drainTimeoutSeconds", "keepAliveTimeoutSeconds", "requestHeadTimeoutSeconds", "tunnelIdleTimeoutSeconds", "tunnelMaxLifetimeSeconds", "sendTimeoutSeconds", "transport", "limits"];
+        ["listen", "trustedProxies", "drainTimeoutSeconds", "keepAliveTimeoutSeconds", "requestHeadTimeoutSeconds", "tunnelIdleTimeoutSeconds", "tunnelMaxLifetimeSeconds", "sendTimeoutSeconds", "transport", "limits", "tls"];
     private static readonly string[] LimitKeys = ["maxRequestLineBytes", "maxHeaderBytes", "maxHeaderCount", "maxBodyBytes", "maxConnections", "maxRequestsPerConnection", "minBodyBytesPerSecond"];
 
     public ServerConfig Config { get; private set; } = null!;
+
+    /// <summary><c>server.tls</c>: certificates and handshake policy of the https listeners.</summary>
+    public TlsSection Tls { get; } = new();
 
     public void Read(IConfiguration root, ConfigReader reader)
     {
@@ -107,6 +111,7 @@ internal sealed class ServerSection : IConfigSection
         {
             TrustedProxies = trustedProxies,
         };
+        Tls.Read(section.GetSection("tls"), reader);
     }
 
     /// <summary>A URL string, or <c>{ "url": …, "proxyProtocol": true, "proxyProtocolTimeoutSeconds": 5 }</c>.</summary>
@@ -137,6 +142,7 @@ internal sealed class ServerSection : IConfigSection
             checks.Error("server.listen", "at least one listen URL is required");
         }
 
+        var httpsListeners = new List<string>();
         for (int i = 0; i < server.Listen.Length; i++)
         {
             var entry = server.Listen[i];
@@ -163,13 +169,17 @@ internal sealed class ServerSection : IConfigSection
             }
 
             if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
-                || uri.Scheme != "http" || uri.AbsolutePath != "/" || !string.IsNullOrEmpty(uri.Query) || !url.Contains(':', StringComparison.Ordinal))
+                || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/" || !string.IsNullOrEmpty(uri.Query) || !url.Contains(':', StringComparison.Ordinal))
             {
-                checks.Error(urlPath, $"'{url}' is not a listen URL like http://0.0.0.0:8080 (http only; TLS terminates in front of the gateway)");
+                checks.Error(urlPath, $"'{url}' is not a listen URL like http://0.0.0.0:8080 or https://0.0.0.0:8443");
             }
             else if (uri.HostNameType is not (UriHostNameType.IPv4 or UriHostNameType.IPv6) && uri.Host != "localhost")
             {
                 checks.Error(urlPath, $"'{uri.Host}' must be an IP address, localhost, * or +");
+            }
+            else if (TlsSettings.IsHttps(url))
+            {
+                httpsListeners.Add(urlPath);
             }
         }
 
@@ -185,6 +195,8 @@ internal sealed class ServerSection : IConfigSection
                 checks.Error($"server.trustedProxies[{i}]", problem!);
             }
         }
+
+        Tls.Validate(checks, httpsListeners);
 
         checks.Range("server.drainTimeoutSeconds", server.DrainTimeoutSeconds, 0, 3600);
         checks.Range("server.keepAliveTimeoutSeconds", server.KeepAliveTimeoutSeconds, 1, 3600);
@@ -225,6 +237,7 @@ internal sealed class ServerSection : IConfigSection
             TunnelMaxLifetime = TimeSpan.FromSeconds(server.TunnelMaxLifetimeSeconds),
             SendTimeout = TimeSpan.FromSeconds(server.SendTimeoutSeconds),
             Transport = TryParseTransport(server.Transport, out var transport) ? transport : TransportKind.Sockets,
+            Tls = Tls.Compile(),
             Limits = new RequestLimits
             {
                 MaxRequestLineBytes = server.Limits.MaxRequestLineBytes,

@@ -31,10 +31,18 @@ internal sealed class ConfigChecks
         ["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "date", "trailer", "te"];
 
     private readonly List<ConfigError> _errors;
+    private readonly List<ConfigError>? _warnings;
 
-    public ConfigChecks(List<ConfigError> errors) => _errors = errors;
+    public ConfigChecks(List<ConfigError> errors, List<ConfigError>? warnings = null)
+    {
+        _errors = errors;
+        _warnings = warnings;
+    }
 
     public void Error(string path, string message) => _errors.Add(new ConfigError(path, message));
+
+    /// <summary>A problem that does not stop the config from loading (an expired certificate): reported, not refused.</summary>
+    public void Warning(string path, string message) => _warnings?.Add(new ConfigError(path, message));
 
     public void Range(string path, long value, long min, long max)
     {

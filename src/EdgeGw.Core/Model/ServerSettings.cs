@@ -9,7 +9,7 @@ public sealed record ServerSettings
     public const int DefaultTunnelMaxLifetimeSeconds = 7200;
     public const int DefaultSendTimeoutSeconds = 60;
 
-    /// <summary>Listeners: URLs such as <c>http://0.0.0.0:8080</c>, each with its PROXY protocol option.</summary>
+    /// <summary>Listeners: URLs such as <c>http://0.0.0.0:8080</c> or <c>https://0.0.0.0:8443</c> (<see cref="Tls.TlsSettings.IsHttps"/>), each with its PROXY protocol option.</summary>
     public required ImmutableArray<ListenEntry> Listen { get; init; }
     /// <summary>
     /// <c>server.trustedProxies</c>: peers whose X-Forwarded-For names the client (null: none, the peer is the
@@ -29,4 +29,6 @@ public sealed record ServerSettings
     public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(DefaultSendTimeoutSeconds);
     /// <summary>The socket I/O for client and upstream connections (fixed at start; a reload does not change it).</summary>
     public Transport.TransportKind Transport { get; init; } = EdgeGw.Transport.TransportKind.Sockets;
+    /// <summary><c>server.tls</c>: certificates and handshake policy of the https listeners; null when absent.</summary>
+    public Tls.TlsSettings? Tls { get; init; }
 }

@@ -323,6 +323,8 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
             Metric(text, "edgegw_redis_available", "gauge", "1 while shared limits reach Redis.", redis.Available ? 1 : 0);
             Metric(text, "edgegw_redis_failures_total", "counter", "Redis calls that failed (limits then fail open or closed).", redis.Failures);
         }
+
+        TlsMetrics(text, runtime.Tls);
         return new AdminResponse(200, "text/plain; version=0.0.4", Encoding.UTF8.GetBytes(text.ToString()));
     }
 
@@ -345,6 +347,21 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
         {
             text.Append(name).Append("{reason=\"").Append(reason).Append("\"} ").Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
+    }
+
+    /// <summary>Handshakes of the https listeners, failures by reason (every reason listed, zeros included), certificate reloads.</summary>
+    private static void TlsMetrics(StringBuilder text, Tls.TlsState tls)
+    {
+        Metric(text, "edgegw_tls_handshakes_total", "counter", "TLS handshakes completed on https listeners.", tls.Handshakes);
+        text.Append("# HELP edgegw_tls_handshake_failures_total TLS handshakes that failed, by reason (timeout, protocol, unknown_sni, not_tls, other).\n# TYPE edgegw_tls_handshake_failures_total counter\n");
+        foreach (var reason in Enum.GetValues<Tls.TlsFailure>())
+        {
+            text.Append("edgegw_tls_handshake_failures_total{reason=\"").Append(Tls.TlsErrorLog.Label(reason)).Append("\"} ")
+                .Append(tls.Failures(reason).ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        Metric(text, "edgegw_tls_certificate_reloads_total", "counter", "Certificates replaced after their files changed.", tls.CertificateReloads);
+        Metric(text, "edgegw_tls_certificate_reload_failures_total", "counter", "Changed certificate files that could not be loaded (the old certificate stayed).", tls.CertificateReloadFailures);
     }
 
     private static void Metric(StringBuilder text, string name, string type, string help, long value)

@@ -156,11 +156,11 @@ public sealed class ExecutionLog
     }
 
     /// <summary>The integration request exactly as the forwarder writes it (written once more, into a pipe of its own).</summary>
-    internal void EndpointRequest(ClientRequest request, ReadOnlySpan<byte> clientAddress, HttpIntegrationModel http, in RouteMatch match,
+    internal void EndpointRequest(ClientRequest request, ReadOnlySpan<byte> clientAddress, bool https, HttpIntegrationModel http, in RouteMatch match,
         DestinationState destination, bool reused)
     {
         var pipe = new Pipe();
-        UpstreamRequestWriter.Write(pipe.Writer, request, clientAddress, http, match, destination);
+        UpstreamRequestWriter.Write(pipe.Writer, request, clientAddress, https, http, match, destination);
         _ = pipe.Writer.FlushAsync().AsTask();
         pipe.Writer.Complete();
         pipe.Reader.TryRead(out var read);

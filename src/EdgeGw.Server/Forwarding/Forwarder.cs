@@ -90,12 +90,12 @@ internal sealed class Forwarder
             if (_connection.ExecutionLog is { } log)
             {
                 sentAt = _connection.Runtime.Time.GetTimestamp();
-                log.EndpointRequest(_request, _request.ClientAddress, http, match, destination, reused);
+                log.EndpointRequest(_request, _request.ClientAddress, _connection.IsHttps, http, match, destination, reused);
             }
 
             try
             {
-                UpstreamRequestWriter.Write(connection.Output, _request, _request.ClientAddress, http, match, destination);
+                UpstreamRequestWriter.Write(connection.Output, _request, _request.ClientAddress, _connection.IsHttps, http, match, destination);
                 if (hasBody)
                 {
                     _request.ConsumeHead();

@@ -14,7 +14,8 @@ namespace EdgeGw.Server.Forwarding;
 /// </summary>
 internal static class UpstreamRequestWriter
 {
-    public static void Write(PipeWriter upstream, ClientRequest request, ReadOnlySpan<byte> clientAddress, HttpIntegrationModel http,
+    /// <param name="https">The client connection is TLS (X-Forwarded-Proto: https).</param>
+    public static void Write(PipeWriter upstream, ClientRequest request, ReadOnlySpan<byte> clientAddress, bool https, HttpIntegrationModel http,
         in RouteMatch match, DestinationState destination, ReadOnlySpan<byte> upgradeProtocol = default)
     {
         var head = request.Span;
@@ -83,7 +84,7 @@ internal static class UpstreamRequestWriter
         }
 
         writer.Write(clientAddress);
-        writer.Write("\r\nX-Forwarded-Proto: http\r\n"u8);
+        writer.Write(https ? "\r\nX-Forwarded-Proto: https\r\n"u8 : "\r\nX-Forwarded-Proto: http\r\n"u8);
         var authority = parsed.Authority(head);
         if (!authority.IsEmpty)
         {

@@ -4,6 +4,7 @@ using EdgeGw.Server.Admin;
 using EdgeGw.Server.Http1;
 using EdgeGw.Server.Logging;
 using EdgeGw.Server.ProxyProtocol;
+using EdgeGw.Server.Tls;
 using EdgeGw.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -82,13 +83,20 @@ public sealed class GatewayHost : IAsyncDisposable
             // The gateway enforces its own limits; Kestrel's HTTP limits do not apply to a connection handler.
             foreach (var entry in gatewayUrls)
             {
+                bool https = Core.Tls.TlsSettings.IsHttps(entry.Url);
                 Listen(kestrel, entry.Url, gatewayListeners, listen =>
                 {
                     // Connection middleware runs in the order it is added: the PROXY protocol header comes first on
-                    // the wire, so its step comes first, before TLS (UseHttps) and the gateway's handler.
+                    // the wire, so its step comes first, then TLS, then the gateway's handler.
                     if (entry.ProxyProtocol)
                     {
                         listen.Use(next => new ProxyProtocolStep(next, runtime, entry.ProxyProtocolTimeout).OnConnectionAsync);
+                    }
+
+                    if (https)
+                    {
+                        // TLS as connection middleware: it wraps the transport pipe, so both transports get it.
+                        listen.Use(next => new TlsHandshake(next, runtime).OnConnectionAsync);
                     }
 
                     listen.UseConnectionHandler<GatewayConnectionHandler>();
@@ -122,7 +130,7 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         var host = new GatewayHost(app, runtime, logs);
-        host.Addresses = BoundAddresses(gatewayListeners);
+        host.Addresses = BoundAddresses(gatewayListeners, gatewayUrls.Select(static e => e.Url).ToList());
         host.AdminAddresses = BoundAddresses(adminListeners);
         runtime.OnListening(host.Addresses, host.AdminAddresses, gatewayUrls.Count() + adminUrls.Count());
         return host;
@@ -191,14 +199,17 @@ public sealed class GatewayHost : IAsyncDisposable
     internal sealed class AdminEndPoint(IPAddress address, int port) : IPEndPoint(address, port);
 
     /// <summary>Kestrel writes the bound endpoint (with the real port for port 0) back into each ListenOptions.</summary>
-    private static List<Uri> BoundAddresses(List<ListenOptions> listeners)
+    /// <param name="urls">The URLs the listeners were made from, in order (their scheme says http or https); null for http only.</param>
+    private static List<Uri> BoundAddresses(List<ListenOptions> listeners, List<string>? urls = null)
     {
         var addresses = new List<Uri>();
-        foreach (var listen in listeners)
+        for (int i = 0; i < listeners.Count; i++)
         {
+            var listen = listeners[i];
             if (listen.EndPoint is IPEndPoint ip)
             {
-                addresses.Add(new Uri($"http://{(ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip.Address}]" : ip.Address.ToString())}:{ip.Port}"));
+                string scheme = urls is not null && i < urls.Count && Core.Tls.TlsSettings.IsHttps(urls[i]) ? "https" : "http";
+                addresses.Add(new Uri($"{scheme}://{(ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip.Address}]" : ip.Address.ToString())}:{ip.Port}"));
             }
         }
 

@@ -25,6 +25,7 @@ internal sealed class ClientConnection : IDisposable
         Deadline = new IoDeadline(runtime.Time);
         Deadline.Attach(Input);
         Address = FormatAddress(context.RemoteEndPoint);
+        IsHttps = context.Features.Get<Tls.TlsConnectionFeature>() is not null;
     }
 
     public ConnectionContext Context { get; }
@@ -38,6 +39,8 @@ internal sealed class ClientConnection : IDisposable
     public IoDeadline Deadline { get; }
     /// <summary>The client's IP address as ASCII (IPv4-mapped addresses as IPv4), for X-Forwarded-For and client-IP throttles.</summary>
     public byte[] Address { get; }
+    /// <summary>The connection came in on an https listener (TLS terminated here): X-Forwarded-Proto says https.</summary>
+    public bool IsHttps { get; }
 
     /// <summary>
     /// Bounds a flush of <see cref="Output"/> that has to wait for the client (the send timeout). Created on the

@@ -69,4 +69,20 @@ internal static partial class GatewayLog
     [LoggerMessage(EventId = 110, Level = LogLevel.Warning,
         Message = "edgegw: cluster {Cluster}: tls.insecureSkipVerify is on: its https destinations' certificates are NOT verified (anyone on the path can impersonate them); for development only")]
     public static partial void InsecureUpstreamTls(ILogger logger, string cluster);
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information,
+        Message = "edgegw: TLS handshake from {Peer} failed ({Reason}): {Detail}")]
+    public static partial void TlsHandshakeFailed(ILogger logger, string peer, string reason, string detail);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information,
+        Message = "edgegw: TLS handshake from {Peer} failed ({Reason}): {Detail} ({Suppressed} more like it suppressed since the last line)")]
+    public static partial void TlsHandshakeFailedRepeated(ILogger logger, string peer, string reason, string detail, int suppressed);
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Information,
+        Message = "edgegw: TLS certificate reloaded from {CertFile} (names: {Names}; valid until {NotAfter:yyyy-MM-dd} UTC)")]
+    public static partial void CertificateReloaded(ILogger logger, string certFile, string names, DateTime notAfter);
+
+    [LoggerMessage(EventId = 311, Level = LogLevel.Warning,
+        Message = "edgegw: TLS certificate files changed but not reloaded, the old certificate stays: {Reason}")]
+    public static partial void CertificateReloadFailed(ILogger logger, string reason);
 }

@@ -60,7 +60,7 @@ internal sealed class Tunnel
         ResponseHeadOutcome outcome;
         try
         {
-            UpstreamRequestWriter.Write(connection.Output, _request, _request.ClientAddress, http, match, destination, _request.HeaderValue("upgrade"u8));
+            UpstreamRequestWriter.Write(connection.Output, _request, _request.ClientAddress, _connection.IsHttps, http, match, destination, _request.HeaderValue("upgrade"u8));
             _request.ConsumeHead();
             var flush = await connection.Output.FlushAsync().ConfigureAwait(false);
             outcome = flush.IsCompleted

@@ -32,16 +32,21 @@ public sealed class TestGateway : IAsyncDisposable
     public int AdminPort { get; }
     public GatewayRuntime Runtime => _host.Runtime;
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+    /// <summary>Every bound gateway address, in the order of the listen URLs.</summary>
+    public IReadOnlyList<Uri> Addresses => _host.Addresses;
 
     /// <summary>Loads <paramref name="json"/> through the real config pipeline; fails the test with every error if invalid.</summary>
     /// <param name="logs">Receives the gateway's log lines (information and above), beside the console.</param>
     /// <param name="listen">The listener's options (its URL is replaced by loopback port 0); null: a plain listener.</param>
-    public static async Task<TestGateway> StartAsync(string json, TimeProvider? time = null, LogCapture? logs = null, ListenEntry? listen = null)
+    /// <param name="urls">Instead of <paramref name="listen"/>: the gateway's listen URLs (e.g. https and http on port 0); <see cref="Port"/> is the first's.</param>
+    public static async Task<TestGateway> StartAsync(string json, TimeProvider? time = null, LogCapture? logs = null, ListenEntry? listen = null, string[]? urls = null)
     {
         var model = BuildModel(json);
         var host = await GatewayHost.StartAsync(model, new GatewayHostOptions
         {
-            ListenOverride = [listen is null ? ListenEntry.Plain("http://127.0.0.1:0") : listen with { Url = "http://127.0.0.1:0" }],
+            ListenOverride = urls is not null
+                ? [.. urls.Select(ListenEntry.Plain)]
+                : [listen is null ? ListenEntry.Plain("http://127.0.0.1:0") : listen with { Url = "http://127.0.0.1:0" }],
             AdminListenOverride = ["http://127.0.0.1:0"],
             // A test that captures lines sees the information ones (recoveries) too.
             MinimumLogLevel = logs is null ? LogLevel.Warning : LogLevel.Information,
