@@ -46,9 +46,9 @@ internal sealed class ResponseRelay
     public async ValueTask<bool> RelayAsync(UpstreamConnection connection, IResponseObserver? observer)
     {
         ref var head = ref _response.Head;
-        ref var record = ref _request.Record;
-        record.IntegrationStatus = head.StatusCode;
-        record.Status = head.StatusCode;
+        // Not a ref local: this method awaits, and the record is written after the awaits too.
+        _request.Record.IntegrationStatus = head.StatusCode;
+        _request.Record.Status = head.StatusCode;
         _bodyBytes = 0;
         bool clientChunked = head.Body is BodyKind.Chunked or BodyKind.CloseDelimited && _request.Head.Version == HttpVersion.Http11;
         if (head.Body is BodyKind.Chunked or BodyKind.CloseDelimited && !clientChunked)
@@ -76,8 +76,8 @@ internal sealed class ResponseRelay
             Release(connection, reusable: false);
         }
 
-        record.IntegrationEndTimestamp = _connection.Runtime.Time.GetTimestamp();
-        record.ResponseLength = _response.Head.Body == BodyKind.ContentLength ? _response.Head.ContentLength : _bodyBytes;
+        _request.Record.IntegrationEndTimestamp = _connection.Runtime.Time.GetTimestamp();
+        _request.Record.ResponseLength = _response.Head.Body == BodyKind.ContentLength ? _response.Head.ContentLength : _bodyBytes;
 
         observer?.OnResponseEnd(relay == RelayOutcome.Complete);
         if (relay == RelayOutcome.UpstreamFailed)
