@@ -101,6 +101,17 @@ public static class AccessLogFormatter
             case AccessLogVariable.ApiId:
                 output.Value(record.Route?.ApiName, escape);
                 break;
+            case AccessLogVariable.BasePathMatched:
+                if (record.Mapping is { } mapping)
+                {
+                    output.Value(mapping.BasePathBytes.Length == 0 ? "(none)"u8 : mapping.BasePathBytes, escape);
+                }
+                else
+                {
+                    output.Value((string?)null, escape);
+                }
+
+                break;
             case AccessLogVariable.DomainName:
                 output.Value(record.Get(record.Host), escape);
                 break;

@@ -30,6 +30,8 @@ public enum AccessLogVariable : byte
     ErrorResponseType,
     Cache,
     Throttle,
+    /// <summary><c>customDomain.basePathMatched</c>: the API mapping's base path, <c>(none)</c> for the empty one; <c>-</c> off a custom domain.</summary>
+    BasePathMatched,
 }
 
 /// <summary>The variable names a format may use, as AWS spells them (case-sensitive), and EdgeGw's own under <c>edgegw.</c>.</summary>
@@ -66,6 +68,7 @@ public static class AccessLogVariables
         new("error.message", AccessLogVariable.ErrorMessage),
         new("error.messageString", AccessLogVariable.ErrorMessageString),
         new("error.responseType", AccessLogVariable.ErrorResponseType),
+        new("customDomain.basePathMatched", AccessLogVariable.BasePathMatched),
         new("edgegw.cache", AccessLogVariable.Cache),
         new("edgegw.throttle", AccessLogVariable.Throttle),
     ];
@@ -73,7 +76,7 @@ public static class AccessLogVariables
     /// <summary>AWS variables of concepts EdgeGw does not have (yet): accepted, written as <c>-</c>.</summary>
     private static readonly string[] UnavailableNames =
     [
-        "accountId", "awsEndpointRequestId", "awsEndpointRequestId2", "customDomain.basePathMatched", "dataProcessed",
+        "accountId", "awsEndpointRequestId", "awsEndpointRequestId2", "dataProcessed",
         "identity.accountId", "identity.caller", "identity.user", "identity.userArn", "identity.principalOrgId",
         "identity.cognitoAuthenticationProvider", "identity.cognitoAuthenticationType", "identity.cognitoIdentityId",
         "identity.cognitoIdentityPoolId", "identity.clientCert.clientCertPem", "identity.clientCert.subjectDN",

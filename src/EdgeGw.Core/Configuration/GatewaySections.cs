@@ -23,10 +23,12 @@ internal sealed class GatewaySections
         Apis = new ApiSection(Clusters);
         UsagePlans = new UsagePlanSection(Apis.DeployedStages);
         Domains = new DomainSection(Apis);
+        // The https listeners serve the custom domains' certificates too.
+        Server = new ServerSection(Domains.CertificateSources);
         All = [Server, Admin, Logging, AccessLog, Cache, Throttle, Redis, State, Clusters, Apis, Domains, UsagePlans];
     }
 
-    public ServerSection Server { get; } = new();
+    public ServerSection Server { get; }
     public AdminSection Admin { get; } = new();
     public LoggingSection Logging { get; } = new();
     public AccessLogSection AccessLog { get; } = new();

@@ -70,6 +70,12 @@ internal sealed class ServerSection : IConfigSection
     public ServerConfig Config { get; private set; } = null!;
 
     /// <summary><c>server.tls</c>: certificates and handshake policy of the https listeners.</summary>
+    private readonly Func<IReadOnlyList<CertificateSource>> _domainCertificates;
+
+    /// <param name="domainCertificates">The custom domains' certificates, added to <c>server.tls</c>'s store.</param>
+    public ServerSection(Func<IReadOnlyList<CertificateSource>>? domainCertificates = null) =>
+        _domainCertificates = domainCertificates ?? (static () => []);
+
     public TlsSection Tls { get; } = new();
 
     public void Read(IConfiguration root, ConfigReader reader)
@@ -196,7 +202,7 @@ internal sealed class ServerSection : IConfigSection
             }
         }
 
-        Tls.Validate(checks, httpsListeners);
+        Tls.Validate(checks, httpsListeners, _domainCertificates());
 
         checks.Range("server.drainTimeoutSeconds", server.DrainTimeoutSeconds, 0, 3600);
         checks.Range("server.keepAliveTimeoutSeconds", server.KeepAliveTimeoutSeconds, 1, 3600);

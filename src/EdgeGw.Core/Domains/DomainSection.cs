@@ -42,6 +42,25 @@ internal sealed class DomainSection : IConfigSection
 
     public ImmutableArray<DomainConfig> Config { get; private set; } = [];
 
+    /// <summary>
+    /// The domains' certificate files as sources for the https listeners' certificate store (after
+    /// <c>server.tls</c>'s own, which keep any name they share), from the config as read.
+    /// </summary>
+    public IReadOnlyList<Tls.CertificateSource> CertificateSources()
+    {
+        var sources = new List<Tls.CertificateSource>();
+        for (int i = 0; i < Config.Length; i++)
+        {
+            // A missing file is this section's error (Validate); the store loads only what exists.
+            if (Config[i].Certificate is { CertFile: { Length: > 0 } certFile, KeyFile: { Length: > 0 } keyFile } && File.Exists(certFile) && File.Exists(keyFile))
+            {
+                sources.Add(new Tls.CertificateSource(certFile, keyFile, IsDefault: false, $"{Key}[{i}].certificate"));
+            }
+        }
+
+        return sources;
+    }
+
     public void Read(IConfiguration root, ConfigReader reader) =>
         Config = reader.ReadArray(root.GetSection(Key), Key, (section, path) => ReadDomain(reader, section, path));
 

@@ -46,6 +46,8 @@ public struct RequestRecord
     public long ResponseLength;
     /// <summary>The route matched (route key, API, stage); null before routing or when none matched.</summary>
     public RouteModel? Route;
+    /// <summary>The custom domain's API mapping the request came through; null off a custom domain.</summary>
+    public Routing.ApiMapping? Mapping;
     public HttpMethod Method;
     public HttpVersion Version;
     /// <summary>The access log this request goes to: its stage's, or the gateway's default; null: none.</summary>

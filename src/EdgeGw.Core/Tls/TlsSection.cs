@@ -48,13 +48,21 @@ internal sealed class TlsSection
     }
 
     /// <param name="httpsListeners">The JSON paths of the <c>https://</c> listen URLs.</param>
-    public void Validate(ConfigChecks checks, IReadOnlyList<string> httpsListeners)
+    /// <param name="domainCertificates">The custom domains' certificates, served after these (they keep any shared name).</param>
+    public void Validate(ConfigChecks checks, IReadOnlyList<string> httpsListeners, IReadOnlyList<CertificateSource>? domainCertificates = null)
     {
+        domainCertificates ??= [];
+        if (Config is null && domainCertificates.Count > 0 && httpsListeners.Count > 0)
+        {
+            // Only domain certificates: server.tls's defaults for the handshake policy.
+            Config = new TlsConfig([], DefaultMinVersion, DefaultUnknownSni, TlsSettings.DefaultHandshakeTimeoutSeconds);
+        }
+
         if (Config is not { } tls)
         {
             foreach (var listener in httpsListeners)
             {
-                checks.Error(listener, "an https listener needs server.tls with at least one certificate");
+                checks.Error(listener, "an https listener needs a certificate: server.tls.certificates, or a domain with a certificate");
             }
 
             return;
@@ -71,7 +79,7 @@ internal sealed class TlsSection
         }
 
         checks.Range($"{Path}.handshakeTimeoutSeconds", tls.HandshakeTimeoutSeconds, 1, 300);
-        if (tls.Certificates.IsEmpty)
+        if (tls.Certificates.IsEmpty && domainCertificates.Count == 0)
         {
             checks.Error($"{Path}.certificates", "at least one certificate is required");
             return;
@@ -113,6 +121,7 @@ internal sealed class TlsSection
             checks.Error($"{Path}.certificates", "mark one certificate \"default\": true (served without SNI or for an unknown name), or set server.tls.unknownSni to reject");
         }
 
+        sources.AddRange(domainCertificates);
         _store = CertificateStore.Build(sources, _loadErrors);
         foreach (var (path, message) in _loadErrors)
         {

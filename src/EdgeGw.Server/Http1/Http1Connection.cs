@@ -231,6 +231,7 @@ internal sealed class Http1Connection
         var route = match.Route!;
         _connection.ExecutionLog?.Matched(request, route, path, match);
         request.Record.Route = route;
+        request.Record.Mapping = match.Mapping;
         request.Record.AccessLog = route.AccessLog;
         if (request.Head.Body == BodyKind.ContentLength && request.Head.ContentLength > route.MaxBodyBytes)
         {
