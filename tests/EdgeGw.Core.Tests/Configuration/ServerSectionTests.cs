@@ -92,7 +92,7 @@ public sealed class ServerSectionTests
         var errors = SectionFixture.Run(new ServerSection(), """
             { "server": { "listen": [
               "ftp://0.0.0.0:21",
-              { "url": "https://0.0.0.0:443" },
+              { "url": "ws://0.0.0.0:443" },
               { "proxyProtocol": true },
               { "url": "http://0.0.0.0:1", "proxyProtocolTimeoutSeconds": 3 },
               { "url": "http://0.0.0.0:2", "proxyProtocol": true, "proxyProtocolTimeoutSeconds": 0 },
