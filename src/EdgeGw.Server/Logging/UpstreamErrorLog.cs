@@ -17,7 +17,7 @@ internal sealed class UpstreamErrorLog
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     // Keyed by names, so a reload (new model objects, same names) keeps the windows; bounded by the names configured.
-    private readonly ConcurrentDictionary<(string Cluster, string Destination, UpstreamFailure Reason), Window> _windows = new();
+    private readonly ConcurrentDictionary<(string Cluster, string Destination, UpstreamFailure Reason), LogWindow> _windows = new();
 
     public UpstreamErrorLog(ILogger logger, TimeProvider time)
     {
@@ -46,21 +46,10 @@ internal sealed class UpstreamErrorLog
             return;
         }
 
-        var window = _windows.GetOrAdd((cluster.Name, destination.Authority, reason), static _ => new Window());
-        long now = _time.GetTimestamp();
-        int suppressed;
-        lock (window)
+        var window = _windows.GetOrAdd((cluster.Name, destination.Authority, reason), static _ => new LogWindow());
+        if (!window.TryEnter(_time, Interval, out int suppressed))
         {
-            if (window.Logged && _time.GetElapsedTime(window.Start, now) < Interval)
-            {
-                window.Suppressed++;
-                return;
-            }
-
-            suppressed = window.Suppressed;
-            window.Suppressed = 0;
-            window.Start = now;
-            window.Logged = true;
+            return;
         }
 
         if (suppressed == 0)
@@ -90,10 +79,4 @@ internal sealed class UpstreamErrorLog
         _ => "response timed out",
     };
 
-    private sealed class Window
-    {
-        public long Start;
-        public int Suppressed;
-        public bool Logged;
-    }
 }

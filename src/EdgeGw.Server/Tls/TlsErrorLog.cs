@@ -14,16 +14,16 @@ internal sealed class TlsErrorLog
 
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly Window[] _windows;
+    private readonly LogWindow[] _windows;
 
     public TlsErrorLog(ILogger logger, TimeProvider time)
     {
         _logger = logger;
         _time = time;
-        _windows = new Window[Enum.GetValues<TlsFailure>().Length];
+        _windows = new LogWindow[Enum.GetValues<TlsFailure>().Length];
         for (int i = 0; i < _windows.Length; i++)
         {
-            _windows[i] = new Window();
+            _windows[i] = new LogWindow();
         }
     }
 
@@ -37,20 +37,9 @@ internal sealed class TlsErrorLog
         }
 
         var window = _windows[(int)reason];
-        long now = _time.GetTimestamp();
-        int suppressed;
-        lock (window)
+        if (!window.TryEnter(_time, Interval, out int suppressed))
         {
-            if (window.Logged && _time.GetElapsedTime(window.Start, now) < Interval)
-            {
-                window.Suppressed++;
-                return;
-            }
-
-            suppressed = window.Suppressed;
-            window.Suppressed = 0;
-            window.Start = now;
-            window.Logged = true;
+            return;
         }
 
         if (suppressed == 0)
@@ -73,10 +62,4 @@ internal sealed class TlsErrorLog
         _ => "other",
     };
 
-    private sealed class Window
-    {
-        public long Start;
-        public int Suppressed;
-        public bool Logged;
-    }
 }

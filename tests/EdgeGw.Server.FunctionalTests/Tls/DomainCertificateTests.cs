@@ -1,7 +1,6 @@
 using EdgeGw.Server.FunctionalTests.Infrastructure;
+using EdgeGw.Tests.Tls;
 using static EdgeGw.Server.FunctionalTests.Tls.TlsFixture;
-
-using TestCertificates = EdgeGw.Tests.Tls.TestCertificates;
 
 namespace EdgeGw.Server.FunctionalTests.Tls;
 

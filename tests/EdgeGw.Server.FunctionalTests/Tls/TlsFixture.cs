@@ -8,8 +8,6 @@ using System.Text;
 using EdgeGw.Server.FunctionalTests.Infrastructure;
 using EdgeGw.Tests.Tls;
 
-using TestCertificates = EdgeGw.Tests.Tls.TestCertificates;
-
 namespace EdgeGw.Server.FunctionalTests.Tls;
 
 /// <summary>

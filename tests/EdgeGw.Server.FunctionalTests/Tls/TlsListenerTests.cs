@@ -9,8 +9,6 @@ using EdgeGw.Server.FunctionalTests.Infrastructure;
 using EdgeGw.Tests.Tls;
 using static EdgeGw.Server.FunctionalTests.Tls.TlsFixture;
 
-using TestCertificates = EdgeGw.Tests.Tls.TestCertificates;
-
 namespace EdgeGw.Server.FunctionalTests.Tls;
 
 /// <summary>HTTPS listeners: SNI, versions, hot reload, bad input, forwarding over TLS (on the transport the suite runs on).</summary>

@@ -3,8 +3,6 @@ using EdgeGw.Server.FunctionalTests.Infrastructure;
 using EdgeGw.Tests.Tls;
 using static EdgeGw.Server.FunctionalTests.Tls.TlsFixture;
 
-using TestCertificates = EdgeGw.Tests.Tls.TestCertificates;
-
 namespace EdgeGw.Server.FunctionalTests.Tls;
 
 /// <summary>The https listener against TLS clients that are not ours: curl and openssl s_client (installed by .ci/run).</summary>

@@ -12,7 +12,7 @@ namespace EdgeGw.Server.FunctionalTests.Upstream;
 /// </summary>
 public sealed class UpstreamTlsTests : IDisposable
 {
-    private readonly TestCertificates _pki = TestCertificates.Create();
+    private readonly TestPki _pki = TestPki.Create();
     private readonly X509Certificate2 _ca;
     private readonly string _caFile;
 
@@ -35,13 +35,13 @@ public sealed class UpstreamTlsTests : IDisposable
         """;
 
     private X509Certificate2 ServerCertificate(X509Certificate2? ca = null, string[]? names = null, bool ip = true) =>
-        TestCertificates.Issue(ca ?? _ca, "backend", names ?? ["localhost"], ip);
+        TestPki.Issue(ca ?? _ca, "backend", names ?? ["localhost"], ip);
 
     [Fact]
     public async Task CustomCa_VerifiesTheBackend_AndProxies()
     {
         await using var backend = await TlsBackend.StartAsync(ServerCertificate());
-        await using var gateway = await TestGateway.StartAsync(Config(backend.Port, $$"""{ "caFile": {{TestCertificates.Json(_caFile)}} }"""));
+        await using var gateway = await TestGateway.StartAsync(Config(backend.Port, $$"""{ "caFile": {{TestPki.Json(_caFile)}} }"""));
         using var client = gateway.CreateClient();
 
         using var response = await client.GetAsync("/prod/pets/7");
@@ -58,7 +58,7 @@ public sealed class UpstreamTlsTests : IDisposable
         var otherCa = _pki.CreateCa("Some Other CA");
         await using var backend = await TlsBackend.StartAsync(ServerCertificate(otherCa));
         var logs = new LogCapture();
-        await using var gateway = await TestGateway.StartAsync(Config(backend.Port, $$"""{ "caFile": {{TestCertificates.Json(_caFile)}} }"""), logs: logs);
+        await using var gateway = await TestGateway.StartAsync(Config(backend.Port, $$"""{ "caFile": {{TestPki.Json(_caFile)}} }"""), logs: logs);
         using var client = gateway.CreateClient();
 
         using var response = await client.GetAsync("/prod/x");
@@ -103,7 +103,7 @@ public sealed class UpstreamTlsTests : IDisposable
             {
               "server": { "listen": ["http://127.0.0.1:0"], "drainTimeoutSeconds": 1 },
               "clusters": [ { "name": "up", "destinations": [ "https://127.0.0.1:{{bad.Port}}", "https://127.0.0.1:{{good.Port}}" ], "retries": 1,
-                              "tls": { "caFile": {{TestCertificates.Json(_caFile)}} } } ],
+                              "tls": { "caFile": {{TestPki.Json(_caFile)}} } } ],
               "apis": [ { "name": "t", "stages": [ { "name": "prod" } ], "routes": [
                 { "key": "POST /{proxy+}", "integration": { "type": "http", "cluster": "up" } } ] } ]
             }
@@ -126,7 +126,7 @@ public sealed class UpstreamTlsTests : IDisposable
     {
         // The certificate names only backend.internal: the destination's address does not match it.
         await using var backend = await TlsBackend.StartAsync(ServerCertificate(names: ["backend.internal"], ip: false));
-        await using (var without = await TestGateway.StartAsync(Config(backend.Port, $$"""{ "caFile": {{TestCertificates.Json(_caFile)}} }""")))
+        await using (var without = await TestGateway.StartAsync(Config(backend.Port, $$"""{ "caFile": {{TestPki.Json(_caFile)}} }""")))
         {
             using var client = without.CreateClient();
             using var refused = await client.GetAsync("/prod/x");
@@ -135,7 +135,7 @@ public sealed class UpstreamTlsTests : IDisposable
         }
 
         await using var gateway = await TestGateway.StartAsync(Config(backend.Port,
-            $$"""{ "caFile": {{TestCertificates.Json(_caFile)}}, "serverName": "backend.internal" }"""));
+            $$"""{ "caFile": {{TestPki.Json(_caFile)}}, "serverName": "backend.internal" }"""));
         using var named = gateway.CreateClient();
         using var response = await named.GetAsync("/prod/x");
 
@@ -147,7 +147,7 @@ public sealed class UpstreamTlsTests : IDisposable
     public async Task DestinationHostName_IsTheSni()
     {
         await using var backend = await TlsBackend.StartAsync(ServerCertificate(names: ["localhost"], ip: false));
-        await using var gateway = await TestGateway.StartAsync(Config(backend.Port, $$"""{ "caFile": {{TestCertificates.Json(_caFile)}} }""", host: "localhost"));
+        await using var gateway = await TestGateway.StartAsync(Config(backend.Port, $$"""{ "caFile": {{TestPki.Json(_caFile)}} }""", host: "localhost"));
         using var client = gateway.CreateClient();
 
         using var response = await client.GetAsync("/prod/x");
@@ -160,12 +160,12 @@ public sealed class UpstreamTlsTests : IDisposable
     public async Task BackendRequiringAClientCertificate_GetsTheConfiguredOne()
     {
         var clientCa = _pki.CreateCa("Client CA");
-        var clientCert = TestCertificates.Issue(clientCa, "edgegw-client", [], loopbackIp: false, client: true);
+        var clientCert = TestPki.Issue(clientCa, "edgegw-client", [], loopbackIp: false, client: true);
         string certFile = _pki.WriteCertificate(clientCert, "client.pem");
         string keyFile = _pki.WriteKey(clientCert, "client.key");
         await using var backend = await TlsBackend.StartAsync(ServerCertificate(), clientCa);
 
-        await using (var without = await TestGateway.StartAsync(Config(backend.Port, $$"""{ "caFile": {{TestCertificates.Json(_caFile)}} }""")))
+        await using (var without = await TestGateway.StartAsync(Config(backend.Port, $$"""{ "caFile": {{TestPki.Json(_caFile)}} }""")))
         {
             using var client = without.CreateClient();
             using var refused = await client.GetAsync("/prod/x");
@@ -175,7 +175,7 @@ public sealed class UpstreamTlsTests : IDisposable
         }
 
         await using var gateway = await TestGateway.StartAsync(Config(backend.Port,
-            $$"""{ "caFile": {{TestCertificates.Json(_caFile)}}, "certFile": {{TestCertificates.Json(certFile)}}, "keyFile": {{TestCertificates.Json(keyFile)}} }"""));
+            $$"""{ "caFile": {{TestPki.Json(_caFile)}}, "certFile": {{TestPki.Json(certFile)}}, "keyFile": {{TestPki.Json(keyFile)}} }"""));
         using var withCert = gateway.CreateClient();
         using var response = await withCert.GetAsync("/prod/x");
 
@@ -205,7 +205,7 @@ public sealed class UpstreamTlsTests : IDisposable
     {
         const int Requests = 30;
         await using var backend = await TlsBackend.StartAsync(ServerCertificate());
-        await using var gateway = await TestGateway.StartAsync(Config(backend.Port, $$"""{ "caFile": {{TestCertificates.Json(_caFile)}} }"""));
+        await using var gateway = await TestGateway.StartAsync(Config(backend.Port, $$"""{ "caFile": {{TestPki.Json(_caFile)}} }"""));
         using var client = gateway.CreateClient();
 
         for (int i = 0; i < Requests; i++)
@@ -225,7 +225,7 @@ public sealed class UpstreamTlsTests : IDisposable
     public async Task ConcurrentRequests_ShareABoundedPoolOfTlsConnections()
     {
         await using var backend = await TlsBackend.StartAsync(ServerCertificate());
-        await using var gateway = await TestGateway.StartAsync(Config(backend.Port, $$"""{ "caFile": {{TestCertificates.Json(_caFile)}} }""",
+        await using var gateway = await TestGateway.StartAsync(Config(backend.Port, $$"""{ "caFile": {{TestPki.Json(_caFile)}} }""",
             """, "maxConnectionsPerDestination": 4"""));
         using var client = gateway.CreateClient();
 
@@ -248,7 +248,7 @@ public sealed class UpstreamTlsTests : IDisposable
     {
         const string Health = """, "health": { "active": { "path": "/health", "intervalSeconds": 1, "timeoutMs": 2000, "healthyThreshold": 1, "unhealthyThreshold": 1 } }""";
         await using var backend = await TlsBackend.StartAsync(ServerCertificate());
-        await using (var gateway = await TestGateway.StartAsync(Config(backend.Port, $$"""{ "caFile": {{TestCertificates.Json(_caFile)}} }""", Health)))
+        await using (var gateway = await TestGateway.StartAsync(Config(backend.Port, $$"""{ "caFile": {{TestPki.Json(_caFile)}} }""", Health)))
         {
             Assert.True(await Eventually.TrueAsync(() => backend.HealthRequests >= 2, TimeSpan.FromSeconds(15)), "probes reached the backend over TLS");
             Assert.False(gateway.Runtime.Upstreams.Find($"127.0.0.1:{backend.Port}")!.ActivelyDown);
@@ -258,7 +258,7 @@ public sealed class UpstreamTlsTests : IDisposable
         var otherCa = _pki.CreateCa("Some Other CA");
         string otherCaFile = _pki.WriteCertificate(otherCa, "other-ca.pem");
         int before = backend.HealthRequests;
-        await using var distrusting = await TestGateway.StartAsync(Config(backend.Port, $$"""{ "caFile": {{TestCertificates.Json(otherCaFile)}} }""", Health));
+        await using var distrusting = await TestGateway.StartAsync(Config(backend.Port, $$"""{ "caFile": {{TestPki.Json(otherCaFile)}} }""", Health));
         var state = distrusting.Runtime.Upstreams.Find($"127.0.0.1:{backend.Port}")!;
         Assert.True(await Eventually.TrueAsync(() => state.ActivelyDown, TimeSpan.FromSeconds(15)), "failed TLS probes took the destination out");
         Assert.Equal(before, backend.HealthRequests);

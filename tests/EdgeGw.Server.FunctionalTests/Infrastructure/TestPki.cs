@@ -8,13 +8,13 @@ namespace EdgeGw.Server.FunctionalTests.Infrastructure;
 /// A throwaway PKI made with <see cref="CertificateRequest"/>: a CA and certificates it signs, written as PEM
 /// files into a temporary directory removed on dispose (the gateway reads its TLS settings from files).
 /// </summary>
-public sealed class TestCertificates : IDisposable
+public sealed class TestPki : IDisposable
 {
-    private TestCertificates(string directory) => Directory = directory;
+    private TestPki(string directory) => Directory = directory;
 
     public string Directory { get; }
 
-    public static TestCertificates Create() =>
+    public static TestPki Create() =>
         new(System.IO.Directory.CreateTempSubdirectory("edgegw-tls-").FullName);
 
     /// <summary>A self-signed CA (ECDSA P-256).</summary>
