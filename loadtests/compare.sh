@@ -16,6 +16,8 @@
 # (it runs as proxy "edgegw-before", with the same config, pinning and counters as "edgegw"), e.g.
 #   git worktree add /tmp/before <commit> && dotnet build -c Release /tmp/before/src/EdgeGw
 #   BEFORE_DLL=/tmp/before/src/EdgeGw/bin/Release/net10.0/edgegw.dll PASSES=3 PROXIES="edgegw-before edgegw" loadtests/compare.sh
+#   (BEFORE_STATS_SIGNAL=USR1 for a build from before 2026-12-02, which printed its counters on SIGUSR1;
+#   BEFORE_CONFIG=<file> when the earlier build cannot read today's loadtests/config/edgegw.json, e.g. from git show REV:loadtests/config/edgegw.json)
 # The cost of the access log: proxy "edgegw-accesslog" is "edgegw" with the JSON preset written to a file in the run's
 # directory (its line count is checked against the requests served), e.g.
 #   PROXIES="edgegw edgegw-accesslog" WORKLOADS=get10b-c32 IDLE_CONNECTIONS=0 loadtests/compare.sh
@@ -95,10 +97,12 @@ start_upstream() {
 start_proxy() {
   case "$1" in
     edgegw|edgegw-before|edgegw-accesslog)
-      local dll=$EDGEGW_DLL extra=()
+      local dll=$EDGEGW_DLL extra=() config=$ROOT/loadtests/config/edgegw.json
       [ "$1" = edgegw-before ] && dll=${BEFORE_DLL:?BEFORE_DLL names the earlier build for edgegw-before (not EDGEGW_*: the gateway reads that prefix as config)}
+      # An earlier build may not know keys the current config has (server.tls): BEFORE_CONFIG gives it its own.
+      [ "$1" = edgegw-before ] && config=${BEFORE_CONFIG:-$config}
       [ "$1" = edgegw-accesslog ] && rm -f "$RUN/access.log" && extra=(--accessLog:destination="$RUN/access.log" --accessLog:format=json)
-      DOTNET_gcServer=${GC_SERVER:-1} taskset -c "$PROXY_CPU" dotnet "$dll" --config "$ROOT/loadtests/config/edgegw.json" "${extra[@]}" >"$RUN/$1.log" 2>&1 &
+      DOTNET_gcServer=${GC_SERVER:-1} taskset -c "$PROXY_CPU" dotnet "$dll" --config "$config" "${extra[@]}" >"$RUN/$1.log" 2>&1 &
       PROXY_PORT=19100 ;;
     nginx)
       taskset -c "$PROXY_CPU" nginx -p "$RUN" -c "$ROOT/loadtests/config/nginx-proxy.conf" 2>"$RUN/nginx-proxy.err" &
@@ -134,7 +138,8 @@ is_edgegw() { [ "$1" = edgegw ] || [ "$1" = edgegw-before ] || [ "$1" = edgegw-a
 # EdgeGw prints its counters on SIGUSR2 (SIGUSR1 reopens its access logs); echoes "requests allocated_bytes". $1: the proxy name (its log).
 edgegw_stats() {
   local log="$RUN/$1.log" before; before=$(grep -c 'edgegw: stats' "$log" || true)
-  kill -USR2 "$PROXY_PID"
+  # A build from before the access log (BEFORE_STATS_SIGNAL=USR1) printed them on SIGUSR1.
+  if [ "$1" = edgegw-before ]; then kill -"${BEFORE_STATS_SIGNAL:-USR2}" "$PROXY_PID"; else kill -USR2 "$PROXY_PID"; fi
   for _ in $(seq 1 50); do
     [ "$(grep -c 'edgegw: stats' "$log" || true)" -gt "$before" ] && break; sleep 0.1
   done

@@ -17,6 +17,9 @@ internal sealed class ClientRequest
     private static readonly SearchValues<byte> IdCharacters =
         SearchValues.Create("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_.:"u8);
 
+    /// <summary>The access log's copies of request text (2 KB each), for requests in flight only.</summary>
+    private static readonly EdgeGw.Protocols.Buffers.BoundedArrayPool<byte> RecordTexts = new(RequestRecord.TextCapacity, capacity: 4096);
+
     private readonly PipeReader _input;
     private readonly byte[] _peerAddress;
     private ReadOnlyMemory<byte> _clientAddress;
@@ -181,7 +184,7 @@ internal sealed class ClientRequest
             return;
         }
 
-        _recordText ??= System.Buffers.ArrayPool<byte>.Shared.Rent(RequestRecord.TextCapacity);
+        _recordText ??= RecordTexts.Rent(RequestRecord.TextCapacity);
         Record.Begin(time.GetTimestamp(), time.TimestampFrequency, time.GetUtcNow().ToUnixTimeMilliseconds(), _recordText);
         Record.AccessLog = snapshot.Model.AccessLog;
     }
@@ -212,7 +215,7 @@ internal sealed class ClientRequest
         if (_recordText is not null)
         {
             Record.Text = null;
-            System.Buffers.ArrayPool<byte>.Shared.Return(_recordText);
+            RecordTexts.Return(_recordText);
             _recordText = null;
         }
 
