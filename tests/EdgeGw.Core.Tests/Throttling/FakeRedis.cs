@@ -42,7 +42,7 @@ internal sealed class FakeRedis : IAsyncDisposable
     /// <summary>The next script call, failing the test after 10 s.</summary>
     public async Task<ScriptCall> NextScriptAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
             return await Scripts.Reader.ReadAsync(timeout.Token);

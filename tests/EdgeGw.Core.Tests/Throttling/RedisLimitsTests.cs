@@ -25,7 +25,7 @@ public sealed class RedisLimitsTests
 
     /// <summary>Waits for something a Redis reply (or the loss of the connection) brings about.</summary>
     private static void Until(Func<bool> condition, string what) =>
-        Assert.True(SpinWait.SpinUntil(condition, TimeSpan.FromSeconds(10)), "timed out waiting for " + what);
+        Assert.True(SpinWait.SpinUntil(condition, TimeSpan.FromSeconds(30)), "timed out waiting for " + what);
 
     private static string NothingListening()
     {
