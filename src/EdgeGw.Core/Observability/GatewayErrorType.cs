@@ -18,6 +18,16 @@ public enum GatewayErrorType : byte
     IntegrationFailure,
     IntegrationTimeout,
     BadRequestBody,
+    BadRequestParameters,
+    Unauthorized,
+    AccessDenied,
+    MissingAuthenticationToken,
+    AuthorizerFailure,
+    AuthorizerConfigurationError,
+    InvalidSignature,
+    ExpiredToken,
+    /// <summary>A SigV4 request without any signature (AWS answers it with the same type as a missing route).</summary>
+    MissingAuthenticationTokenIam,
 }
 
 /// <summary>AWS's names and the status → type mapping of the gateway's own answers.</summary>
@@ -36,6 +46,15 @@ public static class GatewayErrorTypes
         "INTEGRATION_FAILURE"u8.ToArray(),
         "INTEGRATION_TIMEOUT"u8.ToArray(),
         "BAD_REQUEST_BODY"u8.ToArray(),
+        "BAD_REQUEST_PARAMETERS"u8.ToArray(),
+        "UNAUTHORIZED"u8.ToArray(),
+        "ACCESS_DENIED"u8.ToArray(),
+        "MISSING_AUTHENTICATION_TOKEN"u8.ToArray(),
+        "AUTHORIZER_FAILURE"u8.ToArray(),
+        "AUTHORIZER_CONFIGURATION_ERROR"u8.ToArray(),
+        "INVALID_SIGNATURE"u8.ToArray(),
+        "EXPIRED_TOKEN"u8.ToArray(),
+        "MISSING_AUTHENTICATION_TOKEN"u8.ToArray(),
     ];
 
     /// <summary>AWS's name of <paramref name="type"/> (UTF-8); empty for <see cref="GatewayErrorType.None"/>.</summary>
@@ -44,6 +63,7 @@ public static class GatewayErrorTypes
     /// <summary>The type of a gateway answer with <paramref name="status"/> (the access step names its own refusals).</summary>
     public static GatewayErrorType ForStatus(int status) => status switch
     {
+        401 => GatewayErrorType.Unauthorized,
         404 => GatewayErrorType.ResourceNotFound,
         413 => GatewayErrorType.RequestTooLarge,
         429 => GatewayErrorType.Throttled,

@@ -68,6 +68,9 @@ public struct RequestRecord
     /// <summary>The id of the API key presented (UTF-8); null when none was found.</summary>
     public byte[]? ApiKeyId;
 
+    /// <summary>The caller as an authorizer identified it (JWT claims, request authorizer context, IAM principal); null: none ran or it refused.</summary>
+    public CallerIdentity? Identity;
+
     /// <summary>Copies of the request's text (see <see cref="TextCapacity"/>); pooled by the connection.</summary>
     public byte[]? Text;
     private int _textLength;

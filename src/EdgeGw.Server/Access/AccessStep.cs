@@ -53,9 +53,7 @@ internal sealed class AccessStep
     {
         if (outcome == AccessOutcome.Forbidden)
         {
-            var refused = _responder.GatewayResponseAsync(403, close);
-            _request.Record.ErrorType = GatewayErrorType.InvalidApiKey;
-            return refused;
+            return _responder.GatewayResponseAsync(403, GatewayErrorType.InvalidApiKey, close, default);
         }
 
         if (close)

@@ -144,7 +144,16 @@ internal sealed class ClientResponder
     }
 
     /// <summary>Writes one of the gateway's own JSON responses. Returns whether the connection stays open.</summary>
-    public ValueTask<bool> GatewayResponseAsync(int status, bool close)
+    public ValueTask<bool> GatewayResponseAsync(int status, bool close) =>
+        GatewayResponseAsync(status, GatewayErrorTypes.ForStatus(status), close, default);
+
+    /// <summary>
+    /// Writes one of the gateway's own JSON responses of AWS gateway response <paramref name="type"/>, with
+    /// <paramref name="extraHeaders"/> (whole header lines, each ending in CRLF, e.g. <c>WWW-Authenticate</c>)
+    /// after the fixed ones. The one seam for every gateway answer: per-API gateway responses and CORS headers
+    /// on error answers hook in here. Returns whether the connection stays open.
+    /// </summary>
+    public ValueTask<bool> GatewayResponseAsync(int status, GatewayErrorType type, bool close, ReadOnlySpan<byte> extraHeaders)
     {
         if (close)
         {
@@ -153,9 +162,14 @@ internal sealed class ClientResponder
 
         var (headBytes, body) = GatewayResponses.For(status);
         _connection.ExecutionLog?.Write($"Gateway response: {ExecutionLog.Text(headBytes.AsSpan(9, headBytes.AsSpan().IndexOf((byte)'\r') - 9))}, body {ExecutionLog.Text(body)}");
-        _request.Record.GatewayAnswer(status, GatewayErrorTypes.ForStatus(status), GatewayResponses.Message(status), _request.IsHead ? 0 : body.Length);
+        _request.Record.GatewayAnswer(status, type, GatewayResponses.Message(status), _request.IsHead ? 0 : body.Length);
         var writer = new BufferWriter<PipeWriter>(_output);
         writer.Write(headBytes);
+        if (!extraHeaders.IsEmpty)
+        {
+            writer.Write(extraHeaders);
+        }
+
         return EndGatewayResponseAsync(ref writer, body);
     }
 

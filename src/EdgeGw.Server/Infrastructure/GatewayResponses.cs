@@ -29,7 +29,7 @@ public static class GatewayResponses
     private static Dictionary<int, (byte[], byte[])> Build()
     {
         var result = new Dictionary<int, (byte[], byte[])>();
-        foreach (int status in (int[])[400, 403, 404, 408, 413, 414, 417, 426, 429, 431, 500, 501, 502, 503, 504, 505])
+        foreach (int status in (int[])[400, 401, 403, 404, 408, 413, 414, 417, 426, 429, 431, 500, 501, 502, 503, 504, 505])
         {
             string reason = StatusLines.ReasonPhrase(status);
             byte[] body = Encoding.UTF8.GetBytes($"{{\"message\":\"{reason}\"}}");
