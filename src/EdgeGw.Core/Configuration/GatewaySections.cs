@@ -24,7 +24,7 @@ internal sealed class GatewaySections
         UsagePlans = new UsagePlanSection(Apis.DeployedStages);
         Domains = new DomainSection(Apis);
         // The https listeners serve the custom domains' certificates too.
-        Server = new ServerSection(Domains.CertificateSources);
+        Server = new ServerSection(Domains.CertificateSources, Domains.MutualTlsPolicies);
         All = [Server, Admin, Logging, AccessLog, Cache, Throttle, Redis, State, Clusters, Apis, Domains, UsagePlans];
     }
 

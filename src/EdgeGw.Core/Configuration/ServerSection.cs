@@ -72,9 +72,15 @@ internal sealed class ServerSection : IConfigSection
     /// <summary><c>server.tls</c>: certificates and handshake policy of the https listeners.</summary>
     private readonly Func<IReadOnlyList<CertificateSource>> _domainCertificates;
 
+    private readonly Func<MutualTlsPolicies?> _mutualTls;
+
     /// <param name="domainCertificates">The custom domains' certificates, added to <c>server.tls</c>'s store.</param>
-    public ServerSection(Func<IReadOnlyList<CertificateSource>>? domainCertificates = null) =>
+    /// <param name="mutualTls">The custom domains' mutual TLS policies (asked for at compile time, after the domains validated).</param>
+    public ServerSection(Func<IReadOnlyList<CertificateSource>>? domainCertificates = null, Func<MutualTlsPolicies?>? mutualTls = null)
+    {
         _domainCertificates = domainCertificates ?? (static () => []);
+        _mutualTls = mutualTls ?? (static () => null);
+    }
 
     public TlsSection Tls { get; } = new();
 
@@ -243,7 +249,7 @@ internal sealed class ServerSection : IConfigSection
             TunnelMaxLifetime = TimeSpan.FromSeconds(server.TunnelMaxLifetimeSeconds),
             SendTimeout = TimeSpan.FromSeconds(server.SendTimeoutSeconds),
             Transport = TryParseTransport(server.Transport, out var transport) ? transport : TransportKind.Sockets,
-            Tls = Tls.Compile(),
+            Tls = Tls.Compile(_mutualTls()),
             Limits = new RequestLimits
             {
                 MaxRequestLineBytes = server.Limits.MaxRequestLineBytes,

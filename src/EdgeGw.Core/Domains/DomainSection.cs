@@ -8,7 +8,10 @@ using Microsoft.Extensions.Configuration;
 namespace EdgeGw.Core.Domains;
 
 /// <summary>A custom domain name as written.</summary>
-internal sealed record DomainConfig(string Name, CertificateFilesConfig? Certificate, ImmutableArray<ApiMappingConfig> Mappings);
+internal sealed record DomainConfig(string Name, CertificateFilesConfig? Certificate, ImmutableArray<ApiMappingConfig> Mappings, MutualTlsConfig? MutualTls = null);
+
+/// <summary>A domain's <c>mutualTls</c> as written.</summary>
+internal sealed record MutualTlsConfig(string? TruststoreFile, string Mode, string HeaderPrefix, bool ForwardCertificate);
 
 internal sealed record CertificateFilesConfig(string? CertFile, string? KeyFile);
 
@@ -28,7 +31,10 @@ internal sealed class DomainSection : IConfigSection
     public const string NoneBasePath = "(none)";
 
     private const string Key = "domains";
-    private static readonly string[] DomainKeys = ["name", "certificate", "mappings"];
+    private static readonly string[] DomainKeys = ["name", "certificate", "mappings", "mutualTls"];
+    private static readonly string[] MutualTlsKeys = ["truststoreFile", "mode", "headerPrefix", "forwardCertificate"];
+    /// <summary>Longest <c>mutualTls.headerPrefix</c> (the longest header made from it adds "-Not-After").</summary>
+    public const int MaxHeaderPrefixLength = 64;
     private static readonly string[] CertificateKeys = ["certFile", "keyFile"];
     private static readonly string[] MappingKeys = ["path", "api", "stage"];
 
@@ -41,6 +47,28 @@ internal sealed class DomainSection : IConfigSection
     public DomainSection(ApiSection apis) => _apis = apis;
 
     public ImmutableArray<DomainConfig> Config { get; private set; } = [];
+
+    /// <summary>The truststores loaded by <see cref="Validate"/>, by domain index.</summary>
+    private readonly Dictionary<int, System.Security.Cryptography.X509Certificates.X509Certificate2Collection> _truststores = [];
+
+    /// <summary>
+    /// The domains' mutual TLS policies for the https listeners (by SNI), from the config as validated; null when no
+    /// domain has <c>mutualTls</c>. Handed to <see cref="Configuration.ServerSection"/> as the certificate sources are.
+    /// </summary>
+    public Tls.MutualTlsPolicies? MutualTlsPolicies()
+    {
+        var policies = ImmutableArray.CreateBuilder<Tls.MutualTlsPolicy>();
+        for (int i = 0; i < Config.Length; i++)
+        {
+            if (Config[i].MutualTls is { TruststoreFile: { } file } mtls && _truststores.TryGetValue(i, out var truststore))
+            {
+                policies.Add(new Tls.MutualTlsPolicy(Config[i].Name.ToLowerInvariant(), mtls.Mode == "optional" ? Tls.MutualTlsMode.Optional : Tls.MutualTlsMode.Require,
+                    truststore, file, mtls.HeaderPrefix, mtls.ForwardCertificate));
+            }
+        }
+
+        return policies.Count == 0 ? null : new Tls.MutualTlsPolicies(policies.ToImmutable());
+    }
 
     /// <summary>
     /// The domains' certificate files as sources for the https listeners' certificate store (after
@@ -75,6 +103,16 @@ internal sealed class DomainSection : IConfigSection
             certificate = new CertificateFilesConfig(certSection["certFile"], certSection["keyFile"]);
         }
 
+        MutualTlsConfig? mutualTls = null;
+        var mtlsSection = section.GetSection("mutualTls");
+        if (mtlsSection.Exists())
+        {
+            string mtlsPath = ConfigReader.Join(path, "mutualTls");
+            reader.CheckObject(mtlsSection, mtlsPath, MutualTlsKeys);
+            mutualTls = new MutualTlsConfig(mtlsSection["truststoreFile"], mtlsSection["mode"] ?? "require",
+                mtlsSection["headerPrefix"] ?? Tls.MutualTlsPolicy.DefaultHeaderPrefix, reader.ReadBool(mtlsSection, mtlsPath, "forwardCertificate") ?? true);
+        }
+
         return new DomainConfig(
             section["name"] ?? "",
             certificate,
@@ -82,7 +120,8 @@ internal sealed class DomainSection : IConfigSection
             {
                 reader.CheckObject(m, p, MappingKeys);
                 return new ApiMappingConfig(m["path"] ?? "", m["api"] ?? "", m["stage"] ?? "");
-            }));
+            }),
+            mutualTls);
     }
 
     public void Validate(ConfigChecks checks)
@@ -104,10 +143,55 @@ internal sealed class DomainSection : IConfigSection
         }
 
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        _truststores.Clear();
         for (int i = 0; i < Config.Length; i++)
         {
             ValidateDomain(checks, Config[i], $"domains[{i}]", names, apiStages, boundHosts);
+            if (Config[i].MutualTls is { } mtls)
+            {
+                ValidateMutualTls(checks, mtls, i, $"domains[{i}].mutualTls");
+            }
         }
+    }
+
+    private void ValidateMutualTls(ConfigChecks checks, MutualTlsConfig mtls, int index, string path)
+    {
+        if (mtls.Mode is not ("require" or "optional"))
+        {
+            checks.Error($"{path}.mode", $"'{mtls.Mode}' is not require or optional");
+        }
+
+        string prefix = mtls.HeaderPrefix;
+        if (prefix.Length is 0 or > MaxHeaderPrefixLength || prefix.AsSpan().ContainsAnyExcept(ConfigChecks.TokenChars))
+        {
+            checks.Error($"{path}.headerPrefix", $"'{prefix}' is not a header name of 1 to {MaxHeaderPrefixLength} token characters");
+        }
+        else if (prefix.StartsWith("X-Forwarded", StringComparison.OrdinalIgnoreCase) || ConfigChecks.IsGatewayOwnedHeader(prefix)
+            || prefix.Equals("host", StringComparison.OrdinalIgnoreCase) || prefix.Equals("x-request-id", StringComparison.OrdinalIgnoreCase))
+        {
+            checks.Error($"{path}.headerPrefix", $"'{prefix}' would name headers the gateway owns");
+        }
+
+        CheckFile(checks, $"{path}.truststoreFile", mtls.TruststoreFile, "a PEM file of the CA certificates client chains must end in");
+        if (string.IsNullOrEmpty(mtls.TruststoreFile) || !File.Exists(mtls.TruststoreFile))
+        {
+            return;
+        }
+
+        var warnings = new List<string>();
+        var truststore = Tls.MutualTlsPolicy.LoadTruststore(mtls.TruststoreFile, out string? error, warnings);
+        if (truststore is null)
+        {
+            checks.Error($"{path}.truststoreFile", error!);
+            return;
+        }
+
+        foreach (string warning in warnings)
+        {
+            checks.Warning($"{path}.truststoreFile", warning);
+        }
+
+        _truststores[index] = truststore;
     }
 
     private static void ValidateDomain(ConfigChecks checks, DomainConfig domain, string path, HashSet<string> names,

@@ -150,7 +150,8 @@ internal sealed class TlsSection
     }
 
     /// <summary>Null when <c>server.tls</c> is absent.</summary>
-    public TlsSettings? Compile()
+    /// <param name="mutualTls">The custom domains' client-certificate policies; null when none has one.</param>
+    public TlsSettings? Compile(MutualTlsPolicies? mutualTls = null)
     {
         if (Config is not { } tls || _store is null)
         {
@@ -163,6 +164,7 @@ internal sealed class TlsSection
             Protocols = tls.MinVersion == "1.3" ? SslProtocols.Tls13 : SslProtocols.Tls12 | SslProtocols.Tls13,
             RejectUnknownSni = tls.UnknownSni == "reject",
             HandshakeTimeout = TimeSpan.FromSeconds(tls.HandshakeTimeoutSeconds),
+            MutualTls = mutualTls,
         };
     }
 }

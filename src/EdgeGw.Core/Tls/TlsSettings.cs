@@ -15,6 +15,9 @@ public sealed record TlsSettings
     /// <summary>How long a client has, from accept, to complete the handshake.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(DefaultHandshakeTimeoutSeconds);
 
+    /// <summary>The custom domains' mutual TLS, by SNI; null when no domain asks for client certificates.</summary>
+    public MutualTlsPolicies? MutualTls { get; init; }
+
     /// <summary>Whether a listen URL serves HTTPS (the one place the scheme decides TLS).</summary>
     public static bool IsHttps(string listenUrl) => listenUrl.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 }

@@ -353,7 +353,7 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
     private static void TlsMetrics(StringBuilder text, Tls.TlsState tls)
     {
         Metric(text, "edgegw_tls_handshakes_total", "counter", "TLS handshakes completed on https listeners.", tls.Handshakes);
-        text.Append("# HELP edgegw_tls_handshake_failures_total TLS handshakes that failed, by reason (timeout, protocol, unknown_sni, not_tls, other).\n# TYPE edgegw_tls_handshake_failures_total counter\n");
+        text.Append("# HELP edgegw_tls_handshake_failures_total TLS handshakes that failed, by reason (timeout, protocol, unknown_sni, not_tls, client_certificate, other).\n# TYPE edgegw_tls_handshake_failures_total counter\n");
         foreach (var reason in Enum.GetValues<Tls.TlsFailure>())
         {
             text.Append("edgegw_tls_handshake_failures_total{reason=\"").Append(Tls.TlsErrorLog.Label(reason)).Append("\"} ")

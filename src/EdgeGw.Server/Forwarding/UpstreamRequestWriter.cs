@@ -59,6 +59,11 @@ internal static class UpstreamRequestWriter
                 continue;
             }
 
+            if (!request.ClientCertificateHeaderPrefixes.IsDefault && IsClientCertificateHeader(name, request.ClientCertificateHeaderPrefixes))
+            {
+                continue; // only the gateway says who the client's certificate names
+            }
+
             writer.WriteHeader(name, entry.Value(head));
         }
 
@@ -92,6 +97,11 @@ internal static class UpstreamRequestWriter
         }
 
         writer.WriteHeader("X-Request-Id"u8, request.RequestId);
+        if (request.ClientCertificateHeaders is { } clientCertificate)
+        {
+            writer.Write(clientCertificate);
+        }
+
         if (parsed.Body == BodyKind.ContentLength)
         {
             writer.Write("Content-Length: "u8);
@@ -111,6 +121,20 @@ internal static class UpstreamRequestWriter
 
         writer.Write("\r\n"u8);
         writer.Commit();
+    }
+
+    /// <summary>Whether <paramref name="name"/> starts with one of the mutual TLS header prefixes (ASCII case-insensitive).</summary>
+    private static bool IsClientCertificateHeader(ReadOnlySpan<byte> name, System.Collections.Immutable.ImmutableArray<byte[]> prefixes)
+    {
+        foreach (var prefix in prefixes)
+        {
+            if (name.Length >= prefix.Length && System.Text.Ascii.EqualsIgnoreCase(name[..prefix.Length], prefix))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The path after the stage, or the integration's template filled with the route's captures.</summary>

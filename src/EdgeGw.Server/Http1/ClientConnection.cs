@@ -25,7 +25,9 @@ internal sealed class ClientConnection : IDisposable
         Deadline = new IoDeadline(runtime.Time);
         Deadline.Attach(Input);
         Address = FormatAddress(context.RemoteEndPoint);
-        IsHttps = context.Features.Get<Tls.TlsConnectionFeature>() is not null;
+        var tls = context.Features.Get<Tls.TlsConnectionFeature>();
+        IsHttps = tls is not null;
+        ClientCertificateHeaders = tls?.ClientCertificateHeaders;
     }
 
     public ConnectionContext Context { get; }
@@ -41,6 +43,8 @@ internal sealed class ClientConnection : IDisposable
     public byte[] Address { get; }
     /// <summary>The connection came in on an https listener (TLS terminated here): X-Forwarded-Proto says https.</summary>
     public bool IsHttps { get; }
+    /// <summary>A mutual TLS domain's verified client certificate as header lines for the backend; null without one.</summary>
+    public byte[]? ClientCertificateHeaders { get; }
 
     /// <summary>
     /// Bounds a flush of <see cref="Output"/> that has to wait for the client (the send timeout). Created on the

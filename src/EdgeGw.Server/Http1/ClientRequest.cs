@@ -45,6 +45,16 @@ internal sealed class ClientRequest
     /// <summary>The access log sinks of the snapshot this request was routed on (set with <see cref="BeginRecord"/>).</summary>
     public AccessLogging.AccessLogSink[] RecordSinks = [];
 
+    /// <summary>
+    /// Header name prefixes of the mutual TLS domains (default when none has one): a header the client sent that
+    /// starts with one is not forwarded, whatever listener or route the request came by. Set per request, from the
+    /// snapshot it runs on.
+    /// </summary>
+    public System.Collections.Immutable.ImmutableArray<byte[]> ClientCertificateHeaderPrefixes { get; private set; }
+
+    /// <summary>The connection's verified client certificate as header lines for the backend (mutual TLS); null without one.</summary>
+    public byte[]? ClientCertificateHeaders { get; set; }
+
     public ClientRequest(PipeReader input, byte[] peerAddress)
     {
         _input = input;
@@ -177,6 +187,7 @@ internal sealed class ClientRequest
     /// </summary>
     public void BeginRecord(GatewaySnapshot snapshot, TimeProvider time)
     {
+        ClientCertificateHeaderPrefixes = snapshot.Model.Server.Tls?.MutualTls?.HeaderPrefixes ?? default;
         RecordSinks = snapshot.AccessLogs;
         if (snapshot.AccessLogs.Length == 0)
         {

@@ -59,6 +59,7 @@ internal sealed class TlsErrorLog
         TlsFailure.Protocol => "protocol",
         TlsFailure.UnknownSni => "unknown_sni",
         TlsFailure.NotTls => "not_tls",
+        TlsFailure.ClientCertificate => "client_certificate",
         _ => "other",
     };
 

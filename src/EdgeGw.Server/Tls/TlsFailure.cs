@@ -11,6 +11,8 @@ internal enum TlsFailure
     UnknownSni,
     /// <summary>The first byte was not a TLS handshake record (plain HTTP or garbage on an HTTPS port).</summary>
     NotTls,
+    /// <summary>A domain with <c>mutualTls</c> <c>require</c>: no client certificate, or one that does not verify against the truststore.</summary>
+    ClientCertificate,
     /// <summary>The client closed or reset the connection during the handshake, or anything else.</summary>
     Other,
 }

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using EdgeGw.Core.Tls;
 using Microsoft.AspNetCore.Connections;
 
@@ -52,7 +53,7 @@ internal sealed class TlsHandshake
 
         var transport = context.Transport;
         var stream = new TransportStream(transport, MaxHandshakeBytes);
-        var ssl = new SslStream(stream, leaveInnerStreamOpen: true);
+        var ssl = new GatewaySslStream(stream);
         var attempt = new Attempt(options);
         TlsFailure? failure = null;
         string detail = "";
@@ -82,7 +83,7 @@ internal sealed class TlsHandshake
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                (failure, detail) = Classify(e, timeout.IsCancellationRequested, attempt, stream, options.Settings.HandshakeTimeout);
+                (failure, detail) = Classify(e, timeout.IsCancellationRequested, attempt, stream, options.Settings.HandshakeTimeout, ssl);
             }
         }
 
@@ -97,7 +98,10 @@ internal sealed class TlsHandshake
         stream.HandshakeDone();
         var pipe = new TlsPipe(ssl);
         context.Transport = pipe;
-        context.Features.Set(new TlsConnectionFeature(ssl, attempt.Pair!, attempt.ServerName));
+        byte[]? clientCertificate = attempt.MutualTls is { } policy && ssl.ClientCertificateVerified && ssl.RemoteCertificate is X509Certificate2 verified
+            ? ClientCertificateHeaders.Build(verified, policy)
+            : null;
+        context.Features.Set(new TlsConnectionFeature(ssl, attempt.Pair!, attempt.ServerName, clientCertificate));
         try
         {
             await _next(context).ConfigureAwait(false);
@@ -176,7 +180,7 @@ internal sealed class TlsHandshake
         await transport.Output.WriteAsync(PlainHttpResponse).ConfigureAwait(false);
     }
 
-    private static (TlsFailure, string) Classify(Exception e, bool timedOut, Attempt attempt, TransportStream stream, TimeSpan timeout)
+    private static (TlsFailure, string) Classify(Exception e, bool timedOut, Attempt attempt, TransportStream stream, TimeSpan timeout, GatewaySslStream ssl)
     {
         if (timedOut)
         {
@@ -186,6 +190,11 @@ internal sealed class TlsHandshake
         if (attempt.Refused)
         {
             return (TlsFailure.UnknownSni, $"no certificate for '{attempt.ServerName}' (server.tls.unknownSni is reject)");
+        }
+
+        if (attempt.MutualTls is { Mode: MutualTlsMode.Require } && ssl.ClientCertificateError.Length > 0)
+        {
+            return (TlsFailure.ClientCertificate, $"'{attempt.ServerName}' requires a client certificate: {ssl.ClientCertificateError}");
         }
 
         if (stream.HandshakeTooLarge)
@@ -227,11 +236,14 @@ internal sealed class TlsHandshake
         public string? ServerName { get; private set; }
         public CertificatePair? Pair { get; private set; }
         public bool Refused { get; private set; }
+        /// <summary>The mutual TLS policy of the domain the SNI named; null when none.</summary>
+        public MutualTlsPolicy? MutualTls { get; private set; }
 
         public ValueTask<SslServerAuthenticationOptions> Select(string? serverName)
         {
             ServerName = serverName;
-            var selected = options.Select(serverName, out var pair, out _);
+            var selected = options.Select(serverName, out var pair, out _, out var mutualTls);
+            MutualTls = mutualTls;
             if (selected is null)
             {
                 Refused = true;

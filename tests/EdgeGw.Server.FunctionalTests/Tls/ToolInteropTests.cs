@@ -58,7 +58,7 @@ public sealed class ToolInteropTests : IDisposable
     /// Runs a tool, bounded to 20 s. s_client gets one request with <c>Connection: close</c> on stdin (with
     /// <c>-ign_eof</c> it reads until the gateway closes, so a TLS 1.3 ticket sent after the handshake is saved).
     /// </summary>
-    private static async Task<(int Exit, string Output)> RunAsync(string tool, params string[] args)
+    internal static async Task<(int Exit, string Output)> RunAsync(string tool, params string[] args)
     {
         var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var arg in args)

@@ -1,0 +1,253 @@
+using System.Net;
+using System.Net.Http;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using EdgeGw.Server.FunctionalTests.Infrastructure;
+using EdgeGw.Tests.Tls;
+using static EdgeGw.Server.FunctionalTests.Tls.TlsFixture;
+
+namespace EdgeGw.Server.FunctionalTests.Tls;
+
+/// <summary>
+/// Mutual TLS on a custom domain: the client's chain is verified against the domain's truststore only, refused
+/// (require) or ignored (optional) when it does not verify, and the verified certificate reaches the backend as
+/// X-Client-Cert-* headers, never the client's own copies of them.
+/// </summary>
+public sealed class MutualTlsTests : IDisposable
+{
+    private readonly TestCertificates _server = new();
+    private readonly TestPki _pki = TestPki.Create();
+    private readonly X509Certificate2 _clientCa;
+    private readonly string _clientCaFile;
+    private readonly LogCapture _logs = new();
+
+    public MutualTlsTests()
+    {
+        // Valid from 60 days ago, so an expired client certificate can have been issued by it.
+        _clientCa = ClientCertificate(null, "Client CA", fromDays: -60, toDays: 30, ca: true);
+        _clientCaFile = _pki.WriteCertificate(_clientCa, "client-ca.pem");
+    }
+
+    public void Dispose()
+    {
+        _server.Dispose();
+        _pki.Dispose();
+    }
+
+    private async Task<(TestGateway Gateway, UpstreamServer Upstream)> StartAsync(string mode, string extra = "")
+    {
+        var upstream = UpstreamServer.StartPerRequest((context, _) => context.RespondAsync(200, "ok"));
+        var (cert, key, _) = _server.Leaf("mtls", ["mtls.test"]);
+        var (plainCert, plainKey, _) = _server.Leaf("plain", ["plain.test"]);
+        string config = $$"""
+            { "server": { "listen": ["https://127.0.0.1:0", "http://127.0.0.1:0"] },
+              "clusters": [ { "name": "up", "destinations": ["{{upstream.Authority}}"] } ],
+              "domains": [
+                { "name": "mtls.test", "certificate": { "certFile": {{Json(cert)}}, "keyFile": {{Json(key)}} },
+                  "mutualTls": { "truststoreFile": {{Json(_clientCaFile)}}, "mode": "{{mode}}" {{extra}} },
+                  "mappings": [ { "path": "", "api": "t", "stage": "prod" } ] },
+                { "name": "plain.test", "certificate": { "certFile": {{Json(plainCert)}}, "keyFile": {{Json(plainKey)}} },
+                  "mappings": [ { "path": "", "api": "t", "stage": "prod" } ] } ],
+              "apis": [ { "name": "t", "stages": [ { "name": "prod" } ],
+                          "routes": [ { "key": "ANY /{proxy+}", "integration": { "type": "http", "cluster": "up" } } ] } ] }
+            """;
+        var gateway = await TestGateway.StartAsync(config, logs: _logs, urls: ["https://127.0.0.1:0", "http://127.0.0.1:0"]);
+        return (gateway, upstream);
+    }
+
+    /// <summary>A client certificate signed by <paramref name="issuer"/> (with its key), valid from/to the given days from now.</summary>
+    private static X509Certificate2 ClientCertificate(X509Certificate2? issuer, string subject, int fromDays = -1, int toDays = 10, bool ca = false)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={subject}, O=EdgeGw Tests", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(ca, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(ca ? X509KeyUsageFlags.KeyCertSign : X509KeyUsageFlags.DigitalSignature, true));
+        if (!ca)
+        {
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        }
+
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        byte[] serial = RandomNumberGenerator.GetBytes(12);
+        serial[0] &= 0x7F;
+        if (issuer is null)
+        {
+            return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(fromDays), DateTimeOffset.UtcNow.AddDays(toDays));
+        }
+
+        using var signed = request.Create(issuer, DateTimeOffset.UtcNow.AddDays(fromDays), DateTimeOffset.UtcNow.AddDays(toDays), serial);
+        return signed.CopyWithPrivateKey(key);
+    }
+
+    /// <summary>One request over TLS to <paramref name="serverName"/> with <paramref name="client"/> (and its intermediates) as the client certificate.</summary>
+    private async Task<string> RequestAsync(TestGateway gateway, string serverName, X509Certificate2? client, string extraHeaders = "", X509Certificate2[]? intermediates = null)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(IPAddress.Loopback, gateway.Port);
+        await using var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = serverName,
+            RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && _server.Trusts(cert),
+            ClientCertificateContext = client is null ? null : SslStreamCertificateContext.Create(client, new X509Certificate2Collection(intermediates ?? []), offline: true),
+        }, timeout.Token);
+        await ssl.WriteAsync(Encoding.ASCII.GetBytes($"GET /who HTTP/1.1\r\nHost: {serverName}\r\n{extraHeaders}Connection: close\r\n\r\n"), timeout.Token);
+        using var reader = new StreamReader(ssl);
+        // TLS 1.3: a refused client certificate arrives as an alert on the first read, after the client's handshake ended.
+        return await reader.ReadToEndAsync(timeout.Token);
+    }
+
+    /// <summary>
+    /// The handshake was refused: under TLS 1.2 the client's handshake fails; under TLS 1.3 it completes on the
+    /// client's side first, and the refusal (an alert, or the close after it) ends the first read without a response.
+    /// </summary>
+    private static async Task AssertRefusedAsync(Func<Task<string>> request, string what)
+    {
+        string? response = null;
+        var error = await Record.ExceptionAsync(async () => response = await request());
+        Assert.True(error is AuthenticationException or IOException || response == "", $"{what}: {error?.ToString() ?? response}");
+    }
+
+    [Fact]
+    public async Task Require_VerifiedCertificate_ReachesTheBackendAsHeaders()
+    {
+        var (gateway, upstream) = await StartAsync("require");
+        await using var _ = gateway;
+        await using var __ = upstream;
+        using var alice = ClientCertificate(_clientCa, "alice");
+
+        string response = "";
+        try
+        {
+            response = await RequestAsync(gateway, "mtls.test", alice);
+        }
+        catch (IOException e)
+        {
+            Assert.Fail($"{e.Message}; gateway log: {string.Join(" | ", _logs.Lines.Select(l => l.Message))}; failures: {string.Join(",", Enum.GetValues<EdgeGw.Server.Tls.TlsFailure>().Select(f => $"{f}={gateway.Runtime.Tls.Failures(f)}"))} handshakes={gateway.Runtime.Tls.Handshakes}");
+        }
+
+        Assert.StartsWith("HTTP/1.1 200 ", response, StringComparison.Ordinal);
+        Assert.True(upstream.Requests.TryDequeue(out var seen));
+        Assert.Equal("CN=alice, O=EdgeGw Tests", seen.Header("X-Client-Cert-Subject"));
+        Assert.Equal("CN=Client CA, O=EdgeGw Tests", seen.Header("X-Client-Cert-Issuer"));
+        Assert.Equal(alice.SerialNumber, seen.Header("X-Client-Cert-Serial"));
+        Assert.Equal(alice.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture), seen.Header("X-Client-Cert-Not-After"));
+        string pem = Uri.UnescapeDataString(seen.Header("X-Client-Cert")!);
+        Assert.Equal(alice.RawData, X509Certificate2.CreateFromPem(pem).RawData);
+    }
+
+    [Fact]
+    public async Task Require_RefusesNoCertificate_AnotherCasCertificate_AndAnExpiredOne()
+    {
+        var (gateway, upstream) = await StartAsync("require");
+        await using var _ = gateway;
+        await using var __ = upstream;
+        var otherCa = _pki.CreateCa("Other CA");
+        using var stranger = ClientCertificate(otherCa, "mallory");
+        using var expired = ClientCertificate(_clientCa, "late", fromDays: -30, toDays: -1);
+
+        foreach (var client in new[] { null, stranger, expired })
+        {
+            await AssertRefusedAsync(() => RequestAsync(gateway, "mtls.test", client), client?.Subject ?? "no certificate");
+        }
+
+        Assert.Equal(0, upstream.RequestsSeen);
+        Assert.Equal(3, gateway.Runtime.Tls.Failures(EdgeGw.Server.Tls.TlsFailure.ClientCertificate));
+    }
+
+    [Fact]
+    public async Task Require_RefusesAChainLongerThanFour()
+    {
+        var (gateway, upstream) = await StartAsync("require");
+        await using var _ = gateway;
+        await using var __ = upstream;
+        using var first = ClientCertificate(_clientCa, "int1", ca: true);
+        using var second = ClientCertificate(first, "int2", ca: true);
+        using var third = ClientCertificate(second, "int3", ca: true);
+        using var leaf = ClientCertificate(third, "deep");
+        using var shallowLeaf = ClientCertificate(second, "shallow");
+
+        // root, int1, int2, leaf: four, the most AWS allows.
+        Assert.StartsWith("HTTP/1.1 200 ", await RequestAsync(gateway, "mtls.test", shallowLeaf, intermediates: [second, first]), StringComparison.Ordinal);
+        await AssertRefusedAsync(() => RequestAsync(gateway, "mtls.test", leaf, intermediates: [third, second, first]), "a chain of five");
+        Assert.Equal(1, upstream.RequestsSeen);
+        Assert.Equal(1, gateway.Runtime.Tls.Failures(EdgeGw.Server.Tls.TlsFailure.ClientCertificate));
+    }
+
+    [Fact]
+    public async Task Optional_WithoutOrWithABadCertificate_ServesWithoutIdentity()
+    {
+        var (gateway, upstream) = await StartAsync("optional");
+        await using var _ = gateway;
+        await using var __ = upstream;
+        var otherCa = _pki.CreateCa("Other CA");
+        using var stranger = ClientCertificate(otherCa, "mallory");
+        using var alice = ClientCertificate(_clientCa, "alice");
+
+        Assert.StartsWith("HTTP/1.1 200 ", await RequestAsync(gateway, "mtls.test", null), StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 200 ", await RequestAsync(gateway, "mtls.test", stranger), StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 200 ", await RequestAsync(gateway, "mtls.test", alice), StringComparison.Ordinal);
+
+        var seen = upstream.Requests.ToArray();
+        Assert.Equal(3, seen.Length);
+        Assert.Null(seen[0].Header("X-Client-Cert-Subject"));
+        Assert.Null(seen[1].Header("X-Client-Cert-Subject"));
+        Assert.Equal("CN=alice, O=EdgeGw Tests", seen[2].Header("X-Client-Cert-Subject"));
+    }
+
+    [Fact]
+    public async Task ClientSentCertificateHeaders_AreStripped_OnEveryListenerAndDomain()
+    {
+        var (gateway, upstream) = await StartAsync("optional", """, "forwardCertificate": false""");
+        await using var _ = gateway;
+        await using var __ = upstream;
+        using var alice = ClientCertificate(_clientCa, "alice");
+        const string Forged = "X-Client-Cert-Subject: CN=admin\r\nx-client-cert: forged\r\nX-CLIENT-CERT-SERIAL: 01\r\n";
+
+        await RequestAsync(gateway, "mtls.test", alice, Forged);
+        await RequestAsync(gateway, "mtls.test", null, Forged);
+        await RequestAsync(gateway, "plain.test", null, Forged);
+        using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gateway.Addresses[1].Port}") })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/prod/who");
+            request.Headers.TryAddWithoutValidation("X-Client-Cert-Subject", "CN=admin");
+            using var response = await http.SendAsync(request);
+        }
+
+        var seen = upstream.Requests.ToArray();
+        Assert.Equal(4, seen.Length);
+        Assert.Equal("CN=alice, O=EdgeGw Tests", seen[0].Header("X-Client-Cert-Subject"));
+        Assert.Null(seen[0].Header("X-Client-Cert")); // forwardCertificate: false
+        Assert.Equal(alice.SerialNumber, seen[0].Header("X-Client-Cert-Serial"));
+        foreach (var request in seen[1..])
+        {
+            Assert.DoesNotContain("client-cert", request.RawHead, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [ToolFact("curl")]
+    public async Task Curl_WithAClientCertificate_IsAdmitted_AndWithoutOne_Refused()
+    {
+        var (gateway, upstream) = await StartAsync("require");
+        await using var _ = gateway;
+        await using var __ = upstream;
+        using var alice = ClientCertificate(_clientCa, "alice");
+        string certFile = _pki.WriteCertificate(alice, "alice.pem");
+        string keyFile = _pki.WriteKey(alice, "alice.key");
+        string url = $"https://mtls.test:{gateway.Port}/who";
+        string resolve = $"mtls.test:{gateway.Port}:127.0.0.1";
+
+        var (exit, output) = await ToolInteropTests.RunAsync("curl", "-sS", "--fail", "--resolve", resolve, "--cacert", _server.CaFile, "--cert", certFile, "--key", keyFile, "-w", "\n%{http_code}", url);
+        Assert.True(exit == 0, output);
+        Assert.EndsWith("200", output.TrimEnd(), StringComparison.Ordinal);
+
+        var (refusedExit, refused) = await ToolInteropTests.RunAsync("curl", "-sS", "--resolve", resolve, "--cacert", _server.CaFile, url);
+        Assert.True(refusedExit != 0, refused);
+        Assert.Equal(1, upstream.RequestsSeen);
+    }
+}
