@@ -250,4 +250,34 @@ public sealed class MutualTlsTests : IDisposable
         Assert.True(refusedExit != 0, refused);
         Assert.Equal(1, upstream.RequestsSeen);
     }
+
+    [ToolFact("openssl")]
+    public async Task OpensslSClient_AResumedSession_StillCarriesTheVerifiedIdentity()
+    {
+        var (gateway, upstream) = await StartAsync("require");
+        await using var _ = gateway;
+        await using var __ = upstream;
+        using var alice = ClientCertificate(_clientCa, "alice");
+        string certFile = _pki.WriteCertificate(alice, "alice.pem");
+        string keyFile = _pki.WriteKey(alice, "alice.key");
+        foreach (var version in new[] { "-tls1_3", "-tls1_2" })
+        {
+            string session = Path.Combine(_pki.Directory, $"session{version}.pem");
+            string[] common = ["s_client", "-connect", $"127.0.0.1:{gateway.Port}", "-servername", "mtls.test", version, "-CAfile", _server.CaFile,
+                "-cert", certFile, "-key", keyFile, "-ign_eof"];
+            var (exit, first) = await ToolInteropTests.RunAsync("openssl", [.. common, "-sess_out", session]);
+            Assert.True(exit == 0, first);
+            Assert.Contains("HTTP/1.1 200 OK", first, StringComparison.Ordinal);
+            var (exit2, second) = await ToolInteropTests.RunAsync("openssl", [.. common, "-sess_in", session]);
+            Assert.True(exit2 == 0, second);
+            Assert.Contains("HTTP/1.1 200 OK", second, StringComparison.Ordinal);
+            Assert.Contains("Reused, TLSv1.", second, StringComparison.Ordinal);
+            // Resumed or not, the backend is told who the client is each time.
+            Assert.Equal(2, upstream.Requests.Count);
+            while (upstream.Requests.TryDequeue(out var seen))
+            {
+                Assert.True(seen.Header("X-Client-Cert-Subject") == "CN=alice, O=EdgeGw Tests", $"{version}: {second}");
+            }
+        }
+    }
 }
