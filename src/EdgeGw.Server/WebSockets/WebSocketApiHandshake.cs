@@ -237,6 +237,20 @@ internal sealed class WebSocketApiHandshake
         writer.Commit();
     }
 
+    /// <summary>A header named with a mutual TLS prefix: only the gateway sets those.</summary>
+    private bool IsClientCertificateHeader(ReadOnlySpan<byte> name)
+    {
+        foreach (var prefix in _request.ClientCertificateHeaderPrefixes.IsDefault ? [] : _request.ClientCertificateHeaderPrefixes)
+        {
+            if (name.Length >= prefix.Length && Ascii.EqualsIgnoreCase(name[..prefix.Length], prefix))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The client's end-to-end headers for $connect (as AWS passes them), without the handshake's own.</summary>
     private byte[] EncodeConnectHeaders()
     {
@@ -247,13 +261,22 @@ internal sealed class WebSocketApiHandshake
         foreach (ref readonly var entry in _request.Headers)
         {
             var name = entry.Name(head);
-            if (KnownHeaders.IsHopByHop(entry.Known) || entry.Known is KnownHeader.Host or KnownHeader.ContentLength or KnownHeader.XForwardedFor or KnownHeader.XRequestId
-                || (name.Length > 14 && Ascii.EqualsIgnoreCase(name[..14], "sec-websocket-"u8) && !Ascii.EqualsIgnoreCase(name, "sec-websocket-protocol"u8)))
+            if (KnownHeaders.IsHopByHop(entry.Known)
+                || entry.Known is KnownHeader.Host or KnownHeader.ContentLength or KnownHeader.XForwardedFor or KnownHeader.XForwardedProto or KnownHeader.XRequestId
+                || (name.Length > 14 && Ascii.EqualsIgnoreCase(name[..14], "sec-websocket-"u8) && !Ascii.EqualsIgnoreCase(name, "sec-websocket-protocol"u8))
+                || IsClientCertificateHeader(name))
             {
                 continue;
             }
 
             writer.WriteHeader(name, entry.Value(head));
+        }
+
+        // The gateway's own, as AWS adds X-Forwarded-Proto to $connect's headers; a client's copy never passes.
+        writer.Write(_connection.IsHttps ? "X-Forwarded-Proto: https\r\n"u8 : "X-Forwarded-Proto: http\r\n"u8);
+        if (_request.ClientCertificateHeaders is { } clientCertificate)
+        {
+            writer.Write(clientCertificate);
         }
 
         if (_request.HasRequestId)
