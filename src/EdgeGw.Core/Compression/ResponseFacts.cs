@@ -13,6 +13,10 @@ public struct ResponseFacts
     public bool NoTransform;
     public bool HasContentRange;
     public bool VariesOnAcceptEncoding;
+    /// <summary>The Content-Length header's value; -1 when absent or not a number (then <see cref="Eligible"/> treats the length as unknown).</summary>
+    public long DeclaredLength;
+
+    public ResponseFacts() => DeclaredLength = -1;
 
     /// <summary>One header of the response (name as received, any case).</summary>
     public void Observe(CompressionPolicy policy, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
@@ -27,6 +31,9 @@ public struct ResponseFacts
                 break;
             case 13 when Ascii.EqualsIgnoreCase(name, "cache-control"u8):
                 NoTransform |= ContainsToken(value, "no-transform"u8);
+                break;
+            case 14 when Ascii.EqualsIgnoreCase(name, "content-length"u8):
+                DeclaredLength = System.Buffers.Text.Utf8Parser.TryParse(value.Trim(" \t"u8), out long parsed, out int used) && used == value.Trim(" \t"u8).Length && parsed >= 0 ? parsed : -1;
                 break;
             case 13 when Ascii.EqualsIgnoreCase(name, "content-range"u8):
                 HasContentRange = true;

@@ -81,15 +81,15 @@ internal sealed partial class ResponseCompressor : IBodyObserver
     {
         var policy = _policy!;
         var head = response.Span;
-        var facts = default(ResponseFacts);
+        var facts = new ResponseFacts();
         foreach (ref readonly var entry in response.Headers)
         {
             facts.Observe(policy, entry.Name(head), entry.Value(head));
         }
 
         ref readonly var parsed = ref response.Head;
-        // A HEAD answer has no body but describes the GET one: its Content-Length still decides.
-        long length = parsed.Body == BodyKind.ContentLength || _request.IsHead ? parsed.ContentLength : -1;
+        // A HEAD answer has no body but describes the GET one: its Content-Length header still decides.
+        long length = parsed.Body == BodyKind.ContentLength ? parsed.ContentLength : facts.DeclaredLength;
         if (!facts.Eligible(policy, parsed.StatusCode, length))
         {
             return null;
@@ -174,6 +174,12 @@ internal sealed partial class ResponseCompressor : IBodyObserver
     /// </summary>
     public BodyFrameStatus Frame(ref BodyFramer framer, in ReadOnlySequence<byte> input, bool inputCompleted, IBodyObserver? observer, out SequencePosition consumed)
     {
+        if (!_active)
+        {
+            // Only Vary is the gateway's here: the body goes out as it came.
+            return framer.Frame(input, inputCompleted, _responder.Output, observer, out consumed);
+        }
+
         _inner = observer;
         var status = framer.Frame<PipeWriter>(input, inputCompleted, null, this, out consumed);
         if (status == BodyFrameStatus.Complete)
