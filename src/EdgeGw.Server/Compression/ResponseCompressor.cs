@@ -138,7 +138,7 @@ internal sealed partial class ResponseCompressor : IBodyObserver
         return false;
     }
 
-    internal static void WriteWeakETag<T>(ref BufferWriter<T> writer, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    internal static void WriteWeakETag<T>(ref BufferWriter<T> writer, scoped ReadOnlySpan<byte> name, scoped ReadOnlySpan<byte> value)
         where T : IBufferWriter<byte>
     {
         if (value.StartsWith("W/"u8))

@@ -77,6 +77,7 @@ public sealed class CompressionTests
               "routes": [
                 { "key": "ANY /c/{proxy+}", "integration": { "type": "http", "cluster": "up" } },
                 { "key": "ANY /gz/{proxy+}", "compression": { "encodings": ["gzip"], "gzipLevel": 9 }, "integration": { "type": "http", "cluster": "up" } },
+                { "key": "GET /cached/{proxy+}", "cache": { "enabled": true }, "integration": { "type": "http", "cluster": "up" } },
                 { "key": "ANY /off/{proxy+}", "compression": { "enabled": false }, "integration": { "type": "http", "cluster": "up" } },
                 { "key": "GET /mock", "integration": { "type": "mock", "status": 200, "headers": { "content-type": "application/json" }, "body": "{{Encoding.ASCII.GetString(Payload(4000)).Replace("\"", "\\\"", StringComparison.Ordinal)}}" } }
               ] }
@@ -202,5 +203,65 @@ public sealed class CompressionTests
         Assert.Equal("W/\"v2\"", weak.Header("ETag"));
         Assert.Single(weak.Head.GetAll("Vary"));
         await AssertCompressedAsync(weak, "br", Payload(5000));
+    }
+
+    [DecoderFact]
+    public async Task Mock_bodies_are_compressed_once_per_coding()
+    {
+        await using var upstream = Upstream();
+        await using var gateway = await TestGateway.StartAsync(Config(upstream.Authority));
+        await using var client = await RawClient.ConnectAsync(gateway.Port);
+
+        foreach (string coding in new[] { "br", "gzip", "br" })
+        {
+            var response = await GetAsync(client, "/mock", coding);
+            Assert.Equal(200, response.Status);
+            Assert.Equal(coding, response.Header("Content-Encoding"));
+            Assert.Equal("Accept-Encoding", response.Header("Vary"));
+            // The whole body is known: a Content-Length, not chunks.
+            Assert.Equal(response.Body.Length.ToString(CultureInfo.InvariantCulture), response.Header("Content-Length"));
+            Assert.Equal(Payload(4000), await ExternalDecoder.DecodeAsync(coding, response.Body));
+        }
+
+        var identity = await GetAsync(client, "/mock", null);
+        Assert.Null(identity.Header("Content-Encoding"));
+        Assert.Equal("Accept-Encoding", identity.Header("Vary"));
+        Assert.Equal(Payload(4000), identity.Body);
+    }
+
+    [DecoderFact]
+    public async Task The_cache_stores_identity_and_serves_each_coding_from_it()
+    {
+        await using var upstream = Upstream();
+        await using var gateway = await TestGateway.StartAsync(Config(upstream.Authority));
+        await using var client = await RawClient.ConnectAsync(gateway.Port);
+        const string target = "/cached/x?size=70000&etag=%22e1%22";
+
+        var miss = await GetAsync(client, target, "gzip");
+        Assert.Equal("Miss", miss.Header("X-Cache"));
+        await AssertCompressedChunkedOrNotAsync(miss, "gzip");
+
+        foreach (string coding in new[] { "br", "gzip", "br" })
+        {
+            var hit = await GetAsync(client, target, coding);
+            Assert.Equal("Hit", hit.Header("X-Cache"));
+            Assert.Equal("W/\"e1\"", hit.Header("ETag"));
+            await AssertCompressedChunkedOrNotAsync(hit, coding);
+        }
+
+        var identity = await GetAsync(client, target, "identity");
+        Assert.Equal("Hit", identity.Header("X-Cache"));
+        Assert.Null(identity.Header("Content-Encoding"));
+        Assert.Equal("\"e1\"", identity.Header("ETag"));
+        Assert.Equal("Accept-Encoding", identity.Header("Vary"));
+        Assert.Equal(Payload(70000), identity.Body);
+        Assert.Equal(1, upstream.RequestsSeen);
+
+        static async Task AssertCompressedChunkedOrNotAsync(RawResponse response, string coding)
+        {
+            Assert.Equal(coding, response.Header("Content-Encoding"));
+            Assert.Equal("Accept-Encoding", response.Header("Vary"));
+            Assert.Equal(Payload(70000), await ExternalDecoder.DecodeAsync(coding, response.Body));
+        }
     }
 }
