@@ -21,7 +21,7 @@ for tool in nginx wrk taskset curl gunzip; do command -v "$tool" >/dev/null || {
 PAYLOAD="$ROOT/loadtests/compression/payload-64k.json"
 EDGEGW_DLL="$ROOT/src/EdgeGw/bin/Release/net10.0/edgegw.dll"
 [ -f "$EDGEGW_DLL" ] || dotnet build -c Release src/EdgeGw -v q -nologo >/dev/null
-mkdir -p "$RUN/www" && cp "$PAYLOAD" "$RUN/www/payload.json"
+mkdir -p "$RUN/www" && cp "$PAYLOAD" "$RUN/www/payload.json" && chmod 755 "$RUN" "$RUN/www" && chmod 644 "$RUN/www/payload.json" # the workers run as nobody
 sed "s|@ROOT@|$RUN/www|" loadtests/compression/origin-nginx.conf > "$RUN/origin.conf"
 
 wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 did not open"; return 1; }
