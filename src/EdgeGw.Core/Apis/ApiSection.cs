@@ -255,7 +255,7 @@ internal sealed class ApiSection : IConfigSection
             ValidateStage(checks, api, api.Stages[i], $"{path}.stages[{i}]", hosts, stageNames, stageOwners);
         }
 
-        CompressionSection.Validate(checks, api.Compression ?? CompressionConfig.None, path, onApi: true);
+        CompressionSection.Validate(checks, api.Compression ?? CompressionConfig.None, path, onApi: true, webSocket: api.Protocol == WebSocketProtocol);
         if (api.Protocol == WebSocketProtocol)
         {
             WebSocketApiSection.Validate(checks, api, path, _clusters.IsDefined);

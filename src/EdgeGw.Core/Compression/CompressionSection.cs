@@ -79,10 +79,17 @@ internal static class CompressionSection
     }
 
     /// <param name="path">The JSON path of the object's owner (the API or route); keys are reported under it.</param>
-    public static void Validate(ConfigChecks checks, CompressionConfig config, string path, bool onApi)
+    public static void Validate(ConfigChecks checks, CompressionConfig config, string path, bool onApi, bool webSocket = false)
     {
         if (ReferenceEquals(config, CompressionConfig.None))
         {
+            return;
+        }
+
+        if (webSocket)
+        {
+            checks.Error(config.MinimumCompressionSize is not null ? $"{path}.minimumCompressionSize" : $"{path}.compression",
+                "only an HTTP API compresses responses (a WebSocket API's messages are not HTTP responses)");
             return;
         }
 

@@ -28,18 +28,11 @@ internal sealed class StaticVariants
         }
 
         int level = coding == ContentCoding.Brotli ? policy.BrotliLevel : policy.GzipLevel;
-        var current = coding == ContentCoding.Brotli ? variants._brotli : variants._gzip;
+        var current = coding == ContentCoding.Brotli ? Volatile.Read(ref variants._brotli) : Volatile.Read(ref variants._gzip);
         if (current is null || current.Level != level)
         {
             current = new Variant(level, Compress(body, coding, level));
-            if (coding == ContentCoding.Brotli)
-            {
-                variants._brotli = current;
-            }
-            else
-            {
-                variants._gzip = current;
-            }
+            Volatile.Write(ref coding == ContentCoding.Brotli ? ref variants._brotli : ref variants._gzip, current);
         }
 
         return current.Bytes;

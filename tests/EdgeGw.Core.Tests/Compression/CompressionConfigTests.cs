@@ -93,6 +93,16 @@ public sealed class CompressionConfigTests
     }
 
     [Fact]
+    public void A_websocket_api_does_not_compress()
+    {
+        var paths = ErrorPaths("""
+            { "clusters": [ { "name": "c", "destinations": ["127.0.0.1:9"] } ],
+              "apis": [ { "name": "w", "protocol": "websocket", "minimumCompressionSize": 0, "stages": [ { "name": "s" } ], "routes": [ ] } ] }
+            """);
+        Assert.Contains("apis[0].minimumCompressionSize", paths);
+    }
+
+    [Fact]
     public void The_minimum_is_set_once_per_api()
     {
         var paths = ErrorPaths(Config(""" "minimumCompressionSize": 1, "compression": { "minimumCompressionSize": 2 }, """, $$"""{ "key": "GET /x", {{Http}} }"""));

@@ -121,6 +121,22 @@ public sealed class CompressionTests
     }
 
     [DecoderFact]
+    public async Task An_http10_client_gets_the_compressed_body_ended_by_closing()
+    {
+        await using var upstream = Upstream();
+        await using var gateway = await TestGateway.StartAsync(Config(upstream.Authority));
+        await using var client = await RawClient.ConnectAsync(gateway.Port);
+
+        await client.SendAsync("GET /c/old?size=50000 HTTP/1.0\r\nHost: t\r\nConnection: keep-alive\r\nAccept-Encoding: gzip\r\n\r\n");
+        var response = await client.ReadResponseAsync(timeout: TimeSpan.FromSeconds(30));
+        Assert.Equal("gzip", response.Header("Content-Encoding"));
+        Assert.Null(response.Header("Content-Length"));
+        Assert.False(response.Head.IsChunked);
+        Assert.Equal("close", response.Header("Connection"));
+        Assert.Equal(Payload(50000), await ExternalDecoder.DecodeAsync("gzip", response.Body));
+    }
+
+    [DecoderFact]
     public async Task Bodies_over_a_mebibyte_are_streamed_compressed()
     {
         await using var upstream = Upstream();
