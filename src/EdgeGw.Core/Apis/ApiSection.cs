@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using EdgeGw.Core.AccessLogging;
 using EdgeGw.Core.Caching;
+using EdgeGw.Core.Compression;
 using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Routing;
@@ -20,7 +21,8 @@ internal sealed record ApiConfig(
     ImmutableArray<RouteConfig> Routes,
     string Protocol,
     string? RouteSelectionExpression,
-    WebSocketApiConfig WebSocket);
+    WebSocketApiConfig WebSocket,
+    CompressionConfig? Compression = null);
 
 /// <summary>A deployment of an API; <c>$default</c> serves without a path prefix.</summary>
 internal sealed record StageConfig(string Name, ImmutableArray<KeyValuePair<string, string>> Variables, CacheConfig Cache, ThrottleConfig? Throttle, AccessLogConfig? AccessLog = null);
@@ -36,7 +38,8 @@ internal sealed record RouteConfig(
     ThrottleConfig? Throttle,
     ThrottleConfig? ClientIpThrottle,
     bool ApiKeyRequired,
-    bool RouteResponse);
+    bool RouteResponse,
+    CompressionConfig? Compression = null);
 
 /// <summary>
 /// <c>apis</c>: APIs, their stages and routes, compiled into the route table with one <see cref="RouteModel"/> per
@@ -49,9 +52,9 @@ internal sealed class ApiSection : IConfigSection
     public const string WebSocketProtocol = "websocket";
 
     private const string Key = "apis";
-    private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes", "protocol", "routeSelectionExpression", "webSocket"];
+    private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes", "protocol", "routeSelectionExpression", "webSocket", "minimumCompressionSize", "compression"];
     private static readonly string[] StageKeys = ["name", "variables", "cache", "throttle", "accessLog"];
-    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired", "routeResponse"];
+    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired", "routeResponse", "compression"];
 
     private readonly ClusterSection _clusters;
 
@@ -144,6 +147,7 @@ internal sealed class ApiSection : IConfigSection
                         Access = UsagePlanSection.CompileRouteAccess(
                             gatewayThrottle, stageRef, route.Key, stage.Throttle, route.Throttle, route.ClientIpThrottle, route.ApiKeyRequired),
                         AccessLog = accessLog,
+                        Compression = CompressionSection.Compile(api.Compression ?? CompressionConfig.None, route.Compression ?? CompressionConfig.None),
                         Ordinal = routes.Count,
                     };
                     table.Add(api.Name, api.Hosts, stage.Name, key, model);
@@ -179,7 +183,8 @@ internal sealed class ApiSection : IConfigSection
             reader.ReadArray(section.GetSection("routes"), ConfigReader.Join(path, "routes"), (s, p) => ReadRoute(reader, s, p)),
             section["protocol"] ?? HttpProtocol,
             section["routeSelectionExpression"],
-            WebSocketSection.Read(reader, section.GetSection("webSocket"), ConfigReader.Join(path, "webSocket")));
+            WebSocketSection.Read(reader, section.GetSection("webSocket"), ConfigReader.Join(path, "webSocket")),
+            CompressionSection.ReadApi(reader, section, path));
     }
 
     private static StageConfig ReadStage(ConfigReader reader, IConfigurationSection section, string path)
@@ -205,7 +210,8 @@ internal sealed class ApiSection : IConfigSection
             ThrottleSection.Read(reader, section.GetSection("throttle"), ConfigReader.Join(path, "throttle")),
             ThrottleSection.Read(reader, section.GetSection("clientIpThrottle"), ConfigReader.Join(path, "clientIpThrottle")),
             reader.ReadBool(section, path, "apiKeyRequired") ?? false,
-            reader.ReadBool(section, path, "routeResponse") ?? false);
+            reader.ReadBool(section, path, "routeResponse") ?? false,
+            CompressionSection.Read(reader, section.GetSection("compression"), ConfigReader.Join(path, "compression")));
     }
 
     private void ValidateApi(ConfigChecks checks, ApiConfig api, string path, HashSet<string> names, Dictionary<(string, string), string> stageOwners)
@@ -249,6 +255,7 @@ internal sealed class ApiSection : IConfigSection
             ValidateStage(checks, api, api.Stages[i], $"{path}.stages[{i}]", hosts, stageNames, stageOwners);
         }
 
+        CompressionSection.Validate(checks, api.Compression ?? CompressionConfig.None, path, onApi: true, webSocket: api.Protocol == WebSocketProtocol);
         if (api.Protocol == WebSocketProtocol)
         {
             WebSocketApiSection.Validate(checks, api, path, _clusters.IsDefined);
@@ -341,6 +348,7 @@ internal sealed class ApiSection : IConfigSection
         CacheSection.ValidatePolicy(checks, route.Cache, $"{path}.cache");
         ThrottleSection.Validate(checks, route.Throttle, $"{path}.throttle");
         ThrottleSection.Validate(checks, route.ClientIpThrottle, $"{path}.clientIpThrottle");
+        CompressionSection.Validate(checks, route.Compression ?? CompressionConfig.None, path, onApi: false);
         if (route.MaxBodyBytes is < 0)
         {
             checks.Error($"{path}.maxBodyBytes", "must be 0 or more");

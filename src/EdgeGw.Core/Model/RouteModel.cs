@@ -23,6 +23,8 @@ public sealed class RouteModel
     public RouteAccessModel? Access { get; init; }
     /// <summary>The access log of this route's stage; null when the stage does not log.</summary>
     public AccessLogging.AccessLogSettings? AccessLog { get; init; }
+    /// <summary>Response compression (br/gzip); null when the route's API sets no <c>minimumCompressionSize</c>.</summary>
+    public Compression.CompressionPolicy? Compression { get; init; }
     /// <summary>Position among the model's routes, for per-route runtime state.</summary>
     public int Ordinal { get; init; }
 }

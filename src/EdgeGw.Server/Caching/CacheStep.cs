@@ -196,7 +196,13 @@ internal sealed class CacheStep : IResponseObserver
         record.Status = statusLine.Length >= 12 ? (statusLine[9] - '0') * 100 + (statusLine[10] - '0') * 10 + (statusLine[11] - '0') : 0;
         record.ResponseLength = _request.IsHead ? 0 : entry.Body.Length;
         var writer = new BufferWriter<PipeWriter>(_responder.Output);
-        writer.Write(entry.Head);
+        // The route compresses: the stored (identity) body compressed once per coding, or Vary only.
+        var body = _request.Compression is { } compression ? compression.WriteCachedHead(ref writer, entry) : entry.Body;
+        if (_request.Compression is null)
+        {
+            writer.Write(entry.Head);
+        }
+
         long age = (runtime.Cache.Now - entry.StoredTimestamp) / runtime.Time.TimestampFrequency;
         writer.Write("Age: "u8);
         writer.WriteNumber(Math.Max(age, 0));
@@ -206,7 +212,7 @@ internal sealed class CacheStep : IResponseObserver
         writer.Write("\r\n"u8);
         if (!_request.IsHead)
         {
-            writer.Write(entry.Body);
+            writer.Write(body);
         }
 
         writer.Commit();

@@ -57,19 +57,23 @@ internal sealed class ResponseRelay
         }
 
         observer?.OnResponseHead(_response);
-        WriteClientHead(clientChunked, observer);
+        // Compression (null unless the route compresses and this response qualifies): framing, coding, Vary.
+        var compression = _request.Compression?.Begin(_response, ref clientChunked);
+        WriteClientHead(clientChunked, observer, compression);
         _response.ConsumeHead(connection);
 
         _released = false;
         RelayOutcome relay;
         try
         {
-            relay = await RelayBodyAsync(connection, clientChunked, observer).ConfigureAwait(false);
+            relay = await RelayBodyAsync(connection, clientChunked, observer, compression).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or System.Net.Sockets.SocketException)
         {
             relay = RelayOutcome.UpstreamFailed;
         }
+
+        compression?.End();
 
         if (!_released)
         {
@@ -95,7 +99,7 @@ internal sealed class ResponseRelay
         return await _responder.EndResponseAsync().ConfigureAwait(false);
     }
 
-    private void WriteClientHead(bool chunked, IResponseObserver? observer)
+    private void WriteClientHead(bool chunked, IResponseObserver? observer, Compression.ResponseCompressor? compression)
     {
         var head = _response.Span;
         var headers = _response.Headers;
@@ -117,6 +121,11 @@ internal sealed class ResponseRelay
             }
 
             hasDate |= entry.IsDate;
+            if (compression is not null && compression.WritesHeader(ref writer, entry, head))
+            {
+                continue;
+            }
+
             writer.WriteHeader(name, entry.Value(head));
         }
 
@@ -131,6 +140,7 @@ internal sealed class ResponseRelay
         }
 
         observer?.WriteResponseHeaders(ref writer);
+        compression?.WriteHeaders(ref writer);
         _responder.WriteCommonHeaders(ref writer);
         writer.Write("\r\n"u8);
         writer.Commit();
@@ -144,7 +154,7 @@ internal sealed class ResponseRelay
     /// flush, so a client that reads slowly (or never) holds only its own connection, bounded by the send timeout.
     /// </summary>
     [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
-    private async ValueTask<RelayOutcome> RelayBodyAsync(UpstreamConnection connection, bool clientChunked, IResponseObserver? observer)
+    private async ValueTask<RelayOutcome> RelayBodyAsync(UpstreamConnection connection, bool clientChunked, IResponseObserver? observer, Compression.ResponseCompressor? compression)
     {
         ref readonly var head = ref _response.Head;
         var input = connection.Input;
@@ -171,6 +181,7 @@ internal sealed class ResponseRelay
                     {
                         // The upstream has nothing more right now: what came so far goes to the client first.
                         buffered = 0;
+                        compression?.FlushEncoder();
                         if (!await _responder.FlushAsync().ConfigureAwait(false))
                         {
                             return RelayOutcome.ClientGone;
@@ -188,7 +199,10 @@ internal sealed class ResponseRelay
                     return RelayOutcome.UpstreamFailed;
                 }
 
-                var status = _framer.Frame(buffer, result.IsCompleted, _responder.Output, observer, out var consumed);
+                SequencePosition consumed;
+                var status = compression is null
+                    ? _framer.Frame(buffer, result.IsCompleted, _responder.Output, observer, out consumed)
+                    : compression.Frame(ref _framer, buffer, result.IsCompleted, observer, out consumed);
                 if (status == BodyFrameStatus.Complete && !buffer.Slice(consumed).IsEmpty)
                 {
                     // Bytes beyond the declared body mean the upstream is out of sync (a body longer than its

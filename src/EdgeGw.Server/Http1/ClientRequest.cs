@@ -44,6 +44,8 @@ internal sealed class ClientRequest
 
     /// <summary>The access log sinks of the snapshot this request was routed on (set with <see cref="BeginRecord"/>).</summary>
     public AccessLogging.AccessLogSink[] RecordSinks = [];
+    /// <summary>This request's response compression (negotiated Accept-Encoding); null when its route compresses nothing.</summary>
+    public Compression.ResponseCompressor? Compression;
 
     /// <summary>
     /// Header name prefixes of the mutual TLS domains (default when none has one): a header the client sent that
@@ -109,6 +111,7 @@ internal sealed class ClientRequest
         _headerCount = 0;
         _headConsumed = false;
         Record.AccessLog = null;
+        Compression = null;
         if (ForwardedForCutIndex != int.MaxValue)
         {
             _clientAddress = _peerAddress;

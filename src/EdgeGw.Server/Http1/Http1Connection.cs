@@ -40,6 +40,7 @@ internal sealed class Http1Connection
     private Tunnel? _tunnel;
     private WebSocketApiHandshake? _webSocketApi;
     private ForwardedClientStep? _forwardedClient;
+    private Compression.ResponseCompressor? _compression;
     private int _requestsServed;
 
     public Http1Connection(ConnectionContext context, GatewayRuntime runtime)
@@ -249,6 +250,12 @@ internal sealed class Http1Connection
                 request.ConsumeHead();
                 return await _access.RefuseAsync(outcome, decision, close: hasBody).ConfigureAwait(false);
             }
+        }
+
+        // Response compression: Accept-Encoding is read now, while the head is buffered (the relay, a cache hit or a mock uses it).
+        if (route.Compression is { } compression)
+        {
+            request.Compression = (_compression ??= new Compression.ResponseCompressor(_connection, request, responder)).Negotiate(compression);
         }
 
         // 6. Integration (through the cache step when the route is cached).

@@ -48,19 +48,28 @@ internal sealed class MockIntegration
         var writer = new BufferWriter<PipeWriter>(_responder.Output);
         writer.Write(StatusLines.For(mock.StatusCode));
         writer.Write(_connection.Runtime.Date.Line);
-        writer.Write("Content-Length: "u8);
-        writer.WriteNumber(mock.Body.Length);
-        writer.Write("\r\n"u8);
-        foreach (var header in mock.Headers)
+        ReadOnlySpan<byte> body = mock.Body;
+        if (_request.Compression is { } compression)
         {
-            writer.WriteHeader(header.Name, header.Value);
+            // The route compresses: a compressed copy of the body (made once) with its length and coding, or Vary only.
+            body = compression.WriteMockHeaders(ref writer, mock);
+        }
+        else
+        {
+            writer.Write("Content-Length: "u8);
+            writer.WriteNumber(mock.Body.Length);
+            writer.Write("\r\n"u8);
+            foreach (var header in mock.Headers)
+            {
+                writer.WriteHeader(header.Name, header.Value);
+            }
         }
 
         _responder.WriteCommonHeaders(ref writer);
         writer.Write("\r\n"u8);
         if (!_request.IsHead)
         {
-            writer.Write(mock.Body);
+            writer.Write(body);
         }
 
         writer.Commit();
