@@ -1,9 +1,12 @@
 using System.Collections.Immutable;
 using EdgeGw.Core.AccessLogging;
 using EdgeGw.Core.Caching;
+using EdgeGw.Core.Cors;
+using EdgeGw.Core.GatewayResponses;
 using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Routing;
+using EdgeGw.Core.SourceIp;
 using EdgeGw.Core.Throttling;
 using EdgeGw.Core.Upstream;
 using EdgeGw.Core.UsagePlans;
@@ -20,7 +23,10 @@ internal sealed record ApiConfig(
     ImmutableArray<RouteConfig> Routes,
     string Protocol,
     string? RouteSelectionExpression,
-    WebSocketApiConfig WebSocket);
+    WebSocketApiConfig WebSocket,
+    ImmutableArray<GatewayResponseConfig> GatewayResponses = default,
+    CorsConfig? Cors = null,
+    SourceIpConfig? SourceIp = null);
 
 /// <summary>A deployment of an API; <c>$default</c> serves without a path prefix.</summary>
 internal sealed record StageConfig(string Name, ImmutableArray<KeyValuePair<string, string>> Variables, CacheConfig Cache, ThrottleConfig? Throttle, AccessLogConfig? AccessLog = null);
@@ -36,7 +42,8 @@ internal sealed record RouteConfig(
     ThrottleConfig? Throttle,
     ThrottleConfig? ClientIpThrottle,
     bool ApiKeyRequired,
-    bool RouteResponse);
+    bool RouteResponse,
+    SourceIpConfig? SourceIp = null);
 
 /// <summary>
 /// <c>apis</c>: APIs, their stages and routes, compiled into the route table with one <see cref="RouteModel"/> per
@@ -49,9 +56,9 @@ internal sealed class ApiSection : IConfigSection
     public const string WebSocketProtocol = "websocket";
 
     private const string Key = "apis";
-    private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes", "protocol", "routeSelectionExpression", "webSocket"];
+    private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes", "protocol", "routeSelectionExpression", "webSocket", "gatewayResponses", "cors", "sourceIp"];
     private static readonly string[] StageKeys = ["name", "variables", "cache", "throttle", "accessLog"];
-    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired", "routeResponse"];
+    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired", "routeResponse", "sourceIp"];
 
     private readonly ClusterSection _clusters;
 
@@ -111,8 +118,17 @@ internal sealed class ApiSection : IConfigSection
         var table = new RouteTableBuilder<RouteModel>();
         var stages = ImmutableArray.CreateBuilder<StageRef>();
         var routes = ImmutableArray.CreateBuilder<RouteModel>();
+        var answerPolicies = new List<(string, IReadOnlyList<string>, GatewayResponseSet?, CorsPolicy?)>();
         foreach (var api in Config)
         {
+            // Shared by every route of the API (and its unmatched requests, see UnmatchedRequestPolicies).
+            var gatewayResponses = GatewayResponseSection.Compile(api.GatewayResponses);
+            var cors = CorsSection.Compile(api.Cors);
+            if (api.Protocol != WebSocketProtocol)
+            {
+                answerPolicies.Add((api.Name, api.Hosts, gatewayResponses, cors));
+            }
+
             foreach (var stage in api.Stages)
             {
                 var stageRef = new StageRef(api.Name, stage.Name);
@@ -144,6 +160,9 @@ internal sealed class ApiSection : IConfigSection
                         Access = UsagePlanSection.CompileRouteAccess(
                             gatewayThrottle, stageRef, route.Key, stage.Throttle, route.Throttle, route.ClientIpThrottle, route.ApiKeyRequired),
                         AccessLog = accessLog,
+                        GatewayResponses = gatewayResponses,
+                        Cors = cors,
+                        SourceIp = SourceIpSection.Compile(route.SourceIp, api.SourceIp),
                         Ordinal = routes.Count,
                     };
                     table.Add(api.Name, api.Hosts, stage.Name, key, model);
@@ -166,7 +185,8 @@ internal sealed class ApiSection : IConfigSection
             }
         }
 
-        return new ApiRouteSet(table.Build(), stages.ToImmutable(), routes.ToImmutable());
+        var unmatched = UnmatchedRequestPolicies.Create(answerPolicies, domains.IsDefaultOrEmpty ? [] : domains.Select(d => d.Name));
+        return new ApiRouteSet(table.Build(), stages.ToImmutable(), routes.ToImmutable(), unmatched);
     }
 
     private static ApiConfig ReadApi(ConfigReader reader, IConfigurationSection section, string path)
@@ -179,7 +199,10 @@ internal sealed class ApiSection : IConfigSection
             reader.ReadArray(section.GetSection("routes"), ConfigReader.Join(path, "routes"), (s, p) => ReadRoute(reader, s, p)),
             section["protocol"] ?? HttpProtocol,
             section["routeSelectionExpression"],
-            WebSocketSection.Read(reader, section.GetSection("webSocket"), ConfigReader.Join(path, "webSocket")));
+            WebSocketSection.Read(reader, section.GetSection("webSocket"), ConfigReader.Join(path, "webSocket")),
+            GatewayResponseSection.Read(reader, section.GetSection("gatewayResponses"), ConfigReader.Join(path, "gatewayResponses")),
+            CorsSection.Read(reader, section.GetSection("cors"), ConfigReader.Join(path, "cors")),
+            SourceIpSection.Read(reader, section.GetSection("sourceIp"), ConfigReader.Join(path, "sourceIp")));
     }
 
     private static StageConfig ReadStage(ConfigReader reader, IConfigurationSection section, string path)
@@ -205,7 +228,8 @@ internal sealed class ApiSection : IConfigSection
             ThrottleSection.Read(reader, section.GetSection("throttle"), ConfigReader.Join(path, "throttle")),
             ThrottleSection.Read(reader, section.GetSection("clientIpThrottle"), ConfigReader.Join(path, "clientIpThrottle")),
             reader.ReadBool(section, path, "apiKeyRequired") ?? false,
-            reader.ReadBool(section, path, "routeResponse") ?? false);
+            reader.ReadBool(section, path, "routeResponse") ?? false,
+            SourceIpSection.Read(reader, section.GetSection("sourceIp"), ConfigReader.Join(path, "sourceIp")));
     }
 
     private void ValidateApi(ConfigChecks checks, ApiConfig api, string path, HashSet<string> names, Dictionary<(string, string), string> stageOwners)
@@ -270,6 +294,9 @@ internal sealed class ApiSection : IConfigSection
             checks.Error($"{path}.webSocket", "only a WebSocket API (\"protocol\": \"websocket\") has WebSocket settings");
         }
 
+        GatewayResponseSection.Validate(checks, api.GatewayResponses.IsDefault ? [] : api.GatewayResponses, $"{path}.gatewayResponses");
+        CorsSection.Validate(checks, api.Cors, $"{path}.cors");
+        SourceIpSection.Validate(checks, api.SourceIp, $"{path}.sourceIp");
         var shapes = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < api.Routes.Length; i++)
         {
@@ -341,6 +368,7 @@ internal sealed class ApiSection : IConfigSection
         CacheSection.ValidatePolicy(checks, route.Cache, $"{path}.cache");
         ThrottleSection.Validate(checks, route.Throttle, $"{path}.throttle");
         ThrottleSection.Validate(checks, route.ClientIpThrottle, $"{path}.clientIpThrottle");
+        SourceIpSection.Validate(checks, route.SourceIp, $"{path}.sourceIp");
         if (route.MaxBodyBytes is < 0)
         {
             checks.Error($"{path}.maxBodyBytes", "must be 0 or more");

@@ -23,6 +23,12 @@ public sealed class RouteModel
     public RouteAccessModel? Access { get; init; }
     /// <summary>The access log of this route's stage; null when the stage does not log.</summary>
     public AccessLogging.AccessLogSettings? AccessLog { get; init; }
+    /// <summary>The API's <c>gatewayResponses</c>; null when it replaces none of the gateway's answers.</summary>
+    public GatewayResponses.GatewayResponseSet? GatewayResponses { get; init; }
+    /// <summary>The API's <c>cors</c>; null when the API has no CORS configuration.</summary>
+    public Cors.CorsPolicy? Cors { get; init; }
+    /// <summary>The route's <c>sourceIp</c> (else its API's); null when neither restricts clients.</summary>
+    public SourceIp.SourceIpPolicy? SourceIp { get; init; }
     /// <summary>Position among the model's routes, for per-route runtime state.</summary>
     public int Ordinal { get; init; }
 }

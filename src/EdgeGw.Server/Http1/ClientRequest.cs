@@ -45,6 +45,12 @@ internal sealed class ClientRequest
     /// <summary>The access log sinks of the snapshot this request was routed on (set with <see cref="BeginRecord"/>).</summary>
     public AccessLogging.AccessLogSink[] RecordSinks = [];
 
+    /// <summary>The API's gateway responses for this request (its route's, or an unmatched request's host's); null: built-in answers.</summary>
+    public EdgeGw.Core.GatewayResponses.GatewayResponseSet? GatewayResponses;
+
+    /// <summary>The CORS headers this request's response carries (set by the CORS step); null when its API has no <c>cors</c>.</summary>
+    public Cors.CorsResponseHeaders? Cors;
+
     public ClientRequest(PipeReader input, byte[] peerAddress)
     {
         _input = input;
@@ -99,6 +105,8 @@ internal sealed class ClientRequest
         _headerCount = 0;
         _headConsumed = false;
         Record.AccessLog = null;
+        GatewayResponses = null;
+        Cors = null;
         if (ForwardedForCutIndex != int.MaxValue)
         {
             _clientAddress = _peerAddress;
@@ -178,7 +186,8 @@ internal sealed class ClientRequest
     public void BeginRecord(GatewaySnapshot snapshot, TimeProvider time)
     {
         RecordSinks = snapshot.AccessLogs;
-        if (snapshot.AccessLogs.Length == 0)
+        // Gateway response templates read the same text ($context.requestId, path, ...) as the access log.
+        if (snapshot.AccessLogs.Length == 0 && !snapshot.Model.HasGatewayResponses)
         {
             Record.Begin(0, 0, 0, null);
             return;
