@@ -55,11 +55,14 @@ internal static class GatewayResponseSection
         return items.ToImmutable();
     }
 
-    /// <summary>The type named <paramref name="name"/> (AWS's spelling, upper case); false for a name EdgeGw does not know.</summary>
+    /// <summary>
+    /// The type named <paramref name="name"/> (AWS's spelling; case-insensitive, as every configuration key is);
+    /// false for a name EdgeGw does not know.
+    /// </summary>
     public static bool TryParseType(string name, out GatewayErrorType type)
     {
         Span<byte> utf8 = stackalloc byte[64];
-        if (name.Length is > 0 and <= 64 && Encoding.ASCII.TryGetBytes(name, utf8, out int length))
+        if (name.Length is > 0 and <= 64 && Encoding.ASCII.TryGetBytes(name.ToUpperInvariant(), utf8, out int length))
         {
             for (type = GatewayErrorType.Default4xx; type <= GatewayErrorType.MissingAuthenticationTokenIam; type++)
             {
@@ -79,10 +82,10 @@ internal static class GatewayResponseSection
         foreach (var response in responses)
         {
             string at = $"{path}.{response.Type}";
-            bool isDefault = response.Type is "DEFAULT_4XX" or "DEFAULT_5XX";
+            bool isDefault = TryParseType(response.Type, out var parsed) && parsed is GatewayErrorType.Default4xx or GatewayErrorType.Default5xx;
             if (!TryParseType(response.Type, out _))
             {
-                if (Array.IndexOf(NeverAnsweredTypes, response.Type) >= 0)
+                if (Array.IndexOf(NeverAnsweredTypes, response.Type.ToUpperInvariant()) >= 0)
                 {
                     checks.Warning(at, $"EdgeGw never answers with {response.Type}: this response is never sent");
                 }

@@ -27,7 +27,7 @@ public sealed class SourceIpPolicy
     {
         if (!IPAddressText.TryParse(address, out var value))
         {
-            return _allow is null && _deny is null;
+            return _allow is null;
         }
 
         return Allows(value);
