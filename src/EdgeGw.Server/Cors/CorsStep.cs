@@ -33,6 +33,10 @@ internal sealed class CorsStep
         && !request.HeaderValue("access-control-request-method"u8).IsEmpty
         && !request.HeaderValue("origin"u8).IsEmpty;
 
+    /// <summary>The method a preflight asks about (its Access-Control-Request-Method), classified as the router does.</summary>
+    public static HttpMethod RequestedMethod(ClientRequest request) =>
+        HttpRequestParser.ClassifyMethod(request.HeaderValue("access-control-request-method"u8));
+
     /// <summary>
     /// True for a preflight (answer it with <see cref="AnswerPreflightAsync"/>); otherwise the response will carry
     /// <paramref name="policy"/>'s headers for the request's Origin.

@@ -224,7 +224,15 @@ internal sealed class Http1Connection
         if (!snapshot.Model.Routes.TryMatch(request.Head.Authority(request.Span), request.Head.Method, path, ref match))
         {
             _connection.ExecutionLog?.Write("No route matched the method, host and path");
-            // The Host's API (if it can be told) answers with its gateway responses, and CORS preflights for paths without an OPTIONS route.
+            // A CORS preflight for a path without an OPTIONS route: the route of the method it asks for answers it.
+            if (snapshot.Model.UnmatchedRequests is not null && CorsStep.IsPreflight(request)
+                && snapshot.Model.Routes.TryMatch(request.Head.Authority(request.Span), CorsStep.RequestedMethod(request), path, ref match) && match.Route!.Cors is { } preflight)
+            {
+                request.Record.Route = match.Route;
+                return await (_cors ??= new CorsStep(_connection, request, responder)).AnswerPreflightAsync(preflight, close: hasBody).ConfigureAwait(false);
+            }
+
+            // The Host's API (if it can be told) answers with its gateway responses (and CORS headers, preflights).
             if (snapshot.Model.UnmatchedRequests?.Find(request.Head.Authority(request.Span)) is { } answers)
             {
                 request.GatewayResponses = answers.GatewayResponses;
