@@ -22,8 +22,23 @@ public static class AccessLogFormatter
     /// <summary>Writes the line into <paramref name="destination"/>; false (nothing usable written) when it does not fit.</summary>
     public static bool TryFormat(AccessLogTemplate template, in RequestRecord record, Span<byte> destination, out int written)
     {
+        if (!TryFormatParts(template.Parts.AsSpan(), in record, destination, out written) || written == destination.Length)
+        {
+            return false;
+        }
+
+        destination[written++] = (byte)'\n';
+        return true;
+    }
+
+    /// <summary>
+    /// Writes compiled <see cref="ContextTemplate"/> parts (no line end) into <paramref name="destination"/>; false
+    /// (nothing usable written) when they do not fit. Shared by the access log and the gateway responses.
+    /// </summary>
+    public static bool TryFormatParts(ReadOnlySpan<AccessLogPart> parts, in RequestRecord record, Span<byte> destination, out int written)
+    {
         var output = new Output(destination);
-        foreach (var part in template.Parts.AsSpan())
+        foreach (var part in parts)
         {
             if (part.Literal is not null)
             {
@@ -40,7 +55,6 @@ public static class AccessLogFormatter
             }
         }
 
-        output.Raw("\n"u8);
         written = output.Position;
         return !output.Overflow;
     }

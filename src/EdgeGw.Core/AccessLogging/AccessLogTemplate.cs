@@ -24,7 +24,6 @@ public sealed class AccessLogTemplate
 {
     /// <summary>AWS's limit on an access log format.</summary>
     public const int MaxBytes = 3 * 1024;
-    private const string Prefix = "$context.";
 
     private AccessLogTemplate(string source, ImmutableArray<AccessLogPart> parts, bool json)
     {
@@ -60,62 +59,13 @@ public sealed class AccessLogTemplate
             errors.Add("a format is one line: each request is one line of the log");
         }
 
-        bool json = source.AsSpan().TrimStart().StartsWith("{");
-        var escape = json ? AccessLogEscape.Json : AccessLogEscape.Text;
-        var parts = ImmutableArray.CreateBuilder<AccessLogPart>();
-        var literal = new StringBuilder();
-        bool hasRequestId = false;
-        int i = 0;
-        while (i < source.Length)
-        {
-            if (string.CompareOrdinal(source, i, Prefix, 0, Prefix.Length) != 0)
-            {
-                literal.Append(source[i++]);
-                continue;
-            }
-
-            int start = i + Prefix.Length;
-            int end = start;
-            while (end < source.Length && (char.IsAsciiLetterOrDigit(source[end]) || source[end] is '.' or '_'))
-            {
-                end++;
-            }
-
-            // A sentence's full stop after a variable is not part of its name.
-            while (end > start && source[end - 1] == '.')
-            {
-                end--;
-            }
-
-            string name = source[start..end];
-            if (!AccessLogVariables.TryFind(name, out var variable))
-            {
-                errors.Add(name.Length == 0
-                    ? $"'$context.' at character {i} names no variable"
-                    : $"unknown variable $context.{name} (EdgeGw knows AWS's access log variables; see README \"Access log\")");
-            }
-
-            hasRequestId |= variable == AccessLogVariable.RequestId;
-            if (literal.Length > 0)
-            {
-                parts.Add(new AccessLogPart(Encoding.UTF8.GetBytes(literal.ToString()), default, escape));
-                literal.Clear();
-            }
-
-            parts.Add(new AccessLogPart(null, variable, escape));
-            i = end;
-        }
-
-        if (literal.Length > 0)
-        {
-            parts.Add(new AccessLogPart(Encoding.UTF8.GetBytes(literal.ToString()), default, escape));
-        }
-
+        bool json = ContextTemplate.IsJson(source);
+        var parts = ContextTemplate.Parse(source, json ? AccessLogEscape.Json : AccessLogEscape.Text, errors, out bool hasRequestId);
         if (!hasRequestId)
         {
             errors.Add("a format must contain $context.requestId or $context.extendedRequestId (as AWS requires)");
         }
 
-        return errors.Count == before ? new AccessLogTemplate(source, parts.ToImmutable(), json) : null;
+        return errors.Count == before ? new AccessLogTemplate(source, parts, json) : null;
     }
 }

@@ -2,9 +2,12 @@ using System.Collections.Immutable;
 using EdgeGw.Core.AccessLogging;
 using EdgeGw.Core.Caching;
 using EdgeGw.Core.Compression;
+using EdgeGw.Core.Cors;
+using EdgeGw.Core.GatewayResponses;
 using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Routing;
+using EdgeGw.Core.SourceIp;
 using EdgeGw.Core.Throttling;
 using EdgeGw.Core.Upstream;
 using EdgeGw.Core.UsagePlans;
@@ -22,7 +25,10 @@ internal sealed record ApiConfig(
     string Protocol,
     string? RouteSelectionExpression,
     WebSocketApiConfig WebSocket,
-    CompressionConfig? Compression = null);
+    CompressionConfig? Compression = null,
+    ImmutableArray<GatewayResponseConfig> GatewayResponses = default,
+    CorsConfig? Cors = null,
+    SourceIpConfig? SourceIp = null);
 
 /// <summary>A deployment of an API; <c>$default</c> serves without a path prefix.</summary>
 internal sealed record StageConfig(string Name, ImmutableArray<KeyValuePair<string, string>> Variables, CacheConfig Cache, ThrottleConfig? Throttle, AccessLogConfig? AccessLog = null);
@@ -39,7 +45,8 @@ internal sealed record RouteConfig(
     ThrottleConfig? ClientIpThrottle,
     bool ApiKeyRequired,
     bool RouteResponse,
-    CompressionConfig? Compression = null);
+    CompressionConfig? Compression = null,
+    SourceIpConfig? SourceIp = null);
 
 /// <summary>
 /// <c>apis</c>: APIs, their stages and routes, compiled into the route table with one <see cref="RouteModel"/> per
@@ -52,9 +59,9 @@ internal sealed class ApiSection : IConfigSection
     public const string WebSocketProtocol = "websocket";
 
     private const string Key = "apis";
-    private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes", "protocol", "routeSelectionExpression", "webSocket", "minimumCompressionSize", "compression"];
+    private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes", "protocol", "routeSelectionExpression", "webSocket", "minimumCompressionSize", "compression", "gatewayResponses", "cors", "sourceIp"];
     private static readonly string[] StageKeys = ["name", "variables", "cache", "throttle", "accessLog"];
-    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired", "routeResponse", "compression"];
+    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired", "routeResponse", "compression", "sourceIp"];
 
     private readonly ClusterSection _clusters;
 
@@ -114,8 +121,17 @@ internal sealed class ApiSection : IConfigSection
         var table = new RouteTableBuilder<RouteModel>();
         var stages = ImmutableArray.CreateBuilder<StageRef>();
         var routes = ImmutableArray.CreateBuilder<RouteModel>();
+        var answerPolicies = new List<(string, IReadOnlyList<string>, GatewayResponseSet?, CorsPolicy?)>();
         foreach (var api in Config)
         {
+            // Shared by every route of the API (and its unmatched requests, see UnmatchedRequestPolicies).
+            var gatewayResponses = GatewayResponseSection.Compile(api.GatewayResponses);
+            var cors = CorsSection.Compile(api.Cors);
+            if (api.Protocol != WebSocketProtocol)
+            {
+                answerPolicies.Add((api.Name, api.Hosts, gatewayResponses, cors));
+            }
+
             foreach (var stage in api.Stages)
             {
                 var stageRef = new StageRef(api.Name, stage.Name);
@@ -148,6 +164,9 @@ internal sealed class ApiSection : IConfigSection
                             gatewayThrottle, stageRef, route.Key, stage.Throttle, route.Throttle, route.ClientIpThrottle, route.ApiKeyRequired),
                         AccessLog = accessLog,
                         Compression = CompressionSection.Compile(api.Compression ?? CompressionConfig.None, route.Compression ?? CompressionConfig.None),
+                        GatewayResponses = gatewayResponses,
+                        Cors = cors,
+                        SourceIp = SourceIpSection.Compile(route.SourceIp, api.SourceIp),
                         Ordinal = routes.Count,
                     };
                     table.Add(api.Name, api.Hosts, stage.Name, key, model);
@@ -170,7 +189,8 @@ internal sealed class ApiSection : IConfigSection
             }
         }
 
-        return new ApiRouteSet(table.Build(), stages.ToImmutable(), routes.ToImmutable());
+        var unmatched = UnmatchedRequestPolicies.Create(answerPolicies, domains.IsDefaultOrEmpty ? [] : domains.Select(d => d.Name));
+        return new ApiRouteSet(table.Build(), stages.ToImmutable(), routes.ToImmutable(), unmatched);
     }
 
     private static ApiConfig ReadApi(ConfigReader reader, IConfigurationSection section, string path)
@@ -184,7 +204,10 @@ internal sealed class ApiSection : IConfigSection
             section["protocol"] ?? HttpProtocol,
             section["routeSelectionExpression"],
             WebSocketSection.Read(reader, section.GetSection("webSocket"), ConfigReader.Join(path, "webSocket")),
-            CompressionSection.ReadApi(reader, section, path));
+            CompressionSection.ReadApi(reader, section, path),
+            GatewayResponseSection.Read(reader, section.GetSection("gatewayResponses"), ConfigReader.Join(path, "gatewayResponses")),
+            CorsSection.Read(reader, section.GetSection("cors"), ConfigReader.Join(path, "cors")),
+            SourceIpSection.Read(reader, section.GetSection("sourceIp"), ConfigReader.Join(path, "sourceIp")));
     }
 
     private static StageConfig ReadStage(ConfigReader reader, IConfigurationSection section, string path)
@@ -211,7 +234,8 @@ internal sealed class ApiSection : IConfigSection
             ThrottleSection.Read(reader, section.GetSection("clientIpThrottle"), ConfigReader.Join(path, "clientIpThrottle")),
             reader.ReadBool(section, path, "apiKeyRequired") ?? false,
             reader.ReadBool(section, path, "routeResponse") ?? false,
-            CompressionSection.Read(reader, section.GetSection("compression"), ConfigReader.Join(path, "compression")));
+            CompressionSection.Read(reader, section.GetSection("compression"), ConfigReader.Join(path, "compression")),
+            SourceIpSection.Read(reader, section.GetSection("sourceIp"), ConfigReader.Join(path, "sourceIp")));
     }
 
     private void ValidateApi(ConfigChecks checks, ApiConfig api, string path, HashSet<string> names, Dictionary<(string, string), string> stageOwners)
@@ -277,6 +301,9 @@ internal sealed class ApiSection : IConfigSection
             checks.Error($"{path}.webSocket", "only a WebSocket API (\"protocol\": \"websocket\") has WebSocket settings");
         }
 
+        GatewayResponseSection.Validate(checks, api.GatewayResponses.IsDefault ? [] : api.GatewayResponses, $"{path}.gatewayResponses");
+        CorsSection.Validate(checks, api.Cors, $"{path}.cors");
+        SourceIpSection.Validate(checks, api.SourceIp, $"{path}.sourceIp");
         var shapes = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < api.Routes.Length; i++)
         {
@@ -349,6 +376,7 @@ internal sealed class ApiSection : IConfigSection
         ThrottleSection.Validate(checks, route.Throttle, $"{path}.throttle");
         ThrottleSection.Validate(checks, route.ClientIpThrottle, $"{path}.clientIpThrottle");
         CompressionSection.Validate(checks, route.Compression ?? CompressionConfig.None, path, onApi: false);
+        SourceIpSection.Validate(checks, route.SourceIp, $"{path}.sourceIp");
         if (route.MaxBodyBytes is < 0)
         {
             checks.Error($"{path}.maxBodyBytes", "must be 0 or more");

@@ -62,6 +62,8 @@ internal sealed class GatewaySections
             Stages = apis.Stages,
             RouteCount = apis.Routes.Length,
             RouteList = apis.Routes,
+            UnmatchedRequests = apis.Unmatched,
+            HasGatewayResponses = apis.Routes.Any(r => r.GatewayResponses is not null),
             Throttle = Throttle.Compile(),
             ApiKeyHeader = UsagePlans.CompileApiKeyHeader(),
             UsagePlans = UsagePlans.CompilePlans(),

@@ -37,6 +37,10 @@ public sealed class GatewayModel
     public int RouteCount { get; init; }
     /// <summary>Every route (one per API route and stage), in ordinal order.</summary>
     public ImmutableArray<RouteModel> RouteList { get; init; } = [];
+    /// <summary>Gateway responses and CORS of requests no route matched; null when no API configures either.</summary>
+    public GatewayResponses.UnmatchedRequestPolicies? UnmatchedRequests { get; init; }
+    /// <summary>Some API has <c>gatewayResponses</c>: requests keep the record text their templates read.</summary>
+    public bool HasGatewayResponses { get; init; }
     /// <summary>The configuration this model was compiled from (file, environment and command line merged) as JSON, secrets redacted; for <c>GET /config</c>.</summary>
     public string EffectiveConfig { get; init; } = "{}";
 }

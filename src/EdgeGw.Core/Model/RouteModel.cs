@@ -25,6 +25,12 @@ public sealed class RouteModel
     public AccessLogging.AccessLogSettings? AccessLog { get; init; }
     /// <summary>Response compression (br/gzip); null when the route's API sets no <c>minimumCompressionSize</c>.</summary>
     public Compression.CompressionPolicy? Compression { get; init; }
+    /// <summary>The API's <c>gatewayResponses</c>; null when it replaces none of the gateway's answers.</summary>
+    public GatewayResponses.GatewayResponseSet? GatewayResponses { get; init; }
+    /// <summary>The API's <c>cors</c>; null when the API has no CORS configuration.</summary>
+    public Cors.CorsPolicy? Cors { get; init; }
+    /// <summary>The route's <c>sourceIp</c> (else its API's); null when neither restricts clients.</summary>
+    public SourceIp.SourceIpPolicy? SourceIp { get; init; }
     /// <summary>Position among the model's routes, for per-route runtime state.</summary>
     public int Ordinal { get; init; }
 }

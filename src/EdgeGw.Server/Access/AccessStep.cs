@@ -16,11 +16,6 @@ namespace EdgeGw.Server.Access;
 /// </summary>
 internal sealed class AccessStep
 {
-    private static readonly byte[] TooManyRequestsBody = """{"message":"Too Many Requests"}"""u8.ToArray();
-    private static readonly byte[] LimitExceededBody = """{"message":"Limit Exceeded"}"""u8.ToArray();
-    private static readonly byte[] TooManyRequestsMessage = "Too Many Requests"u8.ToArray();
-    private static readonly byte[] LimitExceededMessage = "Limit Exceeded"u8.ToArray();
-
     private readonly ClientConnection _connection;
     private readonly ClientRequest _request;
     private readonly ClientResponder _responder;
@@ -56,42 +51,44 @@ internal sealed class AccessStep
             return _responder.GatewayResponseAsync(403, GatewayErrorType.InvalidApiKey, close, default);
         }
 
-        if (close)
-        {
-            _responder.KeepAlive = false;
-        }
-
-        var body = outcome == AccessOutcome.QuotaExceeded ? LimitExceededBody : TooManyRequestsBody;
-        _request.Record.GatewayAnswer(
-            429,
-            outcome == AccessOutcome.QuotaExceeded ? GatewayErrorType.QuotaExceeded : GatewayErrorType.Throttled,
-            outcome == AccessOutcome.QuotaExceeded ? LimitExceededMessage : TooManyRequestsMessage,
-            _request.IsHead ? 0 : body.Length);
-        var writer = new BufferWriter<PipeWriter>(_responder.Output);
-        writer.Write("HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: "u8);
-        writer.WriteNumber(body.Length);
-        writer.Write("\r\n"u8);
+        // Retry-After and RateLimit-* as header lines after the response's own: a configured THROTTLED or
+        // QUOTA_EXCEEDED gateway response replaces status, body and headers, and keeps these.
+        Span<byte> extra = stackalloc byte[192];
+        var lines = new HeaderLines(extra);
         if (outcome == AccessOutcome.Throttled && decision.TicksPerSecond > 0)
         {
-            writer.Write("Retry-After: "u8);
-            writer.WriteNumber(CeilingSeconds(decision.RetryAfterTicks, decision.TicksPerSecond));
-            writer.Write("\r\nRateLimit-Limit: "u8);
-            writer.WriteNumber(decision.Limit);
-            writer.Write("\r\nRateLimit-Remaining: 0\r\nRateLimit-Reset: "u8);
-            writer.WriteNumber(CeilingSeconds(decision.ResetTicks, decision.TicksPerSecond));
-            writer.Write("\r\n"u8);
+            lines.Number("Retry-After: "u8, CeilingSeconds(decision.RetryAfterTicks, decision.TicksPerSecond));
+            lines.Number("RateLimit-Limit: "u8, decision.Limit);
+            lines.Number("RateLimit-Remaining: "u8, 0);
+            lines.Number("RateLimit-Reset: "u8, CeilingSeconds(decision.ResetTicks, decision.TicksPerSecond));
         }
         else if (outcome == AccessOutcome.QuotaExceeded && decision.TicksPerSecond > 0)
         {
             // Seconds to the start of the next quota period.
-            writer.Write("Retry-After: "u8);
-            writer.WriteNumber(CeilingSeconds(decision.RetryAfterTicks, decision.TicksPerSecond));
-            writer.Write("\r\n"u8);
+            lines.Number("Retry-After: "u8, CeilingSeconds(decision.RetryAfterTicks, decision.TicksPerSecond));
         }
 
-        return _responder.EndGatewayResponseAsync(ref writer, body);
+        var type = outcome == AccessOutcome.QuotaExceeded ? GatewayErrorType.QuotaExceeded : GatewayErrorType.Throttled;
+        return _responder.GatewayResponseAsync(429, type, close, extra[..lines.Length]);
     }
 
     /// <summary>Whole seconds, rounded up and at least 1: "retry now" would only earn another 429.</summary>
     private static long CeilingSeconds(long ticks, long ticksPerSecond) => Math.Max(1, (ticks + ticksPerSecond - 1) / ticksPerSecond);
+
+    /// <summary>Header lines (<c>Name: number CRLF</c>) into a stack buffer.</summary>
+    private ref struct HeaderLines(Span<byte> destination)
+    {
+        private readonly Span<byte> _destination = destination;
+        public int Length;
+
+        public void Number(ReadOnlySpan<byte> prefix, long value)
+        {
+            prefix.CopyTo(_destination[Length..]);
+            Length += prefix.Length;
+            System.Buffers.Text.Utf8Formatter.TryFormat(value, _destination[Length..], out int written);
+            Length += written;
+            "\r\n"u8.CopyTo(_destination[Length..]);
+            Length += 2;
+        }
+    }
 }

@@ -252,6 +252,7 @@ internal sealed class CacheStep : IResponseObserver
 
             var name = entry.Name(head);
             if ((name.Length == 3 && Ascii.EqualsIgnoreCase(name, "age"u8))
+                || (_request.Cors is not null && EdgeGw.Core.Cors.CorsPolicy.IsCorsHeader(name))
                 || (response.Head.HasConnectionOptions && ConnectionOptions.Names(head, headers, name)))
             {
                 continue;

@@ -115,6 +115,12 @@ internal sealed class ResponseRelay
             }
 
             var name = entry.Name(head);
+            if (_request.Cors is not null && EdgeGw.Core.Cors.CorsPolicy.IsCorsHeader(name))
+            {
+                // The API's CORS configuration replaces the backend's (ClientResponder.WriteCommonHeaders writes it).
+                continue;
+            }
+
             if (_response.Head.HasConnectionOptions && ConnectionOptions.Names(head, headers, name))
             {
                 continue;

@@ -57,6 +57,12 @@ internal sealed class ClientRequest
     /// <summary>The connection's verified client certificate as header lines for the backend (mutual TLS); null without one.</summary>
     public byte[]? ClientCertificateHeaders { get; set; }
 
+    /// <summary>The API's gateway responses for this request (its route's, or an unmatched request's host's); null: built-in answers.</summary>
+    public EdgeGw.Core.GatewayResponses.GatewayResponseSet? GatewayResponses;
+
+    /// <summary>The CORS headers this request's response carries (set by the CORS step); null when its API has no <c>cors</c>.</summary>
+    public Cors.CorsResponseHeaders? Cors;
+
     public ClientRequest(PipeReader input, byte[] peerAddress)
     {
         _input = input;
@@ -112,6 +118,8 @@ internal sealed class ClientRequest
         _headConsumed = false;
         Record.AccessLog = null;
         Compression = null;
+        GatewayResponses = null;
+        Cors = null;
         if (ForwardedForCutIndex != int.MaxValue)
         {
             _clientAddress = _peerAddress;
@@ -192,7 +200,8 @@ internal sealed class ClientRequest
     {
         ClientCertificateHeaderPrefixes = snapshot.Model.Server.Tls?.MutualTls?.HeaderPrefixes ?? default;
         RecordSinks = snapshot.AccessLogs;
-        if (snapshot.AccessLogs.Length == 0)
+        // Gateway response templates read the same text ($context.requestId, path, ...) as the access log.
+        if (snapshot.AccessLogs.Length == 0 && !snapshot.Model.HasGatewayResponses)
         {
             Record.Begin(0, 0, 0, null);
             return;

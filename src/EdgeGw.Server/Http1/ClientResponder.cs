@@ -1,5 +1,7 @@
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using EdgeGw.Core.AccessLogging;
+using EdgeGw.Core.GatewayResponses;
 using EdgeGw.Core.Observability;
 using EdgeGw.Protocols.Buffers;
 using EdgeGw.Protocols.Http1;
@@ -23,6 +25,11 @@ internal sealed class ClientResponder
     private readonly ClientRequest _request;
     private readonly PipeWriter _output;
     private int _unflushedResponses;
+    /// <summary>A configured gateway response's rendered body (created on the first one this connection sends).</summary>
+    private byte[]? _bodyScratch;
+
+    /// <summary>Room for a rendered gateway response body: the template (at most 4 KB) and its values, escaped.</summary>
+    private const int MaxGatewayBodyBytes = 16 * 1024;
 
     public ClientResponder(ClientConnection connection, ClientRequest request)
     {
@@ -133,6 +140,7 @@ internal sealed class ClientResponder
             writer.WriteHeader("X-Request-Id"u8, _request.RequestId);
         }
 
+        _request.Cors?.Write(ref writer);
         if (!KeepAlive)
         {
             writer.Write("Connection: close\r\n"u8);
@@ -160,11 +168,52 @@ internal sealed class ClientResponder
             KeepAlive = false;
         }
 
-        var (headBytes, body) = GatewayResponses.For(status);
+        if (_request.GatewayResponses?.Find(type, status) is { } configured)
+        {
+            // The API's gatewayResponses entry for this type (or DEFAULT_4XX/5XX) replaces the built-in answer.
+            return ConfiguredGatewayResponseAsync(configured, status, type, extraHeaders);
+        }
+
+        var (headBytes, body) = GatewayResponses.For(status, type);
         _connection.ExecutionLog?.Write($"Gateway response: {ExecutionLog.Text(headBytes.AsSpan(9, headBytes.AsSpan().IndexOf((byte)'\r') - 9))}, body {ExecutionLog.Text(body)}");
-        _request.Record.GatewayAnswer(status, type, GatewayResponses.Message(status), _request.IsHead ? 0 : body.Length);
+        _request.Record.GatewayAnswer(status, type, GatewayResponses.Message(status, type), _request.IsHead ? 0 : body.Length);
         var writer = new BufferWriter<PipeWriter>(_output);
         writer.Write(headBytes);
+        if (!extraHeaders.IsEmpty)
+        {
+            writer.Write(extraHeaders);
+        }
+
+        return EndGatewayResponseAsync(ref writer, body);
+    }
+
+    /// <summary>
+    /// A configured gateway response: its status (or the answer's), its headers, then <paramref name="extraHeaders"/>
+    /// (a step's own, such as Retry-After), and its body template rendered from the request's record (values
+    /// escaped for the template) into the connection's scratch buffer; a body too large for it falls back to the
+    /// built-in body.
+    /// </summary>
+    private ValueTask<bool> ConfiguredGatewayResponseAsync(GatewayResponseDefinition configured, int status, GatewayErrorType type, ReadOnlySpan<byte> extraHeaders)
+    {
+        int sent = configured.StatusCode != 0 ? configured.StatusCode : status;
+        var builtIn = GatewayResponses.For(status, type).Body;
+        ref var record = ref _request.Record;
+        record.GatewayAnswer(sent, type, GatewayResponses.Message(status, type), 0);
+        ReadOnlySpan<byte> body = builtIn;
+        if (configured.HasBody)
+        {
+            _bodyScratch ??= new byte[MaxGatewayBodyBytes];
+            body = AccessLogFormatter.TryFormatParts(configured.Body.AsSpan(), in record, _bodyScratch, out int written) ? _bodyScratch.AsSpan(0, written) : builtIn;
+        }
+
+        record.ResponseLength = _request.IsHead ? 0 : body.Length;
+        _connection.ExecutionLog?.Write($"Gateway response: {configured.TypeName} {sent}, body {ExecutionLog.Text(body)}");
+        var writer = new BufferWriter<PipeWriter>(_output);
+        writer.Write(StatusLines.For(sent));
+        writer.Write(configured.Headers);
+        writer.Write("Content-Length: "u8);
+        writer.WriteNumber(body.Length);
+        writer.Write("\r\n"u8);
         if (!extraHeaders.IsEmpty)
         {
             writer.Write(extraHeaders);

@@ -6,6 +6,7 @@ using EdgeGw.Core.WebSockets;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Access;
 using EdgeGw.Server.Caching;
+using EdgeGw.Server.Cors;
 using EdgeGw.Server.ClientAddresses;
 using EdgeGw.Server.Forwarding;
 using EdgeGw.Server.Infrastructure;
@@ -41,6 +42,7 @@ internal sealed class Http1Connection
     private WebSocketApiHandshake? _webSocketApi;
     private ForwardedClientStep? _forwardedClient;
     private Compression.ResponseCompressor? _compression;
+    private CorsStep? _cors;
     private int _requestsServed;
 
     public Http1Connection(ConnectionContext context, GatewayRuntime runtime)
@@ -223,6 +225,24 @@ internal sealed class Http1Connection
         if (!snapshot.Model.Routes.TryMatch(request.Head.Authority(request.Span), request.Head.Method, path, ref match))
         {
             _connection.ExecutionLog?.Write("No route matched the method, host and path");
+            // A CORS preflight for a path without an OPTIONS route: the route of the method it asks for answers it.
+            if (snapshot.Model.UnmatchedRequests is not null && CorsStep.IsPreflight(request)
+                && snapshot.Model.Routes.TryMatch(request.Head.Authority(request.Span), CorsStep.RequestedMethod(request), path, ref match) && match.Route!.Cors is { } preflight)
+            {
+                request.Record.Route = match.Route;
+                return await (_cors ??= new CorsStep(_connection, request, responder)).AnswerPreflightAsync(preflight, close: hasBody).ConfigureAwait(false);
+            }
+
+            // The Host's API (if it can be told) answers with its gateway responses (and CORS headers, preflights).
+            if (snapshot.Model.UnmatchedRequests?.Find(request.Head.Authority(request.Span)) is { } answers)
+            {
+                request.GatewayResponses = answers.GatewayResponses;
+                if (answers.Cors is { } unmatchedCors && (_cors ??= new CorsStep(_connection, request, responder)).Apply(unmatchedCors))
+                {
+                    return await _cors.AnswerPreflightAsync(unmatchedCors, close: hasBody).ConfigureAwait(false);
+                }
+            }
+
             request.ConsumeHead();
             // The body was not read: closing is the only way to keep the next request's framing intact.
             return await responder.GatewayResponseAsync(404, close: hasBody).ConfigureAwait(false);
@@ -234,10 +254,25 @@ internal sealed class Http1Connection
         request.Record.Route = route;
         request.Record.Mapping = match.Mapping;
         request.Record.AccessLog = route.AccessLog;
+        request.GatewayResponses = route.GatewayResponses;
+        // CORS (before the limits, so that even a 413 carries the CORS headers): a preflight is answered here.
+        if (route.Cors is { } cors && (_cors ??= new CorsStep(_connection, request, responder)).Apply(cors))
+        {
+            return await _cors.AnswerPreflightAsync(cors, close: hasBody).ConfigureAwait(false);
+        }
+
         if (request.Head.Body == BodyKind.ContentLength && request.Head.ContentLength > route.MaxBodyBytes)
         {
             request.ConsumeHead();
             return await responder.GatewayResponseAsync(413, close: true).ConfigureAwait(false);
+        }
+
+        // Source IP allow/deny (the client after PROXY protocol / trusted proxies).
+        if (route.SourceIp is { } sourceIp && !sourceIp.Allows(request.ClientAddress))
+        {
+            _connection.ExecutionLog?.Write("Source IP refused by the route's sourceIp");
+            request.ConsumeHead();
+            return await responder.GatewayResponseAsync(403, EdgeGw.Core.Observability.GatewayErrorType.AccessDenied, close: hasBody, default).ConfigureAwait(false);
         }
 
         // 5. Access: API key, token buckets, quota.

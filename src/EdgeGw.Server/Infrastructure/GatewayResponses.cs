@@ -7,6 +7,17 @@ public static class GatewayResponses
 {
     private static readonly Dictionary<int, (byte[] Head, byte[] Body)> s_responses = Build();
     private static readonly Dictionary<int, byte[]> s_messages = BuildMessages();
+    private static readonly byte[] s_limitExceededMessage = "Limit Exceeded"u8.ToArray();
+    private static readonly (byte[] Head, byte[] Body) s_limitExceeded = (
+        "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: 28\r\n"u8.ToArray(),
+        """{"message":"Limit Exceeded"}"""u8.ToArray());
+
+    /// <summary>The built-in answer of <paramref name="type"/> with <paramref name="status"/>: by status, but for QUOTA_EXCEEDED's own text.</summary>
+    public static (byte[] Head, byte[] Body) For(int status, EdgeGw.Core.Observability.GatewayErrorType type) =>
+        status == 429 && type == EdgeGw.Core.Observability.GatewayErrorType.QuotaExceeded ? s_limitExceeded : For(status);
+
+    public static byte[] Message(int status, EdgeGw.Core.Observability.GatewayErrorType type) =>
+        status == 429 && type == EdgeGw.Core.Observability.GatewayErrorType.QuotaExceeded ? s_limitExceededMessage : Message(status);
 
     /// <summary>Fixed part of the head (status line + content type + length) and the JSON body for <paramref name="status"/>.</summary>
     public static (byte[] Head, byte[] Body) For(int status) =>
