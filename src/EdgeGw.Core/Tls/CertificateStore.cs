@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Collections.Immutable;
 
 namespace EdgeGw.Core.Tls;
@@ -15,37 +14,25 @@ namespace EdgeGw.Core.Tls;
 /// </summary>
 public sealed class CertificateStore
 {
-    private readonly FrozenDictionary<string, CertificatePair> _exact;
-    private readonly FrozenDictionary<string, CertificatePair> _wildcard;
-    private readonly FrozenDictionary<string, CertificatePair>.AlternateLookup<ReadOnlySpan<char>> _exactBySpan;
-    private readonly FrozenDictionary<string, CertificatePair>.AlternateLookup<ReadOnlySpan<char>> _wildcardBySpan;
+    private readonly SniIndex<CertificatePair> _names;
 
     private CertificateStore(ImmutableArray<CertificateSource> sources, ImmutableArray<CertificatePair> pairs, CertificatePair? defaultPair)
     {
         Sources = sources;
         Pairs = pairs;
         Default = defaultPair;
-        var exact = new Dictionary<string, CertificatePair>(StringComparer.OrdinalIgnoreCase);
-        var wildcard = new Dictionary<string, CertificatePair>(StringComparer.OrdinalIgnoreCase);
+        _names = new SniIndex<CertificatePair>(Names(pairs));
+    }
+
+    private static IEnumerable<(string, CertificatePair)> Names(ImmutableArray<CertificatePair> pairs)
+    {
         foreach (var pair in pairs)
         {
             foreach (var name in pair.Names)
             {
-                if (CertificateNames.IsWildcard(name, out string parent))
-                {
-                    wildcard.TryAdd(parent, pair);
-                }
-                else if (!name.Contains('*', StringComparison.Ordinal))
-                {
-                    exact.TryAdd(name, pair);
-                }
+                yield return (name, pair);
             }
         }
-
-        _exact = exact.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
-        _wildcard = wildcard.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
-        _exactBySpan = _exact.GetAlternateLookup<ReadOnlySpan<char>>();
-        _wildcardBySpan = _wildcard.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public static CertificateStore Empty { get; } = new([], [], null);
@@ -60,26 +47,7 @@ public sealed class CertificateStore
     /// The certificate for <paramref name="serverName"/> (the client's SNI): an exact name, else a wildcard one
     /// label up; null when none matches (the caller falls back to <see cref="Default"/> or refuses). Allocation-free.
     /// </summary>
-    public CertificatePair? Find(ReadOnlySpan<char> serverName)
-    {
-        if (serverName.IsEmpty)
-        {
-            return null;
-        }
-
-        if (serverName[^1] == '.')
-        {
-            serverName = serverName[..^1];
-        }
-
-        if (_exactBySpan.TryGetValue(serverName, out var pair))
-        {
-            return pair;
-        }
-
-        var parent = CertificateNames.WildcardParent(serverName);
-        return !parent.IsEmpty && _wildcardBySpan.TryGetValue(parent, out pair) ? pair : null;
-    }
+    public CertificatePair? Find(ReadOnlySpan<char> serverName) => _names.Find(serverName);
 
     /// <summary>
     /// Loads every source. A pair that fails to load is reported (its JSON path and why) and left out; the first

@@ -204,26 +204,16 @@ public sealed class MutualTlsPolicy
 /// </summary>
 public sealed class MutualTlsPolicies
 {
-    private readonly FrozenDictionary<string, MutualTlsPolicy>.AlternateLookup<ReadOnlySpan<char>> _exact;
-    private readonly FrozenDictionary<string, MutualTlsPolicy>.AlternateLookup<ReadOnlySpan<char>> _wildcard;
+    private readonly SniIndex<MutualTlsPolicy> _domains;
 
     public MutualTlsPolicies(ImmutableArray<MutualTlsPolicy> policies)
     {
         Policies = policies;
-        var exact = new Dictionary<string, MutualTlsPolicy>(StringComparer.OrdinalIgnoreCase);
-        var wildcard = new Dictionary<string, MutualTlsPolicy>(StringComparer.OrdinalIgnoreCase);
+        var names = new List<(string, MutualTlsPolicy)>();
         var prefixes = ImmutableArray.CreateBuilder<byte[]>();
         foreach (var policy in policies)
         {
-            if (CertificateNames.IsWildcard(policy.DomainName, out string parent))
-            {
-                wildcard.TryAdd(parent, policy);
-            }
-            else
-            {
-                exact.TryAdd(policy.DomainName, policy);
-            }
-
+            names.Add((policy.DomainName, policy));
             byte[] prefix = System.Text.Encoding.ASCII.GetBytes(policy.HeaderPrefix);
             bool known = false;
             foreach (var p in prefixes)
@@ -237,8 +227,7 @@ public sealed class MutualTlsPolicies
             }
         }
 
-        _exact = exact.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
-        _wildcard = wildcard.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
+        _domains = new SniIndex<MutualTlsPolicy>(names);
         HeaderPrefixes = prefixes.ToImmutable();
     }
 
@@ -251,24 +240,5 @@ public sealed class MutualTlsPolicies
     public ImmutableArray<byte[]> HeaderPrefixes { get; }
 
     /// <summary>The policy of the domain <paramref name="serverName"/> (the client's SNI) falls under; null when none.</summary>
-    public MutualTlsPolicy? Find(ReadOnlySpan<char> serverName)
-    {
-        if (serverName.IsEmpty)
-        {
-            return null;
-        }
-
-        if (serverName[^1] == '.')
-        {
-            serverName = serverName[..^1];
-        }
-
-        if (_exact.TryGetValue(serverName, out var policy))
-        {
-            return policy;
-        }
-
-        var parent = CertificateNames.WildcardParent(serverName);
-        return !parent.IsEmpty && _wildcard.TryGetValue(parent, out policy) ? policy : null;
-    }
+    public MutualTlsPolicy? Find(ReadOnlySpan<char> serverName) => _domains.Find(serverName);
 }

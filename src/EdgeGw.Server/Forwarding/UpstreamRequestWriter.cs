@@ -59,7 +59,7 @@ internal static class UpstreamRequestWriter
                 continue;
             }
 
-            if (!request.ClientCertificateHeaderPrefixes.IsDefault && IsClientCertificateHeader(name, request.ClientCertificateHeaderPrefixes))
+            if (request.IsClientCertificateHeader(name))
             {
                 continue; // only the gateway says who the client's certificate names
             }
@@ -121,20 +121,6 @@ internal static class UpstreamRequestWriter
 
         writer.Write("\r\n"u8);
         writer.Commit();
-    }
-
-    /// <summary>Whether <paramref name="name"/> starts with one of the mutual TLS header prefixes (ASCII case-insensitive).</summary>
-    private static bool IsClientCertificateHeader(ReadOnlySpan<byte> name, System.Collections.Immutable.ImmutableArray<byte[]> prefixes)
-    {
-        foreach (var prefix in prefixes)
-        {
-            if (name.Length >= prefix.Length && System.Text.Ascii.EqualsIgnoreCase(name[..prefix.Length], prefix))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>The path after the stage, or the integration's template filled with the route's captures.</summary>

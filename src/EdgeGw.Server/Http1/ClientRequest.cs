@@ -57,6 +57,25 @@ internal sealed class ClientRequest
     /// <summary>The connection's verified client certificate as header lines for the backend (mutual TLS); null without one.</summary>
     public byte[]? ClientCertificateHeaders { get; set; }
 
+    /// <summary>Whether a client header <paramref name="name"/> starts with a mutual TLS prefix (ASCII case-insensitive): only the gateway sets those.</summary>
+    public bool IsClientCertificateHeader(ReadOnlySpan<byte> name)
+    {
+        if (ClientCertificateHeaderPrefixes.IsDefault)
+        {
+            return false;
+        }
+
+        foreach (var prefix in ClientCertificateHeaderPrefixes)
+        {
+            if (name.Length >= prefix.Length && System.Text.Ascii.EqualsIgnoreCase(name[..prefix.Length], prefix))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The API's gateway responses for this request (its route's, or an unmatched request's host's); null: built-in answers.</summary>
     public EdgeGw.Core.GatewayResponses.GatewayResponseSet? GatewayResponses;
 

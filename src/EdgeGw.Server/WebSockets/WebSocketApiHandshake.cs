@@ -237,20 +237,6 @@ internal sealed class WebSocketApiHandshake
         writer.Commit();
     }
 
-    /// <summary>A header named with a mutual TLS prefix: only the gateway sets those.</summary>
-    private bool IsClientCertificateHeader(ReadOnlySpan<byte> name)
-    {
-        foreach (var prefix in _request.ClientCertificateHeaderPrefixes.IsDefault ? [] : _request.ClientCertificateHeaderPrefixes)
-        {
-            if (name.Length >= prefix.Length && Ascii.EqualsIgnoreCase(name[..prefix.Length], prefix))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>The client's end-to-end headers for $connect (as AWS passes them), without the handshake's own.</summary>
     private byte[] EncodeConnectHeaders()
     {
@@ -264,7 +250,7 @@ internal sealed class WebSocketApiHandshake
             if (KnownHeaders.IsHopByHop(entry.Known)
                 || entry.Known is KnownHeader.Host or KnownHeader.ContentLength or KnownHeader.XForwardedFor or KnownHeader.XForwardedProto or KnownHeader.XRequestId
                 || (name.Length > 14 && Ascii.EqualsIgnoreCase(name[..14], "sec-websocket-"u8) && !Ascii.EqualsIgnoreCase(name, "sec-websocket-protocol"u8))
-                || IsClientCertificateHeader(name))
+                || _request.IsClientCertificateHeader(name))
             {
                 continue;
             }
