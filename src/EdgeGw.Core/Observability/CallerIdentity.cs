@@ -24,6 +24,13 @@ public abstract class CallerIdentity
         return false;
     }
 
+    /// <summary>
+    /// Header lines, pre-encoded (<c>Name: value\r\n</c> each), that the forwarded request carries for this caller
+    /// (e.g. <c>X-EdgeGw-Authorizer-Sub</c>); built once per identity, written by the upstream request writer after
+    /// the client's headers. Empty when the authorizer forwards nothing.
+    /// </summary>
+    public virtual ReadOnlySpan<byte> ForwardedHeaderLines => default;
+
     /// <summary><c>$context.authorizer.&lt;key&gt;</c> (a request authorizer's <c>context</c>): the value as text.</summary>
     public virtual bool TryGetContext(ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
     {

@@ -102,6 +102,11 @@ internal static class UpstreamRequestWriter
             writer.Write(clientCertificate);
         }
 
+        if (request.Record.Identity is { } identity)
+        {
+            writer.Write(identity.ForwardedHeaderLines); // who an authorizer says the caller is
+        }
+
         if (parsed.Body == BodyKind.ContentLength)
         {
             writer.Write("Content-Length: "u8);
