@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http;
 using System.Net.Security;
@@ -131,6 +132,23 @@ internal static class TlsFixture
         }
 
         throw new Xunit.Sdk.XunitException($"no metric {series} in:\n{text}");
+    }
+
+    /// <summary>
+    /// <see cref="MetricAsync"/> once it reaches <paramref name="expected"/> (or after 10 s): the gateway counts a
+    /// handshake when its side of it ends, which can be after the client's side returned.
+    /// </summary>
+    public static async Task<long> MetricReachingAsync(TestGateway gateway, string series, long expected)
+    {
+        var clock = Stopwatch.StartNew();
+        long value = await MetricAsync(gateway, series);
+        while (value < expected && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+            value = await MetricAsync(gateway, series);
+        }
+
+        return value;
     }
 
     public static string Failures(string reason) => $"edgegw_tls_handshake_failures_total{{reason=\"{reason}\"}}";
