@@ -96,7 +96,7 @@ internal sealed class TlsHandshake
 
         tls.Succeeded();
         stream.HandshakeDone();
-        var pipe = new TlsPipe(ssl);
+        var pipe = new TlsPipe(ssl, transport);
         context.Transport = pipe;
         byte[]? clientCertificate = attempt.MutualTls is { } policy && ssl.ClientCertificateVerified && ssl.RemoteCertificate is X509Certificate2 verified
             ? ClientCertificateHeaders.Build(verified, policy)
@@ -112,7 +112,7 @@ internal sealed class TlsHandshake
             try
             {
                 await pipe.Output.CompleteAsync().ConfigureAwait(false);
-                await pipe.Input.CompleteAsync().ConfigureAwait(false);
+                await pipe.StopReadingAsync().ConfigureAwait(false);
                 // close_notify, as nginx sends: OpenSSL 3 clients report a close without it as "unexpected eof".
                 await ssl.ShutdownAsync().ConfigureAwait(false);
             }

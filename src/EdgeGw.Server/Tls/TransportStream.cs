@@ -9,13 +9,16 @@ namespace EdgeGw.Server.Tls;
 /// The connection's transport pipe as the <see cref="Stream"/> an <see cref="System.Net.Security.SslStream"/>
 /// reads records from and writes them to. Zero-byte reads pass through (an idle TLS connection then holds no
 /// decrypt buffer), every write is flushed (SslStream writes whole records), and during the handshake the
-/// bytes read are bounded so that a huge or endless ClientHello fails fast.
+/// bytes read are bounded so that a huge or endless ClientHello fails fast. A read hands out at most the rest of the
+/// current TLS record, so the SslStream never buffers the start of the next one and
+/// <see cref="TlsPipe"/>'s pump knows, from the transport alone, when a read of the SslStream completes at once.
 /// </summary>
 internal sealed class TransportStream : Stream
 {
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private long _handshakeBudget;
+    private int _recordLeft; // bytes of the current record not yet handed out (0: the next read starts a record)
 
     public TransportStream(IDuplexPipe transport, long handshakeBudget)
     {
@@ -71,6 +74,24 @@ internal sealed class TransportStream : Stream
             }
 
             int count = (int)Math.Min(data.Length, buffer.Length);
+            // One record at a time from the first: the handshake then ends with nothing of the client's next record
+            // (often in the same segment as its Finished) held inside the SslStream, where the pump would not see it.
+            {
+                if (_recordLeft == 0)
+                {
+                    if (data.Length < 5 && !result.IsCompleted)
+                    {
+                        _input.AdvanceTo(data.Start, data.End); // wait for a whole record header
+                        continue;
+                    }
+
+                    _recordLeft = data.Length < 5 ? count : TlsPipe.RecordLength(data);
+                }
+
+                count = Math.Min(count, _recordLeft);
+                _recordLeft -= count;
+            }
+
             if (_handshakeBudget != long.MaxValue)
             {
                 _handshakeBudget -= count;
