@@ -75,6 +75,13 @@ public static class AccessLogFormatter
             case AccessLogVariable.ApiKeyId:
                 output.Value(record.ApiKeyId, escape);
                 break;
+            case AccessLogVariable.UserArn:
+            case AccessLogVariable.Caller:
+                output.Value(record.Identity is { } arnIdentity ? arnIdentity.UserArn : default, escape);
+                break;
+            case AccessLogVariable.AccessKey:
+                output.Value(record.Identity is { } keyIdentity ? keyIdentity.AccessKey : default, escape);
+                break;
             case AccessLogVariable.RequestTime:
                 if (record.Started)
                 {

@@ -32,6 +32,12 @@ public enum AccessLogVariable : byte
     Throttle,
     /// <summary><c>customDomain.basePathMatched</c>: the API mapping's base path, <c>(none)</c> for the empty one; <c>-</c> off a custom domain.</summary>
     BasePathMatched,
+    /// <summary><c>identity.userArn</c>: the IAM principal of a SigV4-verified request; <c>-</c> otherwise.</summary>
+    UserArn,
+    /// <summary><c>identity.accessKey</c>: the access key id of a SigV4-verified request.</summary>
+    AccessKey,
+    /// <summary><c>identity.caller</c>: the principal that signed the request (the configured principal).</summary>
+    Caller,
 }
 
 /// <summary>The variable names a format may use, as AWS spells them (case-sensitive), and EdgeGw's own under <c>edgegw.</c>.</summary>
@@ -45,6 +51,9 @@ public static class AccessLogVariables
         new("identity.sourceIp", AccessLogVariable.SourceIp),
         new("identity.userAgent", AccessLogVariable.UserAgent),
         new("identity.apiKeyId", AccessLogVariable.ApiKeyId),
+        new("identity.userArn", AccessLogVariable.UserArn),
+        new("identity.accessKey", AccessLogVariable.AccessKey),
+        new("identity.caller", AccessLogVariable.Caller),
         new("requestTime", AccessLogVariable.RequestTime),
         new("requestTimeEpoch", AccessLogVariable.RequestTimeEpoch),
         new("httpMethod", AccessLogVariable.HttpMethod),
@@ -77,7 +86,7 @@ public static class AccessLogVariables
     private static readonly string[] UnavailableNames =
     [
         "accountId", "awsEndpointRequestId", "awsEndpointRequestId2", "dataProcessed",
-        "identity.accountId", "identity.caller", "identity.user", "identity.userArn", "identity.principalOrgId",
+        "identity.accountId", "identity.user", "identity.principalOrgId",
         "identity.cognitoAuthenticationProvider", "identity.cognitoAuthenticationType", "identity.cognitoIdentityId",
         "identity.cognitoIdentityPoolId", "identity.clientCert.clientCertPem", "identity.clientCert.subjectDN",
         "identity.clientCert.issuerDN", "identity.clientCert.serialNumber", "identity.clientCert.validity.notBefore",

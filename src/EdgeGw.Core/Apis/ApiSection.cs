@@ -4,6 +4,7 @@ using EdgeGw.Core.Caching;
 using EdgeGw.Core.Compression;
 using EdgeGw.Core.Cors;
 using EdgeGw.Core.GatewayResponses;
+using EdgeGw.Core.Iam;
 using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Routing;
@@ -46,7 +47,8 @@ internal sealed record RouteConfig(
     bool ApiKeyRequired,
     bool RouteResponse,
     CompressionConfig? Compression = null,
-    SourceIpConfig? SourceIp = null);
+    SourceIpConfig? SourceIp = null,
+    string? AuthorizationType = null);
 
 /// <summary>
 /// <c>apis</c>: APIs, their stages and routes, compiled into the route table with one <see cref="RouteModel"/> per
@@ -61,11 +63,16 @@ internal sealed class ApiSection : IConfigSection
     private const string Key = "apis";
     private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes", "protocol", "routeSelectionExpression", "webSocket", "minimumCompressionSize", "compression", "gatewayResponses", "cors", "sourceIp"];
     private static readonly string[] StageKeys = ["name", "variables", "cache", "throttle", "accessLog"];
-    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired", "routeResponse", "compression", "sourceIp"];
+    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired", "routeResponse", "compression", "sourceIp", "authorizationType"];
 
     private readonly ClusterSection _clusters;
+    private readonly IamSection? _iam;
 
-    public ApiSection(ClusterSection clusters) => _clusters = clusters;
+    public ApiSection(ClusterSection clusters, IamSection? iam = null)
+    {
+        _clusters = clusters;
+        _iam = iam;
+    }
 
     public ImmutableArray<ApiConfig> Config { get; private set; } = [];
 
@@ -110,7 +117,7 @@ internal sealed class ApiSection : IConfigSection
     /// <param name="accessLogs">Compiles each stage's access log over the gateway's default (none when null).</param>
     /// <param name="domains">Custom domain names whose API mappings route into the stages compiled here.</param>
     public ApiRouteSet Compile(ImmutableArray<ClusterModel> clusters, long defaultMaxBodyBytes, bool gatewayThrottle, AccessLogCompiler? accessLogs = null,
-        ImmutableArray<DomainModel> domains = default)
+        ImmutableArray<DomainModel> domains = default, IamSettings? iam = null)
     {
         var byName = new Dictionary<string, ClusterModel>(StringComparer.Ordinal);
         foreach (var cluster in clusters)
@@ -139,7 +146,7 @@ internal sealed class ApiSection : IConfigSection
                 var accessLog = accessLogs?.Compile(stage.AccessLog);
                 if (api.Protocol == WebSocketProtocol)
                 {
-                    var handshake = WebSocketApiSection.Compile(api, stage, byName, gatewayThrottle, routes.Count);
+                    var handshake = WebSocketApiSection.Compile(api, stage, byName, gatewayThrottle, routes.Count, iam);
                     table.Add(api.Name, api.Hosts, stage.Name, WebSocketApiSection.HandshakeKey, handshake);
                     routes.Add(handshake);
                     continue;
@@ -167,6 +174,7 @@ internal sealed class ApiSection : IConfigSection
                         GatewayResponses = gatewayResponses,
                         Cors = cors,
                         SourceIp = SourceIpSection.Compile(route.SourceIp, api.SourceIp),
+                        Iam = route.AuthorizationType == AwsIam ? iam : null,
                         Ordinal = routes.Count,
                     };
                     table.Add(api.Name, api.Hosts, stage.Name, key, model);
@@ -235,7 +243,29 @@ internal sealed class ApiSection : IConfigSection
             reader.ReadBool(section, path, "apiKeyRequired") ?? false,
             reader.ReadBool(section, path, "routeResponse") ?? false,
             CompressionSection.Read(reader, section.GetSection("compression"), ConfigReader.Join(path, "compression")),
-            SourceIpSection.Read(reader, section.GetSection("sourceIp"), ConfigReader.Join(path, "sourceIp")));
+            SourceIpSection.Read(reader, section.GetSection("sourceIp"), ConfigReader.Join(path, "sourceIp")),
+            section["authorizationType"]);
+    }
+
+    /// <summary>A route's <c>authorizationType</c> that verifies SigV4 signatures against the <c>iam</c> section.</summary>
+    public const string AwsIam = "AWS_IAM";
+
+    /// <summary>Checks a route's <c>authorizationType</c>: NONE (the default) or AWS_IAM, which needs the <c>iam</c> section.</summary>
+    internal void ValidateAuthorizationType(ConfigChecks checks, RouteConfig route, string path)
+    {
+        if (route.AuthorizationType is null or "NONE")
+        {
+            return;
+        }
+
+        if (route.AuthorizationType != AwsIam)
+        {
+            checks.Error($"{path}.authorizationType", $"'{route.AuthorizationType}' is not NONE or AWS_IAM");
+        }
+        else if (_iam is not { IsConfigured: true })
+        {
+            checks.Error($"{path}.authorizationType", "AWS_IAM verifies SigV4 signatures with the credentials of the top-level iam section, which is missing");
+        }
     }
 
     private void ValidateApi(ConfigChecks checks, ApiConfig api, string path, HashSet<string> names, Dictionary<(string, string), string> stageOwners)
@@ -283,6 +313,14 @@ internal sealed class ApiSection : IConfigSection
         if (api.Protocol == WebSocketProtocol)
         {
             WebSocketApiSection.Validate(checks, api, path, _clusters.IsDefined);
+            for (int i = 0; i < api.Routes.Length; i++)
+            {
+                if (api.Routes[i].Key == WebSocketRouteKeys.Connect)
+                {
+                    ValidateAuthorizationType(checks, api.Routes[i], $"{path}.routes[{i}]");
+                }
+            }
+
             return;
         }
 
@@ -377,6 +415,7 @@ internal sealed class ApiSection : IConfigSection
         ThrottleSection.Validate(checks, route.ClientIpThrottle, $"{path}.clientIpThrottle");
         CompressionSection.Validate(checks, route.Compression ?? CompressionConfig.None, path, onApi: false);
         SourceIpSection.Validate(checks, route.SourceIp, $"{path}.sourceIp");
+        ValidateAuthorizationType(checks, route, path);
         if (route.MaxBodyBytes is < 0)
         {
             checks.Error($"{path}.maxBodyBytes", "must be 0 or more");

@@ -59,6 +59,11 @@ internal static class WebSocketApiSection
                 checks.Error(routePath, "throttles and apiKeyRequired apply to the handshake: set them on the $connect route");
             }
 
+            if (!connect && route.AuthorizationType is not (null or "NONE"))
+            {
+                checks.Error($"{routePath}.authorizationType", "authorization applies to the handshake: set it on the $connect route");
+            }
+
             Throttling.ThrottleSection.Validate(checks, route.Throttle, $"{routePath}.throttle");
             Throttling.ThrottleSection.Validate(checks, route.ClientIpThrottle, $"{routePath}.clientIpThrottle");
             IntegrationSection.Validate(checks, api, route.Integration, $"{routePath}.integration", clusterExists, []);
@@ -69,7 +74,7 @@ internal static class WebSocketApiSection
     /// A WebSocket API on one stage becomes one HTTP route, <c>GET /</c> of the stage, whose integration is the
     /// API itself. Throttles and API keys of its <c>$connect</c> route guard that handshake.
     /// </summary>
-    public static RouteModel Compile(ApiConfig api, StageConfig stage, IReadOnlyDictionary<string, ClusterModel> clusters, bool gatewayThrottle, int ordinal)
+    public static RouteModel Compile(ApiConfig api, StageConfig stage, IReadOnlyDictionary<string, ClusterModel> clusters, bool gatewayThrottle, int ordinal, Iam.IamSettings? iam = null)
     {
         var ws = api.WebSocket;
         var messageRoutes = new List<WebSocketRouteModel>(api.Routes.Length);
@@ -128,6 +133,8 @@ internal static class WebSocketApiSection
             Integration = integration,
             Access = UsagePlanSection.CompileRouteAccess(
                 gatewayThrottle, new StageRef(api.Name, stage.Name), connectConfig.Key, stage.Throttle, connectConfig.Throttle, connectConfig.ClientIpThrottle, connectConfig.ApiKeyRequired),
+            // AWS_IAM on $connect: the handshake's SigV4 signature is verified before the upgrade (as AWS does).
+            Iam = connectConfig.AuthorizationType == ApiSection.AwsIam ? iam : null,
             Ordinal = ordinal,
         };
     }

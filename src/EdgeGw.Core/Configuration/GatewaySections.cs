@@ -2,6 +2,7 @@ using EdgeGw.Core.AccessLogging;
 using EdgeGw.Core.Apis;
 using EdgeGw.Core.Caching;
 using EdgeGw.Core.Domains;
+using EdgeGw.Core.Iam;
 using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Throttling;
@@ -20,12 +21,12 @@ internal sealed class GatewaySections
 {
     public GatewaySections()
     {
-        Apis = new ApiSection(Clusters);
+        Apis = new ApiSection(Clusters, Iam);
         UsagePlans = new UsagePlanSection(Apis.DeployedStages);
         Domains = new DomainSection(Apis);
         // The https listeners serve the custom domains' certificates too.
         Server = new ServerSection(Domains.CertificateSources, Domains.MutualTlsPolicies);
-        All = [Server, Admin, Logging, AccessLog, Cache, Throttle, Redis, State, Clusters, Apis, Domains, UsagePlans];
+        All = [Server, Admin, Logging, AccessLog, Cache, Throttle, Redis, State, Clusters, Iam, Apis, Domains, UsagePlans];
     }
 
     public ServerSection Server { get; }
@@ -37,6 +38,7 @@ internal sealed class GatewaySections
     public RedisSection Redis { get; } = new();
     public StateSection State { get; } = new();
     public ClusterSection Clusters { get; } = new();
+    public IamSection Iam { get; } = new();
     public ApiSection Apis { get; }
     public DomainSection Domains { get; }
     public UsagePlanSection UsagePlans { get; }
@@ -52,7 +54,8 @@ internal sealed class GatewaySections
         var clusters = Clusters.Compile();
         var accessLogs = AccessLog.CreateCompiler();
         var domains = Domains.Compile();
-        var apis = Apis.Compile(clusters, server.Limits.MaxBodyBytes, gatewayThrottle: Throttle.Config is not null, accessLogs, domains);
+        var iam = Iam.Compile();
+        var apis = Apis.Compile(clusters, server.Limits.MaxBodyBytes, gatewayThrottle: Throttle.Config is not null, accessLogs, domains, iam);
         return new GatewayModel
         {
             Server = server,
@@ -75,6 +78,7 @@ internal sealed class GatewaySections
             AccessLog = accessLogs.Default,
             AccessLogDestinations = accessLogs.Destinations,
             Cache = Cache.Compile(),
+            Iam = iam,
             EffectiveConfig = EffectiveConfig.Render(configuration),
         };
     }

@@ -24,6 +24,8 @@ public sealed class GatewayModel
     /// <summary>Every access log destination of this model, indexed by <see cref="AccessLogging.AccessLogSettings.DestinationIndex"/>.</summary>
     public ImmutableArray<string> AccessLogDestinations { get; init; } = [];
     public Caching.CacheStoreSettings Cache { get; init; } = Caching.CacheStoreSettings.Default;
+    /// <summary>The <c>iam</c> section's credentials (SigV4); null without one.</summary>
+    public Iam.IamSettings? Iam { get; init; }
     /// <summary>Gateway-wide bucket; null for none.</summary>
     public Throttling.ThrottleSettings? Throttle { get; init; }
     /// <summary>Header carrying the API key, lower-case ASCII.</summary>

@@ -64,6 +64,11 @@ internal static class UpstreamRequestWriter
                 continue; // only the gateway says who the client's certificate names
             }
 
+            if (request.Record.Identity is not null && IsAuthorizerHeader(name))
+            {
+                continue; // only the authorizer says who the caller is
+            }
+
             writer.WriteHeader(name, entry.Value(head));
         }
 
@@ -151,4 +156,8 @@ internal static class UpstreamRequestWriter
             }
         }
     }
+
+    /// <summary>A header of the <c>X-EdgeGw-Authorizer-</c> family, which only an authorizer's caller identity writes.</summary>
+    private static bool IsAuthorizerHeader(ReadOnlySpan<byte> name) =>
+        name.Length > 20 && System.Text.Ascii.EqualsIgnoreCase(name[..20], "x-edgegw-authorizer-"u8);
 }

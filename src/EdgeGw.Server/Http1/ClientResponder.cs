@@ -188,17 +188,51 @@ internal sealed class ClientResponder
     }
 
     /// <summary>
+    /// One of the gateway's own JSON answers with a message of its own (<c>{"message":"..."}</c>; the message must be
+    /// JSON-safe as given), such as AWS's SigV4 refusals; otherwise as
+    /// <see cref="GatewayResponseAsync(int, GatewayErrorType, bool, ReadOnlySpan{byte})"/>, the message being the
+    /// record's <c>$context.error.message</c> and a configured gateway response of <paramref name="type"/> replacing it.
+    /// </summary>
+    public ValueTask<bool> GatewayResponseAsync(int status, GatewayErrorType type, bool close, ReadOnlySpan<byte> extraHeaders, byte[] message)
+    {
+        if (close)
+        {
+            KeepAlive = false;
+        }
+
+        if (_request.GatewayResponses?.Find(type, status) is { } configured)
+        {
+            return ConfiguredGatewayResponseAsync(configured, status, type, extraHeaders, message);
+        }
+
+        _bodyScratch ??= new byte[MaxGatewayBodyBytes];
+        var body = _bodyScratch.AsSpan(0, message.Length + 14);
+        "{\"message\":\""u8.CopyTo(body);
+        message.CopyTo(body[12..]);
+        "\"}"u8.CopyTo(body[(12 + message.Length)..]);
+        _connection.ExecutionLog?.Write($"Gateway response: {status}, body {ExecutionLog.Text(body)}");
+        _request.Record.GatewayAnswer(status, type, message, _request.IsHead ? 0 : body.Length);
+        var writer = new BufferWriter<PipeWriter>(_output);
+        writer.Write(StatusLines.For(status));
+        writer.Write("Content-Type: application/json\r\nContent-Length: "u8);
+        writer.WriteNumber(body.Length);
+        writer.Write("\r\n"u8);
+        writer.Write(extraHeaders);
+        return EndGatewayResponseAsync(ref writer, body);
+    }
+
+    /// <summary>
     /// A configured gateway response: its status (or the answer's), its headers, then <paramref name="extraHeaders"/>
     /// (a step's own, such as Retry-After), and its body template rendered from the request's record (values
     /// escaped for the template) into the connection's scratch buffer; a body too large for it falls back to the
     /// built-in body.
     /// </summary>
-    private ValueTask<bool> ConfiguredGatewayResponseAsync(GatewayResponseDefinition configured, int status, GatewayErrorType type, ReadOnlySpan<byte> extraHeaders)
+    private ValueTask<bool> ConfiguredGatewayResponseAsync(GatewayResponseDefinition configured, int status, GatewayErrorType type, ReadOnlySpan<byte> extraHeaders, byte[]? message = null)
     {
         int sent = configured.StatusCode != 0 ? configured.StatusCode : status;
         var builtIn = GatewayResponses.For(status, type).Body;
         ref var record = ref _request.Record;
-        record.GatewayAnswer(sent, type, GatewayResponses.Message(status, type), 0);
+        record.GatewayAnswer(sent, type, message ?? GatewayResponses.Message(status, type), 0);
         ReadOnlySpan<byte> body = builtIn;
         if (configured.HasBody)
         {

@@ -7,6 +7,7 @@ using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Access;
 using EdgeGw.Server.Caching;
 using EdgeGw.Server.Cors;
+using EdgeGw.Server.Iam;
 using EdgeGw.Server.ClientAddresses;
 using EdgeGw.Server.Forwarding;
 using EdgeGw.Server.Infrastructure;
@@ -43,6 +44,7 @@ internal sealed class Http1Connection
     private ForwardedClientStep? _forwardedClient;
     private Compression.ResponseCompressor? _compression;
     private CorsStep? _cors;
+    private IamStep? _iam;
     private int _requestsServed;
 
     public Http1Connection(ConnectionContext context, GatewayRuntime runtime)
@@ -273,6 +275,16 @@ internal sealed class Http1Connection
             _connection.ExecutionLog?.Write("Source IP refused by the route's sourceIp");
             request.ConsumeHead();
             return await responder.GatewayResponseAsync(403, EdgeGw.Core.Observability.GatewayErrorType.AccessDenied, close: hasBody, default).ConfigureAwait(false);
+        }
+
+        // Authorizer: AWS_IAM routes verify the request's SigV4 signature (Server/Iam; a body to hash is read ahead).
+        if (route.Iam is { } iam)
+        {
+            var verdict = await (_iam ??= new IamStep(_connection, request, responder)).VerifyAsync(iam, buffer).ConfigureAwait(false);
+            if (verdict != IamOutcome.Verified)
+            {
+                return await _iam.RefuseAsync(verdict, close: hasBody).ConfigureAwait(false);
+            }
         }
 
         // 5. Access: API key, token buckets, quota.

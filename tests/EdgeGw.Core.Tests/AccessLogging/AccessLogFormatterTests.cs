@@ -93,6 +93,9 @@ public sealed class AccessLogFormatterTests
     [InlineData("error.messageString", "-")]
     [InlineData("error.responseType", "-")]
     [InlineData("identity.apiKeyId", "-")]
+    [InlineData("identity.userArn", "-")]
+    [InlineData("identity.accessKey", "-")]
+    [InlineData("identity.caller", "-")]
     [InlineData("edgegw.cache", "-")]
     [InlineData("edgegw.throttle", "-")]
     [InlineData("authorizer.claims.sub", "-")]
@@ -142,6 +145,19 @@ public sealed class AccessLogFormatterTests
         });
 
         Assert.Equal("connect timed out|hit|throttled|key-1|req-1", line);
+    }
+
+    [Fact]
+    public void IamIdentity_FillsIdentityVariables()
+    {
+        var settings = new EdgeGw.Core.Iam.IamSettings("us-east-1", "execute-api", [("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "arn:aws:iam::123456789012:user/ci")]);
+        string line = Format("$context.identity.userArn|$context.identity.accessKey|$context.identity.caller|$context.requestId", r =>
+        {
+            r.Identity = settings.Find("AKIAIOSFODNN7EXAMPLE"u8);
+            return r;
+        });
+
+        Assert.Equal("arn:aws:iam::123456789012:user/ci|AKIAIOSFODNN7EXAMPLE|arn:aws:iam::123456789012:user/ci|req-1", line);
     }
 
     [Fact]
