@@ -5,6 +5,7 @@ using EdgeGw.Core.UsagePlans;
 using EdgeGw.Core.WebSockets;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Access;
+using EdgeGw.Server.Authorizers;
 using EdgeGw.Server.Caching;
 using EdgeGw.Server.Cors;
 using EdgeGw.Server.ClientAddresses;
@@ -43,6 +44,7 @@ internal sealed class Http1Connection
     private ForwardedClientStep? _forwardedClient;
     private Compression.ResponseCompressor? _compression;
     private CorsStep? _cors;
+    private AuthorizerStep? _authorizer;
     private int _requestsServed;
 
     public Http1Connection(ConnectionContext context, GatewayRuntime runtime)
@@ -273,6 +275,23 @@ internal sealed class Http1Connection
             _connection.ExecutionLog?.Write("Source IP refused by the route's sourceIp");
             request.ConsumeHead();
             return await responder.GatewayResponseAsync(403, EdgeGw.Core.Observability.GatewayErrorType.AccessDenied, close: hasBody, default).ConfigureAwait(false);
+        }
+
+        // Authorizer (JWT or request): before the API key, which a request authorizer may supply (usageIdentifierKey).
+        if (route.Authorizer is { } authorizer)
+        {
+            var step = _authorizer ??= new AuthorizerStep(_connection, request, responder);
+            var verdict = step.Authorize(authorizer, in match);
+            if (verdict == AuthorizerOutcome.Pending)
+            {
+                verdict = await step.AuthorizeAsync().ConfigureAwait(false);
+            }
+
+            if (verdict != AuthorizerOutcome.Allowed)
+            {
+                request.ConsumeHead();
+                return await step.RefuseAsync(verdict, close: hasBody).ConfigureAwait(false);
+            }
         }
 
         // 5. Access: API key, token buckets, quota.
