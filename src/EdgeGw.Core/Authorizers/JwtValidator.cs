@@ -224,7 +224,7 @@ public static class JwtValidator
     {
         exp = 0;
         bool hasExp = false, issuerOk = false, audienceOk = false, hasAudience = false, clientIdOk = false;
-        long nbf = long.MinValue, iat = long.MinValue;
+        long nbf = long.MinValue / 2, iat = long.MinValue / 2;
         try
         {
             var reader = new Utf8JsonReader(json);
