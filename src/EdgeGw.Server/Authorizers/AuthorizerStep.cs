@@ -104,7 +104,6 @@ internal sealed class AuthorizerStep
     public async ValueTask<AuthorizerOutcome> AuthorizeAsync()
     {
         var route = _pending!;
-        _pending = null;
         if (route.Authorizer is JwtAuthorizer jwt)
         {
             var token = JwtAuthorizer.TokenOf(_request.HeaderValue(jwt.IdentitySources[0].NameBytes));
@@ -115,7 +114,9 @@ internal sealed class AuthorizerStep
 
         var authorizer = (RequestAuthorizer)route.Authorizer;
         long started = _connection.Runtime.Time.GetTimestamp();
-        var result = await authorizer.AuthorizeAsync(_key.AsSpan(0, _keyLength).ToArray(), _buildEvent, _nowMs).ConfigureAwait(false);
+        var call = authorizer.AuthorizeAsync(_key.AsSpan(0, _keyLength).ToArray(), _buildEvent, _nowMs); // builds the event now, while the head is readable
+        _pending = null;
+        var result = await call.ConfigureAwait(false);
         _connection.ExecutionLog?.Write($"Authorizer {authorizer.Name}: called in {_connection.Runtime.Time.GetElapsedTime(started).TotalMilliseconds:F1} ms, {(result is null ? "failed" : "answered")}");
         if (result is null)
         {
