@@ -56,7 +56,7 @@ internal static class AuthorizerSection
 
     /// <summary>A string or an array of strings (AWS accepts both for identitySource and audience).</summary>
     public static ImmutableArray<string> ReadStringOrArray(ConfigReader reader, IConfigurationSection section, string path) =>
-        !section.Exists() ? [] : section.Value is { } single ? [single] : reader.ReadStrings(section, path);
+        !section.Exists() || section.Value == "" ? [] : section.Value is { } single ? [single] : reader.ReadStrings(section, path);
 
     private static AuthorizerConfig ReadOne(ConfigReader reader, IConfigurationSection section, string path)
     {
