@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using EdgeGw.Core.AccessLogging;
+using EdgeGw.Core.Authorizers;
 using EdgeGw.Core.Caching;
 using EdgeGw.Core.Compression;
 using EdgeGw.Core.Cors;
@@ -29,7 +30,8 @@ internal sealed record ApiConfig(
     CompressionConfig? Compression = null,
     ImmutableArray<GatewayResponseConfig> GatewayResponses = default,
     CorsConfig? Cors = null,
-    SourceIpConfig? SourceIp = null);
+    SourceIpConfig? SourceIp = null,
+    ImmutableArray<AuthorizerConfig> Authorizers = default);
 
 /// <summary>A deployment of an API; <c>$default</c> serves without a path prefix.</summary>
 internal sealed record StageConfig(string Name, ImmutableArray<KeyValuePair<string, string>> Variables, CacheConfig Cache, ThrottleConfig? Throttle, AccessLogConfig? AccessLog = null);
@@ -48,7 +50,9 @@ internal sealed record RouteConfig(
     bool RouteResponse,
     CompressionConfig? Compression = null,
     SourceIpConfig? SourceIp = null,
-    string? AuthorizationType = null);
+    string? AuthorizationType = null,
+    string? Authorizer = null,
+    ImmutableArray<string> AuthorizationScopes = default);
 
 /// <summary>
 /// <c>apis</c>: APIs, their stages and routes, compiled into the route table with one <see cref="RouteModel"/> per
@@ -61,9 +65,9 @@ internal sealed class ApiSection : IConfigSection
     public const string WebSocketProtocol = "websocket";
 
     private const string Key = "apis";
-    private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes", "protocol", "routeSelectionExpression", "webSocket", "minimumCompressionSize", "compression", "gatewayResponses", "cors", "sourceIp"];
+    private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes", "protocol", "routeSelectionExpression", "webSocket", "minimumCompressionSize", "compression", "gatewayResponses", "cors", "sourceIp", "authorizers"];
     private static readonly string[] StageKeys = ["name", "variables", "cache", "throttle", "accessLog"];
-    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired", "routeResponse", "compression", "sourceIp", "authorizationType"];
+    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired", "routeResponse", "compression", "sourceIp", "authorizationType", "authorizer", "authorizationScopes"];
 
     private readonly ClusterSection _clusters;
     private readonly IamSection? _iam;
@@ -134,6 +138,8 @@ internal sealed class ApiSection : IConfigSection
             // Shared by every route of the API (and its unmatched requests, see UnmatchedRequestPolicies).
             var gatewayResponses = GatewayResponseSection.Compile(api.GatewayResponses);
             var cors = CorsSection.Compile(api.Cors);
+            var authorizers = AuthorizerSection.Compile(api.Name, api.Authorizers, byName);
+            var authorizerPrefixes = AuthorizerSection.HeaderPrefixes(authorizers);
             if (api.Protocol != WebSocketProtocol)
             {
                 answerPolicies.Add((api.Name, api.Hosts, gatewayResponses, cors));
@@ -146,7 +152,7 @@ internal sealed class ApiSection : IConfigSection
                 var accessLog = accessLogs?.Compile(stage.AccessLog);
                 if (api.Protocol == WebSocketProtocol)
                 {
-                    var handshake = WebSocketApiSection.Compile(api, stage, byName, gatewayThrottle, routes.Count, iam);
+                    var handshake = WebSocketApiSection.Compile(api, stage, byName, gatewayThrottle, routes.Count, iam, authorizers);
                     table.Add(api.Name, api.Hosts, stage.Name, WebSocketApiSection.HandshakeKey, handshake);
                     routes.Add(handshake);
                     continue;
@@ -175,6 +181,8 @@ internal sealed class ApiSection : IConfigSection
                         Cors = cors,
                         SourceIp = SourceIpSection.Compile(route.SourceIp, api.SourceIp),
                         Iam = route.AuthorizationType == AwsIam ? iam : null,
+                        Authorizer = AuthorizerSection.CompileRoute(route.Authorizer, route.AuthorizationScopes, authorizers, api.Name, stage.Name, route.Key),
+                        AuthorizerHeaderPrefixes = authorizerPrefixes,
                         Ordinal = routes.Count,
                     };
                     table.Add(api.Name, api.Hosts, stage.Name, key, model);
@@ -215,7 +223,8 @@ internal sealed class ApiSection : IConfigSection
             CompressionSection.ReadApi(reader, section, path),
             GatewayResponseSection.Read(reader, section.GetSection("gatewayResponses"), ConfigReader.Join(path, "gatewayResponses")),
             CorsSection.Read(reader, section.GetSection("cors"), ConfigReader.Join(path, "cors")),
-            SourceIpSection.Read(reader, section.GetSection("sourceIp"), ConfigReader.Join(path, "sourceIp")));
+            SourceIpSection.Read(reader, section.GetSection("sourceIp"), ConfigReader.Join(path, "sourceIp")),
+            AuthorizerSection.Read(reader, section.GetSection("authorizers"), ConfigReader.Join(path, "authorizers")));
     }
 
     private static StageConfig ReadStage(ConfigReader reader, IConfigurationSection section, string path)
@@ -244,7 +253,9 @@ internal sealed class ApiSection : IConfigSection
             reader.ReadBool(section, path, "routeResponse") ?? false,
             CompressionSection.Read(reader, section.GetSection("compression"), ConfigReader.Join(path, "compression")),
             SourceIpSection.Read(reader, section.GetSection("sourceIp"), ConfigReader.Join(path, "sourceIp")),
-            section["authorizationType"]);
+            section["authorizationType"],
+            section["authorizer"],
+            reader.ReadOptionalStrings(section, path, "authorizationScopes") ?? default);
     }
 
     /// <summary>A route's <c>authorizationType</c> that verifies SigV4 signatures against the <c>iam</c> section.</summary>
@@ -310,9 +321,10 @@ internal sealed class ApiSection : IConfigSection
         }
 
         CompressionSection.Validate(checks, api.Compression ?? CompressionConfig.None, path, onApi: true, webSocket: api.Protocol == WebSocketProtocol);
+        var authorizers = AuthorizerSection.Validate(checks, api.Authorizers, $"{path}.authorizers", _clusters.IsDefined);
         if (api.Protocol == WebSocketProtocol)
         {
-            WebSocketApiSection.Validate(checks, api, path, _clusters.IsDefined);
+            WebSocketApiSection.Validate(checks, api, path, _clusters.IsDefined, authorizers);
             for (int i = 0; i < api.Routes.Length; i++)
             {
                 if (api.Routes[i].Key == WebSocketRouteKeys.Connect)
@@ -346,6 +358,7 @@ internal sealed class ApiSection : IConfigSection
         for (int i = 0; i < api.Routes.Length; i++)
         {
             ValidateRoute(checks, api, api.Routes[i], $"{path}.routes[{i}]", i, shapes);
+            AuthorizerSection.ValidateRoute(checks, api.Routes[i].Authorizer, api.Routes[i].AuthorizationScopes, $"{path}.routes[{i}]", authorizers);
         }
     }
 

@@ -21,7 +21,7 @@ internal static class WebSocketApiSection
     private static readonly RouteConfig ConnectWithoutRoute =
         new(WebSocketRouteKeys.Connect, null, IntegrationSection.Mock, CacheConfig.None, null, null, false, false);
 
-    public static void Validate(ConfigChecks checks, ApiConfig api, string path, Func<string, bool> clusterExists)
+    public static void Validate(ConfigChecks checks, ApiConfig api, string path, Func<string, bool> clusterExists, Dictionary<string, string> authorizers)
     {
         WebSocketSection.Validate(checks, api.RouteSelectionExpression, api.WebSocket, path);
         var keys = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -64,6 +64,12 @@ internal static class WebSocketApiSection
                 checks.Error($"{routePath}.authorizationType", "authorization applies to the handshake: set it on the $connect route");
             }
 
+            if (!connect && route.Authorizer is not null)
+            {
+                checks.Error($"{routePath}.authorizer", "authorizers apply to the handshake: set it on the $connect route (as AWS)");
+            }
+
+            Authorizers.AuthorizerSection.ValidateRoute(checks, route.Authorizer, route.AuthorizationScopes, routePath, authorizers);
             Throttling.ThrottleSection.Validate(checks, route.Throttle, $"{routePath}.throttle");
             Throttling.ThrottleSection.Validate(checks, route.ClientIpThrottle, $"{routePath}.clientIpThrottle");
             IntegrationSection.Validate(checks, api, route.Integration, $"{routePath}.integration", clusterExists, []);
@@ -74,7 +80,8 @@ internal static class WebSocketApiSection
     /// A WebSocket API on one stage becomes one HTTP route, <c>GET /</c> of the stage, whose integration is the
     /// API itself. Throttles and API keys of its <c>$connect</c> route guard that handshake.
     /// </summary>
-    public static RouteModel Compile(ApiConfig api, StageConfig stage, IReadOnlyDictionary<string, ClusterModel> clusters, bool gatewayThrottle, int ordinal, Iam.IamSettings? iam = null)
+    public static RouteModel Compile(ApiConfig api, StageConfig stage, IReadOnlyDictionary<string, ClusterModel> clusters, bool gatewayThrottle, int ordinal, Iam.IamSettings? iam = null,
+        Dictionary<string, Authorizers.Authorizer>? authorizers = null)
     {
         var ws = api.WebSocket;
         var messageRoutes = new List<WebSocketRouteModel>(api.Routes.Length);
@@ -135,6 +142,9 @@ internal static class WebSocketApiSection
                 gatewayThrottle, new StageRef(api.Name, stage.Name), connectConfig.Key, stage.Throttle, connectConfig.Throttle, connectConfig.ClientIpThrottle, connectConfig.ApiKeyRequired),
             // AWS_IAM on $connect: the handshake's SigV4 signature is verified before the upgrade (as AWS does).
             Iam = connectConfig.AuthorizationType == ApiSection.AwsIam ? iam : null,
+            Authorizer = authorizers is null ? null
+                : Authorizers.AuthorizerSection.CompileRoute(connectConfig.Authorizer, connectConfig.AuthorizationScopes, authorizers, api.Name, stage.Name, WebSocketRouteKeys.Connect),
+            AuthorizerHeaderPrefixes = authorizers is null ? null : Authorizers.AuthorizerSection.HeaderPrefixes(authorizers),
             Ordinal = ordinal,
         };
     }

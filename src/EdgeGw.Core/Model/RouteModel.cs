@@ -33,6 +33,10 @@ public sealed class RouteModel
     public SourceIp.SourceIpPolicy? SourceIp { get; init; }
     /// <summary>The credentials to verify SigV4 signatures with (<c>authorizationType: "AWS_IAM"</c>); null when the route does not.</summary>
     public Iam.IamSettings? Iam { get; init; }
+    /// <summary>The route's <c>authorizer</c> (JWT or request) with its scopes; null when the route has none.</summary>
+    public Authorizers.RouteAuthorizer? Authorizer { get; init; }
+    /// <summary>The header prefixes of its API's authorizers (client-sent headers with them are dropped); null when the API has none.</summary>
+    public byte[][]? AuthorizerHeaderPrefixes { get; init; }
     /// <summary>Position among the model's routes, for per-route runtime state.</summary>
     public int Ordinal { get; init; }
 }

@@ -35,6 +35,11 @@ internal sealed class AccessStep
         var access = snapshot.Access;
         var time = _connection.Runtime.Time;
         var apiKey = route.Access is { ApiKeyRequired: true } ? _request.HeaderValue(access.ApiKeyHeader) : default;
+        if (route.Access is { ApiKeyRequired: true } && _request.Record.Identity is EdgeGw.Core.Authorizers.RequestAuthorizerResult { UsageIdentifierKey.Length: > 0 } authorized)
+        {
+            apiKey = authorized.UsageIdentifierKey; // AWS apiKeySource AUTHORIZER: the request authorizer's usageIdentifierKey
+        }
+
         var outcome = access.Check(route, apiKey, _request.ClientAddress, LoopClock.Now(time), time, out decision, out var keyId);
         ref var record = ref _request.Record;
         record.AccessChecked = true;

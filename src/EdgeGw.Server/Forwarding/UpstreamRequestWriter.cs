@@ -59,9 +59,9 @@ internal static class UpstreamRequestWriter
                 continue;
             }
 
-            if (request.IsClientCertificateHeader(name))
+            if (request.IsClientCertificateHeader(name) || request.IsAuthorizerHeader(name))
             {
-                continue; // only the gateway says who the client's certificate names
+                continue; // only the gateway says who the client's certificate or its authorizer names
             }
 
             if (request.Record.Identity is not null && IsAuthorizerHeader(name))

@@ -76,6 +76,25 @@ internal sealed class ClientRequest
         return false;
     }
 
+    /// <summary>Whether a client header <paramref name="name"/> starts with a prefix of the route's API's authorizers: only the gateway sets those.</summary>
+    public bool IsAuthorizerHeader(ReadOnlySpan<byte> name)
+    {
+        if (Record.Route?.AuthorizerHeaderPrefixes is not { } prefixes)
+        {
+            return false;
+        }
+
+        foreach (var prefix in prefixes)
+        {
+            if (name.Length >= prefix.Length && System.Text.Ascii.EqualsIgnoreCase(name[..prefix.Length], prefix))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The API's gateway responses for this request (its route's, or an unmatched request's host's); null: built-in answers.</summary>
     public EdgeGw.Core.GatewayResponses.GatewayResponseSet? GatewayResponses;
 

@@ -5,6 +5,7 @@ using EdgeGw.Core.UsagePlans;
 using EdgeGw.Core.WebSockets;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Access;
+using EdgeGw.Server.Authorizers;
 using EdgeGw.Server.Caching;
 using EdgeGw.Server.Cors;
 using EdgeGw.Server.Iam;
@@ -45,6 +46,7 @@ internal sealed class Http1Connection
     private Compression.ResponseCompressor? _compression;
     private CorsStep? _cors;
     private IamStep? _iam;
+    private AuthorizerStep? _authorizer;
     private int _requestsServed;
 
     public Http1Connection(ConnectionContext context, GatewayRuntime runtime)
@@ -284,6 +286,23 @@ internal sealed class Http1Connection
             if (verdict != IamOutcome.Verified)
             {
                 return await _iam.RefuseAsync(verdict, close: hasBody).ConfigureAwait(false);
+            }
+        }
+
+        // Authorizer (JWT or request): before the API key, which a request authorizer may supply (usageIdentifierKey).
+        if (route.Authorizer is { } authorizer)
+        {
+            var step = _authorizer ??= new AuthorizerStep(_connection, request, responder);
+            var verdict = step.Authorize(authorizer, in match);
+            if (verdict == AuthorizerOutcome.Pending)
+            {
+                verdict = await step.AuthorizeAsync().ConfigureAwait(false);
+            }
+
+            if (verdict != AuthorizerOutcome.Allowed)
+            {
+                request.ConsumeHead();
+                return await step.RefuseAsync(verdict, close: hasBody).ConfigureAwait(false);
             }
         }
 

@@ -250,7 +250,7 @@ internal sealed class WebSocketApiHandshake
             if (KnownHeaders.IsHopByHop(entry.Known)
                 || entry.Known is KnownHeader.Host or KnownHeader.ContentLength or KnownHeader.XForwardedFor or KnownHeader.XForwardedProto or KnownHeader.XRequestId
                 || (name.Length > 14 && Ascii.EqualsIgnoreCase(name[..14], "sec-websocket-"u8) && !Ascii.EqualsIgnoreCase(name, "sec-websocket-protocol"u8))
-                || _request.IsClientCertificateHeader(name))
+                || _request.IsClientCertificateHeader(name) || _request.IsAuthorizerHeader(name))
             {
                 continue;
             }
@@ -268,6 +268,11 @@ internal sealed class WebSocketApiHandshake
         if (_request.HasRequestId)
         {
             writer.WriteHeader("X-Request-Id"u8, _request.RequestId);
+        }
+
+        if (_request.Record.Identity is { } identity)
+        {
+            writer.Write(identity.ForwardedHeaderLines); // who the $connect route's authorizer says the caller is
         }
 
         writer.Commit();

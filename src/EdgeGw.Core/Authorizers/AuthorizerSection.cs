@@ -1,0 +1,378 @@
+using System.Collections.Immutable;
+using System.Text;
+using EdgeGw.Core.Infrastructure;
+using EdgeGw.Core.Model;
+using Microsoft.Extensions.Configuration;
+
+namespace EdgeGw.Core.Authorizers;
+
+/// <summary>An authorizer's <c>jwt</c> object as written (AWS HTTP API's <c>JwtConfiguration</c>, plus the JWKS location and clock skew).</summary>
+internal sealed record JwtAuthorizerConfig(string? Issuer, ImmutableArray<string> Audience, string? JwksUri, int? ClockSkewSeconds);
+
+/// <summary>A request authorizer's <c>integration</c>: the cluster and path the gateway POSTs the authorizer event to.</summary>
+internal sealed record AuthorizerIntegrationConfig(string? Cluster, string? Uri, int? TimeoutMs);
+
+/// <summary>An authorizer's <c>forwardHeaders</c>: the header prefix of the caller's identity toward the backend, and the JWT claims forwarded.</summary>
+internal sealed record AuthorizerForwardConfig(string? Prefix, ImmutableArray<string>? Claims);
+
+/// <summary>One <c>apis[].authorizers[]</c> entry as written.</summary>
+internal sealed record AuthorizerConfig(
+    string Name,
+    string Type,
+    ImmutableArray<string> IdentitySource,
+    JwtAuthorizerConfig? Jwt,
+    AuthorizerIntegrationConfig? Integration,
+    string? PayloadFormatVersion,
+    bool? EnableSimpleResponses,
+    int? ResultTtlSeconds,
+    AuthorizerForwardConfig? ForwardHeaders);
+
+/// <summary>
+/// <c>apis[].authorizers</c> and the routes' <c>authorizer</c> / <c>authorizationScopes</c>: read and validated for
+/// the API section, compiled into one <see cref="Authorizer"/> per API and name (its JWKS, verified-token and result
+/// caches kept across reloads by <see cref="AuthorizerRegistry"/> while its configuration is unchanged) and a
+/// <see cref="RouteAuthorizer"/> per route. Names, defaults and limits as AWS HTTP APIs.
+/// </summary>
+internal static class AuthorizerSection
+{
+    public const string JwtType = "jwt";
+    public const string RequestType = "request";
+    public const int MaxResultTtlSeconds = 3600;
+    public const int DefaultResultTtlSeconds = 300;
+    public const int DefaultTimeoutMs = 10_000;
+    public const int MaxTimeoutMs = 29_000;
+    public const int DefaultClockSkewSeconds = 60;
+    public const int MaxAuthorizers = 10;
+    public const int MaxScopes = 50;
+    public const string DefaultPrefix = "X-EdgeGw-Authorizer-";
+
+    private static readonly string[] Keys = ["name", "type", "identitySource", "jwt", "integration", "payloadFormatVersion", "enableSimpleResponses", "resultTtlSeconds", "forwardHeaders"];
+    private static readonly string[] JwtKeys = ["issuer", "audience", "jwksUri", "clockSkewSeconds"];
+    private static readonly string[] IntegrationKeys = ["cluster", "uri", "timeoutMs"];
+    private static readonly string[] ForwardKeys = ["prefix", "claims"];
+
+    public static ImmutableArray<AuthorizerConfig> Read(ConfigReader reader, IConfigurationSection section, string path) =>
+        reader.ReadArray(section, path, (s, p) => ReadOne(reader, s, p));
+
+    /// <summary>A string or an array of strings (AWS accepts both for identitySource and audience).</summary>
+    public static ImmutableArray<string> ReadStringOrArray(ConfigReader reader, IConfigurationSection section, string path) =>
+        !section.Exists() || section.Value == "" ? [] : section.Value is { } single ? [single] : reader.ReadStrings(section, path);
+
+    private static AuthorizerConfig ReadOne(ConfigReader reader, IConfigurationSection section, string path)
+    {
+        reader.CheckObject(section, path, Keys);
+        JwtAuthorizerConfig? jwt = null;
+        var jwtSection = section.GetSection("jwt");
+        if (jwtSection.Exists())
+        {
+            string jwtPath = ConfigReader.Join(path, "jwt");
+            reader.CheckObject(jwtSection, jwtPath, JwtKeys);
+            jwt = new JwtAuthorizerConfig(jwtSection["issuer"], ReadStringOrArray(reader, jwtSection.GetSection("audience"), ConfigReader.Join(jwtPath, "audience")),
+                jwtSection["jwksUri"], reader.ReadInt(jwtSection, jwtPath, "clockSkewSeconds"));
+        }
+
+        AuthorizerIntegrationConfig? integration = null;
+        var integrationSection = section.GetSection("integration");
+        if (integrationSection.Exists())
+        {
+            string integrationPath = ConfigReader.Join(path, "integration");
+            reader.CheckObject(integrationSection, integrationPath, IntegrationKeys);
+            integration = new AuthorizerIntegrationConfig(integrationSection["cluster"], integrationSection["uri"], reader.ReadInt(integrationSection, integrationPath, "timeoutMs"));
+        }
+
+        AuthorizerForwardConfig? forward = null;
+        var forwardSection = section.GetSection("forwardHeaders");
+        if (forwardSection.Exists())
+        {
+            string forwardPath = ConfigReader.Join(path, "forwardHeaders");
+            reader.CheckObject(forwardSection, forwardPath, ForwardKeys);
+            forward = new AuthorizerForwardConfig(forwardSection["prefix"], reader.ReadOptionalStrings(forwardSection, forwardPath, "claims"));
+        }
+
+        return new AuthorizerConfig(
+            section["name"] ?? "",
+            section["type"]?.ToLowerInvariant() ?? "",
+            ReadStringOrArray(reader, section.GetSection("identitySource"), ConfigReader.Join(path, "identitySource")),
+            jwt,
+            integration,
+            section["payloadFormatVersion"],
+            reader.ReadBool(section, path, "enableSimpleResponses"),
+            reader.ReadInt(section, path, "resultTtlSeconds"),
+            forward);
+    }
+
+    /// <summary>Checks the API's authorizers; returns their types by name for the routes' checks.</summary>
+    public static Dictionary<string, string> Validate(ConfigChecks checks, ImmutableArray<AuthorizerConfig> authorizers, string path, Func<string, bool> clusterExists)
+    {
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (authorizers.IsDefault)
+        {
+            return names;
+        }
+
+        if (authorizers.Length > MaxAuthorizers)
+        {
+            checks.Error(path, $"at most {MaxAuthorizers} authorizers per API");
+        }
+
+        for (int i = 0; i < authorizers.Length; i++)
+        {
+            var config = authorizers[i];
+            string at = $"{path}[{i}]";
+            if (config.Name.Length is 0 or > 128 || config.Name.AsSpan().ContainsAnyExcept(ConfigChecks.NameChars))
+            {
+                checks.Error($"{at}.name", $"'{config.Name}' is not an authorizer name (1-128 letters, digits, '-', '_')");
+            }
+            else if (!names.TryAdd(config.Name, config.Type))
+            {
+                checks.Error($"{at}.name", $"authorizer '{config.Name}' is defined twice");
+            }
+
+            for (int s = 0; s < config.IdentitySource.Length; s++)
+            {
+                if (!IdentitySource.TryParse(config.IdentitySource[s], out _, out string? problem))
+                {
+                    checks.Error($"{at}.identitySource[{s}]", problem!);
+                }
+            }
+
+            ValidateForward(checks, config, at);
+            if (config.Type == JwtType)
+            {
+                ValidateJwt(checks, config, at);
+            }
+            else if (config.Type == RequestType)
+            {
+                ValidateRequest(checks, config, at, clusterExists);
+            }
+            else
+            {
+                checks.Error($"{at}.type", $"'{config.Type}' is not \"jwt\" or \"request\" (AWS_IAM routes set authorizationType instead)");
+            }
+        }
+
+        return names;
+    }
+
+    private static void ValidateForward(ConfigChecks checks, AuthorizerConfig config, string at)
+    {
+        if (config.ForwardHeaders is not { } forward)
+        {
+            return;
+        }
+
+        if (forward.Prefix is { } prefix && (prefix.Length is 0 or > 64 || prefix.AsSpan().ContainsAnyExcept(ConfigChecks.TokenChars)))
+        {
+            checks.Error($"{at}.forwardHeaders.prefix", $"'{prefix}' is not a header name prefix (1-64 token characters)");
+        }
+
+        if (forward.Claims is { } claims)
+        {
+            if (config.Type != JwtType)
+            {
+                checks.Error($"{at}.forwardHeaders.claims", "only a jwt authorizer forwards claims (a request authorizer forwards its principalId and context)");
+            }
+
+            for (int c = 0; c < claims.Length; c++)
+            {
+                if (claims[c].Length is 0 or > 64 || claims[c].AsSpan().ContainsAnyExcept(ConfigChecks.TokenChars))
+                {
+                    checks.Error($"{at}.forwardHeaders.claims[{c}]", $"'{claims[c]}' cannot be part of a header name");
+                }
+            }
+        }
+    }
+
+    private static void ValidateJwt(ConfigChecks checks, AuthorizerConfig config, string at)
+    {
+        if (config.Integration is not null || config.PayloadFormatVersion is not null || config.EnableSimpleResponses is not null || config.ResultTtlSeconds is not null)
+        {
+            checks.Error(at, "integration, payloadFormatVersion, enableSimpleResponses and resultTtlSeconds belong to request authorizers");
+        }
+
+        if (config.IdentitySource.Length != 1 || !IdentitySource.TryParse(config.IdentitySource[0], out var source, out _) || source.Kind != IdentitySourceKind.Header)
+        {
+            checks.Error($"{at}.identitySource", "a jwt authorizer takes its token from one header, e.g. \"$request.header.Authorization\"");
+        }
+
+        if (config.Jwt is not { } jwt)
+        {
+            checks.Error($"{at}.jwt", "a jwt authorizer needs jwt.issuer and jwt.audience");
+            return;
+        }
+
+        if (string.IsNullOrEmpty(jwt.Issuer))
+        {
+            checks.Error($"{at}.jwt.issuer", "required: the tokens' iss (and, without jwksUri, where OIDC discovery starts)");
+        }
+        else if (jwt.JwksUri is null && !FetchRules.IsAllowed(jwt.Issuer, out string? problem))
+        {
+            checks.Error($"{at}.jwt.issuer", $"OIDC discovery from the issuer: {problem}");
+        }
+
+        if (jwt.Audience.IsEmpty)
+        {
+            checks.Error($"{at}.jwt.audience", "at least one audience (matched against aud, or client_id when a token has no aud)");
+        }
+
+        if (jwt.JwksUri is { } jwksUri && !FetchRules.IsAllowed(jwksUri, out string? jwksProblem))
+        {
+            checks.Error($"{at}.jwt.jwksUri", jwksProblem!);
+        }
+
+        if (jwt.ClockSkewSeconds is { } skew)
+        {
+            checks.Range($"{at}.jwt.clockSkewSeconds", skew, 0, 600);
+        }
+    }
+
+    private static void ValidateRequest(ConfigChecks checks, AuthorizerConfig config, string at, Func<string, bool> clusterExists)
+    {
+        if (config.Jwt is not null)
+        {
+            checks.Error($"{at}.jwt", "only a jwt authorizer has a jwt object");
+        }
+
+        if (config.Integration is not { } integration)
+        {
+            checks.Error($"{at}.integration", "a request authorizer needs integration.cluster (and uri) to POST its event to");
+        }
+        else
+        {
+            if (string.IsNullOrEmpty(integration.Cluster))
+            {
+                checks.Error($"{at}.integration.cluster", "required");
+            }
+            else if (!clusterExists(integration.Cluster))
+            {
+                checks.Error($"{at}.integration.cluster", $"cluster '{integration.Cluster}' is not defined");
+            }
+
+            if (integration.Uri is { } uri && (!uri.StartsWith('/') || !ConfigChecks.IsPathSafe(uri.Split('?', 2)[0])))
+            {
+                checks.Error($"{at}.integration.uri", $"'{uri}' is not a path starting with '/'");
+            }
+
+            if (integration.TimeoutMs is { } timeout)
+            {
+                checks.Range($"{at}.integration.timeoutMs", timeout, 50, MaxTimeoutMs);
+            }
+        }
+
+        if (config.PayloadFormatVersion is { } version && version is not ("1.0" or "2.0"))
+        {
+            checks.Error($"{at}.payloadFormatVersion", $"'{version}' is not \"1.0\" or \"2.0\"");
+        }
+
+        if (config.EnableSimpleResponses == true && config.PayloadFormatVersion == "1.0")
+        {
+            // AWS: simple responses come with payload format 2.0 only.
+            checks.Error($"{at}.enableSimpleResponses", "simple responses require payloadFormatVersion \"2.0\"");
+        }
+
+        if (config.ResultTtlSeconds is { } ttl)
+        {
+            checks.Range($"{at}.resultTtlSeconds", ttl, 0, MaxResultTtlSeconds);
+            if (ttl > 0 && config.IdentitySource.IsEmpty)
+            {
+                checks.Error($"{at}.resultTtlSeconds", "caching needs an identitySource (the cache key); set 0 or name the sources");
+            }
+        }
+    }
+
+    /// <summary>Checks a route's <c>authorizer</c> and <c>authorizationScopes</c> against the API's authorizers.</summary>
+    public static void ValidateRoute(ConfigChecks checks, string? authorizer, ImmutableArray<string> scopes, string path, Dictionary<string, string> authorizers)
+    {
+        if (authorizer is null)
+        {
+            if (!scopes.IsDefaultOrEmpty)
+            {
+                checks.Error($"{path}.authorizationScopes", "scopes need a jwt authorizer on the route");
+            }
+
+            return;
+        }
+
+        if (!authorizers.TryGetValue(authorizer, out string? type))
+        {
+            checks.Error($"{path}.authorizer", $"authorizer '{authorizer}' is not defined in the API's authorizers");
+            return;
+        }
+
+        if (!scopes.IsDefaultOrEmpty)
+        {
+            if (type != JwtType)
+            {
+                checks.Error($"{path}.authorizationScopes", "scopes apply to jwt authorizers only (as AWS HTTP APIs)");
+            }
+
+            if (scopes.Length > MaxScopes)
+            {
+                checks.Error($"{path}.authorizationScopes", $"at most {MaxScopes} scopes");
+            }
+
+            for (int i = 0; i < scopes.Length; i++)
+            {
+                if (scopes[i].Length == 0 || scopes[i].Contains(' '))
+                {
+                    checks.Error($"{path}.authorizationScopes[{i}]", "a scope is one non-empty word");
+                }
+            }
+        }
+    }
+
+    /// <summary>The API's authorizers, reusing the live instance of each whose configuration did not change.</summary>
+    public static Dictionary<string, Authorizer> Compile(string apiName, ImmutableArray<AuthorizerConfig> configs, IReadOnlyDictionary<string, ClusterModel> clusters)
+    {
+        var result = new Dictionary<string, Authorizer>(StringComparer.Ordinal);
+        if (configs.IsDefaultOrEmpty)
+        {
+            return result;
+        }
+
+        foreach (var config in configs)
+        {
+            ClusterModel? cluster = config.Integration?.Cluster is { } name && clusters.TryGetValue(name, out var found) ? found : null;
+            result[config.Name] = AuthorizerRegistry.Shared.GetOrCreate(apiName, config, cluster);
+        }
+
+        return result;
+    }
+
+    /// <summary>The distinct forwarding prefixes of an API's authorizers; null when it has none.</summary>
+    public static byte[][]? HeaderPrefixes(Dictionary<string, Authorizer> authorizers)
+    {
+        if (authorizers.Count == 0)
+        {
+            return null;
+        }
+
+        var prefixes = new List<byte[]>();
+        foreach (var authorizer in authorizers.Values)
+        {
+            if (!prefixes.Exists(p => p.AsSpan().SequenceEqual(authorizer.ForwardPrefix)))
+            {
+                prefixes.Add(authorizer.ForwardPrefix);
+            }
+        }
+
+        return [.. prefixes];
+    }
+
+    /// <summary>A route's compiled authorizer; null when it has none.</summary>
+    public static RouteAuthorizer? CompileRoute(string? authorizer, ImmutableArray<string> scopes, Dictionary<string, Authorizer> authorizers, string apiName, string stageName, string routeKey)
+    {
+        if (authorizer is null || !authorizers.TryGetValue(authorizer, out var compiled))
+        {
+            return null;
+        }
+
+        var scopeBytes = new byte[scopes.IsDefault ? 0 : scopes.Length][];
+        for (int i = 0; i < scopeBytes.Length; i++)
+        {
+            scopeBytes[i] = Encoding.UTF8.GetBytes(scopes[i]);
+        }
+
+        return new RouteAuthorizer(compiled, scopeBytes, Encoding.UTF8.GetBytes($"{RouteAuthorizer.ArnPrefix}{apiName}/{stageName}/"), routeKey, Encoding.UTF8.GetBytes(routeKey), stageName);
+    }
+}

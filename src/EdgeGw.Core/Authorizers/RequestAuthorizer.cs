@@ -1,0 +1,355 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using EdgeGw.Core.Model;
+
+namespace EdgeGw.Core.Authorizers;
+
+/// <summary>A request authorizer's integration and response rules.</summary>
+public sealed record RequestAuthorizerSettings(
+    ImmutableArray<DestinationModel> Destinations, string Uri, TimeSpan Timeout, string PayloadFormatVersion, bool SimpleResponses, int ResultTtlSeconds);
+
+/// <summary>
+/// A <c>request</c> authorizer (AWS's Lambda authorizer, with an HTTP endpoint of a cluster instead of a Lambda): the
+/// gateway POSTs the authorizer event to the integration and reads a simple (<c>isAuthorized</c>) or IAM policy answer.
+/// Results are cached for <c>resultTtlSeconds</c> keyed by the identity-source values (a bounded
+/// <see cref="BoundedEntryCache{T}"/>); concurrent misses with the same values share one call. The call goes through
+/// HttpClient to the cluster's destinations in turn (not the forwarding pool: the authorizer is off the steady path).
+/// </summary>
+public sealed class RequestAuthorizer : Authorizer
+{
+    public const int ResultCacheCapacity = 4096;
+    public const int MaxResponseBytes = 150_000;
+
+    private static readonly HttpClient Client = new(new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        MaxConnectionsPerServer = 256,
+    })
+    {
+        Timeout = System.Threading.Timeout.InfiniteTimeSpan,
+    };
+
+    private readonly ConcurrentDictionary<string, Task<RequestAuthorizerResult?>> _inFlight = new(StringComparer.Ordinal);
+    private int _next;
+    private int _calls;
+
+    public RequestAuthorizer(string name, ImmutableArray<IdentitySource> identitySources, byte[] forwardPrefix, RequestAuthorizerSettings settings)
+        : base(name, identitySources, forwardPrefix)
+    {
+        Settings = settings;
+    }
+
+    public RequestAuthorizerSettings Settings { get; }
+    public BoundedEntryCache<RequestAuthorizerResult> Results { get; } = new(ResultCacheCapacity);
+    public bool Caches => Settings.ResultTtlSeconds > 0 && !IdentitySources.IsEmpty;
+    /// <summary>Calls made to the integration, for tests and metrics.</summary>
+    public int Calls => Volatile.Read(ref _calls);
+
+    /// <summary>
+    /// The result for the identity <paramref name="key"/>: the cached one, a call already running for it, or a new
+    /// call with <paramref name="eventBody"/> (built by the caller only on a miss). Null: the authorizer failed (500).
+    /// </summary>
+    public Task<RequestAuthorizerResult?> AuthorizeAsync(byte[] key, Func<byte[]> eventBody, Func<long> nowMs)
+    {
+        if (!Caches)
+        {
+            return CallAsync(key, eventBody(), nowMs);
+        }
+
+        string flightKey = Encoding.Latin1.GetString(key);
+        if (_inFlight.TryGetValue(flightKey, out var running))
+        {
+            return running;
+        }
+
+        var source = new TaskCompletionSource<RequestAuthorizerResult?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_inFlight.TryAdd(flightKey, source.Task))
+        {
+            return _inFlight.TryGetValue(flightKey, out running) ? running : CallAsync(key, eventBody(), nowMs);
+        }
+
+        _ = CompleteAsync(source, flightKey, key, eventBody(), nowMs);
+        return source.Task;
+    }
+
+    private async Task CompleteAsync(TaskCompletionSource<RequestAuthorizerResult?> source, string flightKey, byte[] key, byte[] body, Func<long> nowMs)
+    {
+        RequestAuthorizerResult? result = null;
+        try
+        {
+            result = await CallAsync(key, body, nowMs).ConfigureAwait(false);
+            if (result is not null)
+            {
+                Results.Add(result, nowMs());
+            }
+        }
+        finally
+        {
+            _inFlight.TryRemove(flightKey, out _);
+            source.TrySetResult(result);
+        }
+    }
+
+    private async Task<RequestAuthorizerResult?> CallAsync(byte[] key, byte[] body, Func<long> nowMs)
+    {
+        Interlocked.Increment(ref _calls);
+        var destinations = Settings.Destinations;
+        var destination = destinations[(int)((uint)Interlocked.Increment(ref _next) % (uint)destinations.Length)];
+        string uri = $"{(destination.UseTls ? "https" : "http")}://{destination.Authority}{Settings.Uri}";
+        try
+        {
+            using var timeout = new CancellationTokenSource(Settings.Timeout);
+            using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var response = await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode || response.Content.Headers.ContentLength > MaxResponseBytes)
+            {
+                return null;
+            }
+
+            await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+            var buffer = new MemoryStream();
+            var chunk = new byte[8192];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, timeout.Token).ConfigureAwait(false)) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > MaxResponseBytes)
+                {
+                    return null;
+                }
+            }
+
+            long expires = Caches ? nowMs() + Settings.ResultTtlSeconds * 1000L : 0;
+            return RequestAuthorizerResult.Parse(key, buffer.GetBuffer().AsSpan(0, (int)buffer.Length), Settings.SimpleResponses, expires, ForwardPrefix);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException or JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>
+/// A request authorizer's answer, cached by identity: allowed or not (simple responses), or an IAM policy matched
+/// per request against the request's route ARN; its principalId, context and usageIdentifierKey; the header lines
+/// toward the backend built once.
+/// </summary>
+public sealed class RequestAuthorizerResult : CachedEntry
+{
+    private readonly bool _simpleAllowed;
+    private readonly (bool Allow, byte[] Pattern)[]? _statements;
+    private readonly byte[] _principalId;
+    private readonly (byte[] Key, byte[] Value)[] _context;
+    private readonly byte[] _headerLines;
+
+    private RequestAuthorizerResult(byte[] key, long expiresAtMs, bool simpleAllowed, (bool, byte[])[]? statements, byte[] principalId,
+        (byte[], byte[])[] context, byte[] usageIdentifierKey, byte[] forwardPrefix)
+        : base(key, expiresAtMs)
+    {
+        _simpleAllowed = simpleAllowed;
+        _statements = statements;
+        _principalId = principalId;
+        _context = context;
+        UsageIdentifierKey = usageIdentifierKey;
+        var lines = new StringBuilder();
+        string prefix = Encoding.ASCII.GetString(forwardPrefix);
+        if (principalId.Length > 0 && JwtIdentity.IsHeaderSafe(principalId))
+        {
+            lines.Append(prefix).Append("Principal-Id: ").Append(Encoding.Latin1.GetString(principalId)).Append("\r\n");
+        }
+
+        foreach (var (name, value) in context)
+        {
+            string text = Encoding.UTF8.GetString(name);
+            if (text.Length is > 0 and <= 64 && !text.AsSpan().ContainsAnyExcept(Infrastructure.ConfigChecks.TokenChars) && JwtIdentity.IsHeaderSafe(value))
+            {
+                lines.Append(prefix).Append(JwtIdentity.HeaderSuffix(text)).Append(": ").Append(Encoding.Latin1.GetString(value)).Append("\r\n");
+            }
+        }
+
+        _headerLines = Encoding.Latin1.GetBytes(lines.ToString());
+    }
+
+    public override ReadOnlySpan<byte> PrincipalId => _principalId;
+    public override ReadOnlySpan<byte> ForwardedHeaderLines => _headerLines;
+    /// <summary>The API key for usage plans the authorizer named (AWS <c>usageIdentifierKey</c>); empty when none.</summary>
+    public byte[] UsageIdentifierKey { get; }
+
+    public override bool TryGetContext(ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
+    {
+        foreach (var (name, text) in _context)
+        {
+            if (key.SequenceEqual(name))
+            {
+                value = text;
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+
+    /// <summary>Whether the answer allows the request whose route ARN is <paramref name="routeArn"/> (an explicit Deny wins).</summary>
+    public bool Allows(ReadOnlySpan<byte> routeArn)
+    {
+        if (_statements is null)
+        {
+            return _simpleAllowed;
+        }
+
+        bool allowed = false;
+        foreach (var (allow, pattern) in _statements)
+        {
+            if (Glob(pattern, routeArn))
+            {
+                if (!allow)
+                {
+                    return false;
+                }
+
+                allowed = true;
+            }
+        }
+
+        return allowed;
+    }
+
+    /// <summary>IAM's resource wildcards: <c>*</c> any run of characters, <c>?</c> one.</summary>
+    public static bool Glob(ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> text)
+    {
+        int p = 0, t = 0, star = -1, mark = 0;
+        while (t < text.Length)
+        {
+            if (p < pattern.Length && (pattern[p] == (byte)'?' || pattern[p] == text[t]))
+            {
+                p++;
+                t++;
+            }
+            else if (p < pattern.Length && pattern[p] == (byte)'*')
+            {
+                star = p++;
+                mark = t;
+            }
+            else if (star >= 0)
+            {
+                p = star + 1;
+                t = ++mark;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (p < pattern.Length && pattern[p] == (byte)'*')
+        {
+            p++;
+        }
+
+        return p == pattern.Length;
+    }
+
+    /// <summary>Reads the authorizer's answer; null when it is not a valid one (then 500, as AWS).</summary>
+    public static RequestAuthorizerResult? Parse(byte[] key, ReadOnlySpan<byte> json, bool simple, long expiresAtMs, byte[] forwardPrefix)
+    {
+        using var document = JsonDocument.Parse(json.ToArray());
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var context = new List<(byte[], byte[])>();
+        if (root.TryGetProperty("context", out var contextElement) && contextElement.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in contextElement.EnumerateObject())
+            {
+                string? text = property.Value.ValueKind switch
+                {
+                    JsonValueKind.String => property.Value.GetString(),
+                    JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => property.Value.GetRawText(),
+                    _ => null, // AWS: context values are strings, numbers or booleans
+                };
+                if (text is not null)
+                {
+                    context.Add((Encoding.UTF8.GetBytes(property.Name), Encoding.UTF8.GetBytes(text)));
+                }
+            }
+        }
+
+        if (simple)
+        {
+            if (!root.TryGetProperty("isAuthorized", out var authorized) || authorized.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                return null;
+            }
+
+            return new RequestAuthorizerResult(key, expiresAtMs, authorized.ValueKind == JsonValueKind.True, null, [], [.. context], [], forwardPrefix);
+        }
+
+        if (!root.TryGetProperty("principalId", out var principal) || principal.ValueKind != JsonValueKind.String
+            || !root.TryGetProperty("policyDocument", out var policy) || policy.ValueKind != JsonValueKind.Object
+            || !TryGetIgnoreCase(policy, "Statement", out var statements))
+        {
+            return null;
+        }
+
+        var list = new List<(bool, byte[])>();
+        foreach (var statement in statements.ValueKind == JsonValueKind.Array ? statements.EnumerateArray().ToList() : [statements])
+        {
+            if (statement.ValueKind != JsonValueKind.Object || !TryGetIgnoreCase(statement, "Effect", out var effect) || effect.ValueKind != JsonValueKind.String
+                || !TryGetIgnoreCase(statement, "Action", out var action) || !TryGetIgnoreCase(statement, "Resource", out var resource))
+            {
+                return null;
+            }
+
+            bool allow = string.Equals(effect.GetString(), "Allow", StringComparison.OrdinalIgnoreCase);
+            if (!allow && !string.Equals(effect.GetString(), "Deny", StringComparison.OrdinalIgnoreCase))
+            {
+                return null;
+            }
+
+            if (!Strings(action).Any(a => a is "execute-api:Invoke" or "execute-api:*" or "*"))
+            {
+                continue;
+            }
+
+            foreach (string pattern in Strings(resource))
+            {
+                list.Add((allow, Encoding.UTF8.GetBytes(pattern)));
+            }
+        }
+
+        string usageKey = root.TryGetProperty("usageIdentifierKey", out var usage) && usage.ValueKind == JsonValueKind.String ? usage.GetString() ?? "" : "";
+        return new RequestAuthorizerResult(key, expiresAtMs, false, [.. list], Encoding.UTF8.GetBytes(principal.GetString() ?? ""), [.. context], Encoding.UTF8.GetBytes(usageKey), forwardPrefix);
+    }
+
+    private static IEnumerable<string> Strings(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => [element.GetString()!],
+        JsonValueKind.Array => element.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!).ToList(),
+        _ => [],
+    };
+
+    private static bool TryGetIgnoreCase(JsonElement element, string name, out JsonElement value)
+    {
+        foreach (var property in element.EnumerateObject())
+        {
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                value = property.Value;
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+}

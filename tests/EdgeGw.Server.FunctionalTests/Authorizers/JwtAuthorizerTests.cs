@@ -1,0 +1,229 @@
+using System.Net;
+using System.Net.Http;
+using System.Net.WebSockets;
+using EdgeGw.Server.FunctionalTests.Infrastructure;
+
+namespace EdgeGw.Server.FunctionalTests.Authorizers;
+
+/// <summary>
+/// JWT authorizers through the real gateway, with keys and tokens minted by npm jose and served by an OIDC issuer the
+/// test runs: accepted tokens reach the backend with the identity headers (client-sent copies dropped), every refusal
+/// is 401 with WWW-Authenticate and reaches nothing, scopes give 403, an unknown kid costs exactly one JWKS refresh.
+/// </summary>
+public sealed class JwtAuthorizerTests : IAsyncLifetime
+{
+    private JoseIssuer _issuer = null!;
+    private UpstreamServer _backend = null!;
+    private TestGateway _gateway = null!;
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        if (JoseAvailability.MissingMessage is not null)
+        {
+            return;
+        }
+
+        _issuer = await JoseIssuer.StartAsync("petstore");
+        _backend = UpstreamServer.StartPerRequest((context, request) => context.RespondAsync(
+            200, $"sub={request.Header("x-edgegw-authorizer-sub")};email={request.Header("x-edgegw-authorizer-email")};spoof={request.Header("x-edgegw-authorizer-role")}"));
+        _gateway = await TestGateway.StartAsync($$"""
+            {
+              "server": { "listen": ["http://127.0.0.1:0"], "drainTimeoutSeconds": 2 },
+              "clusters": [ { "name": "up", "destinations": ["{{_backend.Authority}}"] } ],
+              "apis": [
+                { "name": "petstore",
+                  "authorizers": [
+                    { "name": "users", "type": "jwt", "identitySource": "$request.header.Authorization",
+                      "jwt": { "issuer": "{{_issuer.Issuer}}", "audience": ["petstore"] },
+                      "forwardHeaders": { "claims": ["sub", "email"] } } ],
+                  "stages": [ { "name": "prod" } ],
+                  "routes": [
+                    { "key": "GET /pets", "authorizer": "users", "authorizationScopes": ["pets.read"], "integration": { "type": "http", "cluster": "up" } },
+                    { "key": "GET /any", "authorizer": "users", "integration": { "type": "http", "cluster": "up" } },
+                    { "key": "GET /open", "integration": { "type": "http", "cluster": "up" } } ] }
+              ]
+            }
+            """);
+        _client = _gateway.CreateClient();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_gateway is null)
+        {
+            return;
+        }
+
+        _client.Dispose();
+        await _gateway.DisposeAsync();
+        await _backend.DisposeAsync();
+        await _issuer.DisposeAsync();
+    }
+
+    private async Task<HttpResponseMessage> GetAsync(string path, string? token, params (string, string)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (token is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
+        }
+
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return await _client.SendAsync(request);
+    }
+
+    [JoseTheory]
+    [InlineData("valid")]
+    [InlineData("es256")]
+    [InlineData("scpArray")]
+    public async Task AcceptedToken_ReachesTheBackend_WithIdentityHeaders_AndClientCopiesDropped(string name)
+    {
+        using var response = await GetAsync("/prod/pets", _issuer.Tokens[name], ("X-EdgeGw-Authorizer-Role", "admin"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.StartsWith("sub=user-1;", body);
+        Assert.EndsWith(";spoof=", body);
+        if (name == "valid")
+        {
+            Assert.Contains("email=user-1@example.com", body);
+        }
+    }
+
+    [JoseFact]
+    public async Task ClientIdStandsForAud_WhenTheTokenHasNone_AsAws()
+    {
+        using var accepted = await GetAsync("/prod/any", _issuer.Tokens["clientId"]);
+        using var refused = await GetAsync("/prod/any", _issuer.Tokens["clientIdWrong"]);
+
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
+    [JoseTheory]
+    [InlineData("expired", "the token has expired")]
+    [InlineData("notYetValid", "the token is not valid yet")]
+    [InlineData("wrongIssuer", "the token's issuer is not accepted")]
+    [InlineData("wrongAudience", "the token's audience is not accepted")]
+    [InlineData("none", "the token's algorithm 'none' is not accepted")]
+    [InlineData("hs256PublicKey", "the token's algorithm is not accepted")]
+    [InlineData("tampered", "the token's signature is invalid")]
+    public async Task RefusedToken_Is401WithWwwAuthenticate_AndReachesNothing(string name, string description)
+    {
+        using var response = await GetAsync("/prod/any", _issuer.Tokens[name]);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("""{"message":"Unauthorized"}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal($"Bearer error=\"invalid_token\", error_description=\"{description}\"", string.Join(",", response.Headers.GetValues("WWW-Authenticate")));
+        Assert.Equal(0, _backend.RequestsSeen);
+    }
+
+    [JoseFact]
+    public async Task MissingToken_Is401_WithABareChallenge()
+    {
+        using var response = await GetAsync("/prod/any", token: null);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer", string.Join(",", response.Headers.GetValues("WWW-Authenticate")));
+        Assert.Equal(0, _backend.RequestsSeen);
+    }
+
+    [JoseFact]
+    public async Task TokenWithoutTheRoutesScopes_Is403()
+    {
+        using var refused = await GetAsync("/prod/pets", _issuer.Tokens["otherScope"]);
+        using var anyRoute = await GetAsync("/prod/any", _issuer.Tokens["otherScope"]);
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("""{"message":"Forbidden"}""", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, anyRoute.StatusCode);
+        Assert.Equal(1, _backend.RequestsSeen);
+    }
+
+    [JoseFact]
+    public async Task UnknownKid_CausesExactlyOneRefresh_HoweverOftenItComes()
+    {
+        using (var first = await GetAsync("/prod/any", _issuer.Tokens["valid"]))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        Assert.Equal((1, 1), (_issuer.DiscoveryFetches, _issuer.JwksFetches));
+        for (int i = 0; i < 5; i++)
+        {
+            using var response = await GetAsync("/prod/any", _issuer.Tokens["unknownKid"]);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        Assert.Equal(2, _issuer.JwksFetches);
+        // The cached token needs no keys at all.
+        using var again = await GetAsync("/prod/any", _issuer.Tokens["valid"]);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(2, _issuer.JwksFetches);
+    }
+
+    [JoseFact]
+    public async Task RotatedKeys_AreFetchedForTheNewKid()
+    {
+        using (var first = await GetAsync("/prod/any", _issuer.Tokens["valid"]))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        _issuer.Rotated = true;
+        using var rotated = await GetAsync("/prod/any", _issuer.Tokens["rotated"]);
+
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+        Assert.StartsWith("sub=user-2;", await rotated.Content.ReadAsStringAsync());
+        Assert.Equal(2, _issuer.JwksFetches);
+    }
+
+    [JoseFact]
+    public async Task ReusedToken_IsServedFromTheCache_AndUnprotectedRoutesDropSpoofedHeaders()
+    {
+        for (int i = 0; i < 20; i++)
+        {
+            using var response = await GetAsync("/prod/any", _issuer.Tokens["valid"]);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        using var open = await GetAsync("/prod/open", token: null, ("X-EdgeGw-Authorizer-Role", "admin"), ("X-EdgeGw-Authorizer-Sub", "admin"));
+        Assert.Equal("sub=;email=;spoof=", await open.Content.ReadAsStringAsync());
+        Assert.Equal(1, _issuer.JwksFetches);
+    }
+}
+
+/// <summary>A WebSocket API's $connect behind a JWT authorizer (token in a header or, as browsers must, the query string).</summary>
+public sealed class JwtConnectTests
+{
+    [JoseFact]
+    public async Task Connect_WithoutAToken_Is401_AndWithOne_Opens_AndTheConnectIntegrationSeesTheIdentity()
+    {
+        await using var issuer = await JoseIssuer.StartAsync("chat");
+        await using var backend = await WebSocketBackend.StartAsync();
+        string config = GatewayConfigs.WebSocketApi(backend.Authority, connectExtra: "\"authorizer\": \"users\",")
+            .Replace("\"protocol\": \"websocket\",", $$"""
+                "protocol": "websocket",
+                "authorizers": [ { "name": "users", "type": "jwt", "identitySource": "$request.header.Authorization", "jwt": { "issuer": "{{issuer.Issuer}}", "audience": "chat" } } ],
+                """);
+        await using var gateway = await TestGateway.StartAsync(config);
+
+        using var refused = new ClientWebSocket();
+        var error = await Assert.ThrowsAnyAsync<WebSocketException>(() => refused.ConnectAsync(new Uri($"ws://127.0.0.1:{gateway.Port}/prod"), CancellationToken.None));
+        Assert.Contains("401", error.Message);
+
+        using var client = new ClientWebSocket();
+        client.Options.SetRequestHeader("Authorization", "Bearer " + issuer.Tokens["valid"]);
+        client.Options.SetRequestHeader("X-EdgeGw-Authorizer-Sub", "spoofed");
+        await client.ConnectAsync(new Uri($"ws://127.0.0.1:{gateway.Port}/prod"), CancellationToken.None);
+        Assert.Equal(WebSocketState.Open, client.State);
+        var connect = await backend.WaitForAsync(e => e.EventType == "CONNECT");
+        Assert.Equal("user-1", connect.Headers["x-edgegw-authorizer-sub"]);
+        await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+    }
+}
