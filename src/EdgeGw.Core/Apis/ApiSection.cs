@@ -266,12 +266,32 @@ internal sealed class ApiSection : IConfigSection
     {
         if (route.AuthorizationType is null or "NONE")
         {
+            if (route.AuthorizationType is "NONE" && route.Authorizer is not null)
+            {
+                checks.Error($"{path}.authorizationType", $"NONE, but the route names the authorizer '{route.Authorizer}'");
+            }
+
+            return;
+        }
+
+        if (route.AuthorizationType is "JWT" or "CUSTOM")
+        {
+            // AWS's names for a route with a JWT or request (Lambda) authorizer: the authorizer decides which.
+            if (route.Authorizer is null)
+            {
+                checks.Error($"{path}.authorizationType", $"{route.AuthorizationType} needs the route's authorizer (the name of one of the API's authorizers)");
+            }
+
             return;
         }
 
         if (route.AuthorizationType != AwsIam)
         {
-            checks.Error($"{path}.authorizationType", $"'{route.AuthorizationType}' is not NONE or AWS_IAM");
+            checks.Error($"{path}.authorizationType", $"'{route.AuthorizationType}' is not NONE, JWT, CUSTOM or AWS_IAM");
+        }
+        else if (route.Authorizer is not null)
+        {
+            checks.Error($"{path}.authorizationType", $"AWS_IAM verifies SigV4 signatures itself: remove the route's authorizer '{route.Authorizer}' or the authorizationType");
         }
         else if (_iam is not { IsConfigured: true })
         {
