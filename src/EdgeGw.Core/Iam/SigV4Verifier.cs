@@ -368,7 +368,10 @@ public sealed class SigV4Verifier : IDisposable
         }
         else
         {
-            HashPayload(new ReadOnlySequence<byte>(body.ToArray()), hash);
+            _sha.AppendData(body);
+            Span<byte> digest = stackalloc byte[32];
+            _sha.GetHashAndReset(digest);
+            WriteHexLower(digest, hash);
         }
 
         if (Payload == SigV4Payload.Claimed && !hash.SequenceEqual(_claimed))
