@@ -293,11 +293,41 @@ public sealed class SigV4Verifier : IDisposable
         Span<byte> key = stackalloc byte[32];
         Credential!.SigningKey(scope[..8], key);
         Span<byte> signature = stackalloc byte[32];
-        HMACSHA256.HashData(key, toSign, signature);
+        Hmac(key, toSign, signature);
         Span<byte> hex = stackalloc byte[64];
         WriteHexLower(signature, hex);
         var given = _params.AsSpan(_signatureStart, _signatureLength);
         return given.Length == 64 && CryptographicOperations.FixedTimeEquals(hex, given) ? SigV4Status.Verified : SigV4Status.SignatureMismatch;
+    }
+
+    /// <summary>
+    /// HMAC-SHA256 (RFC 2104) with a 32-byte key on this verifier's SHA-256: two hashes over the padded key and the
+    /// data. The static <see cref="HMACSHA256.HashData(ReadOnlySpan{byte}, ReadOnlySpan{byte}, Span{byte})"/> sets up
+    /// an OpenSSL MAC context per call: on this 2-core machine (loaded) it measured 11-17 µs a call against 2-5 µs
+    /// for one IncrementalHash round over the same 50 bytes.
+    /// </summary>
+    private void Hmac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, Span<byte> mac)
+    {
+        Span<byte> pad = stackalloc byte[64];
+        pad.Fill(0x36);
+        for (int i = 0; i < key.Length; i++)
+        {
+            pad[i] ^= key[i];
+        }
+
+        Span<byte> inner = stackalloc byte[32];
+        _sha.AppendData(pad);
+        _sha.AppendData(data);
+        _sha.GetHashAndReset(inner);
+        // 0x36 ^ 0x5c turns the inner pad into the outer one.
+        for (int i = 0; i < pad.Length; i++)
+        {
+            pad[i] ^= 0x36 ^ 0x5c;
+        }
+
+        _sha.AppendData(pad);
+        _sha.AppendData(inner);
+        _sha.GetHashAndReset(mac);
     }
 
     /// <summary>Writes the hex SHA-256 of <paramref name="body"/> into <paramref name="hex"/> (64 bytes).</summary>
@@ -338,7 +368,10 @@ public sealed class SigV4Verifier : IDisposable
         }
         else
         {
-            HashPayload(new ReadOnlySequence<byte>(body.ToArray()), hash);
+            _sha.AppendData(body);
+            Span<byte> digest = stackalloc byte[32];
+            _sha.GetHashAndReset(digest);
+            WriteHexLower(digest, hash);
         }
 
         if (Payload == SigV4Payload.Claimed && !hash.SequenceEqual(_claimed))

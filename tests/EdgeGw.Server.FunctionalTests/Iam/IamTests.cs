@@ -199,6 +199,30 @@ public sealed class IamTests : IAsyncLifetime
         Assert.Null(Assert.Single(_seen).Header("x-edgegw-authorizer-access-key"));
     }
 
+    [BotocoreFact]
+    public async Task Identity_IsPerRequest_NotPerConnection()
+    {
+        var signed = await Botocore.SignAsync("GET", $"http://gw/prod/pets/1", KeyId, Secret);
+        var text = new StringBuilder($"GET {signed.Target} HTTP/1.1\r\nHost: gw\r\n");
+        foreach (var (name, value) in signed.Headers)
+        {
+            text.Append(name).Append(": ").Append(value).Append("\r\n");
+        }
+
+        await using var client = await _gateway.ConnectRawAsync();
+        await client.SendAsync(text.Append("\r\n").ToString());
+        Assert.Equal(200, (await client.ReadResponseAsync()).Status);
+        await client.SendAsync("GET /prod/open HTTP/1.1\r\nHost: gw\r\nX-EdgeGw-Authorizer-Access-Key: forged-but-not-ours-to-judge\r\n\r\n");
+        Assert.Equal(200, (await client.ReadResponseAsync()).Status);
+
+        var requests = _seen.ToArray();
+        Assert.Equal(2, requests.Length);
+        Assert.Equal(KeyId, requests[0].Header("x-edgegw-authorizer-access-key"));
+        // The open route's request carries no identity of the previous one (only what its client sent).
+        Assert.Null(requests[1].Header("x-edgegw-authorizer-user-arn"));
+        Assert.Equal("forged-but-not-ours-to-judge", requests[1].Header("x-edgegw-authorizer-access-key"));
+    }
+
     [Fact]
     public async Task StreamingPayload_IsRefusedWithAClearMessage()
     {
