@@ -35,6 +35,8 @@ PROXY_CPU=${PROXY_CPU:-0}; LOAD_CPU=${LOAD_CPU:-1}
 PROXIES=${PROXIES:-"edgegw nginx haproxy yarp"}
 WORKLOADS=${WORKLOADS:-"get10b-c32 get10b-c256 get1k-c32 post1k-c32 cache1k-c32 throttle-c32 tls-get10b-c32 tls-get1k-c32 tls-handshake-c32"}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
+# The same number of idle connections again over TLS (the https port; one GET each, then held): IDLE_TLS=0 skips it.
+IDLE_TLS=${IDLE_TLS:-1}
 RUN=$(mktemp -d /tmp/edgegw-compare.XXXXXX)
 STAMP=$(date -u +%Y-%m-%dT%H%M)
 OUT="$ROOT/loadtests/results"
@@ -224,17 +226,25 @@ measure() { # proxy workload-name
   done
 }
 
-idle_connections() { # holds N keep-alive connections to EdgeGw and records its RSS
-  log "edgegw: holding $IDLE_CONNECTIONS idle keep-alive connections"
+idle_connections() { # holds N keep-alive connections to EdgeGw (over TLS with $1 = tls) and records its RSS
+  local tls=${1:-plain} port=$PROXY_PORT name=idle-$IDLE_CONNECTIONS
+  [ "$tls" = tls ] && port=$((PROXY_PORT + 10)) && name=idle-tls-$IDLE_CONNECTIONS
+  log "edgegw: holding $IDLE_CONNECTIONS idle keep-alive connections ($tls)"
   local before after
+  rm -f "$RUN/idle.ready"
   before=$(rss_kb "$PROXY_PID")
-  timeout 300 python3 - "$IDLE_CONNECTIONS" "$PROXY_PORT" "$RUN/idle.ready" <<'PY' &
-import socket, sys, time, os
-n, port, ready = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+  timeout 300 python3 - "$IDLE_CONNECTIONS" "$port" "$RUN/idle.ready" "$tls" <<'PY' &
+import socket, ssl, sys, time, os
+n, port, ready, tls = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4] == "tls"
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+context.check_hostname = False
+context.verify_mode = ssl.CERT_NONE
 held = []
 request = b"GET /mock HTTP/1.1\r\nHost: bench\r\n\r\n"
 for i in range(n):
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    if tls:
+        s = context.wrap_socket(s, server_hostname="bench.test")
     s.sendall(request)
     data = b""
     while b"0123456789" not in data:
@@ -251,8 +261,8 @@ PY
   sleep 2
   after=$(rss_kb "$PROXY_PID")
   kill "$client" 2>/dev/null || true; wait "$client" 2>/dev/null || true
-  echo "edgegw,idle-$IDLE_CONNECTIONS,1,,,,,$(cat "$RUN/idle.ready" 2>/dev/null || echo 0),$after,,$IDLE_CONNECTIONS,\"rss before ${before} kB\"" >>"$CSV"
-  log "edgegw: RSS ${before} kB -> ${after} kB with $(cat "$RUN/idle.ready" 2>/dev/null || echo 0) idle connections"
+  echo "edgegw,$name,1,,,,,$(cat "$RUN/idle.ready" 2>/dev/null || echo 0),$after,,$IDLE_CONNECTIONS,\"rss before ${before} kB\"" >>"$CSV"
+  log "edgegw: RSS ${before} kB -> ${after} kB with $(cat "$RUN/idle.ready" 2>/dev/null || echo 0) idle connections ($tls)"
 }
 
 # --- run ---------------------------------------------------------------------------------------------------
@@ -272,6 +282,10 @@ for pass in $(seq 1 "$PASSES"); do
     if is_edgegw "$proxy"; then
       measure "$proxy" mock-c32
       [ "$proxy" = edgegw ] && [ "$pass" = 1 ] && [ "$IDLE_CONNECTIONS" -gt 0 ] && idle_connections
+      # In a fresh process, so the plain connections' memory (kept by the GC) is not counted again.
+      if [ "$proxy" = edgegw ] && [ "$pass" = 1 ] && [ "$IDLE_CONNECTIONS" -gt 0 ] && [ "$IDLE_TLS" = 1 ]; then
+        stop_proxy; start_proxy edgegw; idle_connections tls
+      fi
     fi
     stop_proxy
   done

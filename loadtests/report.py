@@ -20,7 +20,16 @@ WORKLOADS = [
     ("cache1k-c32", "Cache hit, 1 KiB body, 32 connections: EdgeGw response cache vs nginx `proxy_cache` (tmpfs)"),
     ("throttle-c32", "Throttled: per-client-IP limit 1,000 req/s, burst 100, 32 connections (most answers 429): EdgeGw `clientIpThrottle` vs nginx `limit_req`"),
     ("mock-c32", "No upstream: EdgeGw mock integration vs nginx `return 200`, 32 connections"),
+    ("tls-get10b-c32", "TLS 1.3 keep-alive GET, 10-byte body, 32 connections (ECDSA P-256, same certificate for every proxy)"),
+    ("tls-get1k-c32", "TLS 1.3 keep-alive GET, 1 KiB body, 32 connections"),
+    ("tls-handshake-c32", "TLS 1.3 new connection per request (`Connection: close`), 32 connections: full handshakes"),
 ]
+# Issue 17's targets, checked against nginx in the same run: (workload, what, EdgeGw's value ÷ nginx's must be <= / >=, bound)
+TARGETS = {
+    "tls-get10b-c32": ("CPU s / 10k requests ≤ nginx's", "cpu10k", "<=", 1.0),
+    "tls-get1k-c32": ("CPU s / 10k requests ≤ nginx's", "cpu10k", "<=", 1.0),
+    "tls-handshake-c32": ("handshakes per CPU-second ≥ 0.8× nginx's", "per_cpu_s", ">=", 0.8),
+}
 ORDER = ["edgegw", "edgegw-before", "nginx", "haproxy", "yarp", "nginx-direct"]
 
 
@@ -45,6 +54,7 @@ def summary(workload, proxy):
         "p50": median(r["p50_ms"] for r in group),
         "p99": median(r["p99_ms"] for r in group),
         "cpu10k": cpu / requests * 10000 if requests else None,
+        "per_cpu_s": requests / cpu if cpu else None,
         "rss": max(float(r["peak_rss_kb"]) for r in group) / 1024,
         "alloc": median(r["alloc_per_request"] for r in group),
         "notes": " ".join(sorted({r["notes"].strip() for r in group if r["notes"].strip()})),
@@ -67,13 +77,26 @@ for workload, title in WORKLOADS:
         out.append(f"| {proxy} | {fmt(s['rps'])} | {fmt(s['p50'], 2)} | {fmt(s['p99'], 2)} | {fmt(s['cpu10k'], 3)} | {fmt(s['rss'], 1)} | "
                    f"{fmt(s['alloc'], 1) if proxy.startswith('edgegw') else ''} | {ratio} | {s['notes']} |")
         chart.append((workload, proxy, s["rps"] or 0))
+    if workload in TARGETS and edge and summary(workload, "nginx"):
+        what, key, op, bound = TARGETS[workload]
+        nginx = summary(workload, "nginx")
+        if edge[key] and nginx[key]:
+            ratio = edge[key] / nginx[key]
+            met = ratio <= bound if op == "<=" else ratio >= bound
+            detail = f"{edge[key]:,.0f} vs {nginx[key]:,.0f} per CPU-second" if key == "per_cpu_s" else f"{edge[key]:.3f} vs {nginx[key]:.3f}"
+            out += ["", f"Target ({what}): EdgeGw {detail}, {ratio:.2f}× — **{'met' if met else 'not met'}**."]
     out.append("")
 
 idle = [r for r in rows if r["workload"].startswith("idle-")]
 if idle:
-    r = idle[-1]
-    out += ["## Idle keep-alive connections", "",
-            f"EdgeGw held {r['requests']} idle keep-alive client connections at {float(r['peak_rss_kb']) / 1024:.1f} MB RSS ({r['notes']}).", ""]
+    out += ["## Idle keep-alive connections", ""]
+    for r in idle:
+        kind = "TLS 1.3" if r["workload"].startswith("idle-tls-") else "plain"
+        mb = float(r["peak_rss_kb"]) / 1024
+        line = f"EdgeGw held {r['requests']} idle {kind} keep-alive client connections at {mb:.1f} MB RSS ({r['notes']})."
+        if kind != "plain" and r["requests"] == "10000":
+            line += f" Target (10,000 idle TLS connections under 400 MB RSS): **{'met' if mb < 400 else 'not met'}**."
+        out += [line, ""]
 
 out += [f"![requests per second]({svg_path.split('/')[-1]})", ""]
 open(md_path, "w").write("\n".join(out))

@@ -122,6 +122,30 @@ public static class AccessLogFormatter
             case AccessLogVariable.ApiId:
                 output.Value(record.Route?.ApiName, escape);
                 break;
+            case AccessLogVariable.ClientCertPem:
+            case AccessLogVariable.ClientCertSubjectDN:
+            case AccessLogVariable.ClientCertIssuerDN:
+            case AccessLogVariable.ClientCertSerialNumber:
+            case AccessLogVariable.ClientCertNotBefore:
+            case AccessLogVariable.ClientCertNotAfter:
+                if (record.ClientCertificate is { } certificate)
+                {
+                    output.Value(variable switch
+                    {
+                        AccessLogVariable.ClientCertPem => certificate.Pem,
+                        AccessLogVariable.ClientCertSubjectDN => certificate.SubjectDN,
+                        AccessLogVariable.ClientCertIssuerDN => certificate.IssuerDN,
+                        AccessLogVariable.ClientCertSerialNumber => certificate.SerialNumber,
+                        AccessLogVariable.ClientCertNotBefore => certificate.NotBefore,
+                        _ => certificate.NotAfter,
+                    }, escape);
+                }
+                else
+                {
+                    output.Raw("-"u8);
+                }
+
+                break;
             case AccessLogVariable.BasePathMatched:
                 if (record.Mapping is { } mapping)
                 {

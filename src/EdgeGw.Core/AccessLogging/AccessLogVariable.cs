@@ -38,6 +38,13 @@ public enum AccessLogVariable : byte
     AccessKey,
     /// <summary><c>identity.caller</c>: the principal that signed the request (the configured principal).</summary>
     Caller,
+    /// <summary><c>identity.clientCert.*</c>: a mutual TLS domain's verified client certificate; <c>-</c> without one.</summary>
+    ClientCertPem,
+    ClientCertSubjectDN,
+    ClientCertIssuerDN,
+    ClientCertSerialNumber,
+    ClientCertNotBefore,
+    ClientCertNotAfter,
 }
 
 /// <summary>The variable names a format may use, as AWS spells them (case-sensitive), and EdgeGw's own under <c>edgegw.</c>.</summary>
@@ -78,6 +85,12 @@ public static class AccessLogVariables
         new("error.messageString", AccessLogVariable.ErrorMessageString),
         new("error.responseType", AccessLogVariable.ErrorResponseType),
         new("customDomain.basePathMatched", AccessLogVariable.BasePathMatched),
+        new("identity.clientCert.clientCertPem", AccessLogVariable.ClientCertPem),
+        new("identity.clientCert.subjectDN", AccessLogVariable.ClientCertSubjectDN),
+        new("identity.clientCert.issuerDN", AccessLogVariable.ClientCertIssuerDN),
+        new("identity.clientCert.serialNumber", AccessLogVariable.ClientCertSerialNumber),
+        new("identity.clientCert.validity.notBefore", AccessLogVariable.ClientCertNotBefore),
+        new("identity.clientCert.validity.notAfter", AccessLogVariable.ClientCertNotAfter),
         new("edgegw.cache", AccessLogVariable.Cache),
         new("edgegw.throttle", AccessLogVariable.Throttle),
     ];
@@ -88,9 +101,7 @@ public static class AccessLogVariables
         "accountId", "awsEndpointRequestId", "awsEndpointRequestId2", "dataProcessed",
         "identity.accountId", "identity.user", "identity.principalOrgId",
         "identity.cognitoAuthenticationProvider", "identity.cognitoAuthenticationType", "identity.cognitoIdentityId",
-        "identity.cognitoIdentityPoolId", "identity.clientCert.clientCertPem", "identity.clientCert.subjectDN",
-        "identity.clientCert.issuerDN", "identity.clientCert.serialNumber", "identity.clientCert.validity.notBefore",
-        "identity.clientCert.validity.notAfter",
+        "identity.cognitoIdentityPoolId",
     ];
 
     private static readonly Dictionary<string, AccessLogVariable> ByName = Build();

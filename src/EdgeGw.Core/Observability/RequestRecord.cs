@@ -71,6 +71,9 @@ public struct RequestRecord
     /// <summary>The caller as an authorizer identified it (JWT claims, request authorizer context, IAM principal); null: none ran or it refused.</summary>
     public CallerIdentity? Identity;
 
+    /// <summary>The connection's verified client certificate (mutual TLS), for <c>$context.identity.clientCert.*</c>; null without one.</summary>
+    public Tls.ClientCertificateIdentity? ClientCertificate;
+
     /// <summary>Copies of the request's text (see <see cref="TextCapacity"/>); pooled by the connection.</summary>
     public byte[]? Text;
     private int _textLength;

@@ -28,6 +28,7 @@ internal sealed class ClientConnection : IDisposable
         var tls = context.Features.Get<Tls.TlsConnectionFeature>();
         IsHttps = tls is not null;
         ClientCertificateHeaders = tls?.ClientCertificateHeaders;
+        ClientCertificate = tls?.ClientCertificate;
     }
 
     public ConnectionContext Context { get; }
@@ -45,6 +46,9 @@ internal sealed class ClientConnection : IDisposable
     public bool IsHttps { get; }
     /// <summary>A mutual TLS domain's verified client certificate as header lines for the backend; null without one.</summary>
     public byte[]? ClientCertificateHeaders { get; }
+
+    /// <summary>The verified client certificate as <c>$context.identity.clientCert.*</c> values; null without one.</summary>
+    public EdgeGw.Core.Tls.ClientCertificateIdentity? ClientCertificate { get; }
 
     /// <summary>
     /// Bounds a flush of <see cref="Output"/> that has to wait for the client (the send timeout). Created on the

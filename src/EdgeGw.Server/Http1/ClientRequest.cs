@@ -57,6 +57,9 @@ internal sealed class ClientRequest
     /// <summary>The connection's verified client certificate as header lines for the backend (mutual TLS); null without one.</summary>
     public byte[]? ClientCertificateHeaders { get; set; }
 
+    /// <summary>The connection's verified client certificate for the access log (<c>$context.identity.clientCert.*</c>).</summary>
+    public EdgeGw.Core.Tls.ClientCertificateIdentity? ClientCertificate { get; set; }
+
     /// <summary>Whether a client header <paramref name="name"/> starts with a mutual TLS prefix (ASCII case-insensitive): only the gateway sets those.</summary>
     public bool IsClientCertificateHeader(ReadOnlySpan<byte> name)
     {
@@ -248,6 +251,7 @@ internal sealed class ClientRequest
         _recordText ??= RecordTexts.Rent(RequestRecord.TextCapacity);
         Record.Begin(time.GetTimestamp(), time.TimestampFrequency, time.GetUtcNow().ToUnixTimeMilliseconds(), _recordText);
         Record.AccessLog = snapshot.Model.AccessLog;
+        Record.ClientCertificate = ClientCertificate;
     }
 
     /// <summary>Copies what the access log reads from the parsed head (it goes back to the pipe before the response ends).</summary>

@@ -53,7 +53,7 @@ internal sealed class Http1Connection
     {
         _runtime = runtime;
         _connection = new ClientConnection(context, runtime);
-        _request = new ClientRequest(_connection.Input, _connection.Address) { ClientCertificateHeaders = _connection.ClientCertificateHeaders };
+        _request = new ClientRequest(_connection.Input, _connection.Address) { ClientCertificateHeaders = _connection.ClientCertificateHeaders, ClientCertificate = _connection.ClientCertificate };
         _responder = new ClientResponder(_connection, _request);
         _body = new RequestBodyReader(_connection, _request);
         _access = new AccessStep(_connection, _request, _responder);

@@ -98,10 +98,15 @@ internal sealed class TlsHandshake
         stream.HandshakeDone();
         var pipe = new TlsPipe(ssl, transport);
         context.Transport = pipe;
-        byte[]? clientCertificate = attempt.MutualTls is { } policy && ssl.ClientCertificateVerified && ssl.RemoteCertificate is X509Certificate2 verified
-            ? ClientCertificateHeaders.Build(verified, policy)
-            : null;
-        context.Features.Set(new TlsConnectionFeature(ssl, attempt.Pair!, attempt.ServerName, clientCertificate));
+        byte[]? clientCertificate = null;
+        ClientCertificateIdentity? identity = null;
+        if (attempt.MutualTls is { } policy && ssl.ClientCertificateVerified && ssl.RemoteCertificate is X509Certificate2 verified)
+        {
+            clientCertificate = ClientCertificateHeaders.Build(verified, policy);
+            identity = ClientCertificateIdentity.From(verified);
+        }
+
+        context.Features.Set(new TlsConnectionFeature(ssl, attempt.Pair!, attempt.ServerName, clientCertificate, identity));
         try
         {
             await _next(context).ConfigureAwait(false);

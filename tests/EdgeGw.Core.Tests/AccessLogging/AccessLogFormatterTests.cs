@@ -100,6 +100,12 @@ public sealed class AccessLogFormatterTests
     [InlineData("edgegw.throttle", "-")]
     [InlineData("authorizer.claims.sub", "-")]
     [InlineData("customDomain.basePathMatched", "-")]
+    [InlineData("identity.clientCert.clientCertPem", "-")]
+    [InlineData("identity.clientCert.subjectDN", "-")]
+    [InlineData("identity.clientCert.issuerDN", "-")]
+    [InlineData("identity.clientCert.serialNumber", "-")]
+    [InlineData("identity.clientCert.validity.notBefore", "-")]
+    [InlineData("identity.clientCert.validity.notAfter", "-")]
     [InlineData("accountId", "-")]
     public void EveryVariable_HasItsValue_OrADash(string name, string expected)
     {

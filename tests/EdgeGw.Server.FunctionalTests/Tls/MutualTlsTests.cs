@@ -38,13 +38,13 @@ public sealed class MutualTlsTests : IDisposable
         _pki.Dispose();
     }
 
-    private async Task<(TestGateway Gateway, UpstreamServer Upstream)> StartAsync(string mode, string extra = "")
+    private async Task<(TestGateway Gateway, UpstreamServer Upstream)> StartAsync(string mode, string extra = "", string? accessLog = null)
     {
         var upstream = UpstreamServer.StartPerRequest((context, _) => context.RespondAsync(200, "ok"));
         var (cert, key, _) = _server.Leaf("mtls", ["mtls.test"]);
         var (plainCert, plainKey, _) = _server.Leaf("plain", ["plain.test"]);
         string config = $$"""
-            { "server": { "listen": ["https://127.0.0.1:0", "http://127.0.0.1:0"] },
+            { "server": { "listen": ["https://127.0.0.1:0", "http://127.0.0.1:0"] }, {{(accessLog is null ? "" : $"\"accessLog\": {accessLog},")}}
               "clusters": [ { "name": "up", "destinations": ["{{upstream.Authority}}"] } ],
               "domains": [
                 { "name": "mtls.test", "certificate": { "certFile": {{Json(cert)}}, "keyFile": {{Json(key)}} },
@@ -139,6 +139,40 @@ public sealed class MutualTlsTests : IDisposable
         Assert.Equal(alice.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture), seen.Header("X-Client-Cert-Not-After"));
         string pem = Uri.UnescapeDataString(seen.Header("X-Client-Cert")!);
         Assert.Equal(alice.RawData, X509Certificate2.CreateFromPem(pem).RawData);
+    }
+
+    [ToolFact("openssl")]
+    public async Task AccessLog_HasTheClientCertificate_AsOpensslReadsIt()
+    {
+        string log = Path.Combine(_pki.Directory, "access.log");
+        string format = """{"id":"$context.requestId","subject":"$context.identity.clientCert.subjectDN","issuer":"$context.identity.clientCert.issuerDN","serial":"$context.identity.clientCert.serialNumber","notBefore":"$context.identity.clientCert.validity.notBefore","notAfter":"$context.identity.clientCert.validity.notAfter","pem":"$context.identity.clientCert.clientCertPem"}""";
+        var (gateway, upstream) = await StartAsync("optional", accessLog: $$"""{ "destination": {{Json(log)}}, "format": {{System.Text.Json.JsonSerializer.Serialize(format)}} }""");
+        await using var _ = gateway;
+        await using var __ = upstream;
+        using var alice = ClientCertificate(_clientCa, "alice");
+
+        Assert.StartsWith("HTTP/1.1 200 ", await RequestAsync(gateway, "mtls.test", alice), StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 200 ", await RequestAsync(gateway, "mtls.test", null), StringComparison.Ordinal);
+        Assert.True(await Eventually.TrueAsync(() => File.Exists(log) && File.ReadAllLines(log).Length >= 2), "two access log lines");
+
+        var lines = File.ReadAllLines(log);
+        using var with = System.Text.Json.JsonDocument.Parse(lines[0]);
+        using var without = System.Text.Json.JsonDocument.Parse(lines[1]);
+        string pemFile = Path.Combine(_pki.Directory, "alice.pem");
+        await File.WriteAllTextAsync(pemFile, alice.ExportCertificatePem());
+        // OpenSSL's own reading of the certificate: the subject in its order, comma-separated (as AWS writes it), the dates as OpenSSL prints them.
+        var (exit, output) = await ToolInteropTests.RunAsync("openssl", "x509", "-in", pemFile, "-noout", "-subject", "-issuer", "-serial", "-startdate", "-enddate", "-nameopt", "sep_comma_plus,esc_2253,utf8");
+        Assert.True(exit == 0, output);
+        var fields = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToDictionary(l => l[..l.IndexOf('=')], l => l[(l.IndexOf('=') + 1)..].Trim());
+        Assert.Equal(fields["subject"], with.RootElement.GetProperty("subject").GetString());
+        Assert.Equal(fields["issuer"], with.RootElement.GetProperty("issuer").GetString());
+        Assert.Equal(fields["serial"], with.RootElement.GetProperty("serial").GetString()!.Replace(":", "", StringComparison.Ordinal), ignoreCase: true);
+        Assert.Equal(fields["notBefore"], with.RootElement.GetProperty("notBefore").GetString());
+        Assert.Equal(fields["notAfter"], with.RootElement.GetProperty("notAfter").GetString());
+        Assert.Equal(alice.RawData, X509Certificate2.CreateFromPem(with.RootElement.GetProperty("pem").GetString()).RawData);
+        // Without a certificate (optional mode): "-", as for any variable without a value.
+        Assert.Equal("-", without.RootElement.GetProperty("subject").GetString());
+        Assert.Equal("-", without.RootElement.GetProperty("pem").GetString());
     }
 
     [Fact]
