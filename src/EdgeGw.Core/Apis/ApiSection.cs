@@ -28,7 +28,8 @@ internal sealed record ApiConfig(
     CompressionConfig? Compression = null,
     ImmutableArray<GatewayResponseConfig> GatewayResponses = default,
     CorsConfig? Cors = null,
-    SourceIpConfig? SourceIp = null);
+    SourceIpConfig? SourceIp = null,
+    ImmutableArray<RequestValidation.ModelConfig> Models = default);
 
 /// <summary>A deployment of an API; <c>$default</c> serves without a path prefix.</summary>
 internal sealed record StageConfig(string Name, ImmutableArray<KeyValuePair<string, string>> Variables, CacheConfig Cache, ThrottleConfig? Throttle, AccessLogConfig? AccessLog = null);
@@ -46,7 +47,8 @@ internal sealed record RouteConfig(
     bool ApiKeyRequired,
     bool RouteResponse,
     CompressionConfig? Compression = null,
-    SourceIpConfig? SourceIp = null);
+    SourceIpConfig? SourceIp = null,
+    RequestValidation.RequestValidatorConfig? RequestValidator = null);
 
 /// <summary>
 /// <c>apis</c>: APIs, their stages and routes, compiled into the route table with one <see cref="RouteModel"/> per
@@ -59,9 +61,9 @@ internal sealed class ApiSection : IConfigSection
     public const string WebSocketProtocol = "websocket";
 
     private const string Key = "apis";
-    private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes", "protocol", "routeSelectionExpression", "webSocket", "minimumCompressionSize", "compression", "gatewayResponses", "cors", "sourceIp"];
+    private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes", "protocol", "routeSelectionExpression", "webSocket", "minimumCompressionSize", "compression", "gatewayResponses", "cors", "sourceIp", "models"];
     private static readonly string[] StageKeys = ["name", "variables", "cache", "throttle", "accessLog"];
-    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired", "routeResponse", "compression", "sourceIp"];
+    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired", "routeResponse", "compression", "sourceIp", "requestValidator"];
 
     private readonly ClusterSection _clusters;
 
@@ -167,6 +169,8 @@ internal sealed class ApiSection : IConfigSection
                         GatewayResponses = gatewayResponses,
                         Cors = cors,
                         SourceIp = SourceIpSection.Compile(route.SourceIp, api.SourceIp),
+                        RequestValidator = RequestValidation.RequestValidationSection.Compile(
+                            route.RequestValidator, api.Models, key.ParameterNames, route.MaxBodyBytes ?? defaultMaxBodyBytes),
                         Ordinal = routes.Count,
                     };
                     table.Add(api.Name, api.Hosts, stage.Name, key, model);
@@ -207,7 +211,8 @@ internal sealed class ApiSection : IConfigSection
             CompressionSection.ReadApi(reader, section, path),
             GatewayResponseSection.Read(reader, section.GetSection("gatewayResponses"), ConfigReader.Join(path, "gatewayResponses")),
             CorsSection.Read(reader, section.GetSection("cors"), ConfigReader.Join(path, "cors")),
-            SourceIpSection.Read(reader, section.GetSection("sourceIp"), ConfigReader.Join(path, "sourceIp")));
+            SourceIpSection.Read(reader, section.GetSection("sourceIp"), ConfigReader.Join(path, "sourceIp")),
+            RequestValidation.RequestValidationSection.ReadModels(reader, section.GetSection("models"), ConfigReader.Join(path, "models")));
     }
 
     private static StageConfig ReadStage(ConfigReader reader, IConfigurationSection section, string path)
@@ -235,7 +240,8 @@ internal sealed class ApiSection : IConfigSection
             reader.ReadBool(section, path, "apiKeyRequired") ?? false,
             reader.ReadBool(section, path, "routeResponse") ?? false,
             CompressionSection.Read(reader, section.GetSection("compression"), ConfigReader.Join(path, "compression")),
-            SourceIpSection.Read(reader, section.GetSection("sourceIp"), ConfigReader.Join(path, "sourceIp")));
+            SourceIpSection.Read(reader, section.GetSection("sourceIp"), ConfigReader.Join(path, "sourceIp")),
+            RequestValidation.RequestValidationSection.ReadValidator(reader, section.GetSection("requestValidator"), ConfigReader.Join(path, "requestValidator")));
     }
 
     private void ValidateApi(ConfigChecks checks, ApiConfig api, string path, HashSet<string> names, Dictionary<(string, string), string> stageOwners)
@@ -304,6 +310,7 @@ internal sealed class ApiSection : IConfigSection
         GatewayResponseSection.Validate(checks, api.GatewayResponses.IsDefault ? [] : api.GatewayResponses, $"{path}.gatewayResponses");
         CorsSection.Validate(checks, api.Cors, $"{path}.cors");
         SourceIpSection.Validate(checks, api.SourceIp, $"{path}.sourceIp");
+        RequestValidation.RequestValidationSection.ValidateModels(checks, api.Models);
         var shapes = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < api.Routes.Length; i++)
         {
@@ -383,5 +390,6 @@ internal sealed class ApiSection : IConfigSection
         }
 
         IntegrationSection.Validate(checks, api, route.Integration, $"{path}.integration", _clusters.IsDefined, key?.ParameterNames);
+        RequestValidation.RequestValidationSection.ValidateRoute(checks, route.RequestValidator, api.Models, key?.ParameterNames, route.Integration.Type);
     }
 }

@@ -31,6 +31,8 @@ public sealed class RouteModel
     public Cors.CorsPolicy? Cors { get; init; }
     /// <summary>The route's <c>sourceIp</c> (else its API's); null when neither restricts clients.</summary>
     public SourceIp.SourceIpPolicy? SourceIp { get; init; }
+    /// <summary>The route's <c>requestValidator</c> (required parameters, body model); null when it validates nothing.</summary>
+    public RequestValidation.RequestValidatorPolicy? RequestValidator { get; init; }
     /// <summary>Position among the model's routes, for per-route runtime state.</summary>
     public int Ordinal { get; init; }
 }

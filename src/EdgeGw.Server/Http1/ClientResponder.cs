@@ -188,6 +188,37 @@ internal sealed class ClientResponder
     }
 
     /// <summary>
+    /// A gateway answer of <paramref name="type"/> whose JSON body carries its own <paramref name="message"/> (UTF-8,
+    /// JSON-safe) instead of the status's reason: request validation's AWS texts. The API's configured gateway
+    /// response for the type still replaces it.
+    /// </summary>
+    public ValueTask<bool> GatewayMessageResponseAsync(int status, GatewayErrorType type, bool close, byte[] message)
+    {
+        if (close)
+        {
+            KeepAlive = false;
+        }
+
+        if (_request.GatewayResponses?.Find(type, status) is { } configured)
+        {
+            return ConfiguredGatewayResponseAsync(configured, status, type, default);
+        }
+
+        var body = new byte[message.Length + 14];
+        "{\"message\":\""u8.CopyTo(body);
+        message.CopyTo(body, 12);
+        "\"}"u8.CopyTo(body.AsSpan(12 + message.Length));
+        _request.Record.GatewayAnswer(status, type, message, _request.IsHead ? 0 : body.Length);
+        _connection.ExecutionLog?.Write($"Gateway response: {status}, body {ExecutionLog.Text(body)}");
+        var writer = new BufferWriter<PipeWriter>(_output);
+        writer.Write(StatusLines.For(status));
+        writer.Write("Content-Type: application/json\r\nContent-Length: "u8);
+        writer.WriteNumber(body.Length);
+        writer.Write("\r\n"u8);
+        return EndGatewayResponseAsync(ref writer, body);
+    }
+
+    /// <summary>
     /// A configured gateway response: its status (or the answer's), its headers, then <paramref name="extraHeaders"/>
     /// (a step's own, such as Retry-After), and its body template rendered from the request's record (values
     /// escaped for the template) into the connection's scratch buffer; a body too large for it falls back to the
