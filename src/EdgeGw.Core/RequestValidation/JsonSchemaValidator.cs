@@ -613,6 +613,9 @@ public sealed class JsonSchemaValidator
                     case "not":
                         node.Not = Compile(value, path);
                         break;
+                    case "unevaluatedProperties" or "unevaluatedItems" or "dependentSchemas" or "dependentRequired" or "dependencies"
+                        or "$dynamicRef" or "$recursiveRef" or "if" or "then" or "else" or "propertyNames" or "minContains" or "maxContains":
+                        throw new SchemaException($"{path}: EdgeGw does not check '{keyword.Name}' (see README \"Request validation\")");
                     case "definitions":
                     case "$defs":
                         foreach (var definition in Object(value, path).EnumerateObject())
