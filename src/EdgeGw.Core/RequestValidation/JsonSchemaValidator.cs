@@ -403,7 +403,44 @@ public sealed class JsonSchemaValidator
                 return true;
             }
 
-            string text = value.GetString()!;
+            // The raw UTF-8 between the quotes: without escapes it is the value itself, read with no string made.
+            var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value);
+            raw = raw.Length >= 2 ? raw[1..^1] : raw;
+            if (raw.Contains((byte)'\\') || raw.Length > 1024)
+            {
+                return StringValid(value.GetString()!);
+            }
+
+            if (MinLength >= 0 || MaxLength >= 0)
+            {
+                // Length in code points (JSON Schema): every byte that does not continue a UTF-8 sequence.
+                int length = 0;
+                foreach (byte b in raw)
+                {
+                    if ((b & 0xC0) != 0x80)
+                    {
+                        length++;
+                    }
+                }
+
+                if ((MinLength >= 0 && length < MinLength) || (MaxLength >= 0 && length > MaxLength))
+                {
+                    return false;
+                }
+            }
+
+            if (Pattern is null)
+            {
+                return true;
+            }
+
+            Span<char> chars = stackalloc char[1024];
+            int count = System.Text.Encoding.UTF8.GetChars(raw, chars);
+            return Pattern.IsMatch(chars[..count]);
+        }
+
+        private bool StringValid(string text)
+        {
             if (MinLength >= 0 || MaxLength >= 0)
             {
                 // Length in code points, not UTF-16 units (JSON Schema).
@@ -444,7 +481,9 @@ public sealed class JsonSchemaValidator
             case JsonValueKind.Number:
                 return a.TryGetDecimal(out decimal x) && b.TryGetDecimal(out decimal y) ? x == y : a.GetDouble() == b.GetDouble();
             case JsonValueKind.String:
-                return a.ValueEquals(b.GetString());
+                var rawA = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(a);
+                var rawB = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(b);
+                return rawA.Contains((byte)'\\') || rawB.Contains((byte)'\\') ? a.ValueEquals(b.GetString()) : rawA.SequenceEqual(rawB);
             case JsonValueKind.Array:
                 int length = a.GetArrayLength();
                 if (length != b.GetArrayLength())
@@ -739,7 +778,7 @@ public sealed class JsonSchemaValidator
             try
             {
                 // ECMA-262 patterns are unanchored; a timeout bounds a pathological one.
-                return new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
+                return new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromMilliseconds(50));
             }
             catch (ArgumentException)
             {
