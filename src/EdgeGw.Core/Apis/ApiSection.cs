@@ -31,7 +31,8 @@ internal sealed record ApiConfig(
     ImmutableArray<GatewayResponseConfig> GatewayResponses = default,
     CorsConfig? Cors = null,
     SourceIpConfig? SourceIp = null,
-    ImmutableArray<AuthorizerConfig> Authorizers = default);
+    ImmutableArray<AuthorizerConfig> Authorizers = default,
+    ImmutableArray<RequestValidation.ModelConfig> Models = default);
 
 /// <summary>A deployment of an API; <c>$default</c> serves without a path prefix.</summary>
 internal sealed record StageConfig(string Name, ImmutableArray<KeyValuePair<string, string>> Variables, CacheConfig Cache, ThrottleConfig? Throttle, AccessLogConfig? AccessLog = null);
@@ -52,7 +53,8 @@ internal sealed record RouteConfig(
     SourceIpConfig? SourceIp = null,
     string? AuthorizationType = null,
     string? Authorizer = null,
-    ImmutableArray<string> AuthorizationScopes = default);
+    ImmutableArray<string> AuthorizationScopes = default,
+    RequestValidation.RequestValidatorConfig? RequestValidator = null);
 
 /// <summary>
 /// <c>apis</c>: APIs, their stages and routes, compiled into the route table with one <see cref="RouteModel"/> per
@@ -65,9 +67,9 @@ internal sealed class ApiSection : IConfigSection
     public const string WebSocketProtocol = "websocket";
 
     private const string Key = "apis";
-    private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes", "protocol", "routeSelectionExpression", "webSocket", "minimumCompressionSize", "compression", "gatewayResponses", "cors", "sourceIp", "authorizers"];
+    private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes", "protocol", "routeSelectionExpression", "webSocket", "minimumCompressionSize", "compression", "gatewayResponses", "cors", "sourceIp", "authorizers", "models"];
     private static readonly string[] StageKeys = ["name", "variables", "cache", "throttle", "accessLog"];
-    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired", "routeResponse", "compression", "sourceIp", "authorizationType", "authorizer", "authorizationScopes"];
+    private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired", "routeResponse", "compression", "sourceIp", "authorizationType", "authorizer", "authorizationScopes", "requestValidator"];
 
     private readonly ClusterSection _clusters;
     private readonly IamSection? _iam;
@@ -183,6 +185,8 @@ internal sealed class ApiSection : IConfigSection
                         Iam = route.AuthorizationType == AwsIam ? iam : null,
                         Authorizer = AuthorizerSection.CompileRoute(route.Authorizer, route.AuthorizationScopes, authorizers, api.Name, stage.Name, route.Key),
                         AuthorizerHeaderPrefixes = authorizerPrefixes,
+                        RequestValidator = RequestValidation.RequestValidationSection.Compile(
+                            route.RequestValidator, api.Models, key.ParameterNames, route.MaxBodyBytes ?? defaultMaxBodyBytes),
                         Ordinal = routes.Count,
                     };
                     table.Add(api.Name, api.Hosts, stage.Name, key, model);
@@ -224,7 +228,8 @@ internal sealed class ApiSection : IConfigSection
             GatewayResponseSection.Read(reader, section.GetSection("gatewayResponses"), ConfigReader.Join(path, "gatewayResponses")),
             CorsSection.Read(reader, section.GetSection("cors"), ConfigReader.Join(path, "cors")),
             SourceIpSection.Read(reader, section.GetSection("sourceIp"), ConfigReader.Join(path, "sourceIp")),
-            AuthorizerSection.Read(reader, section.GetSection("authorizers"), ConfigReader.Join(path, "authorizers")));
+            AuthorizerSection.Read(reader, section.GetSection("authorizers"), ConfigReader.Join(path, "authorizers")),
+            RequestValidation.RequestValidationSection.ReadModels(reader, section.GetSection("models"), ConfigReader.Join(path, "models")));
     }
 
     private static StageConfig ReadStage(ConfigReader reader, IConfigurationSection section, string path)
@@ -255,7 +260,8 @@ internal sealed class ApiSection : IConfigSection
             SourceIpSection.Read(reader, section.GetSection("sourceIp"), ConfigReader.Join(path, "sourceIp")),
             section["authorizationType"],
             section["authorizer"],
-            reader.ReadOptionalStrings(section, path, "authorizationScopes") ?? default);
+            reader.ReadOptionalStrings(section, path, "authorizationScopes") ?? default,
+            RequestValidation.RequestValidationSection.ReadValidator(reader, section.GetSection("requestValidator"), ConfigReader.Join(path, "requestValidator")));
     }
 
     /// <summary>A route's <c>authorizationType</c> that verifies SigV4 signatures against the <c>iam</c> section.</summary>
@@ -374,6 +380,7 @@ internal sealed class ApiSection : IConfigSection
         GatewayResponseSection.Validate(checks, api.GatewayResponses.IsDefault ? [] : api.GatewayResponses, $"{path}.gatewayResponses");
         CorsSection.Validate(checks, api.Cors, $"{path}.cors");
         SourceIpSection.Validate(checks, api.SourceIp, $"{path}.sourceIp");
+        RequestValidation.RequestValidationSection.ValidateModels(checks, api.Models);
         var shapes = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < api.Routes.Length; i++)
         {
@@ -455,5 +462,6 @@ internal sealed class ApiSection : IConfigSection
         }
 
         IntegrationSection.Validate(checks, api, route.Integration, $"{path}.integration", _clusters.IsDefined, key?.ParameterNames);
+        RequestValidation.RequestValidationSection.ValidateRoute(checks, route.RequestValidator, api.Models, key?.ParameterNames, route.Integration.Type);
     }
 }

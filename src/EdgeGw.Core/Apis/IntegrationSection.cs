@@ -18,14 +18,15 @@ internal sealed record IntegrationConfig(
     string? Cluster,
     string? Uri,
     int? TimeoutMs,
-    ImmutableArray<string> KeysPresent);
+    ImmutableArray<string> KeysPresent,
+    ParameterMapping.ParameterMappingConfig? Mapping = null);
 
 /// <summary>A route's <c>integration</c>: read, checked and compiled into a mock or http <see cref="IntegrationModel"/>.</summary>
 internal static class IntegrationSection
 {
     public const int DefaultMockStatus = 200;
 
-    private static readonly string[] Keys = ["type", "status", "headers", "body", "cluster", "uri", "timeoutMs"];
+    private static readonly string[] Keys = ["type", "status", "headers", "body", "cluster", "uri", "timeoutMs", "requestParameters", "responseParameters"];
     private static readonly string[] MockOnlyKeys = ["status", "headers", "body"];
     private static readonly string[] HttpOnlyKeys = ["cluster", "uri", "timeoutMs"];
 
@@ -49,7 +50,8 @@ internal static class IntegrationSection
             integration["cluster"],
             integration["uri"],
             reader.ReadInt(integration, integrationPath, "timeoutMs"),
-            present.ToImmutable());
+            present.ToImmutable(),
+            ParameterMapping.ParameterMappingSection.Read(reader, integration, integrationPath));
     }
 
     /// <param name="parameterNames">The route key's parameters; null when the key itself is invalid (the uri is then not checked).</param>
@@ -61,6 +63,8 @@ internal static class IntegrationSection
         Func<string, bool> clusterExists,
         ImmutableArray<string>? parameterNames)
     {
+        ParameterMapping.ParameterMappingSection.Validate(
+            checks, integration.Mapping ?? ParameterMapping.ParameterMappingConfig.None, integrationPath, integration.Type == "http", parameterNames);
         switch (integration.Type)
         {
             case "mock":
@@ -167,6 +171,8 @@ internal static class IntegrationSection
             Cluster = cluster,
             PathTemplate = template,
             ResponseTimeout = integration.TimeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : cluster.Pool.ResponseTimeout,
+            RequestMapping = integration.Mapping is { } mapping ? ParameterMapping.ParameterMappingSection.CompileRequest(mapping, parameterNames, stage.Variables) : null,
+            ResponseMapping = integration.Mapping is { } responseMapping ? ParameterMapping.ParameterMappingSection.CompileResponse(responseMapping, stage.Variables) : null,
         };
     }
 

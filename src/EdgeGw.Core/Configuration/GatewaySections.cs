@@ -67,6 +67,7 @@ internal sealed class GatewaySections
             RouteList = apis.Routes,
             UnmatchedRequests = apis.Unmatched,
             HasGatewayResponses = apis.Routes.Any(r => r.GatewayResponses is not null),
+            HasParameterMapping = apis.Routes.Any(r => r.Integration is HttpIntegrationModel { RequestMapping: not null } or HttpIntegrationModel { ResponseMapping: not null }),
             Throttle = Throttle.Compile(),
             ApiKeyHeader = UsagePlans.CompileApiKeyHeader(),
             UsagePlans = UsagePlans.CompilePlans(),

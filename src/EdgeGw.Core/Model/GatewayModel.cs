@@ -43,6 +43,8 @@ public sealed class GatewayModel
     public GatewayResponses.UnmatchedRequestPolicies? UnmatchedRequests { get; init; }
     /// <summary>Some API has <c>gatewayResponses</c>: requests keep the record text their templates read.</summary>
     public bool HasGatewayResponses { get; init; }
+    /// <summary>Some integration maps parameters: their <c>$context</c> values read the request record's text, as the access log does.</summary>
+    public bool HasParameterMapping { get; init; }
     /// <summary>The configuration this model was compiled from (file, environment and command line merged) as JSON, secrets redacted; for <c>GET /config</c>.</summary>
     public string EffectiveConfig { get; init; } = "{}";
 }

@@ -13,4 +13,8 @@ public sealed class HttpIntegrationModel : IntegrationModel
     public required ImmutableArray<UriTemplatePart> PathTemplate { get; init; }
     /// <summary>Response timeout for this integration (defaults to the cluster's).</summary>
     public required TimeSpan ResponseTimeout { get; init; }
+    /// <summary>The integration's <c>requestParameters</c> for this stage; null when it maps none (one null check per request).</summary>
+    public ParameterMapping.RequestMapping? RequestMapping { get; init; }
+    /// <summary>The integration's <c>responseParameters</c> for this stage; null when it maps none.</summary>
+    public ParameterMapping.ResponseMapping? ResponseMapping { get; init; }
 }

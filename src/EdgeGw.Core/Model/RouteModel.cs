@@ -37,6 +37,8 @@ public sealed class RouteModel
     public Authorizers.RouteAuthorizer? Authorizer { get; init; }
     /// <summary>The header prefixes of its API's authorizers (client-sent headers with them are dropped); null when the API has none.</summary>
     public byte[][]? AuthorizerHeaderPrefixes { get; init; }
+    /// <summary>The route's <c>requestValidator</c> (required parameters, body model); null when it validates nothing.</summary>
+    public RequestValidation.RequestValidatorPolicy? RequestValidator { get; init; }
     /// <summary>Position among the model's routes, for per-route runtime state.</summary>
     public int Ordinal { get; init; }
 }

@@ -104,7 +104,19 @@ internal sealed class ResponseRelay
         var head = _response.Span;
         var headers = _response.Headers;
         var writer = new BufferWriter<PipeWriter>(_responder.Output);
-        _response.WriteStatusLine(ref writer);
+        // Response parameter mapping of this backend status (null unless the integration maps it).
+        var mapping = _request.Record.Route?.Integration is Core.Model.HttpIntegrationModel { ResponseMapping: { } responseMapping }
+            ? responseMapping.Find(_response.Head.StatusCode)
+            : null;
+        if (mapping is { NewStatus: > 0 })
+        {
+            writer.Write(StatusLines.For(mapping.NewStatus));
+            _request.Record.Status = mapping.NewStatus;
+        }
+        else
+        {
+            _response.WriteStatusLine(ref writer);
+        }
 
         bool hasDate = false;
         foreach (ref readonly var entry in headers)
@@ -126,6 +138,11 @@ internal sealed class ResponseRelay
                 continue;
             }
 
+            if (mapping is not null && mapping.DropsHeader(name))
+            {
+                continue; // remove:/overwrite:header.<name>
+            }
+
             hasDate |= entry.IsDate;
             if (compression is not null && compression.WritesHeader(ref writer, entry, head))
             {
@@ -143,6 +160,14 @@ internal sealed class ResponseRelay
         if (chunked)
         {
             writer.Write("Transfer-Encoding: chunked\r\n"u8);
+        }
+
+        if (mapping is not null && !mapping.Headers.IsEmpty)
+        {
+            var scratch = ParameterMapping.RequestMapper.Rent();
+            var input = new Core.ParameterMapping.MappingInput { Head = head, Headers = headers };
+            ParameterMapping.RequestMapper.WriteHeaders(ref writer, mapping.Headers.AsSpan(), input, _request.Record, scratch);
+            ParameterMapping.RequestMapper.Return(scratch);
         }
 
         observer?.WriteResponseHeaders(ref writer);

@@ -1,10 +1,13 @@
 using System.IO.Pipelines;
 using EdgeGw.Core.ClientAddresses;
 using EdgeGw.Core.Model;
+using EdgeGw.Core.ParameterMapping;
+using EdgeGw.Core.Routing;
 using EdgeGw.Core.Upstream;
 using EdgeGw.Protocols.Buffers;
 using EdgeGw.Protocols.Http1;
 using EdgeGw.Server.Http1;
+using EdgeGw.Server.ParameterMapping;
 
 namespace EdgeGw.Server.Forwarding;
 
@@ -21,10 +24,38 @@ internal static class UpstreamRequestWriter
         var head = request.Span;
         ref readonly var parsed = ref request.Head;
         var writer = new BufferWriter<PipeWriter>(upstream);
+        // Parameter mapping (null unless the integration maps): values read the request as the client sent it.
+        var mapping = http.RequestMapping;
+        byte[]? scratch = mapping is null ? null : RequestMapper.Rent();
+        var input = mapping is null ? default : new MappingInput
+        {
+            Head = head,
+            Headers = request.Headers,
+            Path = parsed.Path(head),
+            StagePrefixLength = match.StagePrefixLength,
+            Query = parsed.Query(head),
+            Captures = ((ReadOnlySpan<PathCapture>)match.Captures)[..match.CaptureCount],
+        };
         writer.Write(parsed.MethodToken(head));
         writer.WriteByte((byte)' ');
-        WriteTarget(ref writer, parsed.Path(head), http, match);
-        writer.Write(parsed.Query(head));
+        if (mapping?.Path is { } mappedPath)
+        {
+            RequestMapper.WritePath(ref writer, mappedPath, input, request.Record, scratch!);
+        }
+        else
+        {
+            WriteTarget(ref writer, parsed.Path(head), http, match);
+        }
+
+        if (mapping is null || mapping.QueryStrings.IsEmpty)
+        {
+            writer.Write(parsed.Query(head));
+        }
+        else
+        {
+            RequestMapper.WriteQuery(ref writer, mapping, input, request.Record, scratch!);
+        }
+
         writer.Write(" HTTP/1.1\r\nHost: "u8);
         writer.Write(destination.HostHeader);
         writer.Write("\r\n"u8);
@@ -69,7 +100,18 @@ internal static class UpstreamRequestWriter
                 continue; // only the authorizer says who the caller is
             }
 
+            if (mapping is not null && mapping.DropsHeader(name))
+            {
+                continue; // remove:/overwrite:header.<name>
+            }
+
             writer.WriteHeader(name, entry.Value(head));
+        }
+
+        if (mapping is not null)
+        {
+            RequestMapper.WriteHeaders(ref writer, mapping, input, request.Record, scratch!);
+            RequestMapper.Return(scratch!);
         }
 
         writer.Write("X-Forwarded-For: "u8);

@@ -241,8 +241,8 @@ internal sealed class ClientRequest
     {
         ClientCertificateHeaderPrefixes = snapshot.Model.Server.Tls?.MutualTls?.HeaderPrefixes ?? default;
         RecordSinks = snapshot.AccessLogs;
-        // Gateway response templates read the same text ($context.requestId, path, ...) as the access log.
-        if (snapshot.AccessLogs.Length == 0 && !snapshot.Model.HasGatewayResponses)
+        // Gateway response templates and parameter mapping read the same text ($context.requestId, path, ...) as the access log.
+        if (snapshot.AccessLogs.Length == 0 && !snapshot.Model.HasGatewayResponses && !snapshot.Model.HasParameterMapping)
         {
             Record.Begin(0, 0, 0, null);
             return;

@@ -188,6 +188,13 @@ internal sealed class ClientResponder
     }
 
     /// <summary>
+    /// <see cref="GatewayResponseAsync(int, GatewayErrorType, bool, ReadOnlySpan{byte}, byte[])"/> without extra headers:
+    /// request validation's AWS texts (a name of its own, so that existing calls passing <c>default</c> stay unambiguous).
+    /// </summary>
+    public ValueTask<bool> GatewayMessageResponseAsync(int status, GatewayErrorType type, bool close, byte[] message) =>
+        GatewayResponseAsync(status, type, close, default, message);
+
+    /// <summary>
     /// One of the gateway's own JSON answers with a message of its own (<c>{"message":"..."}</c>; the message must be
     /// JSON-safe as given), such as AWS's SigV4 refusals; otherwise as
     /// <see cref="GatewayResponseAsync(int, GatewayErrorType, bool, ReadOnlySpan{byte})"/>, the message being the
@@ -206,7 +213,8 @@ internal sealed class ClientResponder
         }
 
         _bodyScratch ??= new byte[MaxGatewayBodyBytes];
-        var body = _bodyScratch.AsSpan(0, message.Length + 14);
+        // A message longer than the scratch (a long list of missing parameters) gets a buffer of its own.
+        var body = message.Length + 14 <= _bodyScratch.Length ? _bodyScratch.AsSpan(0, message.Length + 14) : new byte[message.Length + 14];
         "{\"message\":\""u8.CopyTo(body);
         message.CopyTo(body[12..]);
         "\"}"u8.CopyTo(body[(12 + message.Length)..]);

@@ -47,6 +47,7 @@ internal sealed class Http1Connection
     private CorsStep? _cors;
     private IamStep? _iam;
     private AuthorizerStep? _authorizer;
+    private RequestValidation.RequestValidationStep? _validation;
     private int _requestsServed;
 
     public Http1Connection(ConnectionContext context, GatewayRuntime runtime)
@@ -315,6 +316,18 @@ internal sealed class Http1Connection
             {
                 request.ConsumeHead();
                 return await _access.RefuseAsync(outcome, decision, close: hasBody).ConfigureAwait(false);
+            }
+        }
+
+        // Request validation (AWS's place: after access, before mapping and the integration): required parameters,
+        // then the body against the route's model, buffered in the input pipe so the backend gets the same bytes.
+        if (route.RequestValidator is { } validator)
+        {
+            var verdict = await (_validation ??= new RequestValidation.RequestValidationStep(_connection, request, responder)).ValidateAsync(validator, match, buffer).ConfigureAwait(false);
+            if (verdict != RequestValidation.ValidationOutcome.Valid)
+            {
+                _connection.ExecutionLog?.Write($"Request validation: {verdict}");
+                return await _validation.RefuseAsync(verdict, validator, close: hasBody).ConfigureAwait(false);
             }
         }
 
