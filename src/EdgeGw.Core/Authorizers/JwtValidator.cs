@@ -399,8 +399,12 @@ public static class JwtFailures
     ];
 
     private static readonly byte[][] Lines = BuildLines();
+    private static readonly byte[][] DescriptionBytes = Array.ConvertAll(Descriptions, System.Text.Encoding.ASCII.GetBytes);
 
     public static string Description(JwtFailure failure) => Descriptions[(int)failure];
+
+    /// <summary>The description as UTF-8, for <c>$context.authorizer.error</c>.</summary>
+    public static byte[] Utf8Description(JwtFailure failure) => DescriptionBytes[(int)failure];
 
     /// <summary>The <c>WWW-Authenticate</c> header line (with CRLF) of a 401 for <paramref name="failure"/>; a missing token gets a bare challenge.</summary>
     public static ReadOnlySpan<byte> WwwAuthenticateLine(JwtFailure failure) => Lines[(int)failure];
