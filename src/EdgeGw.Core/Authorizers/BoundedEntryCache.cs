@@ -73,14 +73,10 @@ public sealed class BoundedEntryCache<T> where T : CachedEntry
         int index = entry.Hash & _mask & ~1;
         var first = Volatile.Read(ref _slots[index]);
         var second = Volatile.Read(ref _slots[index + 1]);
-        int target = first is null || first.ExpiresAtMs <= nowMs || (second is not null && second.ExpiresAtMs > nowMs && first.ExpiresAtMs <= second.ExpiresAtMs)
-            ? index
-            : index + 1;
-        if (second is null || second.ExpiresAtMs <= nowMs)
-        {
-            target = first is null || first.ExpiresAtMs <= nowMs ? index : index + 1;
-        }
-
+        bool firstFree = first is null || first.ExpiresAtMs <= nowMs;
+        bool secondFree = second is null || second.ExpiresAtMs <= nowMs;
+        // A free slot of the pair, else the entry that would expire sooner.
+        int target = firstFree ? index : secondFree ? index + 1 : first!.ExpiresAtMs <= second!.ExpiresAtMs ? index : index + 1;
         Volatile.Write(ref _slots[target], entry);
     }
 
