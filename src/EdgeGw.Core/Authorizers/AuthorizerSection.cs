@@ -190,9 +190,9 @@ internal static class AuthorizerSection
             checks.Error(at, "integration, payloadFormatVersion, enableSimpleResponses and resultTtlSeconds belong to request authorizers");
         }
 
-        if (config.IdentitySource.Length != 1 || !IdentitySource.TryParse(config.IdentitySource[0], out var source, out _) || source.Kind != IdentitySourceKind.Header)
+        if (config.IdentitySource.Length != 1)
         {
-            checks.Error($"{at}.identitySource", "a jwt authorizer takes its token from one header, e.g. \"$request.header.Authorization\"");
+            checks.Error($"{at}.identitySource", "a jwt authorizer takes its token from one source, e.g. \"$request.header.Authorization\" (or a query parameter, for WebSocket clients)");
         }
 
         if (config.Jwt is not { } jwt)

@@ -64,7 +64,7 @@ internal sealed class AuthorizerStep
         if (route.Authorizer is JwtAuthorizer jwt)
         {
             _isJwt = true;
-            var token = JwtAuthorizer.TokenOf(_request.HeaderValue(jwt.IdentitySources[0].NameBytes));
+            var token = TokenOf(jwt);
             if (token.IsEmpty)
             {
                 return Refuse(JwtFailure.Missing);
@@ -107,7 +107,7 @@ internal sealed class AuthorizerStep
         var route = _pending!;
         if (route.Authorizer is JwtAuthorizer jwt)
         {
-            var token = JwtAuthorizer.TokenOf(_request.HeaderValue(jwt.IdentitySources[0].NameBytes));
+            var token = TokenOf(jwt);
             _request.Span.Overlaps(token, out int offset);
             _request.Record.AuthorizerStartTimestamp = _connection.Runtime.Time.GetTimestamp();
             var (failure, identity) = await jwt.ValidateAfterFetchAsync(_request.Bytes.Slice(offset, token.Length), _jwtFailure, _nowMs).ConfigureAwait(false);
@@ -139,6 +139,15 @@ internal sealed class AuthorizerStep
         AuthorizerOutcome.Forbidden => _responder.GatewayResponseAsync(403, GatewayErrorType.AccessDenied, close, default),
         _ => _responder.GatewayResponseAsync(500, GatewayErrorType.AuthorizerFailure, close, default),
     };
+
+    /// <summary>The token from the authorizer's header (after <c>Bearer </c>) or query parameter (as sent: a JWT needs no escaping).</summary>
+    private ReadOnlySpan<byte> TokenOf(JwtAuthorizer jwt)
+    {
+        var source = jwt.IdentitySources[0];
+        return source.Kind == IdentitySourceKind.Header
+            ? JwtAuthorizer.TokenOf(_request.HeaderValue(source.NameBytes))
+            : IdentitySource.QueryValue(_request.Head.Query(_request.Span), source.NameBytes, out _);
+    }
 
     private static readonly byte[] MissingIdentity = "Unauthorized: an identity source is missing"u8.ToArray();
     private static readonly byte[] Denied = "Forbidden: the authorizer denied the request"u8.ToArray();

@@ -227,3 +227,47 @@ public sealed class JwtConnectTests
         await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
     }
 }
+
+/// <summary>A WebSocket API's $connect behind a request authorizer whose identity is a query parameter (what a browser can send).</summary>
+public sealed class RequestAuthorizerConnectTests
+{
+    [Fact]
+    public async Task Connect_IsAuthorizedByTheQueryString_AndTheCallIsCached()
+    {
+        int calls = 0;
+        await using var authorizer = UpstreamServer.StartPerRequest((context, request) =>
+        {
+            Interlocked.Increment(ref calls);
+            bool allowed = request.Body is { } body && System.Text.Encoding.UTF8.GetString(body).Contains("\"identitySource\":[\"good\"]", StringComparison.Ordinal);
+            return context.RespondAsync(200, allowed ? "{\"isAuthorized\":true,\"context\":{\"room\":\"r1\"}}" : "{\"isAuthorized\":false}", ("Content-Type", "application/json"));
+        });
+        await using var backend = await WebSocketBackend.StartAsync();
+        string config = GatewayConfigs.WebSocketApi(backend.Authority, connectExtra: "\"authorizer\": \"tickets\",")
+            .Replace("\"clusters\": [", $"\"clusters\": [ {{ \"name\": \"auth\", \"destinations\": [\"{authorizer.Authority}\"] }},")
+            .Replace("\"protocol\": \"websocket\",", """
+                "protocol": "websocket",
+                "authorizers": [ { "name": "tickets", "type": "request", "identitySource": "$request.querystring.ticket",
+                                   "integration": { "cluster": "auth", "uri": "/authorize" }, "enableSimpleResponses": true } ],
+                """);
+        await using var gateway = await TestGateway.StartAsync(config);
+
+        foreach (string query in new[] { "", "?ticket=bad" })
+        {
+            using var refused = new ClientWebSocket();
+            var error = await Assert.ThrowsAnyAsync<WebSocketException>(() => refused.ConnectAsync(new Uri($"ws://127.0.0.1:{gateway.Port}/prod{query}"), CancellationToken.None));
+            Assert.Contains(query.Length == 0 ? "401" : "403", error.Message);
+        }
+
+        for (int i = 0; i < 2; i++)
+        {
+            using var client = new ClientWebSocket();
+            await client.ConnectAsync(new Uri($"ws://127.0.0.1:{gateway.Port}/prod?ticket=good"), CancellationToken.None);
+            Assert.Equal(WebSocketState.Open, client.State);
+            await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+        }
+
+        var connect = await backend.WaitForAsync(e => e.EventType == "CONNECT");
+        Assert.Equal("r1", connect.Headers["x-edgegw-authorizer-room"]);
+        Assert.Equal(2, Volatile.Read(ref calls)); // "bad" once, "good" once: the second connect came from the cache
+    }
+}
