@@ -16,6 +16,8 @@ public sealed class JwtAuthorizerTests : IAsyncLifetime
     private UpstreamServer _backend = null!;
     private TestGateway _gateway = null!;
     private HttpClient _client = null!;
+    private const string Secret = "an-hmac-secret-of-at-least-32-bytes";
+    private readonly string _secretFile = Path.Combine(Path.GetTempPath(), $"edgegw-hmac-{Guid.NewGuid():N}");
 
     public async Task InitializeAsync()
     {
@@ -24,7 +26,8 @@ public sealed class JwtAuthorizerTests : IAsyncLifetime
             return;
         }
 
-        _issuer = await JoseIssuer.StartAsync("petstore");
+        _issuer = await JoseIssuer.StartAsync("petstore", Secret);
+        await File.WriteAllTextAsync(_secretFile, Secret + "\n");
         _backend = UpstreamServer.StartPerRequest((context, request) => context.RespondAsync(
             200, $"sub={request.Header("x-edgegw-authorizer-sub")};email={request.Header("x-edgegw-authorizer-email")};spoof={request.Header("x-edgegw-authorizer-role")}"));
         _gateway = await TestGateway.StartAsync($$"""
@@ -36,12 +39,15 @@ public sealed class JwtAuthorizerTests : IAsyncLifetime
                   "authorizers": [
                     { "name": "users", "type": "jwt", "identitySource": "$request.header.Authorization",
                       "jwt": { "issuer": "{{_issuer.Issuer}}", "audience": ["petstore"] },
-                      "forwardHeaders": { "claims": ["sub", "email"] } } ],
+                      "forwardHeaders": { "claims": ["sub", "email"] } },
+                    { "name": "hmac", "type": "jwt", "identitySource": "$request.header.Authorization",
+                      "jwt": { "issuer": "{{_issuer.Issuer}}", "audience": "petstore", "secretFile": {{System.Text.Json.JsonSerializer.Serialize(_secretFile)}} } } ],
                   "stages": [ { "name": "prod" } ],
                   "routes": [
                     { "key": "GET /pets", "authorizer": "users", "authorizationScopes": ["pets.read"], "integration": { "type": "http", "cluster": "up" } },
                     { "key": "GET /any", "authorizer": "users", "integration": { "type": "http", "cluster": "up" } },
-                    { "key": "GET /open", "integration": { "type": "http", "cluster": "up" } } ] }
+                    { "key": "GET /open", "integration": { "type": "http", "cluster": "up" } },
+                    { "key": "GET /hmac", "authorizer": "hmac", "integration": { "type": "http", "cluster": "up" } } ] }
               ]
             }
             """);
@@ -59,6 +65,7 @@ public sealed class JwtAuthorizerTests : IAsyncLifetime
         await _gateway.DisposeAsync();
         await _backend.DisposeAsync();
         await _issuer.DisposeAsync();
+        File.Delete(_secretFile);
     }
 
     private async Task<HttpResponseMessage> GetAsync(string path, string? token, params (string, string)[] headers)
@@ -121,6 +128,19 @@ public sealed class JwtAuthorizerTests : IAsyncLifetime
         Assert.Equal("""{"message":"Unauthorized"}""", await response.Content.ReadAsStringAsync());
         Assert.Equal($"Bearer error=\"invalid_token\", error_description=\"{description}\"", string.Join(",", response.Headers.GetValues("WWW-Authenticate")));
         Assert.Equal(0, _backend.RequestsSeen);
+    }
+
+    [JoseFact]
+    public async Task Hs256_IsAcceptedOnlyWithTheConfiguredSecret()
+    {
+        using var accepted = await GetAsync("/prod/hmac", _issuer.Tokens["hs256Secret"]);
+        using var wrongSecret = await GetAsync("/prod/hmac", _issuer.Tokens["hs256WrongSecret"]);
+        Assert.Equal(0, _issuer.JwksFetches); // an HS256 token needs no keys
+        using var elsewhere = await GetAsync("/prod/any", _issuer.Tokens["hs256Secret"]);
+
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongSecret.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, elsewhere.StatusCode); // the JWKS authorizer has no secret
     }
 
     [JoseFact]
