@@ -42,10 +42,16 @@ public sealed class BoundedEntryCache<T> where T : CachedEntry
 
     public int Capacity => _slots.Length;
 
+    /// <summary>
+    /// The slot hash, randomised per process by <see cref="HashCode"/>: a short key (identity-source values) whole,
+    /// a long one (a token) by its length and last 128 bytes (a signature: unpredictable). Only picks the slot pair;
+    /// a hit still compares the whole key.
+    /// </summary>
     public static int HashOf(ReadOnlySpan<byte> key)
     {
         var hash = new HashCode();
-        hash.AddBytes(key);
+        hash.Add(key.Length);
+        hash.AddBytes(key.Length > 256 ? key[^128..] : key);
         return hash.ToHashCode();
     }
 
