@@ -46,7 +46,7 @@ public static class AccessLogFormatter
             }
             else
             {
-                WriteVariable(ref output, part.Variable, part.Escape, in record);
+                WriteVariable(ref output, part.Variable, part.Escape, in record, part.Argument);
             }
 
             if (output.Overflow)
@@ -59,7 +59,7 @@ public static class AccessLogFormatter
         return !output.Overflow;
     }
 
-    private static void WriteVariable(ref Output output, AccessLogVariable variable, AccessLogEscape escape, in RequestRecord record)
+    private static void WriteVariable(ref Output output, AccessLogVariable variable, AccessLogEscape escape, in RequestRecord record, byte[]? argument)
     {
         switch (variable)
         {
@@ -218,6 +218,24 @@ public static class AccessLogFormatter
                     AccessOutcome.QuotaExceeded => "quotaExceeded"u8,
                     _ => "forbidden"u8,
                 });
+                break;
+            case AccessLogVariable.AuthorizerPrincipalId:
+                output.Value(record.Identity is { } caller ? caller.PrincipalId : default, escape);
+                break;
+            case AccessLogVariable.AuthorizerClaim:
+                output.Value(record.Identity is { } claimant && claimant.TryGetClaim(argument, out var claim) ? claim : default, escape);
+                break;
+            case AccessLogVariable.AuthorizerContext:
+                output.Value(record.Identity is { } authorized && authorized.TryGetContext(argument, out var value) ? value : default, escape);
+                break;
+            case AccessLogVariable.AuthorizerError:
+                output.Value(record.AuthorizerError, escape);
+                break;
+            case AccessLogVariable.AuthorizerLatency:
+                output.Number(record.Milliseconds(record.AuthorizerStartTimestamp, record.AuthorizerEndTimestamp));
+                break;
+            case AccessLogVariable.AuthorizerStatus:
+                output.Number(record.AuthorizerStatus == 0 ? -1 : record.AuthorizerStatus);
                 break;
             default:
                 output.Missing();

@@ -13,7 +13,8 @@ public enum AccessLogEscape : byte
 }
 
 /// <summary>One piece of a compiled template: literal bytes, or a variable with its escaping.</summary>
-public readonly record struct AccessLogPart(byte[]? Literal, AccessLogVariable Variable, AccessLogEscape Escape);
+/// <param name="Argument">The claim name or context key of an <c>authorizer.*</c> variable (UTF-8); null otherwise.</param>
+public readonly record struct AccessLogPart(byte[]? Literal, AccessLogVariable Variable, AccessLogEscape Escape, byte[]? Argument = null);
 
 /// <summary>
 /// An access log format compiled once into parts (literal UTF-8 runs and variables), so formatting a line is a

@@ -45,6 +45,18 @@ public enum AccessLogVariable : byte
     ClientCertSerialNumber,
     ClientCertNotBefore,
     ClientCertNotAfter,
+    /// <summary><c>authorizer.principalId</c>: a JWT's sub, a request authorizer's principalId.</summary>
+    AuthorizerPrincipalId,
+    /// <summary><c>authorizer.claims.&lt;name&gt;</c> (the part's argument is the name).</summary>
+    AuthorizerClaim,
+    /// <summary><c>authorizer.&lt;key&gt;</c>: a request authorizer's context value (the part's argument is the key).</summary>
+    AuthorizerContext,
+    /// <summary><c>authorizer.error</c>: why the authorizer refused or failed.</summary>
+    AuthorizerError,
+    /// <summary><c>authorizer.latency</c>: ms the authorizer took when it had to wait (a fetch or a call); <c>-</c> from a cache.</summary>
+    AuthorizerLatency,
+    /// <summary><c>authorizer.status</c>: the request authorizer's HTTP status.</summary>
+    AuthorizerStatus,
 }
 
 /// <summary>The variable names a format may use, as AWS spells them (case-sensitive), and EdgeGw's own under <c>edgegw.</c>.</summary>
@@ -106,15 +118,39 @@ public static class AccessLogVariables
 
     private static readonly Dictionary<string, AccessLogVariable> ByName = Build();
 
-    /// <summary>Finds a variable by its name after <c>$context.</c>; <c>authorizer.*</c> and <c>authorize.*</c> are <see cref="AccessLogVariable.Unavailable"/>.</summary>
-    public static bool TryFind(string name, out AccessLogVariable variable)
+    /// <summary>Finds a variable by its name after <c>$context.</c>; <c>authorize.*</c> is <see cref="AccessLogVariable.Unavailable"/>.</summary>
+    public static bool TryFind(string name, out AccessLogVariable variable) => TryFind(name, out variable, out _);
+
+    /// <summary>
+    /// Finds a variable by its name after <c>$context.</c>, with its argument: the claim of <c>authorizer.claims.&lt;name&gt;</c>
+    /// or the context key of <c>authorizer.&lt;key&gt;</c> (UTF-8); null for other variables.
+    /// </summary>
+    public static bool TryFind(string name, out AccessLogVariable variable, out byte[]? argument)
     {
+        argument = null;
         if (ByName.TryGetValue(name, out variable))
         {
             return true;
         }
 
-        if ((name.StartsWith("authorizer.", StringComparison.Ordinal) || name.StartsWith("authorize.", StringComparison.Ordinal)) && !name.EndsWith('.'))
+        const string authorizer = "authorizer.";
+        if (name.StartsWith(authorizer, StringComparison.Ordinal) && !name.EndsWith('.'))
+        {
+            string rest = name[authorizer.Length..];
+            (variable, string? key) = rest switch
+            {
+                "principalId" => (AccessLogVariable.AuthorizerPrincipalId, null),
+                "error" => (AccessLogVariable.AuthorizerError, null),
+                "latency" => (AccessLogVariable.AuthorizerLatency, null),
+                "status" => (AccessLogVariable.AuthorizerStatus, null),
+                _ when rest.StartsWith("claims.", StringComparison.Ordinal) => (AccessLogVariable.AuthorizerClaim, rest["claims.".Length..]),
+                _ => (AccessLogVariable.AuthorizerContext, rest),
+            };
+            argument = key is null ? null : System.Text.Encoding.UTF8.GetBytes(key);
+            return true;
+        }
+
+        if (name.StartsWith("authorize.", StringComparison.Ordinal) && !name.EndsWith('.'))
         {
             variable = AccessLogVariable.Unavailable;
             return true;

@@ -46,7 +46,7 @@ public static class ContextTemplate
             }
 
             string name = source[start..end];
-            if (!AccessLogVariables.TryFind(name, out var variable))
+            if (!AccessLogVariables.TryFind(name, out var variable, out byte[]? argument))
             {
                 errors.Add(name.Length == 0
                     ? $"'$context.' at character {i} names no variable"
@@ -60,7 +60,7 @@ public static class ContextTemplate
                 literal.Clear();
             }
 
-            parts.Add(new AccessLogPart(null, variable, escape));
+            parts.Add(new AccessLogPart(null, variable, escape, argument));
             i = end;
         }
 

@@ -68,7 +68,8 @@ internal sealed class AuthorizerRegistry
         {
             var jwt = config.Jwt!;
             return new JwtAuthorizer(config.Name, sources.ToImmutable(), prefix, new JwtSettings(
-                jwt.Issuer!, jwt.Audience, jwt.ClockSkewSeconds ?? AuthorizerSection.DefaultClockSkewSeconds),
+                jwt.Issuer!, jwt.Audience, jwt.ClockSkewSeconds ?? AuthorizerSection.DefaultClockSkewSeconds,
+                jwt.SecretFile is { } secretFile ? AuthorizerSection.ReadSecret(secretFile, out _) : null),
                 new JwksSource(jwt.Issuer!, jwt.JwksUri),
                 config.ForwardHeaders?.Claims ?? ["sub"]);
         }
@@ -86,6 +87,7 @@ internal sealed class AuthorizerRegistry
         text.Append(apiName).Append('\n').Append(config.Name).Append('\n').Append(config.Type).Append('\n')
             .AppendJoin(',', config.IdentitySource).Append('\n')
             .Append(config.Jwt?.Issuer).Append('\n').AppendJoin(',', config.Jwt?.Audience ?? []).Append('\n').Append(config.Jwt?.JwksUri).Append('\n').Append(config.Jwt?.ClockSkewSeconds).Append('\n')
+            .Append(config.Jwt?.SecretFile is { } secretFile && AuthorizerSection.ReadSecret(secretFile, out _) is { } secret ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(secret)) : "").Append('\n')
             .Append(config.Integration?.Cluster).Append('\n').Append(config.Integration?.Uri).Append('\n').Append(config.Integration?.TimeoutMs).Append('\n')
             .Append(config.PayloadFormatVersion).Append('\n').Append(config.EnableSimpleResponses).Append('\n').Append(config.ResultTtlSeconds).Append('\n')
             .Append(config.ForwardHeaders?.Prefix).Append('\n').AppendJoin(',', config.ForwardHeaders?.Claims ?? []).Append('\n');

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Configuration;
 namespace EdgeGw.Core.Authorizers;
 
 /// <summary>An authorizer's <c>jwt</c> object as written (AWS HTTP API's <c>JwtConfiguration</c>, plus the JWKS location and clock skew).</summary>
-internal sealed record JwtAuthorizerConfig(string? Issuer, ImmutableArray<string> Audience, string? JwksUri, int? ClockSkewSeconds);
+internal sealed record JwtAuthorizerConfig(string? Issuer, ImmutableArray<string> Audience, string? JwksUri, int? ClockSkewSeconds, string? SecretFile = null);
 
 /// <summary>A request authorizer's <c>integration</c>: the cluster and path the gateway POSTs the authorizer event to.</summary>
 internal sealed record AuthorizerIntegrationConfig(string? Cluster, string? Uri, int? TimeoutMs);
@@ -47,7 +47,7 @@ internal static class AuthorizerSection
     public const string DefaultPrefix = "X-EdgeGw-Authorizer-";
 
     private static readonly string[] Keys = ["name", "type", "identitySource", "jwt", "integration", "payloadFormatVersion", "enableSimpleResponses", "resultTtlSeconds", "forwardHeaders"];
-    private static readonly string[] JwtKeys = ["issuer", "audience", "jwksUri", "clockSkewSeconds"];
+    private static readonly string[] JwtKeys = ["issuer", "audience", "jwksUri", "clockSkewSeconds", "secretFile"];
     private static readonly string[] IntegrationKeys = ["cluster", "uri", "timeoutMs"];
     private static readonly string[] ForwardKeys = ["prefix", "claims"];
 
@@ -68,7 +68,7 @@ internal static class AuthorizerSection
             string jwtPath = ConfigReader.Join(path, "jwt");
             reader.CheckObject(jwtSection, jwtPath, JwtKeys);
             jwt = new JwtAuthorizerConfig(jwtSection["issuer"], ReadStringOrArray(reader, jwtSection.GetSection("audience"), ConfigReader.Join(jwtPath, "audience")),
-                jwtSection["jwksUri"], reader.ReadInt(jwtSection, jwtPath, "clockSkewSeconds"));
+                jwtSection["jwksUri"], reader.ReadInt(jwtSection, jwtPath, "clockSkewSeconds"), jwtSection["secretFile"]);
         }
 
         AuthorizerIntegrationConfig? integration = null;
@@ -190,9 +190,9 @@ internal static class AuthorizerSection
             checks.Error(at, "integration, payloadFormatVersion, enableSimpleResponses and resultTtlSeconds belong to request authorizers");
         }
 
-        if (config.IdentitySource.Length != 1 || !IdentitySource.TryParse(config.IdentitySource[0], out var source, out _) || source.Kind != IdentitySourceKind.Header)
+        if (config.IdentitySource.Length != 1)
         {
-            checks.Error($"{at}.identitySource", "a jwt authorizer takes its token from one header, e.g. \"$request.header.Authorization\"");
+            checks.Error($"{at}.identitySource", "a jwt authorizer takes its token from one source, e.g. \"$request.header.Authorization\" (or a query parameter, for WebSocket clients)");
         }
 
         if (config.Jwt is not { } jwt)
@@ -218,6 +218,11 @@ internal static class AuthorizerSection
         if (jwt.JwksUri is { } jwksUri && !FetchRules.IsAllowed(jwksUri, out string? jwksProblem))
         {
             checks.Error($"{at}.jwt.jwksUri", jwksProblem!);
+        }
+
+        if (jwt.SecretFile is { } secretFile && ReadSecret(secretFile, out string? secretProblem) is null)
+        {
+            checks.Error($"{at}.jwt.secretFile", secretProblem!);
         }
 
         if (jwt.ClockSkewSeconds is { } skew)
@@ -277,6 +282,36 @@ internal static class AuthorizerSection
             {
                 checks.Error($"{at}.resultTtlSeconds", "caching needs an identitySource (the cache key); set 0 or name the sources");
             }
+        }
+    }
+
+    /// <summary>
+    /// The HMAC secret of HS256/384/512 tokens: the file's bytes, a trailing newline removed; at least 32 bytes
+    /// (RFC 7518 3.2: a key as long as the hash). Null with a problem when it cannot be used.
+    /// </summary>
+    public static byte[]? ReadSecret(string path, out string? problem)
+    {
+        problem = null;
+        try
+        {
+            var bytes = File.ReadAllBytes(path).AsSpan();
+            while (bytes.Length > 0 && bytes[^1] is (byte)'\n' or (byte)'\r')
+            {
+                bytes = bytes[..^1];
+            }
+
+            if (bytes.Length < 32)
+            {
+                problem = $"the secret in '{path}' is {bytes.Length} bytes; HS256 needs at least 32";
+                return null;
+            }
+
+            return bytes.ToArray();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            problem = $"cannot read '{path}': {ex.Message}";
+            return null;
         }
     }
 

@@ -42,10 +42,16 @@ public sealed class BoundedEntryCache<T> where T : CachedEntry
 
     public int Capacity => _slots.Length;
 
+    /// <summary>
+    /// The slot hash, randomised per process by <see cref="HashCode"/>: a short key (identity-source values) whole,
+    /// a long one (a token) by its length and last 128 bytes (a signature: unpredictable). Only picks the slot pair;
+    /// a hit still compares the whole key.
+    /// </summary>
     public static int HashOf(ReadOnlySpan<byte> key)
     {
         var hash = new HashCode();
-        hash.AddBytes(key);
+        hash.Add(key.Length);
+        hash.AddBytes(key.Length > 256 ? key[^128..] : key);
         return hash.ToHashCode();
     }
 
@@ -73,14 +79,10 @@ public sealed class BoundedEntryCache<T> where T : CachedEntry
         int index = entry.Hash & _mask & ~1;
         var first = Volatile.Read(ref _slots[index]);
         var second = Volatile.Read(ref _slots[index + 1]);
-        int target = first is null || first.ExpiresAtMs <= nowMs || (second is not null && second.ExpiresAtMs > nowMs && first.ExpiresAtMs <= second.ExpiresAtMs)
-            ? index
-            : index + 1;
-        if (second is null || second.ExpiresAtMs <= nowMs)
-        {
-            target = first is null || first.ExpiresAtMs <= nowMs ? index : index + 1;
-        }
-
+        bool firstFree = first is null || first.ExpiresAtMs <= nowMs;
+        bool secondFree = second is null || second.ExpiresAtMs <= nowMs;
+        // A free slot of the pair, else the entry that would expire sooner.
+        int target = firstFree ? index : secondFree ? index + 1 : first!.ExpiresAtMs <= second!.ExpiresAtMs ? index : index + 1;
         Volatile.Write(ref _slots[target], entry);
     }
 

@@ -60,7 +60,14 @@ public sealed class JwtAuthorizer : Authorizer
 
         if (Keys.Current is not { } keys)
         {
-            return JwtFailure.KeysUnavailable;
+            if (Settings.Secret is null)
+            {
+                return JwtFailure.KeysUnavailable;
+            }
+
+            // An HS* token needs no JWKS; any other one still waits for the first fetch.
+            var failure = Verify(token, JsonWebKeySet.Empty, nowMs, out identity);
+            return failure == JwtFailure.UnknownKey ? JwtFailure.KeysUnavailable : failure;
         }
 
         return Verify(token, keys, nowMs, out identity);

@@ -26,8 +26,10 @@ public enum JwtFailure : byte
 /// <summary>An authorizer's JWT rules: the issuer, the audiences and the clock skew.</summary>
 public sealed class JwtSettings
 {
-    public JwtSettings(string issuer, System.Collections.Immutable.ImmutableArray<string> audiences, int clockSkewSeconds)
+    /// <param name="secret">The HMAC secret of HS* tokens (<c>jwt.secretFile</c>); null: HS* is refused, as from any JWKS.</param>
+    public JwtSettings(string issuer, System.Collections.Immutable.ImmutableArray<string> audiences, int clockSkewSeconds, byte[]? secret = null)
     {
+        Secret = secret;
         Issuer = System.Text.Encoding.UTF8.GetBytes(issuer);
         Audiences = new byte[audiences.Length][];
         for (int i = 0; i < audiences.Length; i++)
@@ -41,6 +43,7 @@ public sealed class JwtSettings
     public byte[] Issuer { get; }
     public byte[][] Audiences { get; }
     public int ClockSkewSeconds { get; }
+    public byte[]? Secret { get; }
 }
 
 /// <summary>
@@ -110,20 +113,27 @@ public static class JwtValidator
             return failure;
         }
 
+        bool hmac = alg is JwtAlgorithm.HS256 or JwtAlgorithm.HS384 or JwtAlgorithm.HS512;
         switch (alg)
         {
             case JwtAlgorithm.None:
                 return JwtFailure.AlgorithmNone;
-            case JwtAlgorithm.Unknown or JwtAlgorithm.EdDSA or JwtAlgorithm.HS256 or JwtAlgorithm.HS384 or JwtAlgorithm.HS512:
+            case JwtAlgorithm.Unknown or JwtAlgorithm.EdDSA:
                 return JwtFailure.Algorithm;
+            case JwtAlgorithm.HS256 or JwtAlgorithm.HS384 or JwtAlgorithm.HS512 when settings.Secret is null:
+                return JwtFailure.Algorithm; // never with a key from a JWKS: the "public key as HMAC secret" confusion
         }
 
-        bool hasKid = kidLength >= 0;
-        var keyId = hasKid ? kid[..kidLength] : default;
-        var key = keys.Find(keyId, hasKid, alg);
-        if (key is null)
+        JsonWebKey? key = null;
+        if (!hmac)
         {
-            return hasKid && keys.HasKid(keyId) ? JwtFailure.Algorithm : JwtFailure.UnknownKey;
+            bool hasKid = kidLength >= 0;
+            var keyId = hasKid ? kid[..kidLength] : default;
+            key = keys.Find(keyId, hasKid, alg);
+            if (key is null)
+            {
+                return hasKid && keys.HasKid(keyId) ? JwtFailure.Algorithm : JwtFailure.UnknownKey;
+            }
         }
 
         // Signature over "header.payload".
@@ -138,7 +148,7 @@ public static class JwtValidator
             return JwtFailure.Malformed;
         }
 
-        if (!key.Verify(alg, token[..secondDot], signature[..signatureLength]))
+        if (hmac ? !VerifyHmac(alg, settings.Secret!, token[..secondDot], signature[..signatureLength]) : !key!.Verify(alg, token[..secondDot], signature[..signatureLength]))
         {
             return JwtFailure.Signature;
         }
@@ -166,6 +176,18 @@ public static class JwtValidator
         {
             ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    private static bool VerifyHmac(JwtAlgorithm alg, byte[] secret, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
+    {
+        Span<byte> mac = stackalloc byte[64];
+        int length = alg switch
+        {
+            JwtAlgorithm.HS256 => System.Security.Cryptography.HMACSHA256.HashData(secret, data, mac),
+            JwtAlgorithm.HS384 => System.Security.Cryptography.HMACSHA384.HashData(secret, data, mac),
+            _ => System.Security.Cryptography.HMACSHA512.HashData(secret, data, mac),
+        };
+        return signature.Length == length && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(mac[..length], signature);
     }
 
     private static JwtFailure ReadHeader(ReadOnlySpan<byte> json, Span<byte> kid, out JwtAlgorithm alg, out int kidLength)
@@ -399,8 +421,12 @@ public static class JwtFailures
     ];
 
     private static readonly byte[][] Lines = BuildLines();
+    private static readonly byte[][] DescriptionBytes = Array.ConvertAll(Descriptions, System.Text.Encoding.ASCII.GetBytes);
 
     public static string Description(JwtFailure failure) => Descriptions[(int)failure];
+
+    /// <summary>The description as UTF-8, for <c>$context.authorizer.error</c>.</summary>
+    public static byte[] Utf8Description(JwtFailure failure) => DescriptionBytes[(int)failure];
 
     /// <summary>The <c>WWW-Authenticate</c> header line (with CRLF) of a 401 for <paramref name="failure"/>; a missing token gets a bare challenge.</summary>
     public static ReadOnlySpan<byte> WwwAuthenticateLine(JwtFailure failure) => Lines[(int)failure];

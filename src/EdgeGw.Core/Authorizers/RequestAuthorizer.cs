@@ -126,7 +126,7 @@ public sealed class RequestAuthorizer : Authorizer
             }
 
             long expires = Caches ? nowMs() + Settings.ResultTtlSeconds * 1000L : 0;
-            return RequestAuthorizerResult.Parse(key, buffer.GetBuffer().AsSpan(0, (int)buffer.Length), Settings.SimpleResponses, expires, ForwardPrefix);
+            return RequestAuthorizerResult.Parse(key, buffer.GetBuffer().AsSpan(0, (int)buffer.Length), Settings.SimpleResponses, expires, ForwardPrefix, (int)response.StatusCode);
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException or JsonException)
         {
@@ -178,6 +178,9 @@ public sealed class RequestAuthorizerResult : CachedEntry
 
     public override ReadOnlySpan<byte> PrincipalId => _principalId;
     public override ReadOnlySpan<byte> ForwardedHeaderLines => _headerLines;
+    /// <summary>The HTTP status the authorizer answered with (<c>$context.authorizer.status</c>).</summary>
+    public int Status { get; private init; }
+
     /// <summary>The API key for usage plans the authorizer named (AWS <c>usageIdentifierKey</c>); empty when none.</summary>
     public byte[] UsageIdentifierKey { get; }
 
@@ -257,7 +260,7 @@ public sealed class RequestAuthorizerResult : CachedEntry
     }
 
     /// <summary>Reads the authorizer's answer; null when it is not a valid one (then 500, as AWS).</summary>
-    public static RequestAuthorizerResult? Parse(byte[] key, ReadOnlySpan<byte> json, bool simple, long expiresAtMs, byte[] forwardPrefix)
+    public static RequestAuthorizerResult? Parse(byte[] key, ReadOnlySpan<byte> json, bool simple, long expiresAtMs, byte[] forwardPrefix, int status = 200)
     {
         using var document = JsonDocument.Parse(json.ToArray());
         var root = document.RootElement;
@@ -265,6 +268,12 @@ public sealed class RequestAuthorizerResult : CachedEntry
         {
             return null;
         }
+
+        return ParseObject(key, root, simple, expiresAtMs, forwardPrefix, status);
+    }
+
+    private static RequestAuthorizerResult? ParseObject(byte[] key, JsonElement root, bool simple, long expiresAtMs, byte[] forwardPrefix, int status)
+    {
 
         var context = new List<(byte[], byte[])>();
         if (root.TryGetProperty("context", out var contextElement) && contextElement.ValueKind == JsonValueKind.Object)
@@ -291,7 +300,7 @@ public sealed class RequestAuthorizerResult : CachedEntry
                 return null;
             }
 
-            return new RequestAuthorizerResult(key, expiresAtMs, authorized.ValueKind == JsonValueKind.True, null, [], [.. context], [], forwardPrefix);
+            return new RequestAuthorizerResult(key, expiresAtMs, authorized.ValueKind == JsonValueKind.True, null, [], [.. context], [], forwardPrefix) { Status = status };
         }
 
         if (!root.TryGetProperty("principalId", out var principal) || principal.ValueKind != JsonValueKind.String
@@ -328,7 +337,7 @@ public sealed class RequestAuthorizerResult : CachedEntry
         }
 
         string usageKey = root.TryGetProperty("usageIdentifierKey", out var usage) && usage.ValueKind == JsonValueKind.String ? usage.GetString() ?? "" : "";
-        return new RequestAuthorizerResult(key, expiresAtMs, false, [.. list], Encoding.UTF8.GetBytes(principal.GetString() ?? ""), [.. context], Encoding.UTF8.GetBytes(usageKey), forwardPrefix);
+        return new RequestAuthorizerResult(key, expiresAtMs, false, [.. list], Encoding.UTF8.GetBytes(principal.GetString() ?? ""), [.. context], Encoding.UTF8.GetBytes(usageKey), forwardPrefix) { Status = status };
     }
 
     private static IEnumerable<string> Strings(JsonElement element) => element.ValueKind switch

@@ -70,6 +70,13 @@ public struct RequestRecord
 
     /// <summary>The caller as an authorizer identified it (JWT claims, request authorizer context, IAM principal); null: none ran or it refused.</summary>
     public CallerIdentity? Identity;
+    /// <summary>Why the authorizer refused or failed (UTF-8, <c>$context.authorizer.error</c>); null when it did not.</summary>
+    public byte[]? AuthorizerError;
+    /// <summary>When the authorizer's wait (JWKS fetch, request authorizer call) began and ended; 0 when it decided from a cache.</summary>
+    public long AuthorizerStartTimestamp;
+    public long AuthorizerEndTimestamp;
+    /// <summary>The request authorizer's HTTP status; 0 when none answered.</summary>
+    public int AuthorizerStatus;
 
     /// <summary>The connection's verified client certificate (mutual TLS), for <c>$context.identity.clientCert.*</c>; null without one.</summary>
     public Tls.ClientCertificateIdentity? ClientCertificate;

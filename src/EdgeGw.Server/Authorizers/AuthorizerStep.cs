@@ -64,7 +64,7 @@ internal sealed class AuthorizerStep
         if (route.Authorizer is JwtAuthorizer jwt)
         {
             _isJwt = true;
-            var token = JwtAuthorizer.TokenOf(_request.HeaderValue(jwt.IdentitySources[0].NameBytes));
+            var token = TokenOf(jwt);
             if (token.IsEmpty)
             {
                 return Refuse(JwtFailure.Missing);
@@ -86,6 +86,7 @@ internal sealed class AuthorizerStep
         if (!BuildKey(authorizer))
         {
             _connection.ExecutionLog?.Write($"Authorizer {authorizer.Name}: an identity source is missing (401, the authorizer is not called)");
+            _request.Record.AuthorizerError = MissingIdentity;
             return AuthorizerOutcome.Unauthorized;
         }
 
@@ -106,20 +107,25 @@ internal sealed class AuthorizerStep
         var route = _pending!;
         if (route.Authorizer is JwtAuthorizer jwt)
         {
-            var token = JwtAuthorizer.TokenOf(_request.HeaderValue(jwt.IdentitySources[0].NameBytes));
+            var token = TokenOf(jwt);
             _request.Span.Overlaps(token, out int offset);
+            _request.Record.AuthorizerStartTimestamp = _connection.Runtime.Time.GetTimestamp();
             var (failure, identity) = await jwt.ValidateAfterFetchAsync(_request.Bytes.Slice(offset, token.Length), _jwtFailure, _nowMs).ConfigureAwait(false);
+            _request.Record.AuthorizerEndTimestamp = _connection.Runtime.Time.GetTimestamp();
             return Decide(route, failure, identity);
         }
 
         var authorizer = (RequestAuthorizer)route.Authorizer;
         long started = _connection.Runtime.Time.GetTimestamp();
+        _request.Record.AuthorizerStartTimestamp = started;
         var call = authorizer.AuthorizeAsync(_key.AsSpan(0, _keyLength).ToArray(), _buildEvent, _nowMs); // builds the event now, while the head is readable
         _pending = null;
         var result = await call.ConfigureAwait(false);
+        _request.Record.AuthorizerEndTimestamp = _connection.Runtime.Time.GetTimestamp();
         _connection.ExecutionLog?.Write($"Authorizer {authorizer.Name}: called in {_connection.Runtime.Time.GetElapsedTime(started).TotalMilliseconds:F1} ms, {(result is null ? "failed" : "answered")}");
         if (result is null)
         {
+            _request.Record.AuthorizerError = Failure;
             return AuthorizerOutcome.Failed;
         }
 
@@ -134,9 +140,23 @@ internal sealed class AuthorizerStep
         _ => _responder.GatewayResponseAsync(500, GatewayErrorType.AuthorizerFailure, close, default),
     };
 
+    /// <summary>The token from the authorizer's header (after <c>Bearer </c>) or query parameter (as sent: a JWT needs no escaping).</summary>
+    private ReadOnlySpan<byte> TokenOf(JwtAuthorizer jwt)
+    {
+        var source = jwt.IdentitySources[0];
+        return source.Kind == IdentitySourceKind.Header
+            ? JwtAuthorizer.TokenOf(_request.HeaderValue(source.NameBytes))
+            : IdentitySource.QueryValue(_request.Head.Query(_request.Span), source.NameBytes, out _);
+    }
+
+    private static readonly byte[] MissingIdentity = "Unauthorized: an identity source is missing"u8.ToArray();
+    private static readonly byte[] Denied = "Forbidden: the authorizer denied the request"u8.ToArray();
+    private static readonly byte[] Failure = "the authorizer failed, timed out or gave an invalid answer"u8.ToArray();
+
     private AuthorizerOutcome Refuse(JwtFailure failure)
     {
         _jwtFailure = failure;
+        _request.Record.AuthorizerError = JwtFailures.Utf8Description(failure);
         if (_connection.ExecutionLog is { } log)
         {
             log.Write($"JWT authorizer: {JwtFailures.Description(failure)}");
@@ -163,9 +183,11 @@ internal sealed class AuthorizerStep
 
     private AuthorizerOutcome Decide(RouteAuthorizer route, RequestAuthorizerResult result, in RouteMatch match)
     {
+        _request.Record.AuthorizerStatus = result.Status;
         if (!result.Allows(RouteArn(route, in match)))
         {
             _connection.ExecutionLog?.Write($"Authorizer {route.Authorizer.Name}: denied");
+            _request.Record.AuthorizerError = Denied;
             return AuthorizerOutcome.Forbidden;
         }
 

@@ -137,3 +137,31 @@ public sealed class JwtValidatorTests
         Assert.Contains("apis[0].routes[1].authorizationScopes", paths);
     }
 }
+
+/// <summary>Hot reload: an unchanged authorizer keeps its instance (and so its JWKS and caches); a changed one is new.</summary>
+public sealed class AuthorizerReloadTests
+{
+    private static string Config(string audience) => $$"""
+        { "apis": [ { "name": "a", "stages": [ { "name": "s" } ],
+          "authorizers": [ { "name": "j", "type": "jwt", "identitySource": "$request.header.Authorization",
+                             "jwt": { "issuer": "https://issuer.example.com/", "audience": "{{audience}}" } } ],
+          "routes": [ { "key": "GET /a", "authorizer": "j", "authorizationScopes": ["x"], "integration": { "type": "mock" } },
+                      { "key": "GET /b", "integration": { "type": "mock" } } ] } ] }
+        """;
+
+    [Fact]
+    public void UnchangedAuthorizer_IsTheSameInstance_AcrossReloads()
+    {
+        var first = ConfigFixture.Valid(Config("petstore"));
+        var second = ConfigFixture.Valid(Config("petstore"));
+        var changed = ConfigFixture.Valid(Config("other"));
+
+        var a = first.RouteList.Single(r => r.RouteKey == "GET /a").Authorizer!;
+        Assert.Same(a.Authorizer, second.RouteList.Single(r => r.RouteKey == "GET /a").Authorizer!.Authorizer);
+        Assert.NotSame(a.Authorizer, changed.RouteList.Single(r => r.RouteKey == "GET /a").Authorizer!.Authorizer);
+        Assert.Equal("x", Encoding.UTF8.GetString(Assert.Single(a.Scopes)));
+        var open = first.RouteList.Single(r => r.RouteKey == "GET /b");
+        Assert.Null(open.Authorizer);
+        Assert.Equal("X-EdgeGw-Authorizer-", Encoding.ASCII.GetString(Assert.Single(open.AuthorizerHeaderPrefixes!)));
+    }
+}

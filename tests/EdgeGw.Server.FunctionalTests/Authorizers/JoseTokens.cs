@@ -45,13 +45,17 @@ public sealed class JoseIssuer : IAsyncDisposable
     public int DiscoveryFetches => Volatile.Read(ref _discoveryFetches);
     public IReadOnlyDictionary<string, string> Tokens { get; private set; } = new Dictionary<string, string>();
 
-    public static async Task<JoseIssuer> StartAsync(string audience)
+    public static async Task<JoseIssuer> StartAsync(string audience, string? hmacSecret = null)
     {
         var issuer = new JoseIssuer();
         var info = new ProcessStartInfo(NodeWs.Node!) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = NodeWs.Folder! };
         info.ArgumentList.Add(Path.Combine(NodeWs.Folder!, "mint-jwt.mjs"));
         info.ArgumentList.Add(issuer.Issuer);
         info.ArgumentList.Add(audience);
+        if (hmacSecret is not null)
+        {
+            info.ArgumentList.Add(hmacSecret);
+        }
         using var process = Process.Start(info)!;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var output = process.StandardOutput.ReadToEndAsync(timeout.Token);

@@ -16,6 +16,8 @@ public sealed class JwtAuthorizerTests : IAsyncLifetime
     private UpstreamServer _backend = null!;
     private TestGateway _gateway = null!;
     private HttpClient _client = null!;
+    private const string Secret = "an-hmac-secret-of-at-least-32-bytes";
+    private readonly string _secretFile = Path.Combine(Path.GetTempPath(), $"edgegw-hmac-{Guid.NewGuid():N}");
 
     public async Task InitializeAsync()
     {
@@ -24,7 +26,8 @@ public sealed class JwtAuthorizerTests : IAsyncLifetime
             return;
         }
 
-        _issuer = await JoseIssuer.StartAsync("petstore");
+        _issuer = await JoseIssuer.StartAsync("petstore", Secret);
+        await File.WriteAllTextAsync(_secretFile, Secret + "\n");
         _backend = UpstreamServer.StartPerRequest((context, request) => context.RespondAsync(
             200, $"sub={request.Header("x-edgegw-authorizer-sub")};email={request.Header("x-edgegw-authorizer-email")};spoof={request.Header("x-edgegw-authorizer-role")}"));
         _gateway = await TestGateway.StartAsync($$"""
@@ -36,12 +39,15 @@ public sealed class JwtAuthorizerTests : IAsyncLifetime
                   "authorizers": [
                     { "name": "users", "type": "jwt", "identitySource": "$request.header.Authorization",
                       "jwt": { "issuer": "{{_issuer.Issuer}}", "audience": ["petstore"] },
-                      "forwardHeaders": { "claims": ["sub", "email"] } } ],
+                      "forwardHeaders": { "claims": ["sub", "email"] } },
+                    { "name": "hmac", "type": "jwt", "identitySource": "$request.header.Authorization",
+                      "jwt": { "issuer": "{{_issuer.Issuer}}", "audience": "petstore", "secretFile": {{System.Text.Json.JsonSerializer.Serialize(_secretFile)}} } } ],
                   "stages": [ { "name": "prod" } ],
                   "routes": [
                     { "key": "GET /pets", "authorizer": "users", "authorizationScopes": ["pets.read"], "integration": { "type": "http", "cluster": "up" } },
                     { "key": "GET /any", "authorizer": "users", "integration": { "type": "http", "cluster": "up" } },
-                    { "key": "GET /open", "integration": { "type": "http", "cluster": "up" } } ] }
+                    { "key": "GET /open", "integration": { "type": "http", "cluster": "up" } },
+                    { "key": "GET /hmac", "authorizer": "hmac", "integration": { "type": "http", "cluster": "up" } } ] }
               ]
             }
             """);
@@ -59,6 +65,7 @@ public sealed class JwtAuthorizerTests : IAsyncLifetime
         await _gateway.DisposeAsync();
         await _backend.DisposeAsync();
         await _issuer.DisposeAsync();
+        File.Delete(_secretFile);
     }
 
     private async Task<HttpResponseMessage> GetAsync(string path, string? token, params (string, string)[] headers)
@@ -121,6 +128,19 @@ public sealed class JwtAuthorizerTests : IAsyncLifetime
         Assert.Equal("""{"message":"Unauthorized"}""", await response.Content.ReadAsStringAsync());
         Assert.Equal($"Bearer error=\"invalid_token\", error_description=\"{description}\"", string.Join(",", response.Headers.GetValues("WWW-Authenticate")));
         Assert.Equal(0, _backend.RequestsSeen);
+    }
+
+    [JoseFact]
+    public async Task Hs256_IsAcceptedOnlyWithTheConfiguredSecret()
+    {
+        using var accepted = await GetAsync("/prod/hmac", _issuer.Tokens["hs256Secret"]);
+        using var wrongSecret = await GetAsync("/prod/hmac", _issuer.Tokens["hs256WrongSecret"]);
+        Assert.Equal(0, _issuer.JwksFetches); // an HS256 token needs no keys
+        using var elsewhere = await GetAsync("/prod/any", _issuer.Tokens["hs256Secret"]);
+
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongSecret.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, elsewhere.StatusCode); // the JWKS authorizer has no secret
     }
 
     [JoseFact]
@@ -225,5 +245,49 @@ public sealed class JwtConnectTests
         var connect = await backend.WaitForAsync(e => e.EventType == "CONNECT");
         Assert.Equal("user-1", connect.Headers["x-edgegw-authorizer-sub"]);
         await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+    }
+}
+
+/// <summary>A WebSocket API's $connect behind a request authorizer whose identity is a query parameter (what a browser can send).</summary>
+public sealed class RequestAuthorizerConnectTests
+{
+    [Fact]
+    public async Task Connect_IsAuthorizedByTheQueryString_AndTheCallIsCached()
+    {
+        int calls = 0;
+        await using var authorizer = UpstreamServer.StartPerRequest((context, request) =>
+        {
+            Interlocked.Increment(ref calls);
+            bool allowed = request.Body is { } body && System.Text.Encoding.UTF8.GetString(body).Contains("\"identitySource\":[\"good\"]", StringComparison.Ordinal);
+            return context.RespondAsync(200, allowed ? "{\"isAuthorized\":true,\"context\":{\"room\":\"r1\"}}" : "{\"isAuthorized\":false}", ("Content-Type", "application/json"));
+        });
+        await using var backend = await WebSocketBackend.StartAsync();
+        string config = GatewayConfigs.WebSocketApi(backend.Authority, connectExtra: "\"authorizer\": \"tickets\",")
+            .Replace("\"clusters\": [", $"\"clusters\": [ {{ \"name\": \"auth\", \"destinations\": [\"{authorizer.Authority}\"] }},")
+            .Replace("\"protocol\": \"websocket\",", """
+                "protocol": "websocket",
+                "authorizers": [ { "name": "tickets", "type": "request", "identitySource": "$request.querystring.ticket",
+                                   "integration": { "cluster": "auth", "uri": "/authorize" }, "enableSimpleResponses": true } ],
+                """);
+        await using var gateway = await TestGateway.StartAsync(config);
+
+        foreach (string query in new[] { "", "?ticket=bad" })
+        {
+            using var refused = new ClientWebSocket();
+            var error = await Assert.ThrowsAnyAsync<WebSocketException>(() => refused.ConnectAsync(new Uri($"ws://127.0.0.1:{gateway.Port}/prod{query}"), CancellationToken.None));
+            Assert.Contains(query.Length == 0 ? "401" : "403", error.Message);
+        }
+
+        for (int i = 0; i < 2; i++)
+        {
+            using var client = new ClientWebSocket();
+            await client.ConnectAsync(new Uri($"ws://127.0.0.1:{gateway.Port}/prod?ticket=good"), CancellationToken.None);
+            Assert.Equal(WebSocketState.Open, client.State);
+            await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+        }
+
+        var connect = await backend.WaitForAsync(e => e.EventType == "CONNECT");
+        Assert.Equal("r1", connect.Headers["x-edgegw-authorizer-room"]);
+        Assert.Equal(2, Volatile.Read(ref calls)); // "bad" once, "good" once: the second connect came from the cache
     }
 }

@@ -20,6 +20,7 @@ public sealed class RequestAuthorizerTests : IAsyncLifetime
     private TestGateway _gateway = null!;
     private HttpClient _client = null!;
     private int _calls;
+    private readonly string _logPath = Path.Combine(Path.GetTempPath(), $"edgegw-authz-{Guid.NewGuid():N}.log");
 
     public async Task InitializeAsync()
     {
@@ -76,7 +77,8 @@ public sealed class RequestAuthorizerTests : IAsyncLifetime
                       "integration": { "cluster": "auth", "uri": "/simple" }, "enableSimpleResponses": true, "resultTtlSeconds": 0 },
                     { "name": "policy", "type": "request", "identitySource": ["$request.header.X-Token", "$request.querystring.sig"],
                       "integration": { "cluster": "auth", "uri": "/policy" } } ],
-                  "stages": [ { "name": "prod" } ],
+                  "stages": [ { "name": "prod", "accessLog": { "destination": {{JsonSerializer.Serialize(_logPath)}},
+                    "format": "$context.requestId $context.routeKey $context.status p=$context.authorizer.principalId plan=$context.authorizer.plan s=$context.authorizer.status e=$context.authorizer.error" } } ],
                   "routes": [
                     { "key": "GET /simple/{proxy+}", "authorizer": "simple", "integration": { "type": "http", "cluster": "up" } },
                     { "key": "GET /uncached", "authorizer": "uncached", "integration": { "type": "http", "cluster": "up" } },
@@ -93,6 +95,20 @@ public sealed class RequestAuthorizerTests : IAsyncLifetime
         await _gateway.DisposeAsync();
         await _backend.DisposeAsync();
         await _authorizer.DisposeAsync();
+        File.Delete(_logPath);
+    }
+
+    private string[] LogLines()
+    {
+        if (!File.Exists(_logPath))
+        {
+            return [];
+        }
+
+        using var stream = new FileStream(_logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        string text = reader.ReadToEnd();
+        return text.Length == 0 ? [] : text.TrimEnd('\n').Split('\n');
     }
 
     private int Calls => Volatile.Read(ref _calls);
@@ -192,6 +208,12 @@ public sealed class RequestAuthorizerTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, otherIdentity.Status);
         Assert.Equal(2, Calls);
         Assert.Equal(2, _events.Count(e => e.RootElement.GetProperty("identitySource").GetArrayLength() == 2));
+
+        // $context.authorizer.* in the access log.
+        string[] lines = [];
+        await Eventually.TrueAsync(() => (lines = LogLines()).Length >= 3, TimeSpan.FromSeconds(20));
+        Assert.EndsWith("GET /policy/{proxy+} 200 p=partner-7 plan=gold s=200 e=-", lines[0]);
+        Assert.EndsWith("GET /policy/{proxy+} 403 p=- plan=- s=200 e=Forbidden: the authorizer denied the request", lines[1]);
     }
 
     [Fact]

@@ -1,8 +1,8 @@
-// Mints the JWT authorizer tests' keys and tokens with jose (not EdgeGw's code): node mint-jwt.mjs <issuer> <audience>
+// Mints the JWT authorizer tests' keys and tokens with jose (not EdgeGw's code): node mint-jwt.mjs <issuer> <audience> [hmac secret]
 // Prints one JSON object: { jwks, rotatedJwks, tokens: { name: compact JWS } }.
 import * as jose from 'jose';
 
-const [issuer, audience] = process.argv.slice(2);
+const [issuer, audience, secret] = process.argv.slice(2);
 const now = Math.floor(Date.now() / 1000);
 
 const rsa = await jose.generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
@@ -42,5 +42,9 @@ const tokens = {
   otherScope: await sign({ scope: 'orders.read' }),
   scpArray: await sign({ scope: undefined, scp: ['pets.read'] }),
 };
+if (secret) {
+  tokens.hs256Secret = await sign({}, { key: new TextEncoder().encode(secret), alg: 'HS256', kid: 'hmac' });
+  tokens.hs256WrongSecret = await sign({}, { key: new TextEncoder().encode(secret + 'x'), alg: 'HS256', kid: 'hmac' });
+}
 
 process.stdout.write(JSON.stringify({ jwks, rotatedJwks, tokens }));
