@@ -70,6 +70,10 @@ public struct RequestRecord
 
     /// <summary>The caller as an authorizer identified it (JWT claims, request authorizer context, IAM principal); null: none ran or it refused.</summary>
     public CallerIdentity? Identity;
+    /// <summary>The route's authorizer's decision, for metrics (the authorizer step sets it); None: no authorizer ran.</summary>
+    public AuthorizerOutcome Authorizer;
+    /// <summary>How long the authorizer took, in timestamp ticks (a cached decision: 0).</summary>
+    public long AuthorizerTicks;
 
     /// <summary>Copies of the request's text (see <see cref="TextCapacity"/>); pooled by the connection.</summary>
     public byte[]? Text;
