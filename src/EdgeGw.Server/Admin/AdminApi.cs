@@ -12,7 +12,7 @@ namespace EdgeGw.Server.Admin;
 /// The operator endpoints, on a separate listener (loopback by default):
 /// <list type="bullet">
 /// <item><c>GET /health</c>, <c>GET /ready</c>, <c>GET /config</c>, <c>GET /routes</c>, <c>GET /clusters</c> — see <c>AdminApi.Status.cs</c>.</item>
-/// <item><c>GET /metrics</c> — Prometheus text: the transport, connections, requests, cache and WebSocket counters.</item>
+/// <item><c>GET /metrics</c> — Prometheus text (OpenMetrics when Accept asks): the transport, connections, per-route requests and latency histograms (<c>Metrics/MetricsExposition</c>), cache and WebSocket counters.</item>
 /// <item><c>GET /cache</c> — cache statistics as JSON.</item>
 /// <item><c>DELETE /cache</c> — flush everything.</item>
 /// <item><c>DELETE /cache/{api}/{stage}</c> — flush a stage; with <c>?path=/items/1</c> only that path (as sent, relative to the stage).</item>
