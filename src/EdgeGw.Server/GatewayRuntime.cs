@@ -45,7 +45,8 @@ public sealed class GatewayRuntime : IDisposable
         Access = new AccessControl(model, time, line => GatewayLog.RedisState(redisLogger, line));
         var stateLogger = logs.CreateLogger("EdgeGw.State");
         State = new AccessStateFile(Access, model.State.Path, model.State.FlushInterval, line => GatewayLog.StateFile(stateLogger, line));
-        _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current, AccessLogs.Bind(model));
+        RouteMetrics = new Metrics.RouteMetricsRegistry(time.TimestampFrequency);
+        _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current, AccessLogs.Bind(model), RouteMetrics.Bind(model));
         Access.Rebound += OnAccessRebound;
         WebSockets = new WebSocketRegistry(time);
         Tls = new TlsState(model.Server.Tls, time, logs.CreateLogger("EdgeGw.Tls"));
@@ -74,6 +75,8 @@ public sealed class GatewayRuntime : IDisposable
     public WebSocketRegistry WebSockets { get; }
     /// <summary>Access log destinations (kept across reloads), with the written and dropped counters.</summary>
     public AccessLogging.AccessLogRegistry AccessLogs { get; } = new();
+    /// <summary>Per-route counters and latency histograms, bound to each snapshot by route key.</summary>
+    public Metrics.RouteMetricsRegistry RouteMetrics { get; }
     /// <summary>The https listeners' certificates (hot-reloaded), handshake counters and failure log.</summary>
     public TlsState Tls { get; }
     /// <summary>The addresses bound at start (null until every listener is bound), for the admin API's <c>/ready</c>.</summary>
@@ -92,7 +95,7 @@ public sealed class GatewayRuntime : IDisposable
             Access.Bind(model);
             WarnInsecureTls(model);
             Tls.Bind(model.Server.Tls);
-            _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current, AccessLogs.Bind(model));
+            _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current, AccessLogs.Bind(model), RouteMetrics.Bind(model));
         }
     }
 
@@ -117,7 +120,7 @@ public sealed class GatewayRuntime : IDisposable
             var access = Access.Current;
             if (ReferenceEquals(access.Model, current.Model))
             {
-                _current = new GatewaySnapshot(current.Model, current.Clusters, access, current.AccessLogs);
+                _current = new GatewaySnapshot(current.Model, current.Clusters, access, current.AccessLogs, current.RouteMetrics);
             }
         }
     }

@@ -9,9 +9,10 @@ namespace EdgeGw.Server;
 /// <summary>One compiled model with the runtime state bound to it. Immutable; replaced as a whole.</summary>
 public sealed class GatewaySnapshot
 {
-    internal GatewaySnapshot(GatewayModel model, ImmutableArray<ClusterState> clusters, AccessSnapshot access, AccessLogging.AccessLogSink[] accessLogs)
+    internal GatewaySnapshot(GatewayModel model, ImmutableArray<ClusterState> clusters, AccessSnapshot access, AccessLogging.AccessLogSink[] accessLogs, Core.Observability.RouteMetrics[] routeMetrics)
     {
         AccessLogs = accessLogs;
+        RouteMetrics = routeMetrics;
         Model = model;
         Clusters = clusters;
         Access = access;
@@ -27,4 +28,6 @@ public sealed class GatewaySnapshot
     public AccessSnapshot Access { get; }
     /// <summary>The access log sinks of <see cref="GatewayModel.AccessLogDestinations"/> (empty: no request is logged, and none pays for a record's text).</summary>
     internal AccessLogging.AccessLogSink[] AccessLogs { get; }
+    /// <summary>Each route's counters and histograms, indexed by <see cref="RouteModel.Ordinal"/> (kept across reloads by route key).</summary>
+    public Core.Observability.RouteMetrics[] RouteMetrics { get; }
 }

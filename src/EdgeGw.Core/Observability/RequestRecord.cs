@@ -80,6 +80,10 @@ public struct RequestRecord
 
     /// <summary>The connection's verified client certificate (mutual TLS), for <c>$context.identity.clientCert.*</c>; null without one.</summary>
     public Tls.ClientCertificateIdentity? ClientCertificate;
+    /// <summary>The route's authorizer's decision, for metrics (the authorizer step sets it); None: no authorizer ran.</summary>
+    public AuthorizerOutcome Authorizer;
+    /// <summary>How long the authorizer took, in timestamp ticks (a cached decision: 0).</summary>
+    public long AuthorizerTicks;
 
     /// <summary>Copies of the request's text (see <see cref="TextCapacity"/>); pooled by the connection.</summary>
     public byte[]? Text;

@@ -33,6 +33,7 @@ public sealed class DestinationState
     private volatile bool _activelyDown;
 
     private long _connectErrors;
+    private long _connectTimeouts;
     private long _tlsErrors;
     private volatile string? _lastTlsError;
     private volatile TlsClient? _tls;
@@ -85,6 +86,8 @@ public sealed class DestinationState
 
     /// <summary>Connects that failed or timed out, TLS handshakes included.</summary>
     public long ConnectErrors => Interlocked.Read(ref _connectErrors);
+    /// <summary>Of <see cref="ConnectErrors"/>, the connects (resolve, connect, TLS handshake) that ran out of the connect timeout.</summary>
+    public long ConnectTimeouts => Interlocked.Read(ref _connectTimeouts);
     /// <summary>Of <see cref="ConnectErrors"/>, the TLS handshakes that failed (verification or refusal).</summary>
     public long TlsHandshakeErrors => Interlocked.Read(ref _tlsErrors);
     /// <summary>Why the last TLS handshake failed ("tls: certificate verification failed: ..."), for the log line.</summary>
@@ -237,6 +240,7 @@ public sealed class DestinationState
         }
         catch (OperationCanceledException)
         {
+            Interlocked.Increment(ref _connectTimeouts);
             return Failed(LeaseError.ConnectTimedOut);
         }
         catch (SocketException)

@@ -12,7 +12,7 @@ namespace EdgeGw.Server.Admin;
 /// The operator endpoints, on a separate listener (loopback by default):
 /// <list type="bullet">
 /// <item><c>GET /health</c>, <c>GET /ready</c>, <c>GET /config</c>, <c>GET /routes</c>, <c>GET /clusters</c> — see <c>AdminApi.Status.cs</c>.</item>
-/// <item><c>GET /metrics</c> — Prometheus text: the transport, connections, requests, cache and WebSocket counters.</item>
+/// <item><c>GET /metrics</c> — Prometheus text (OpenMetrics when Accept asks): the transport, connections, per-route requests and latency histograms (<c>Metrics/MetricsExposition</c>), cache and WebSocket counters.</item>
 /// <item><c>GET /cache</c> — cache statistics as JSON.</item>
 /// <item><c>DELETE /cache</c> — flush everything.</item>
 /// <item><c>DELETE /cache/{api}/{stage}</c> — flush a stage; with <c>?path=/items/1</c> only that path (as sent, relative to the stage).</item>
@@ -34,7 +34,7 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
 
         if (segments.Length == 1 && segments[0] == "metrics")
         {
-            return request.Method is "GET" or "HEAD" ? Metrics() : NotAllowed();
+            return request.Method is "GET" or "HEAD" ? MetricsPage(request.OpenMetrics) : NotAllowed();
         }
 
         if (segments.Length >= 1 && segments[0] == "cache")
@@ -264,13 +264,13 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
         }
     }
 
-    private AdminResponse Metrics()
+    private AdminResponse MetricsPage(bool openMetrics)
     {
-        var text = new StringBuilder();
+        var text = new Metrics.MetricsText(openMetrics);
         var stats = runtime.Cache.Statistics;
         // An info metric: "auto" resolves at start, and an operator comparing instances needs to see to what.
-        text.Append("# HELP edgegw_transport_info The transport this process runs on (server.transport resolved).\n# TYPE edgegw_transport_info gauge\n");
-        text.Append("edgegw_transport_info{transport=\"").Append(runtime.Transport == TransportKind.Epoll ? "epoll" : "sockets").Append("\"} 1\n");
+        text.Family("edgegw_transport_info", "gauge", "The transport this process runs on (server.transport resolved).");
+        text.Sample("edgegw_transport_info").Label("transport", runtime.Transport == TransportKind.Epoll ? "epoll" : "sockets").Value(1);
         Metric(text, "edgegw_connections_active", "gauge", "Open client connections.", runtime.ActiveConnections);
         Metric(text, "edgegw_connections_send_waiting", "gauge", "Client connections waiting for the client to read a response (closed after server.sendTimeoutSeconds without progress).", runtime.SendsWaiting);
         var budget = DescriptorBudget.Process;
@@ -280,7 +280,8 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
             Metric(text, "edgegw_descriptor_budget_used", "gauge", "Connections (client and upstream) open now, counted against the budget (with the sockets transport, also the one each listener waits to accept).", budget.Used);
         }
 
-        Metric(text, "edgegw_requests_total", "counter", "Request heads received.", runtime.RequestsServed);
+        Metric(text, "edgegw_request_heads_total", "counter", "Request heads received (before routing; was edgegw_requests_total before the per-route metrics).", runtime.RequestsServed);
+        Metrics.MetricsExposition.Routes(text, runtime);
         var accessLog = runtime.AccessLogs.Counters;
         Metric(text, "edgegw_access_log_written_total", "counter", "Access log lines written to their destinations.", accessLog.WrittenTotal);
         Metric(text, "edgegw_access_log_dropped_total", "counter", "Access log lines dropped: the writer had fallen behind (its buffers full) or the destination could not be written.", accessLog.DroppedTotal);
@@ -296,6 +297,7 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
 
         Metric(text, "edgegw_upstream_connect_errors_total", "counter", "Upstream connects that failed or timed out, TLS handshakes included (destinations of the current config).", connectErrors);
         Metric(text, "edgegw_upstream_tls_handshake_errors_total", "counter", "Upstream TLS handshakes that failed: certificate verification or refusal (destinations of the current config).", tlsErrors);
+        Metrics.MetricsExposition.Destinations(text, runtime);
         Metric(text, "edgegw_cache_hits_total", "counter", "Responses served from the cache.", stats.Hits);
         Metric(text, "edgegw_cache_misses_total", "counter", "Cache lookups that went upstream.", stats.Misses);
         Metric(text, "edgegw_cache_stores_total", "counter", "Responses stored.", stats.Stores);
@@ -325,16 +327,15 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
         }
 
         TlsMetrics(text, runtime.Tls);
-        return new AdminResponse(200, "text/plain; version=0.0.4", Encoding.UTF8.GetBytes(text.ToString()));
+        return new AdminResponse(200, text.ContentType, text.ToBytes());
     }
 
     /// <summary>PROXY protocol headers read, and connections closed without one, by reason.</summary>
-    private static void ProxyProtocolMetrics(StringBuilder text, ProxyProtocolCounters proxy)
+    private static void ProxyProtocolMetrics(Metrics.MetricsText text, ProxyProtocolCounters proxy)
     {
         Metric(text, "edgegw_proxy_protocol_headers_total", "counter", "PROXY protocol headers read on listeners with proxyProtocol (v1 and v2, LOCAL and UNKNOWN included).", proxy.Accepted);
         const string name = "edgegw_proxy_protocol_rejected_total";
-        text.Append("# HELP ").Append(name).Append(" Connections closed on a proxyProtocol listener before a valid PROXY protocol header, by reason.\n");
-        text.Append("# TYPE ").Append(name).Append(" counter\n");
+        text.Family(name, "counter", "Connections closed on a proxyProtocol listener before a valid PROXY protocol header, by reason.");
         foreach (var (reason, count) in (ReadOnlySpan<(string, long)>)[
             ("missing", proxy.Refused(ProxyHeaderError.Missing)),
             ("malformed_v1", proxy.Refused(ProxyHeaderError.MalformedV1)),
@@ -345,31 +346,25 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
             ("timeout", proxy.TimedOut),
             ("closed", proxy.ClosedEarly)])
         {
-            text.Append(name).Append("{reason=\"").Append(reason).Append("\"} ").Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            text.Sample(name).Label("reason", reason).Value(count);
         }
     }
 
     /// <summary>Handshakes of the https listeners, failures by reason (every reason listed, zeros included), certificate reloads.</summary>
-    private static void TlsMetrics(StringBuilder text, Tls.TlsState tls)
+    private static void TlsMetrics(Metrics.MetricsText text, Tls.TlsState tls)
     {
         Metric(text, "edgegw_tls_handshakes_total", "counter", "TLS handshakes completed on https listeners.", tls.Handshakes);
-        text.Append("# HELP edgegw_tls_handshake_failures_total TLS handshakes that failed, by reason (timeout, protocol, unknown_sni, not_tls, client_certificate, other).\n# TYPE edgegw_tls_handshake_failures_total counter\n");
+        text.Family("edgegw_tls_handshake_failures_total", "counter", "TLS handshakes that failed, by reason (timeout, protocol, unknown_sni, not_tls, client_certificate, other).");
         foreach (var reason in Enum.GetValues<Tls.TlsFailure>())
         {
-            text.Append("edgegw_tls_handshake_failures_total{reason=\"").Append(Tls.TlsErrorLog.Label(reason)).Append("\"} ")
-                .Append(tls.Failures(reason).ToString(CultureInfo.InvariantCulture)).Append('\n');
+            text.Sample("edgegw_tls_handshake_failures_total").Label("reason", Tls.TlsErrorLog.Label(reason)).Value(tls.Failures(reason));
         }
 
         Metric(text, "edgegw_tls_certificate_reloads_total", "counter", "Certificates replaced after their files changed.", tls.CertificateReloads);
         Metric(text, "edgegw_tls_certificate_reload_failures_total", "counter", "Changed certificate files that could not be loaded (the old certificate stayed).", tls.CertificateReloadFailures);
     }
 
-    private static void Metric(StringBuilder text, string name, string type, string help, long value)
-    {
-        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
-        text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-        text.Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
-    }
+    private static void Metric(Metrics.MetricsText text, string name, string type, string help, long value) => text.Metric(name, type, help, value);
 
     private static AdminResponse NotAllowed() => AdminResponse.Error(405, "method not allowed");
 }

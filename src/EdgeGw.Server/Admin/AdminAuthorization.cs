@@ -23,8 +23,17 @@ internal struct AdminAuthorization : IHttpHeadersHandler
     /// <summary>True when no token is configured, or exactly one Authorization header carried the right one.</summary>
     public readonly bool Allowed => _digest is null || (_valid && _authorizations == 1);
 
+    /// <summary>An Accept header asked for OpenMetrics (read here: this is the admin API's one header handler).</summary>
+    public bool OpenMetrics { get; private set; }
+
     public void OnHeader(in HeaderLine header)
     {
+        if (System.Text.Ascii.EqualsIgnoreCase(header.Name, "accept"u8))
+        {
+            OpenMetrics |= Metrics.MetricsText.AcceptsOpenMetrics(header.Value);
+            return;
+        }
+
         if (_digest is not { } digest || !System.Text.Ascii.EqualsIgnoreCase(header.Name, "authorization"u8))
         {
             return;

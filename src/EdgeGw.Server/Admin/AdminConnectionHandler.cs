@@ -128,6 +128,7 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
                     Path = Encoding.ASCII.GetString(parsed.Path(head2)),
                     Query = Encoding.ASCII.GetString(parsed.Query(head2)),
                     KeepAlive = parsed.KeepAlive,
+                    OpenMetrics = headers.OpenMetrics,
                 };
 
                 if (parsed.Body == BodyKind.None)

@@ -9,6 +9,8 @@ internal sealed class AdminRequest
     /// <summary>Raw query including its '?', or empty.</summary>
     public string Query { get; init; } = "";
     public bool KeepAlive { get; init; }
+    /// <summary>The Accept header asked for <c>application/openmetrics-text</c> (for <c>/metrics</c>).</summary>
+    public bool OpenMetrics { get; init; }
     public byte[]? Body { get; set; }
     /// <summary>Set when the request could not be read; the connection closes after the answer.</summary>
     public int? Error { get; init; }

@@ -44,6 +44,8 @@ internal sealed class ClientRequest
 
     /// <summary>The access log sinks of the snapshot this request was routed on (set with <see cref="BeginRecord"/>).</summary>
     public AccessLogging.AccessLogSink[] RecordSinks = [];
+    /// <summary>The per-route metrics of the snapshot this request was routed on, by route ordinal (set with <see cref="BeginRecord"/>).</summary>
+    public Core.Observability.RouteMetrics[] RecordMetrics = [];
     /// <summary>This request's response compression (negotiated Accept-Encoding); null when its route compresses nothing.</summary>
     public Compression.ResponseCompressor? Compression;
 
@@ -158,6 +160,8 @@ internal sealed class ClientRequest
         _headerCount = 0;
         _headConsumed = false;
         Record.AccessLog = null;
+        // No record until the next head is complete (a connection closed while waiting records nothing).
+        Record.Started = false;
         Compression = null;
         GatewayResponses = null;
         Cors = null;
@@ -241,10 +245,13 @@ internal sealed class ClientRequest
     {
         ClientCertificateHeaderPrefixes = snapshot.Model.Server.Tls?.MutualTls?.HeaderPrefixes ?? default;
         RecordSinks = snapshot.AccessLogs;
+        RecordMetrics = snapshot.RouteMetrics;
         // Gateway response templates and parameter mapping read the same text ($context.requestId, path, ...) as the access log.
         if (snapshot.AccessLogs.Length == 0 && !snapshot.Model.HasGatewayResponses && !snapshot.Model.HasParameterMapping)
         {
-            Record.Begin(0, 0, 0, null);
+            // Metrics need the start: the loop's clock (on an epoll loop the reading its last epoll_wait took, so
+            // no clock read per request; resolution one batch of events), no wall-clock time, no text.
+            Record.Begin(EdgeGw.Transport.LoopClock.Now(time), time.TimestampFrequency, 0, null);
             return;
         }
 

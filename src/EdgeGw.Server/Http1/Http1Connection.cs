@@ -104,11 +104,11 @@ internal sealed class Http1Connection
         try
         {
             bool open = await ServeRequestAsync().ConfigureAwait(false);
-            // After the response: the request's record to its access log (never blocks; see AccessLogSink).
-            if (_request.Record.AccessLog is { } accessLog)
+            // After the response: the request's record to its route's metrics (striped adds) and its access log
+            // (never blocks; see AccessLogSink).
+            if (_request.Record.Started)
             {
-                _request.Record.EndTimestamp = _runtime.Time.GetTimestamp();
-                _request.RecordSinks[accessLog.DestinationIndex].Write(accessLog.Template, in _request.Record);
+                RecordRequest();
             }
 
             return open;
@@ -118,6 +118,25 @@ internal sealed class Http1Connection
             // Per-request tables go back to the shared pool so an idle keep-alive connection holds none.
             ReturnRequestBuffers();
             _connection.ExecutionLog?.Complete();
+        }
+    }
+
+    /// <summary>Step 8: metrics, then the access log line. The end time is the loop's clock unless the access log
+    /// (whose $context.responseLatency is in milliseconds of the system clock) needs a reading of its own.</summary>
+    private void RecordRequest()
+    {
+        var request = _request;
+        var accessLog = request.Record.AccessLog;
+        long end = accessLog is null ? EdgeGw.Transport.LoopClock.Now(_runtime.Time) : _runtime.Time.GetTimestamp();
+        request.Record.EndTimestamp = end;
+        var metrics = request.RecordMetrics;
+        var routeMetrics = request.Record.Route is { } route && (uint)route.Ordinal < (uint)metrics.Length
+            ? metrics[route.Ordinal]
+            : _runtime.RouteMetrics.Unrouted;
+        routeMetrics.Record(in request.Record, end);
+        if (accessLog is not null)
+        {
+            request.RecordSinks[accessLog.DestinationIndex].Write(accessLog.Template, in request.Record);
         }
     }
 

@@ -20,4 +20,17 @@ public static class Eventually
 
         return condition();
     }
+
+    /// <summary>The same for a condition that has to ask something (an admin endpoint, a server's API).</summary>
+    public static async Task<bool> TrueAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? TimeSpan.FromSeconds(10);
+        var clock = Stopwatch.StartNew();
+        while (!await condition() && clock.Elapsed < limit)
+        {
+            await Task.Delay(20);
+        }
+
+        return await condition();
+    }
 }
