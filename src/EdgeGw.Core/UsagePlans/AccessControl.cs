@@ -32,7 +32,9 @@ public sealed class AccessControl : IDisposable
         if (model.Redis is { } redis)
         {
             // Global mode is fixed at startup: changing Redis needs a restart (a reload keeps the first one).
-            Redis = RedisLimits.Connect(redis.Configuration, redis.KeyPrefix, redis.FailOpen, redis.SyncInterval, time);
+            Redis = RedisLimits.Connect(redis.Configuration, redis.KeyPrefix, redis.FailOpen, redis.SyncInterval, time,
+                TimeSpan.FromMilliseconds(redis.InstanceTtlMs), TimeSpan.FromMilliseconds(redis.LeaseIdleMs));
+            Redis.Start();
             Redis.Log = log;
         }
 
