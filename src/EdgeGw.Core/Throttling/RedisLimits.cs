@@ -43,7 +43,7 @@ public sealed class RedisLimits : IDisposable
         local me = ARGV[4]
         local spent = tonumber(ARGV[5])
         local back = tonumber(ARGV[6])
-        redis.call('ZADD', KEYS[3], now + tonumber(ARGV[7]), me)
+        if want > 0 then redis.call('ZADD', KEYS[3], now + tonumber(ARGV[7]), me) end
         local used = tonumber(redis.call('GET', KEYS[1]) or 0)
         local holders = redis.call('HGETALL', KEYS[2])
         for i = 1, #holders, 2 do
