@@ -54,6 +54,8 @@ public sealed class GatewayRuntime : IDisposable
                 () => _listeners?.Admin.Select(u => u.ToString()).ToArray() ?? []);
             Cluster.Message += OnClusterMessage;
             Cluster.Start();
+            SharedKeys = new Core.Cluster.SharedApiKeys(redis, Access, Cluster);
+            SharedKeys.Start();
         }
 
         WebSockets = new WebSocketRegistry(time);
@@ -64,6 +66,9 @@ public sealed class GatewayRuntime : IDisposable
 
     /// <summary>Global mode: this instance's membership and the messages between instances; null otherwise.</summary>
     public Core.Cluster.ClusterNode? Cluster { get; }
+
+    /// <summary>Global mode: API keys kept in Redis and reloaded on every instance when one changes them.</summary>
+    public Core.Cluster.SharedApiKeys? SharedKeys { get; }
 
     /// <summary>test-invoke's execution log; null when serving.</summary>
     public Diagnostics.ExecutionLog? ExecutionLog { get; init; }
@@ -173,6 +178,7 @@ public sealed class GatewayRuntime : IDisposable
         Date.Dispose();
         Cache.Dispose();
         State.Dispose();
+        SharedKeys?.Dispose();
         Cluster?.Dispose();
         Access.Dispose();
         Upstreams.Dispose();

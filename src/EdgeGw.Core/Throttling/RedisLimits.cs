@@ -153,6 +153,26 @@ public sealed class RedisLimits : IDisposable
         return ((long)result[0], (long)result[1]);
     }
 
+    /// <summary>
+    /// A quota's cluster-wide use in the window starting at <paramref name="periodStart"/>: the units Redis
+    /// counts minus those instances hold unspent (units spent since an instance's last lease call still count
+    /// as held, so the figure can lag by at most one lease per instance).
+    /// </summary>
+    public async Task<long> QuotaUsedAsync(string name, DateTimeOffset periodStart)
+    {
+        var db = _redis.GetDatabase();
+        RedisKey key = _prefix + $"{name}|{periodStart.UtcTicks}";
+        var used = await db.StringGetAsync(key).ConfigureAwait(false);
+        var held = await db.HashValuesAsync(key.Append(":leases")).ConfigureAwait(false);
+        long total = used.IsNull ? 0 : (long)used;
+        foreach (var value in held)
+        {
+            total -= (long)value;
+        }
+
+        return Math.Max(0, total);
+    }
+
     /// <summary>The membership set: instance id → expiry (ms since the epoch, Redis time).</summary>
     public RedisKey MembersKey => _prefix + "cluster:members";
 

@@ -205,12 +205,60 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
         return flushed;
     }
 
+    /// <summary><c>GET /apikeys/{id}/usage</c> in global mode: the cluster-wide figures from Redis.</summary>
+    private async ValueTask<AdminResponse> SharedUsageAsync(AdminRequest request, Core.Throttling.RedisLimits redis)
+    {
+        string[] segments = request.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments.Length != 3)
+        {
+            return Handle(request);
+        }
+
+        string id = Uri.UnescapeDataString(segments[1]);
+        var key = runtime.Access.ListKeys().FirstOrDefault(k => k.Key.Id == id);
+        if (key.Key is null)
+        {
+            return AdminResponse.Error(404, $"no key '{id}'");
+        }
+
+        var usage = new List<object>();
+        foreach (string planName in key.Key.UsagePlans)
+        {
+            var plan = runtime.Current.Model.UsagePlans.FirstOrDefault(p => p.Name == planName);
+            if (plan?.QuotaLimit is not { } limit)
+            {
+                continue;
+            }
+
+            var counter = runtime.Access.Quota(id, plan);
+            long used;
+            try
+            {
+                used = await redis.QuotaUsedAsync(Core.UsagePlans.AccessControl.SharedQuotaName(id, planName), counter.Start).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+            {
+                return AdminResponse.Error(503, $"redis unreachable: {ex.Message}");
+            }
+
+            usage.Add(new { usagePlan = planName, used, limit, remaining = Math.Max(0, limit - used), periodStart = counter.Start, periodEnd = counter.End, scope = "cluster" });
+        }
+
+        return AdminResponse.Json(200, new { id, usage });
+    }
+
     /// <summary>
     /// <c>GET /cluster</c>: the live instances (global mode: from Redis's membership list; else this one alone).
     /// The only admin endpoint that waits for Redis, so it is the only asynchronous one.
     /// </summary>
     public async ValueTask<AdminResponse> HandleAsync(AdminRequest request)
     {
+        if (runtime.Access.Redis is { } shared && request.Method == "GET" && request.Path.StartsWith("/apikeys/", StringComparison.Ordinal)
+            && request.Path.EndsWith("/usage", StringComparison.Ordinal))
+        {
+            return await SharedUsageAsync(request, shared).ConfigureAwait(false);
+        }
+
         if (request.Path.TrimEnd('/') != "/cluster")
         {
             return Handle(request);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using EdgeGw.Server.FunctionalTests.Infrastructure;
 using Xunit.Abstractions;
@@ -135,6 +136,81 @@ public sealed class ClusterTests(ITestOutputHelper output)
         Assert.Equal("Miss", afterB.Cache);
         Assert.Equal("Hit", (await GetAsync(clientB, "/prod/items/1")).Cache);
         Assert.Equal("Hit", (await GetAsync(clientA, "/prod/warn")).Cache);
+    }
+
+    [RedisFact]
+    public async Task ApiKeys_ChangedThroughOneInstance_AreInEffectOnEveryInstanceWithinASecond_AndUsageIsClusterWide()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        string config = LeaseTests.Config(redis.Configuration, $"k{Guid.NewGuid():N}:", quota: 1000, leaseIdleMs: 200);
+        await using var a = await TestGateway.StartAsync(config);
+        await using var b = await TestGateway.StartAsync(config);
+        using var clientA = a.CreateClient();
+        using var clientB = b.CreateClient();
+        using var adminA = a.CreateAdminClient();
+        using var adminB = b.CreateAdminClient();
+        await WaitSubscribedAsync(a, b);
+        int served = 0;
+
+        async Task<TimeSpan> UntilAsync(System.Net.Http.HttpClient client, string key, HttpStatusCode wanted)
+        {
+            var clock = Stopwatch.StartNew();
+            HttpStatusCode status;
+            while ((status = await LeaseTests.GetAsync(client, key)) != wanted && clock.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                served += status == HttpStatusCode.OK ? 1 : 0;
+                await Task.Delay(10);
+            }
+
+            served += status == HttpStatusCode.OK ? 1 : 0;
+            Assert.Equal(wanted, status);
+            return clock.Elapsed;
+        }
+
+        using var created = await adminA.PostAsJsonAsync("/apikeys", new { id = "shared", usagePlans = new[] { "p" } });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        string plain = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("value").GetString()!;
+        var toCreate = await UntilAsync(clientB, plain, HttpStatusCode.OK);
+
+        using (var disabled = await adminB.PostAsync("/apikeys/shared/disable", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, disabled.StatusCode);
+        }
+
+        var toDisable = await UntilAsync(clientA, plain, HttpStatusCode.Forbidden);
+        using (var enabled = await adminA.PostAsync("/apikeys/shared/enable", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, enabled.StatusCode);
+        }
+
+        var toEnable = await UntilAsync(clientB, plain, HttpStatusCode.OK);
+        await UntilAsync(clientA, plain, HttpStatusCode.OK);
+        Assert.Contains("\"id\":\"shared\"", await adminB.GetStringAsync("/apikeys"), StringComparison.Ordinal);
+
+        // Usage served by both instances, read on one (exact once the idle leases settled).
+        var clock = Stopwatch.StartNew();
+        string usage = await adminA.GetStringAsync("/apikeys/shared/usage");
+        while (!usage.Contains($"\"used\":{served},", StringComparison.Ordinal) && clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(25);
+            usage = await adminA.GetStringAsync("/apikeys/shared/usage");
+        }
+
+        output.WriteLine($"served {served}; usage on A: {usage}");
+        Assert.Contains($"\"used\":{served},", usage, StringComparison.Ordinal);
+        Assert.Contains("\"scope\":\"cluster\"", usage, StringComparison.Ordinal);
+
+        using (var deleted = await adminB.DeleteAsync("/apikeys/shared"))
+        {
+            Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        }
+
+        var toDelete = await UntilAsync(clientA, plain, HttpStatusCode.Forbidden);
+        output.WriteLine($"in effect on the other instance after: create {toCreate.TotalMilliseconds:F0} ms, disable {toDisable.TotalMilliseconds:F0} ms, enable {toEnable.TotalMilliseconds:F0} ms, delete {toDelete.TotalMilliseconds:F0} ms");
+        foreach (var elapsed in new[] { toCreate, toDisable, toEnable, toDelete })
+        {
+            Assert.True(elapsed < TimeSpan.FromSeconds(1), $"a key change took {elapsed} to reach the other instance");
+        }
     }
 
     /// <summary>Both instances are members (so their subscriptions, made before their first heartbeat, are on).</summary>
