@@ -64,7 +64,7 @@ public sealed class AccessSnapshot
             }
 
             // Global mode: an empty quota lease Redis may still refill is waited for before any bucket is spent.
-            if (key.Quotas[planSlot] is { } ahead && ahead.MustWait(now, time.GetUtcNow()) is { } wait)
+            if (key.Quotas[planSlot] is { } ahead && ahead.MustWait(now) is { } wait)
             {
                 decision.Pending = wait;
                 return AccessOutcome.Pending;

@@ -33,11 +33,8 @@ public sealed class QuotaCounter
     /// Global mode: the current window's lease when it is empty but Redis may still grant units (a refill is
     /// started; nothing is spent), so the caller can wait before spending any bucket's token.
     /// </summary>
-    public GlobalLease? MustWait(long timestamp, DateTimeOffset now)
-    {
-        var window = Volatile.Read(ref _window);
-        return window.Global is { } global && now < window.End && global.NeedsWait(timestamp) ? global : null;
-    }
+    public GlobalLease? MustWait(long timestamp) =>
+        _global is not null && Volatile.Read(ref _window).Global is { } global && global.NeedsWait(timestamp) ? global : null;
 
     /// <inheritdoc cref="TryConsume(long, QuotaPeriod, DateTimeOffset, out long, out DateTimeOffset)"/>
     /// <param name="pending">Global mode: the lease to wait for when the answer is not known yet (then false is returned).</param>

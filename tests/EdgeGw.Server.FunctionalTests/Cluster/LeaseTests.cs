@@ -110,6 +110,47 @@ public sealed class LeaseTests(ITestOutputHelper output)
     }
 
     [RedisFact]
+    public async Task TwoInstances_UnderConcurrentLoad_AdmitTheQuotaWithinOnePercent()
+    {
+        const int limit = 500;
+        await using var redis = await RedisServer.StartAsync();
+        string config = Config(redis.Configuration, Prefix(), quota: limit, leaseIdleMs: 200);
+        await using var a = await TestGateway.StartAsync(config);
+        await using var b = await TestGateway.StartAsync(config);
+        var clients = new[] { a.CreateClient(), b.CreateClient() };
+        var admittedBy = new int[2];
+        var clock = Stopwatch.StartNew();
+        // Each loop ends after 20 refusals in a row (its instance's lease is empty and Redis has nothing left).
+        var loops = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+        {
+            int refusedInARow = 0;
+            while (refusedInARow < 20 && clock.Elapsed < TimeSpan.FromSeconds(12))
+            {
+                if (await GetAsync(clients[i % 2], Key) == HttpStatusCode.OK)
+                {
+                    Interlocked.Increment(ref admittedBy[i % 2]);
+                    refusedInARow = 0;
+                }
+                else
+                {
+                    refusedInARow++;
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(loops);
+        int admitted = admittedBy[0] + admittedBy[1];
+
+        output.WriteLine($"quota {limit} per WEEK, 2 instances x 4 loops, {clock.Elapsed.TotalSeconds:F2} s: A admitted {admittedBy[0]}, B {admittedBy[1]}, total {admitted}");
+        Assert.True(admitted <= limit * 1.01, $"over-admitted: {admitted} > {limit} + 1 %");
+        Assert.True(admitted >= limit * 0.99, $"under-admitted: {admitted} < {limit} - 1 %");
+        Assert.True(admittedBy[0] > 0 && admittedBy[1] > 0, "both instances served");
+        foreach (var client in clients)
+        {
+            client.Dispose();
+        }
+    }
+
+    [RedisFact]
     public async Task HeldQuotaUnits_GoBackAtShutdown()
     {
         await using var redis = await RedisServer.StartAsync();
