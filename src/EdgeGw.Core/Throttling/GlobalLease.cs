@@ -181,6 +181,12 @@ public sealed class GlobalLease
     /// </summary>
     internal async Task<long> ReturnIfIdleAsync(long now, long idleTicks)
     {
+        if (idleTicks == 0 && Volatile.Read(ref _refilling) != 0)
+        {
+            // Shutdown with a refill in flight: let it land, so what it grants goes back too.
+            await Volatile.Read(ref _refill).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
         if (Quota is null || (Interlocked.Read(ref _tokens) <= 0 && Interlocked.Read(ref _spent) == 0) || now - Volatile.Read(ref _lastUse) < idleTicks
             || Interlocked.CompareExchange(ref _refilling, 1, 0) != 0)
         {
