@@ -48,11 +48,28 @@ public sealed class GatewayRuntime : IDisposable
         RouteMetrics = new Metrics.RouteMetricsRegistry(time.TimestampFrequency);
         _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current, AccessLogs.Bind(model), RouteMetrics.Bind(model));
         Access.Rebound += OnAccessRebound;
+        if (Access.Redis is { } redis)
+        {
+            Cluster = new Core.Cluster.ClusterNode(redis,
+                () => _listeners?.Gateway.Select(u => u.ToString()).ToArray() ?? [],
+                () => _listeners?.Admin.Select(u => u.ToString()).ToArray() ?? []);
+            Cluster.Message += OnClusterMessage;
+            Cluster.Start();
+            SharedKeys = new Core.Cluster.SharedApiKeys(redis, Access, Cluster);
+            SharedKeys.Start();
+        }
+
         WebSockets = new WebSocketRegistry(time);
         Tls = new TlsState(model.Server.Tls, time, logs.CreateLogger("EdgeGw.Tls"));
     }
 
     public GatewaySnapshot Current => _current;
+
+    /// <summary>Global mode: this instance's membership and the messages between instances; null otherwise.</summary>
+    public Core.Cluster.ClusterNode? Cluster { get; }
+
+    /// <summary>Global mode: API keys kept in Redis and reloaded on every instance when one changes them.</summary>
+    public Core.Cluster.SharedApiKeys? SharedKeys { get; }
 
     /// <summary>test-invoke's execution log; null when serving.</summary>
     public Diagnostics.ExecutionLog? ExecutionLog { get; init; }
@@ -126,8 +143,28 @@ public sealed class GatewayRuntime : IDisposable
     }
 
     /// <summary>The host bound its listeners: <paramref name="configured"/> were asked for (gateway and admin together).</summary>
-    internal void OnListening(IReadOnlyList<Uri> gateway, IReadOnlyList<Uri> admin, int configured) =>
+    internal void OnListening(IReadOnlyList<Uri> gateway, IReadOnlyList<Uri> admin, int configured)
+    {
         _listeners = new ListenerState(gateway, admin, configured);
+        _ = Cluster?.HeartbeatAsync(); // listed with its addresses now rather than at the next beat
+    }
+
+    /// <summary>Cluster messages: what another instance's admin API or a client's refresh changed, done here too.</summary>
+    private void OnClusterMessage(string kind, byte[] payload)
+    {
+        switch (kind)
+        {
+            case ClusterMessages.CacheClear:
+                Cache.Clear();
+                break;
+            case ClusterMessages.CacheStage when ClusterMessages.TryReadStageFlush(payload, out var prefix, out var path, out bool matchPath):
+                Cache.RemoveWhere(prefix, path, matchPath);
+                break;
+            case ClusterMessages.CacheEntry:
+                Cache.Remove(payload);
+                break;
+        }
+    }
 
     /// <summary>Returns the number of open connections including this one.</summary>
     internal long OnConnectionOpened() => Interlocked.Increment(ref _activeConnections);
@@ -144,6 +181,8 @@ public sealed class GatewayRuntime : IDisposable
         Date.Dispose();
         Cache.Dispose();
         State.Dispose();
+        SharedKeys?.Dispose();
+        Cluster?.Dispose();
         Access.Dispose();
         Upstreams.Dispose();
     }

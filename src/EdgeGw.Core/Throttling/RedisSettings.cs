@@ -5,4 +5,6 @@ namespace EdgeGw.Core.Throttling;
 /// <param name="KeyPrefix">Prefix of every key the gateway writes.</param>
 /// <param name="FailOpen">While Redis is down: admit (true) or refuse with 503 (false).</param>
 /// <param name="SyncInterval">How often local leases are settled with Redis.</param>
-public sealed record RedisSettings(string Configuration, string KeyPrefix, bool FailOpen, TimeSpan SyncInterval);
+/// <param name="InstanceTtlMs">How long an instance stays listed (and keeps its leased quota units) without a heartbeat.</param>
+/// <param name="LeaseIdleMs">How long a quota lease may sit unused before its units go back to Redis.</param>
+public sealed record RedisSettings(string Configuration, string KeyPrefix, bool FailOpen, TimeSpan SyncInterval, int InstanceTtlMs = RedisSection.DefaultInstanceTtlMs, int LeaseIdleMs = RedisSection.DefaultLeaseIdleMs);

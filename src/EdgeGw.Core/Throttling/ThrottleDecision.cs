@@ -13,6 +13,11 @@ public struct ThrottleDecision
     /// <summary>Ticks until the bucket is full again (<c>RateLimit-Reset</c>).</summary>
     public long ResetTicks;
     public long TicksPerSecond;
+    /// <summary>
+    /// Global mode: not refused but undecided — this lease is empty and waiting for Redis (its first lease, or a
+    /// quota Redis still has units of). The caller awaits <see cref="GlobalLease.WaitAsync"/> and checks again.
+    /// </summary>
+    public GlobalLease? Pending;
 
     /// <summary>Keeps the tighter of two decisions: a denial, else the one with fewer tokens left.</summary>
     public void Merge(in ThrottleDecision other)

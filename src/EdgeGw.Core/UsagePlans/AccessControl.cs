@@ -32,7 +32,9 @@ public sealed class AccessControl : IDisposable
         if (model.Redis is { } redis)
         {
             // Global mode is fixed at startup: changing Redis needs a restart (a reload keeps the first one).
-            Redis = RedisLimits.Connect(redis.Configuration, redis.KeyPrefix, redis.FailOpen, redis.SyncInterval, time);
+            Redis = RedisLimits.Connect(redis.Configuration, redis.KeyPrefix, redis.FailOpen, redis.SyncInterval, time,
+                TimeSpan.FromMilliseconds(redis.InstanceTtlMs), TimeSpan.FromMilliseconds(redis.LeaseIdleMs));
+            Redis.Start();
             Redis.Log = log;
         }
 
@@ -47,6 +49,82 @@ public sealed class AccessControl : IDisposable
 
     /// <summary>Raised after a change that should be persisted (keys created, disabled or deleted).</summary>
     public event Action? KeysChanged;
+
+    /// <summary>Raised after the admin API changed one key (created, enabled, disabled, deleted): its id.</summary>
+    public event Action<string>? KeyChanged;
+
+    private long _localChanges;
+
+    /// <summary>Counts the admin API's key changes (a shared reload started before one must not undo it).</summary>
+    public long LocalChanges => Interlocked.Read(ref _localChanges);
+
+    private void OnKeyChanged(string id)
+    {
+        Interlocked.Increment(ref _localChanges);
+        KeysChanged?.Invoke();
+        KeyChanged?.Invoke(id);
+    }
+
+    /// <summary>An admin-created key as stored (null when absent), and whether key <paramref name="id"/> is disabled.</summary>
+    public (ApiKeyDefinition? Key, bool Disabled) KeyState(string id) =>
+        (_runtimeKeys.TryGetValue(id, out var key) ? key : null, _disabled.ContainsKey(id));
+
+    /// <summary>
+    /// Global mode: makes the admin-created keys and the disabled ids exactly the shared store's. Returns false
+    /// (nothing changed) when a local change happened since <paramref name="seenChanges"/> was read.
+    /// </summary>
+    public bool ReplaceSharedKeys(IReadOnlyCollection<ApiKeyDefinition> keys, IReadOnlySet<string> disabled, long seenChanges)
+    {
+        lock (_rebindLock)
+        {
+            if (LocalChanges != seenChanges)
+            {
+                return false;
+            }
+
+            bool changed = false;
+            var ids = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var key in keys)
+            {
+                ids.Add(key.Id);
+                if (!_runtimeKeys.TryGetValue(key.Id, out var existing) || existing.Sha256Hex != key.Sha256Hex || !existing.UsagePlans.SequenceEqual(key.UsagePlans))
+                {
+                    _runtimeKeys[key.Id] = key;
+                    changed = true;
+                }
+            }
+
+            foreach (string id in _runtimeKeys.Keys)
+            {
+                if (!ids.Contains(id))
+                {
+                    changed |= _runtimeKeys.TryRemove(id, out _);
+                }
+            }
+
+            foreach (string id in disabled)
+            {
+                changed |= _disabled.TryAdd(id, true);
+            }
+
+            foreach (string id in _disabled.Keys)
+            {
+                if (!disabled.Contains(id))
+                {
+                    changed |= _disabled.TryRemove(id, out _);
+                }
+            }
+
+            if (!changed)
+            {
+                return true;
+            }
+        }
+
+        Rebuild();
+        KeysChanged?.Invoke();
+        return true;
+    }
 
     /// <summary>Raised when <see cref="Current"/> was rebuilt for the same model (a key change).</summary>
     public event Action? Rebound;
@@ -87,7 +165,7 @@ public sealed class AccessControl : IDisposable
         }
 
         Rebuild();
-        KeysChanged?.Invoke();
+        OnKeyChanged(id);
         return (key, plain);
     }
 
@@ -159,7 +237,7 @@ public sealed class AccessControl : IDisposable
         }
 
         Rebuild();
-        KeysChanged?.Invoke();
+        OnKeyChanged(id);
         return true;
     }
 
@@ -174,7 +252,7 @@ public sealed class AccessControl : IDisposable
 
         _disabled.TryRemove(id, out _);
         Rebuild();
-        KeysChanged?.Invoke();
+        OnKeyChanged(id);
         return true;
     }
 
@@ -211,13 +289,23 @@ public sealed class AccessControl : IDisposable
         }, (Self: this, Key: keyId, Plan: plan, Now: _time.GetUtcNow()));
 
     private Func<DateTimeOffset, DateTimeOffset, GlobalLease>? GlobalQuota(string keyId, UsagePlanModel plan) =>
-        Redis is { } redis && plan.QuotaLimit is { } limit ? (start, end) => redis.Quota($"quota|{plan.Name}|{keyId}", limit, start, end) : null;
+        Redis is { } redis && plan.QuotaLimit is { } limit ? (start, end) => redis.Quota(SharedQuotaName(keyId, plan.Name), limit, start, end) : null;
 
     public IEnumerable<(string Key, string Plan, QuotaCounter Counter)> Quotas() =>
         _quotas.Select(q => (q.Key.Key, q.Key.Plan, q.Value));
 
-    public void RestoreQuota(string keyId, string plan, DateTimeOffset start, DateTimeOffset end, long used) =>
+    public void RestoreQuota(string keyId, string plan, DateTimeOffset start, DateTimeOffset end, long used)
+    {
+        if (Redis is not null)
+        {
+            return; // global mode: Redis holds the usage (a restored local counter would stop sharing the quota)
+        }
+
         _quotas.GetOrAdd((keyId, plan), _ => new QuotaCounter(start, end, used)).Restore(start, end, used);
+    }
+
+    /// <summary>The name of a key's shared quota counter under a plan (global mode), as <see cref="RedisLimits.Quota"/> takes it.</summary>
+    public static string SharedQuotaName(string keyId, string plan) => $"quota|{plan}|{keyId}";
 
     /// <summary>Global mode: shares this bucket through Redis. Client-IP tables stay local (too many keys to share).</summary>
     private GlobalLease? Shared(string scope, ThrottleRate rate) => Redis?.Bucket(scope, rate);

@@ -12,4 +12,9 @@ public enum AccessOutcome : byte
     Throttled,
     /// <summary>429 <c>{"message":"Limit Exceeded"}</c>: the key's quota for the period is used up.</summary>
     QuotaExceeded,
+    /// <summary>
+    /// Global mode only, never a final answer: a shared lease is waiting for Redis (<see cref="Throttling.ThrottleDecision.Pending"/>);
+    /// the access step awaits it (bounded) and checks again, then falls back to the fail mode.
+    /// </summary>
+    Pending,
 }

@@ -62,6 +62,13 @@ public sealed class AccessSnapshot
             {
                 return AccessOutcome.Forbidden;
             }
+
+            // Global mode: an empty quota lease Redis may still refill is waited for before any bucket is spent.
+            if (key.Quotas[planSlot] is { } ahead && ahead.MustWait(now) is { } wait)
+            {
+                decision.Pending = wait;
+                return AccessOutcome.Pending;
+            }
         }
 
         // AWS's order: the client's own limits first (its plan's bucket, its IP's), then the route's and stage's,
@@ -76,7 +83,7 @@ public sealed class AccessSnapshot
                 decision.Merge(step);
                 if (!allowed)
                 {
-                    return AccessOutcome.Throttled;
+                    return Refused(step, ref decision);
                 }
             }
 
@@ -86,31 +93,37 @@ public sealed class AccessSnapshot
                 decision.Merge(step);
                 if (!allowed)
                 {
-                    return AccessOutcome.Throttled;
+                    return Refused(step, ref decision);
                 }
             }
 
-            if (state.Route is { } routeBucket && !Take(routeBucket, now, ref decision))
+            if (state.Route is { } routeBucket && !Take(routeBucket, now, ref decision, out var byRoute))
             {
-                return AccessOutcome.Throttled;
+                return byRoute;
             }
 
-            if (state.Stage is { } stage && !Take(stage, now, ref decision))
+            if (state.Stage is { } stage && !Take(stage, now, ref decision, out var byStage))
             {
-                return AccessOutcome.Throttled;
+                return byStage;
             }
         }
 
-        if (Gateway is not null && !Take(Gateway, now, ref decision))
+        if (Gateway is not null && !Take(Gateway, now, ref decision, out var byGateway))
         {
-            return AccessOutcome.Throttled;
+            return byGateway;
         }
 
         if (plan is not null && key!.Quotas[planSlot] is { } quota)
         {
             var utcNow = time.GetUtcNow();
-            if (!quota.TryConsume(plan.Plan.QuotaLimit!.Value, plan.Plan.QuotaPeriod, utcNow, out _, out var resetsAt))
+            if (!quota.TryConsume(plan.Plan.QuotaLimit!.Value, plan.Plan.QuotaPeriod, utcNow, out _, out var resetsAt, out var pending))
             {
+                if (pending is not null)
+                {
+                    decision = new ThrottleDecision { Pending = pending };
+                    return AccessOutcome.Pending;
+                }
+
                 // The refusal's Retry-After is the time to the next quota period, not any bucket's refill.
                 decision = new ThrottleDecision
                 {
@@ -126,10 +139,23 @@ public sealed class AccessSnapshot
         return AccessOutcome.Allowed;
     }
 
-    private static bool Take(ThrottleBucket bucket, long now, ref ThrottleDecision decision)
+    private static bool Take(ThrottleBucket bucket, long now, ref ThrottleDecision decision, out AccessOutcome refused)
     {
         bool allowed = bucket.TryTake(now, out var step);
         decision.Merge(step);
+        refused = allowed ? AccessOutcome.Allowed : Refused(step, ref decision);
         return allowed;
+    }
+
+    /// <summary>Throttled, or (global mode) pending when the refusing lease is waiting for Redis.</summary>
+    private static AccessOutcome Refused(in ThrottleDecision step, ref ThrottleDecision decision)
+    {
+        if (step.Pending is null)
+        {
+            return AccessOutcome.Throttled;
+        }
+
+        decision = step;
+        return AccessOutcome.Pending;
     }
 }

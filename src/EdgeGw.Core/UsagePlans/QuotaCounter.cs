@@ -26,8 +26,21 @@ public sealed class QuotaCounter
     public long Used => Interlocked.Read(ref Volatile.Read(ref _window).Used);
 
     /// <summary>Counts one request if the quota allows it. <paramref name="remaining"/> is what is left after it.</summary>
-    public bool TryConsume(long limit, QuotaPeriod period, DateTimeOffset now, out long remaining, out DateTimeOffset resetsAt)
+    public bool TryConsume(long limit, QuotaPeriod period, DateTimeOffset now, out long remaining, out DateTimeOffset resetsAt) =>
+        TryConsume(limit, period, now, out remaining, out resetsAt, out _);
+
+    /// <summary>
+    /// Global mode: the current window's lease when it is empty but Redis may still grant units (a refill is
+    /// started; nothing is spent), so the caller can wait before spending any bucket's token.
+    /// </summary>
+    public GlobalLease? MustWait(long timestamp) =>
+        _global is not null && Volatile.Read(ref _window).Global is { } global && global.NeedsWait(timestamp) ? global : null;
+
+    /// <inheritdoc cref="TryConsume(long, QuotaPeriod, DateTimeOffset, out long, out DateTimeOffset)"/>
+    /// <param name="pending">Global mode: the lease to wait for when the answer is not known yet (then false is returned).</param>
+    public bool TryConsume(long limit, QuotaPeriod period, DateTimeOffset now, out long remaining, out DateTimeOffset resetsAt, out GlobalLease? pending)
     {
+        pending = null;
         var window = Volatile.Read(ref _window);
         if (now >= window.End)
         {
@@ -41,7 +54,8 @@ public sealed class QuotaCounter
         if (window.Global is { } global)
         {
             // Shared across instances: the lease decides; Used counts this instance's share for the admin view.
-            bool granted = global.TryTakeNow(out _);
+            bool granted = global.TryTakeNow(out var decision);
+            pending = decision.Pending;
             if (granted)
             {
                 Interlocked.Increment(ref window.Used);

@@ -48,6 +48,36 @@ internal sealed class AccessStep
         return outcome;
     }
 
+    /// <summary>
+    /// Global mode, off the hot path: <see cref="Check"/> said <see cref="AccessOutcome.Pending"/> (a shared lease
+    /// is waiting for Redis). Awaits the lease's refill — bounded by <see cref="RedisLimits.LeaseWait"/>, no thread
+    /// blocked — and checks again; past the bound the fail mode answers.
+    /// </summary>
+    public async ValueTask<(AccessOutcome Outcome, ThrottleDecision Decision)> AwaitLeaseAsync(GatewaySnapshot snapshot, RouteModel route, ThrottleDecision decision)
+    {
+        var time = _connection.Runtime.Time;
+        var wait = _connection.Runtime.Access.Redis?.LeaseWait ?? TimeSpan.Zero;
+        long deadline = time.GetTimestamp() + (long)(wait.TotalSeconds * time.TimestampFrequency);
+        var outcome = AccessOutcome.Pending;
+        for (int attempt = 0; outcome == AccessOutcome.Pending; attempt++)
+        {
+            var lease = decision.Pending!;
+            long left = deadline - time.GetTimestamp();
+            if (left <= 0 || attempt == 4)
+            {
+                decision = lease.FailModeDecision();
+                outcome = decision.Allowed ? AccessOutcome.Allowed : AccessOutcome.Throttled;
+                _request.Record.Access = outcome;
+                break;
+            }
+
+            await lease.WaitAsync(TimeSpan.FromSeconds((double)left / time.TimestampFrequency)).ConfigureAwait(false);
+            outcome = Check(snapshot, route, out decision);
+        }
+
+        return (outcome, decision);
+    }
+
     /// <summary>403 for key problems; 429 with Retry-After and RateLimit-* headers for throttles and quotas.</summary>
     public ValueTask<bool> RefuseAsync(AccessOutcome outcome, in ThrottleDecision decision, bool close)
     {

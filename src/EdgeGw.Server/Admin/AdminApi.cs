@@ -16,6 +16,7 @@ namespace EdgeGw.Server.Admin;
 /// <item><c>GET /cache</c> — cache statistics as JSON.</item>
 /// <item><c>DELETE /cache</c> — flush everything.</item>
 /// <item><c>DELETE /cache/{api}/{stage}</c> — flush a stage; with <c>?path=/items/1</c> only that path (as sent, relative to the stage).</item>
+/// <item><c>GET /cluster</c> — the live instances sharing this one's Redis (global mode).</item>
 /// <item><c>GET|POST /apikeys</c>, <c>DELETE /apikeys/{id}</c>, <c>POST /apikeys/{id}/enable|disable</c>, <c>GET /apikeys/{id}/usage</c>.</item>
 /// </list>
 /// </summary>
@@ -52,7 +53,7 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
             return Connections(request, segments[1]);
         }
 
-        return AdminResponse.Error(404, "no such admin endpoint (see README: /health, /ready, /config, /routes, /clusters, /metrics, /cache, /apikeys, /@connections/{id})");
+        return AdminResponse.Error(404, "no such admin endpoint (see README: /health, /ready, /config, /routes, /clusters, /cluster, /metrics, /cache, /apikeys, /@connections/{id})");
     }
 
     private sealed record CreateKeyRequest(string? Id, string[]? UsagePlans);
@@ -166,7 +167,7 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
             return request.Method switch
             {
                 "GET" or "HEAD" => AdminResponse.Json(200, cache.Statistics),
-                "DELETE" => AdminResponse.Json(200, new { flushed = cache.Clear() }),
+                "DELETE" => AdminResponse.Json(200, new { flushed = FlushEverywhere(cache) }),
                 _ => NotAllowed(),
             };
         }
@@ -190,8 +191,119 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
 
         var prefix = RouteCachePolicy.StagePrefix(api, stage);
         string? path = QueryValue(request.Query, "path");
-        int flushed = cache.RemoveWhere(prefix, path is null ? [] : Encoding.UTF8.GetBytes(path), matchPath: path is not null);
+        byte[] pathBytes = path is null ? [] : Encoding.UTF8.GetBytes(path);
+        int flushed = cache.RemoveWhere(prefix, pathBytes, matchPath: path is not null);
+        runtime.Cluster?.Publish(ClusterMessages.CacheStage, ClusterMessages.StageFlush(prefix, pathBytes, path is not null));
         return AdminResponse.Json(200, new { flushed });
+    }
+
+    /// <summary>Flushes this instance's cache and (global mode) asks every other instance to flush theirs.</summary>
+    private int FlushEverywhere(ResponseCache cache)
+    {
+        int flushed = cache.Clear();
+        runtime.Cluster?.Publish(ClusterMessages.CacheClear, []);
+        return flushed;
+    }
+
+    /// <summary><c>GET /apikeys/{id}/usage</c> in global mode: the cluster-wide figures from Redis.</summary>
+    private async ValueTask<AdminResponse> SharedUsageAsync(AdminRequest request, Core.Throttling.RedisLimits redis)
+    {
+        string[] segments = request.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments.Length != 3)
+        {
+            return Handle(request);
+        }
+
+        string id = Uri.UnescapeDataString(segments[1]);
+        var key = runtime.Access.ListKeys().FirstOrDefault(k => k.Key.Id == id);
+        if (key.Key is null)
+        {
+            return AdminResponse.Error(404, $"no key '{id}'");
+        }
+
+        var usage = new List<object>();
+        foreach (string planName in key.Key.UsagePlans)
+        {
+            var plan = runtime.Current.Model.UsagePlans.FirstOrDefault(p => p.Name == planName);
+            if (plan?.QuotaLimit is not { } limit)
+            {
+                continue;
+            }
+
+            var counter = runtime.Access.Quota(id, plan);
+            long used;
+            try
+            {
+                used = await redis.QuotaUsedAsync(Core.UsagePlans.AccessControl.SharedQuotaName(id, planName), counter.Start).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+            {
+                return AdminResponse.Error(503, $"redis unreachable: {ex.Message}");
+            }
+
+            usage.Add(new { usagePlan = planName, used, limit, remaining = Math.Max(0, limit - used), periodStart = counter.Start, periodEnd = counter.End, scope = "cluster" });
+        }
+
+        return AdminResponse.Json(200, new { id, usage });
+    }
+
+    /// <summary>
+    /// <c>GET /cluster</c>: the live instances (global mode: from Redis's membership list; else this one alone).
+    /// The only admin endpoint that waits for Redis, so it is the only asynchronous one.
+    /// </summary>
+    public async ValueTask<AdminResponse> HandleAsync(AdminRequest request)
+    {
+        if (runtime.Access.Redis is { } shared && request.Method == "GET" && request.Path.StartsWith("/apikeys/", StringComparison.Ordinal)
+            && request.Path.EndsWith("/usage", StringComparison.Ordinal))
+        {
+            return await SharedUsageAsync(request, shared).ConfigureAwait(false);
+        }
+
+        if (request.Path.TrimEnd('/') != "/cluster")
+        {
+            return Handle(request);
+        }
+
+        if (request.Method is not ("GET" or "HEAD"))
+        {
+            return NotAllowed();
+        }
+
+        if (runtime.Cluster is not { } cluster)
+        {
+            var listeners = runtime.Listeners;
+            return AdminResponse.Json(200, new
+            {
+                mode = "local",
+                self = (string?)null,
+                instances = new[] { new { id = (string?)null, addresses = listeners?.Gateway.Select(u => u.ToString()) ?? [], admin = listeners?.Admin.Select(u => u.ToString()) ?? [], version = Core.Cluster.ClusterNode.Version } },
+            });
+        }
+
+        IReadOnlyList<Core.Cluster.ClusterMember> members;
+        try
+        {
+            members = await cluster.ListAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            return AdminResponse.Error(503, $"redis unreachable: {ex.Message}");
+        }
+
+        return AdminResponse.Json(200, new
+        {
+            mode = "global",
+            self = cluster.Id,
+            instances = members.Select(m => new
+            {
+                id = m.Id,
+                addresses = m.Info?.Addresses ?? [],
+                admin = m.Info?.Admin ?? [],
+                version = m.Info?.Version,
+                startedAt = m.Info?.StartedAt,
+                expiresAt = m.ExpiresAt,
+            }),
+        });
     }
 
     private bool StageExists(string api, string stage)

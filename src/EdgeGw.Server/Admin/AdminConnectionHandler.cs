@@ -49,7 +49,7 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
                     return;
                 }
 
-                var response = immediate ?? (request.Error is { } status ? AdminResponse.Error(status, "malformed request") : _api.Handle(request));
+                var response = immediate ?? (request.Error is { } status ? AdminResponse.Error(status, "malformed request") : await _api.HandleAsync(request).ConfigureAwait(false));
                 bool keepAlive = request.KeepAlive && request.Error is null;
                 WriteResponse(output, response, request.Method == "HEAD", keepAlive);
                 var flush = await output.FlushAsync().ConfigureAwait(false);

@@ -74,6 +74,8 @@ internal sealed class CacheStep : IResponseObserver
         if (refresh)
         {
             cache.CountMiss(hash);
+            // Global mode: every other instance drops its copy too (AWS invalidates the entry, not one node's).
+            runtime.Cluster?.Publish(ClusterMessages.CacheEntry, Key);
         }
         else
         {

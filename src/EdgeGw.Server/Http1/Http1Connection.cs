@@ -330,6 +330,11 @@ internal sealed class Http1Connection
         if (AccessStep.Applies(snapshot, route))
         {
             var outcome = _access.Check(snapshot, route, out var decision);
+            if (outcome == AccessOutcome.Pending)
+            {
+                (outcome, decision) = await _access.AwaitLeaseAsync(snapshot, route, decision).ConfigureAwait(false);
+            }
+
             _connection.ExecutionLog?.Access(outcome, decision);
             if (outcome != AccessOutcome.Allowed)
             {

@@ -144,7 +144,8 @@ internal sealed class FakeRedis : IAsyncDisposable
                 long granted = Grants.TryDequeue(out long next) ? next : 0;
                 Interlocked.Increment(ref _scriptCount);
                 Scripts.Writer.TryWrite(call);
-                return Encoding.ASCII.GetBytes($":{granted}\r\n");
+                // The quota script (three keys) answers { granted, left }: "left" is never 0 here.
+                return Encoding.ASCII.GetBytes(keyCount == 3 ? $"*2\r\n:{granted}\r\n:1000\r\n" : $":{granted}\r\n");
             default:
                 return Encoding.ASCII.GetBytes($"-ERR unknown command '{command[0]}'\r\n");
         }

@@ -84,10 +84,15 @@ public sealed class RedisLimitsTests
         var start = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
         var end = start.AddMonths(1);
 
-        limits.Quota("quota|gold|k1", 1000, start, end);
+        // A quota leases nothing until a request wants a unit; that request waits for the lease (Pending).
+        var lease = limits.Quota("quota|gold|k1", 1000, start, end);
+        Assert.False(lease.TryTake(_time.GetTimestamp(), out var first));
+        Assert.Same(lease, first.Pending);
         var call = await redis.NextScriptAsync();
 
-        Assert.StartsWith(Prefix + "quota|gold|k1|", call.Keys.Single(), StringComparison.Ordinal);
+        Assert.StartsWith(Prefix + "quota|gold|k1|", call.Keys[0], StringComparison.Ordinal);
+        Assert.Equal(call.Keys[0] + ":leases", call.Keys[1]);
+        Assert.Equal(Prefix + "cluster:members", call.Keys[2]);
         Assert.Equal(1000, Arg(call, 0));
         Assert.Equal(16, Arg(call, 1));
         Assert.Equal(end.ToUnixTimeMilliseconds(), Arg(call, 2));
@@ -160,6 +165,7 @@ public sealed class RedisLimitsTests
         var start = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
 
         var lease = limits.Quota("quota|gold|k1", 1000, start, start.AddMonths(1));
+        Assert.True(lease.NeedsWait(_time.GetTimestamp()));
         await redis.NextScriptAsync();
         Until(() => lease.Held == 16, "the first units");
 

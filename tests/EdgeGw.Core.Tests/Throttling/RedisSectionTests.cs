@@ -30,4 +30,21 @@ public sealed class RedisSectionTests
 
         Assert.Equal(["redis.configuration", "redis.keyPrefix"], SectionFixture.Paths(errors));
     }
+
+    [Fact]
+    public void Compile_InstanceTtlAndLeaseIdle_BecomeRedisSettings()
+    {
+        var section = new RedisSection();
+        Assert.Empty(SectionFixture.Run(section, """{ "redis": { "configuration": "r:6379", "instanceTtlMs": 900, "leaseIdleMs": 200 } }"""));
+
+        Assert.Equal((900, 200), (section.Compile()!.InstanceTtlMs, section.Compile()!.LeaseIdleMs));
+    }
+
+    [Fact]
+    public void Validate_InstanceTtlAndLeaseIdleOutOfRange_AreReported()
+    {
+        var errors = SectionFixture.Run(new RedisSection(), """{ "redis": { "configuration": "r:6379", "instanceTtlMs": 100, "leaseIdleMs": 10 } }""");
+
+        Assert.Equal(["redis.instanceTtlMs", "redis.leaseIdleMs"], SectionFixture.Paths(errors));
+    }
 }

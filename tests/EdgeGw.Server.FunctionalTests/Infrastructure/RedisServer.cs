@@ -73,6 +73,19 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills the server (it keeps nothing: a restart on the same port starts empty).</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_process is { HasExited: false })
