@@ -319,6 +319,15 @@ internal sealed class Http1Connection
                 verdict = await step.AuthorizeAsync().ConfigureAwait(false);
             }
 
+            // For the per-route metrics (edgegw_route_authorizer_decisions_total, edgegw_authorizer_duration_seconds).
+            ref var record = ref request.Record;
+            record.Authorizer = verdict switch
+            {
+                AuthorizerOutcome.Allowed => EdgeGw.Core.Observability.AuthorizerOutcome.Allowed,
+                AuthorizerOutcome.Failed => EdgeGw.Core.Observability.AuthorizerOutcome.Error,
+                _ => EdgeGw.Core.Observability.AuthorizerOutcome.Denied,
+            };
+            record.AuthorizerTicks = record.AuthorizerEndTimestamp > record.AuthorizerStartTimestamp ? record.AuthorizerEndTimestamp - record.AuthorizerStartTimestamp : 0;
             if (verdict != AuthorizerOutcome.Allowed)
             {
                 request.ConsumeHead();
