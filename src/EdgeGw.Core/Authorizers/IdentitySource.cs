@@ -1,3 +1,4 @@
+using EdgeGw.Protocols.Http1;
 using System.Text;
 
 namespace EdgeGw.Core.Authorizers;
@@ -63,26 +64,16 @@ public sealed class IdentitySource
     /// <summary>The raw value of query parameter <paramref name="name"/> in <paramref name="query"/> (with or without its '?'); empty when absent.</summary>
     public static ReadOnlySpan<byte> QueryValue(ReadOnlySpan<byte> query, ReadOnlySpan<byte> name, out bool found)
     {
-        found = false;
-        if (!query.IsEmpty && query[0] == (byte)'?')
+        foreach (var pair in new QueryPairs(query))
         {
-            query = query[1..];
-        }
-
-        while (!query.IsEmpty)
-        {
-            int amp = query.IndexOf((byte)'&');
-            var pair = amp < 0 ? query : query[..amp];
-            query = amp < 0 ? default : query[(amp + 1)..];
-            int eq = pair.IndexOf((byte)'=');
-            var key = eq < 0 ? pair : pair[..eq];
-            if (key.SequenceEqual(name))
+            if (pair.Name.SequenceEqual(name))
             {
                 found = true;
-                return eq < 0 ? default : pair[(eq + 1)..];
+                return pair.Value;
             }
         }
 
+        found = false;
         return default;
     }
 }

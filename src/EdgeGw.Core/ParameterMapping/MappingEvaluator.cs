@@ -151,19 +151,9 @@ public static class MappingEvaluator
     {
         written = 0;
         bool first = true;
-        if (!query.IsEmpty && query[0] == (byte)'?')
+        foreach (var pair in new QueryPairs(query))
         {
-            query = query[1..];
-        }
-
-        while (!query.IsEmpty)
-        {
-            int amp = query.IndexOf((byte)'&');
-            var pair = amp < 0 ? query : query[..amp];
-            query = amp < 0 ? default : query[(amp + 1)..];
-            int eq = pair.IndexOf((byte)'=');
-            var key = eq < 0 ? pair : pair[..eq];
-            if (!key.SequenceEqual(name))
+            if (!pair.Name.SequenceEqual(name))
             {
                 continue;
             }
@@ -179,7 +169,7 @@ public static class MappingEvaluator
             }
 
             first = false;
-            var value = eq < 0 ? default : pair[(eq + 1)..];
+            var value = pair.Value;
             if (!value.TryCopyTo(destination[written..]))
             {
                 return false;

@@ -1,3 +1,4 @@
+using EdgeGw.Protocols.Http1;
 using System.Collections.Immutable;
 using System.Text;
 using EdgeGw.Core.ParameterMapping;
@@ -88,18 +89,9 @@ public sealed class RequestValidatorPolicy
 
     private static bool HasQuery(byte[] name, ReadOnlySpan<byte> query)
     {
-        if (!query.IsEmpty && query[0] == (byte)'?')
+        foreach (var pair in new QueryPairs(query))
         {
-            query = query[1..];
-        }
-
-        while (!query.IsEmpty)
-        {
-            int amp = query.IndexOf((byte)'&');
-            var pair = amp < 0 ? query : query[..amp];
-            query = amp < 0 ? default : query[(amp + 1)..];
-            int eq = pair.IndexOf((byte)'=');
-            if (eq > 0 && eq < pair.Length - 1 && pair[..eq].SequenceEqual(name))
+            if (!pair.Value.IsEmpty && !pair.Name.IsEmpty && pair.Name.SequenceEqual(name))
             {
                 return true;
             }

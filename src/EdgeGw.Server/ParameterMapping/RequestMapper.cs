@@ -50,26 +50,16 @@ internal static class RequestMapper
     /// <summary>The client's query without the removed and overwritten names, then the mapped names.</summary>
     public static void WriteQuery(ref BufferWriter<PipeWriter> writer, RequestMapping mapping, scoped MappingInput input, in RequestRecord record, byte[] scratch)
     {
-        var query = input.Query;
-        if (!query.IsEmpty && query[0] == (byte)'?')
-        {
-            query = query[1..];
-        }
-
         bool any = false;
-        while (!query.IsEmpty)
+        foreach (var pair in new QueryPairs(input.Query))
         {
-            int amp = query.IndexOf((byte)'&');
-            var pair = amp < 0 ? query : query[..amp];
-            query = amp < 0 ? default : query[(amp + 1)..];
-            int eq = pair.IndexOf((byte)'=');
-            if (pair.IsEmpty || mapping.DropsQueryString(eq < 0 ? pair : pair[..eq]))
+            if (mapping.DropsQueryString(pair.Name))
             {
                 continue;
             }
 
             writer.WriteByte(any ? (byte)'&' : (byte)'?');
-            writer.Write(pair);
+            writer.Write(pair.Raw);
             any = true;
         }
 
