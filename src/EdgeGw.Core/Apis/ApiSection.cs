@@ -141,7 +141,7 @@ internal sealed class ApiSection : IConfigSection
             var gatewayResponses = GatewayResponseSection.Compile(api.GatewayResponses);
             var cors = CorsSection.Compile(api.Cors);
             var authorizers = AuthorizerSection.Compile(api.Name, api.Authorizers, byName);
-            var authorizerPrefixes = AuthorizerSection.HeaderPrefixes(authorizers);
+            var authorizerPrefixes = AuthorizerSection.HeaderPrefixes(authorizers, iam: UsesIam(api));
             if (api.Protocol != WebSocketProtocol)
             {
                 answerPolicies.Add((api.Name, api.Hosts, gatewayResponses, cors));
@@ -266,6 +266,20 @@ internal sealed class ApiSection : IConfigSection
 
     /// <summary>A route's <c>authorizationType</c> that verifies SigV4 signatures against the <c>iam</c> section.</summary>
     public const string AwsIam = "AWS_IAM";
+
+    /// <summary>Some route of <paramref name="api"/> is AWS_IAM (its identity headers are then the gateway's alone).</summary>
+    internal static bool UsesIam(ApiConfig api)
+    {
+        foreach (var route in api.Routes)
+        {
+            if (route.AuthorizationType == AwsIam)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Checks a route's <c>authorizationType</c>: NONE (the default) or AWS_IAM, which needs the <c>iam</c> section.</summary>
     internal void ValidateAuthorizationType(ConfigChecks checks, RouteConfig route, string path)

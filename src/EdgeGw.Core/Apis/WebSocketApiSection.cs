@@ -144,7 +144,7 @@ internal static class WebSocketApiSection
             Iam = connectConfig.AuthorizationType == ApiSection.AwsIam ? iam : null,
             Authorizer = authorizers is null ? null
                 : Authorizers.AuthorizerSection.CompileRoute(connectConfig.Authorizer, connectConfig.AuthorizationScopes, authorizers, api.Name, stage.Name, WebSocketRouteKeys.Connect),
-            AuthorizerHeaderPrefixes = authorizers is null ? null : Authorizers.AuthorizerSection.HeaderPrefixes(authorizers),
+            AuthorizerHeaderPrefixes = Authorizers.AuthorizerSection.HeaderPrefixes(authorizers, iam: ApiSection.UsesIam(api)),
             Ordinal = ordinal,
         };
     }

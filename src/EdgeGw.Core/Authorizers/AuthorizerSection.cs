@@ -374,16 +374,25 @@ internal static class AuthorizerSection
         return result;
     }
 
-    /// <summary>The distinct forwarding prefixes of an API's authorizers; null when it has none.</summary>
-    public static byte[][]? HeaderPrefixes(Dictionary<string, Authorizer> authorizers)
+    /// <summary>
+    /// The distinct forwarding prefixes of an API's authorizers, and <see cref="DefaultPrefix"/> when it has AWS_IAM
+    /// routes (the IAM identity's headers): client-sent headers with them are dropped on every route of the API.
+    /// Null when it has neither.
+    /// </summary>
+    public static byte[][]? HeaderPrefixes(Dictionary<string, Authorizer>? authorizers, bool iam = false)
     {
-        if (authorizers.Count == 0)
+        if ((authorizers is null || authorizers.Count == 0) && !iam)
         {
             return null;
         }
 
         var prefixes = new List<byte[]>();
-        foreach (var authorizer in authorizers.Values)
+        if (iam)
+        {
+            prefixes.Add(System.Text.Encoding.ASCII.GetBytes(DefaultPrefix));
+        }
+
+        foreach (var authorizer in authorizers?.Values ?? Enumerable.Empty<Authorizer>())
         {
             if (!prefixes.Exists(p => p.AsSpan().SequenceEqual(authorizer.ForwardPrefix)))
             {

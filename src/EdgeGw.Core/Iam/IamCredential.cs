@@ -23,6 +23,8 @@ public sealed class IamCredential : CallerIdentity
     private KeyEntry? _current;
     private KeyEntry? _previous;
 
+    private const string Prefix = Authorizers.AuthorizerSection.DefaultPrefix;
+
     internal IamCredential(string accessKeyId, string secret, string principal, byte[] region, byte[] service)
     {
         _accessKey = Encoding.ASCII.GetBytes(accessKeyId);
@@ -31,7 +33,8 @@ public sealed class IamCredential : CallerIdentity
         _region = region;
         _service = service;
         _forwarded = Encoding.ASCII.GetBytes(
-            $"X-EdgeGw-Authorizer-Principal-Id: {principal}\r\nX-EdgeGw-Authorizer-User-Arn: {principal}\r\nX-EdgeGw-Authorizer-Access-Key: {accessKeyId}\r\n");
+            // The authorizers' default prefix: clients' copies are dropped on the API's routes (AuthorizerSection.HeaderPrefixes).
+            $"{Prefix}Principal-Id: {principal}\r\n{Prefix}User-Arn: {principal}\r\n{Prefix}Access-Key: {accessKeyId}\r\n");
     }
 
     /// <summary>The IAM principal (its ARN, as configured): <c>$context.authorizer.principalId</c>.</summary>

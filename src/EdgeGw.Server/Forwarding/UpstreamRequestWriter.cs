@@ -92,12 +92,7 @@ internal static class UpstreamRequestWriter
 
             if (request.IsClientCertificateHeader(name) || request.IsAuthorizerHeader(name))
             {
-                continue; // only the gateway says who the client's certificate or its authorizer names
-            }
-
-            if (request.Record.Identity is not null && IsAuthorizerHeader(name))
-            {
-                continue; // only the authorizer says who the caller is
+                continue; // only the gateway says who the client's certificate, its authorizer or IAM names
             }
 
             if (mapping is not null && mapping.DropsHeader(name))
@@ -198,8 +193,4 @@ internal static class UpstreamRequestWriter
             }
         }
     }
-
-    /// <summary>A header of the <c>X-EdgeGw-Authorizer-</c> family, which only an authorizer's caller identity writes.</summary>
-    private static bool IsAuthorizerHeader(ReadOnlySpan<byte> name) =>
-        name.Length > 20 && System.Text.Ascii.EqualsIgnoreCase(name[..20], "x-edgegw-authorizer-"u8);
 }

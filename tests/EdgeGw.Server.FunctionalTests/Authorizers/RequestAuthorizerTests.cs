@@ -20,6 +20,10 @@ public sealed class RequestAuthorizerTests : IAsyncLifetime
     private TestGateway _gateway = null!;
     private HttpClient _client = null!;
     private int _calls;
+    // The "slow" authorizer answers only after the test is over (past any timeout); "shared" answers once the test
+    // saw all its concurrent requests reach the gateway. Signals, not sleeps.
+    private readonly TaskCompletionSource _testOver = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _allArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _logPath = Path.Combine(Path.GetTempPath(), $"edgegw-authz-{Guid.NewGuid():N}.log");
 
     public async Task InitializeAsync()
@@ -33,11 +37,11 @@ public sealed class RequestAuthorizerTests : IAsyncLifetime
             switch (token)
             {
                 case "slow":
-                    await Task.Delay(1500);
+                    await _testOver.Task;
                     await context.RespondAsync(200, """{"isAuthorized":true}""", ("Content-Type", "application/json"));
                     return;
                 case "shared":
-                    await Task.Delay(100);
+                    await _allArrived.Task.WaitAsync(TimeSpan.FromSeconds(10));
                     break;
                 case "nonsense":
                     await context.RespondAsync(200, "not json", ("Content-Type", "application/json"));
@@ -91,6 +95,8 @@ public sealed class RequestAuthorizerTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        _testOver.TrySetResult();
+        _allArrived.TrySetResult();
         _client.Dispose();
         await _gateway.DisposeAsync();
         await _backend.DisposeAsync();
@@ -220,6 +226,9 @@ public sealed class RequestAuthorizerTests : IAsyncLifetime
     public async Task ConcurrentMisses_WithTheSameIdentity_ShareOneCall()
     {
         var requests = Enumerable.Range(0, 8).Select(_ => GetAsync("/prod/simple/x", "shared")).ToArray();
+        // The one call is held until all eight requests are in the gateway (eight connections, one call made).
+        Assert.True(await Eventually.TrueAsync(() => _gateway.Runtime.ActiveConnections >= 8 && Calls == 1), "eight requests in, one call");
+        _allArrived.TrySetResult();
         var results = await Task.WhenAll(requests);
 
         Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r.Status));

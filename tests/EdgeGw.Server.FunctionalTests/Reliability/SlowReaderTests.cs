@@ -113,10 +113,7 @@ public sealed class SlowReaderTests(ITestOutputHelper output)
         var buffer = new byte[64 * 1024];
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await WaitUntilQuietAsync(upstream, TimeSpan.FromSeconds(15));
-        while (gateway.Runtime.ActiveConnections > 0 && !limit.IsCancellationRequested)
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.TrueAsync(() => gateway.Runtime.ActiveConnections == 0, TimeSpan.FromSeconds(30));
 
         var closedAfter = clock.Elapsed;
         Assert.Equal(0, gateway.Runtime.ActiveConnections);
