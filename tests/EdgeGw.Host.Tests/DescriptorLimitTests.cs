@@ -76,15 +76,17 @@ public sealed class DescriptorLimitTests(ITestOutputHelper output)
                 }
 
                 sockets.AddRange(waiting);
-                long cpuBefore = CpuTicks(gateway.Id);
+                var cpuBefore = ThreadCpuTicks(gateway.Id);
                 var window = Stopwatch.StartNew();
-                // No signal says "not spinning": watch a bounded window instead.
-                await Task.WhenAny(Task.WhenAny(answers), Task.Delay(TimeSpan.FromSeconds(1)));
+                // No signal says "not spinning": watch a bounded window instead. A loop spinning on accept keeps
+                // one thread busy for most of it; the busiest thread is measured, not the process, so the
+                // runtime's own background work (tiered JIT, GC) on a loaded machine is not taken for a spin.
+                await Task.WhenAny(Task.WhenAny(answers), Task.Delay(TimeSpan.FromSeconds(2)));
                 window.Stop();
-                double cpuSeconds = (CpuTicks(gateway.Id) - cpuBefore) / 100.0;
+                var (busiest, cpuSeconds) = Busiest(cpuBefore, ThreadCpuTicks(gateway.Id));
                 Assert.False(answers.Exists(a => a.IsCompleted), "a client beyond the budget was served while it was spent");
                 Assert.Equal(capacity, await GatewayProbe.MetricAsync(admin, adminPort, "edgegw_descriptor_budget_used"));
-                Assert.True(cpuSeconds < 0.5, $"the gateway used {cpuSeconds:F2} CPU-s in {window.Elapsed.TotalSeconds:F1} s while full (spinning on accept?)");
+                Assert.True(cpuSeconds < 0.6, $"thread '{busiest}' of the gateway used {cpuSeconds:F2} CPU-s in {window.Elapsed.TotalSeconds:F1} s while full (spinning on accept?)");
 
                 // 60 leave: the 50 waiting are accepted and answered.
                 for (int i = 0; i < 60; i++)
@@ -99,7 +101,7 @@ public sealed class DescriptorLimitTests(ITestOutputHelper output)
 
                 // With room again, the upstream route is tried for real (and refused).
                 Assert.StartsWith("HTTP/1.1 502 ", await ExchangeAsync(waiting[0], "/p/up"));
-                output.WriteLine($"{transport}: limit {Limit}, budget {capacity} connections; {cpuSeconds:F2} CPU-s over {window.Elapsed.TotalSeconds:F1} s while full");
+                output.WriteLine($"{transport}: limit {Limit}, budget {capacity} connections; {cpuSeconds:F2} CPU-s (busiest thread, {busiest}) over {window.Elapsed.TotalSeconds:F1} s while full");
             }
             finally
             {
@@ -216,11 +218,44 @@ public sealed class DescriptorLimitTests(ITestOutputHelper output)
     }
 
     /// <summary>User plus system time of the process, in clock ticks (USER_HZ, 100 on Linux).</summary>
-    private static long CpuTicks(int pid)
+    /// <summary>User + system clock ticks (1/100 s) of each thread of process <paramref name="pid"/>, by thread id, with its name.</summary>
+    private static Dictionary<int, (string Name, long Ticks)> ThreadCpuTicks(int pid)
     {
-        string stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        var threads = new Dictionary<int, (string, long)>();
+        foreach (string dir in Directory.GetDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                string stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                int open = stat.IndexOf('(');
+                int close = stat.LastIndexOf(')');
+                var fields = stat[(close + 2)..].Split(' ');
+                long ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                threads[int.Parse(Path.GetFileName(dir), CultureInfo.InvariantCulture)] = (stat[(open + 1)..close], ticks);
+            }
+            catch (IOException)
+            {
+                // The thread ended between the listing and the read.
+            }
+        }
+
+        return threads;
+    }
+
+    private static (string Name, double Seconds) Busiest(Dictionary<int, (string Name, long Ticks)> before, Dictionary<int, (string Name, long Ticks)> after)
+    {
+        (string Name, double Seconds) busiest = ("none", 0);
+        foreach (var (id, thread) in after)
+        {
+            long start = before.TryGetValue(id, out var earlier) ? earlier.Ticks : 0;
+            double seconds = (thread.Ticks - start) / 100.0;
+            if (seconds > busiest.Seconds)
+            {
+                busiest = (thread.Name, seconds);
+            }
+        }
+
+        return busiest;
     }
 }
 

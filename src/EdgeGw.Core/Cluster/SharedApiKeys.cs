@@ -25,6 +25,8 @@ public sealed class SharedApiKeys : IDisposable
     private readonly RedisKey _disabled;
     private readonly CancellationTokenSource _stopping = new();
     private readonly TimeSpan _resync;
+    private readonly long _changesBefore;
+    private long _written;
     private Task? _loop;
 
     public SharedApiKeys(RedisLimits redis, AccessControl access, ClusterNode node, TimeSpan? resync = null)
@@ -35,6 +37,7 @@ public sealed class SharedApiKeys : IDisposable
         _keys = redis.KeyPrefix + "apikeys";
         _disabled = redis.KeyPrefix + "apikeys:disabled";
         _resync = resync ?? TimeSpan.FromSeconds(5);
+        _changesBefore = access.LocalChanges;
         access.KeyChanged += id => _ = WriteAsync(id);
         node.Message += (kind, payload) =>
         {
@@ -103,9 +106,13 @@ public sealed class SharedApiKeys : IDisposable
         {
             _redis.MarkUnavailable(ex.GetType().Name);
         }
+        finally
+        {
+            Interlocked.Increment(ref _written);
+        }
     }
 
-    /// <summary>Makes this instance's keys the store's (retried when an admin change here raced the read).</summary>
+    /// <summary>Makes this instance's keys the store's (retried when an admin change here raced the read; skipped while one is being written).</summary>
     public async Task ReloadAsync()
     {
         try
@@ -113,6 +120,13 @@ public sealed class SharedApiKeys : IDisposable
             for (int attempt = 0; attempt < 3; attempt++)
             {
                 long seen = _access.LocalChanges;
+                if (Interlocked.Read(ref _written) < seen - _changesBefore)
+                {
+                    // A local change is still on its way to Redis: a read now would not hold it and would undo
+                    // it here. The write's own message (or the next resync) reloads afterwards.
+                    return;
+                }
+
                 var db = _redis.Connection.GetDatabase();
                 var entries = await db.HashGetAllAsync(_keys).ConfigureAwait(false);
                 var disabled = await db.SetMembersAsync(_disabled).ConfigureAwait(false);

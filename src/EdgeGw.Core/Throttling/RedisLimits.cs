@@ -183,7 +183,7 @@ public sealed class RedisLimits : IDisposable
     public TimeSpan InstanceTtl { get; }
 
     /// <summary>How long a request waits for a lease Redis has not answered yet before the fail mode decides.</summary>
-    public TimeSpan LeaseWait { get; init; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan LeaseWait { get; set; } = TimeSpan.FromMilliseconds(RedisSection.DefaultLeaseWaitMs);
 
     /// <summary>How long a quota lease may sit unused before its units go back.</summary>
     public TimeSpan LeaseIdle { get; }

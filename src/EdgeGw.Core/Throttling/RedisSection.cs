@@ -4,19 +4,20 @@ using Microsoft.Extensions.Configuration;
 namespace EdgeGw.Core.Throttling;
 
 /// <summary>Shared throttle and quota state across gateway instances, as written.</summary>
-internal sealed record RedisConfig(string Configuration, string FailMode, int SyncIntervalMs, string KeyPrefix, int InstanceTtlMs, int LeaseIdleMs);
+internal sealed record RedisConfig(string Configuration, string FailMode, int SyncIntervalMs, string KeyPrefix, int InstanceTtlMs, int LeaseIdleMs, int LeaseWaitMs);
 
 /// <summary><c>redis</c>: global mode (null when absent: every instance keeps its own buckets and quotas).</summary>
 internal sealed class RedisSection : IConfigSection
 {
     private const string Key = "redis";
-    private static readonly string[] Keys = ["configuration", "failMode", "syncIntervalMs", "keyPrefix", "instanceTtlMs", "leaseIdleMs"];
+    private static readonly string[] Keys = ["configuration", "failMode", "syncIntervalMs", "keyPrefix", "instanceTtlMs", "leaseIdleMs", "leaseWaitMs"];
 
     public const string DefaultFailMode = "open";
     public const int DefaultSyncIntervalMs = 50;
     public const string DefaultKeyPrefix = "edgegw:";
     public const int DefaultInstanceTtlMs = 10_000;
     public const int DefaultLeaseIdleMs = 2_000;
+    public const int DefaultLeaseWaitMs = 500;
 
     public RedisConfig? Config { get; private set; }
 
@@ -36,7 +37,8 @@ internal sealed class RedisSection : IConfigSection
             reader.ReadInt(section, Key, "syncIntervalMs") ?? DefaultSyncIntervalMs,
             section["keyPrefix"] ?? DefaultKeyPrefix,
             reader.ReadInt(section, Key, "instanceTtlMs") ?? DefaultInstanceTtlMs,
-            reader.ReadInt(section, Key, "leaseIdleMs") ?? DefaultLeaseIdleMs);
+            reader.ReadInt(section, Key, "leaseIdleMs") ?? DefaultLeaseIdleMs,
+            reader.ReadInt(section, Key, "leaseWaitMs") ?? DefaultLeaseWaitMs);
     }
 
     public void Validate(ConfigChecks checks)
@@ -59,6 +61,7 @@ internal sealed class RedisSection : IConfigSection
         checks.Range("redis.syncIntervalMs", redis.SyncIntervalMs, 1, 10_000);
         checks.Range("redis.instanceTtlMs", redis.InstanceTtlMs, 300, 600_000);
         checks.Range("redis.leaseIdleMs", redis.LeaseIdleMs, 50, 600_000);
+        checks.Range("redis.leaseWaitMs", redis.LeaseWaitMs, 0, 10_000);
         if (redis.KeyPrefix.Length > 64)
         {
             checks.Error("redis.keyPrefix", "at most 64 characters");
@@ -66,6 +69,6 @@ internal sealed class RedisSection : IConfigSection
     }
 
     public RedisSettings? Compile() => Config is { } redis
-        ? new RedisSettings(redis.Configuration, redis.KeyPrefix, redis.FailMode == "open", TimeSpan.FromMilliseconds(redis.SyncIntervalMs), redis.InstanceTtlMs, redis.LeaseIdleMs)
+        ? new RedisSettings(redis.Configuration, redis.KeyPrefix, redis.FailMode == "open", TimeSpan.FromMilliseconds(redis.SyncIntervalMs), redis.InstanceTtlMs, redis.LeaseIdleMs, redis.LeaseWaitMs)
         : null;
 }

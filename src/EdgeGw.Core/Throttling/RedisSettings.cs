@@ -7,4 +7,5 @@ namespace EdgeGw.Core.Throttling;
 /// <param name="SyncInterval">How often local leases are settled with Redis.</param>
 /// <param name="InstanceTtlMs">How long an instance stays listed (and keeps its leased quota units) without a heartbeat.</param>
 /// <param name="LeaseIdleMs">How long a quota lease may sit unused before its units go back to Redis.</param>
-public sealed record RedisSettings(string Configuration, string KeyPrefix, bool FailOpen, TimeSpan SyncInterval, int InstanceTtlMs = RedisSection.DefaultInstanceTtlMs, int LeaseIdleMs = RedisSection.DefaultLeaseIdleMs);
+/// <param name="LeaseWaitMs">How long a request whose lease Redis has not answered yet (a fresh key, a fresh route) waits before the fail mode decides.</param>
+public sealed record RedisSettings(string Configuration, string KeyPrefix, bool FailOpen, TimeSpan SyncInterval, int InstanceTtlMs = RedisSection.DefaultInstanceTtlMs, int LeaseIdleMs = RedisSection.DefaultLeaseIdleMs, int LeaseWaitMs = RedisSection.DefaultLeaseWaitMs);

@@ -32,19 +32,19 @@ public sealed class RedisSectionTests
     }
 
     [Fact]
-    public void Compile_InstanceTtlAndLeaseIdle_BecomeRedisSettings()
+    public void Compile_InstanceTtlLeaseIdleAndLeaseWait_BecomeRedisSettings()
     {
         var section = new RedisSection();
-        Assert.Empty(SectionFixture.Run(section, """{ "redis": { "configuration": "r:6379", "instanceTtlMs": 900, "leaseIdleMs": 200 } }"""));
+        Assert.Empty(SectionFixture.Run(section, """{ "redis": { "configuration": "r:6379", "instanceTtlMs": 900, "leaseIdleMs": 200, "leaseWaitMs": 0 } }"""));
 
-        Assert.Equal((900, 200), (section.Compile()!.InstanceTtlMs, section.Compile()!.LeaseIdleMs));
+        Assert.Equal((900, 200, 0), (section.Compile()!.InstanceTtlMs, section.Compile()!.LeaseIdleMs, section.Compile()!.LeaseWaitMs));
     }
 
     [Fact]
-    public void Validate_InstanceTtlAndLeaseIdleOutOfRange_AreReported()
+    public void Validate_InstanceTtlLeaseIdleAndLeaseWaitOutOfRange_AreReported()
     {
-        var errors = SectionFixture.Run(new RedisSection(), """{ "redis": { "configuration": "r:6379", "instanceTtlMs": 100, "leaseIdleMs": 10 } }""");
+        var errors = SectionFixture.Run(new RedisSection(), """{ "redis": { "configuration": "r:6379", "instanceTtlMs": 100, "leaseIdleMs": 10, "leaseWaitMs": 10001 } }""");
 
-        Assert.Equal(["redis.instanceTtlMs", "redis.leaseIdleMs"], SectionFixture.Paths(errors));
+        Assert.Equal(["redis.instanceTtlMs", "redis.leaseIdleMs", "redis.leaseWaitMs"], SectionFixture.Paths(errors));
     }
 }

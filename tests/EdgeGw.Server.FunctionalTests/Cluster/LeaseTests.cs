@@ -16,11 +16,11 @@ public sealed class LeaseTests(ITestOutputHelper output)
     private const string Key = "cluster-key-0123456789abcdef";
 
     internal static string Config(string redis, string prefix, long quota = 1000, string period = "WEEK", int leaseIdleMs = 60_000, int instanceTtlMs = 10_000,
-        string failMode = "closed", string? statePath = null) => $$"""
+        string failMode = "closed", string? statePath = null, int leaseWaitMs = 5_000) => $$"""
         {
           "server": { "listen": ["http://127.0.0.1:0"], "drainTimeoutSeconds": 1 },
           "redis": { "configuration": "{{redis}}", "failMode": "{{failMode}}", "syncIntervalMs": 50, "keyPrefix": "{{prefix}}",
-                     "leaseIdleMs": {{leaseIdleMs}}, "instanceTtlMs": {{instanceTtlMs}} },
+                     "leaseIdleMs": {{leaseIdleMs}}, "instanceTtlMs": {{instanceTtlMs}}, "leaseWaitMs": {{leaseWaitMs}} },
           "state": { "path": "{{statePath ?? Path.Combine(Path.GetTempPath(), $"edgegw-cluster-{Guid.NewGuid():N}.json")}}" },
           "usagePlans": [ { "name": "p", "stages": ["shop/prod"], "throttle": { "rateLimit": 10000, "burstLimit": 5000 },
                             "quota": { "limit": {{quota}}, "period": "{{period}}" } } ],
@@ -69,8 +69,8 @@ public sealed class LeaseTests(ITestOutputHelper output)
     public async Task FreshKey_RedisUnreachable_FirstRequestFollowsFailMode()
     {
         var redis = RedisServer.Reserve();
-        await using var closed = await TestGateway.StartAsync(Config(redis.Configuration, Prefix(), failMode: "closed"));
-        await using var open = await TestGateway.StartAsync(Config(redis.Configuration, Prefix(), failMode: "open"));
+        await using var closed = await TestGateway.StartAsync(Config(redis.Configuration, Prefix(), failMode: "closed", leaseWaitMs: 500));
+        await using var open = await TestGateway.StartAsync(Config(redis.Configuration, Prefix(), failMode: "open", leaseWaitMs: 500));
         using var closedClient = closed.CreateClient();
         using var openClient = open.CreateClient();
 
@@ -220,7 +220,7 @@ public sealed class LeaseTests(ITestOutputHelper output)
     public async Task RedisRestart_FailsClosedWhileAway_ThenRecoversWithoutRestartingTheGateway()
     {
         await using var redis = await RedisServer.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(Config(redis.Configuration, Prefix(), quota: 100_000, failMode: "closed"));
+        await using var gateway = await TestGateway.StartAsync(Config(redis.Configuration, Prefix(), quota: 100_000, failMode: "closed", leaseWaitMs: 500));
         using var client = gateway.CreateClient();
         Assert.Equal(HttpStatusCode.OK, await GetAsync(client, Key));
 
