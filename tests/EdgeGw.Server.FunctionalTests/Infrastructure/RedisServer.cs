@@ -34,7 +34,18 @@ public sealed class RedisServer : IAsyncDisposable
     }
 
     /// <summary>Starts the server and waits until it answers PING.</summary>
-    public async Task RunAsync()
+    public Task RunAsync() => RunAsync([]);
+
+    /// <summary>Starts a replica of <paramref name="primary"/> (it answers PING before its first sync).</summary>
+    public static async Task<RedisServer> StartReplicaAsync(RedisServer primary)
+    {
+        var server = Reserve();
+        await server.RunAsync(["--replicaof", "127.0.0.1", primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        return server;
+    }
+
+    /// <summary>Starts the server with <paramref name="extra"/> arguments and waits until it answers PING.</summary>
+    public async Task RunAsync(string[] extra)
     {
         var info = new ProcessStartInfo(Executable ?? throw new InvalidOperationException(MissingMessage))
         {
@@ -43,6 +54,11 @@ public sealed class RedisServer : IAsyncDisposable
             UseShellExecute = false,
         };
         foreach (string arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (string arg in extra)
         {
             info.ArgumentList.Add(arg);
         }
@@ -102,6 +118,18 @@ public sealed class RedisServer : IAsyncDisposable
 public sealed class RedisFactAttribute : FactAttribute
 {
     public RedisFactAttribute()
+    {
+        if (RedisServer.Executable is null)
+        {
+            Skip = RedisServer.MissingMessage;
+        }
+    }
+}
+
+/// <summary>A theory that skips, saying why, when redis-server is not installed.</summary>
+public sealed class RedisTheoryAttribute : TheoryAttribute
+{
+    public RedisTheoryAttribute()
     {
         if (RedisServer.Executable is null)
         {
