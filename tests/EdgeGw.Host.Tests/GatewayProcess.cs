@@ -170,6 +170,9 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
 
     public void SendSigterm() => _ = Kill(_process.Id, 15);
 
+    /// <summary>SIGKILL: no shutdown code runs.</summary>
+    public void SendSigkill() => _ = Kill(_process.Id, 9);
+
     public void SendSighup() => _ = Kill(_process.Id, 1);
     /// <summary>Sends signal number <paramref name="signal"/> (10 SIGUSR1: reopen access logs, 12 SIGUSR2: print counters).</summary>
     public void SendSignal(int signal) => _ = Kill(_process.Id, signal);

@@ -117,6 +117,15 @@ public sealed class GlobalLease
     public async ValueTask WaitAsync(TimeSpan timeout)
     {
         var refill = Volatile.Read(ref _refill);
+        // Claimed (the flag is set) but not published yet: the refill's task is a few instructions away. Without
+        // this a waiter would find the previous, completed task, ask again at once and use up its attempts.
+        var spin = default(SpinWait);
+        while (refill.IsCompleted && Volatile.Read(ref _refilling) != 0 && spin.Count < 64)
+        {
+            spin.SpinOnce();
+            refill = Volatile.Read(ref _refill);
+        }
+
         if (!refill.IsCompleted)
         {
             await refill.WaitAsync(timeout, _owner.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

@@ -53,6 +53,8 @@ internal sealed class AccessStep
     /// is waiting for Redis). Awaits the lease's refill — bounded by <see cref="RedisLimits.LeaseWait"/>, no thread
     /// blocked — and checks again; past the bound the fail mode answers.
     /// </summary>
+    private const int MaxLeaseWaits = 1000;
+
     public async ValueTask<(AccessOutcome Outcome, ThrottleDecision Decision)> AwaitLeaseAsync(GatewaySnapshot snapshot, RouteModel route, ThrottleDecision decision)
     {
         var time = _connection.Runtime.Time;
@@ -63,7 +65,9 @@ internal sealed class AccessStep
         {
             var lease = decision.Pending!;
             long left = deadline - time.GetTimestamp();
-            if (left <= 0 || attempt == 4)
+            // Until the deadline: a refill that answered with units other requests took first is no reason to
+            // give up while Redis answers (small quota shares under concurrency); the cap only guards a loop.
+            if (left <= 0 || attempt == MaxLeaseWaits)
             {
                 decision = lease.FailModeDecision();
                 outcome = decision.Allowed ? AccessOutcome.Allowed : AccessOutcome.Throttled;
