@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace EdgeGw.Host.Tests;
 
@@ -39,16 +40,27 @@ public sealed class LoggingTests
     [Fact]
     public async Task LevelWarning_HidesTheInformationStartAndReloadLines()
     {
-        int port = FreePort();
+        // The lines that say "listening" and "reloaded" are hidden, so the test waits on sd_notify instead: READY=1
+        // (with the address) once listening, and RELOADING=1 then READY=1 around a SIGHUP reload, READY=1 sent once
+        // the new config is in effect.
+        using var notify = new NotifySocket(abstractNamespace: true);
         string path = WriteConfig(MockConfig("one", """ "logging": { "level": "Warning" }, """));
         try
         {
-            await using var gateway = GatewayProcess.Start(["--config", path, $"--server:listen:0=http://127.0.0.1:{port}"]);
-            using var client = new HttpClient();
-            Assert.Equal("one", await GetWhenAsync(client, port, "one"));
+            await using var gateway = GatewayProcess.Start(["--config", path, "--server:listen:0=http://127.0.0.1:0"],
+                new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notify.Address });
+            string ready = await notify.ReceiveAsync();
+            Assert.StartsWith("READY=1\n", ready, StringComparison.Ordinal);
+            var address = Regex.Match(ready, @"STATUS=serving on (http://127\.0\.0\.1:\d+)");
+            Assert.True(address.Success, ready);
+            using var client = new HttpClient { BaseAddress = new Uri(address.Groups[1].Value) };
+            Assert.Equal("one", await client.GetStringAsync(new Uri("/s/x", UriKind.Relative)));
 
             File.WriteAllText(path, MockConfig("two", """ "logging": { "level": "Warning" }, """));
-            Assert.Equal("two", await GetWhenAsync(client, port, "two"));
+            gateway.SendSighup();
+            Assert.StartsWith("RELOADING=1\n", await notify.ReceiveAsync(), StringComparison.Ordinal);
+            Assert.StartsWith("READY=1\n", await notify.ReceiveAsync(), StringComparison.Ordinal);
+            Assert.Equal("two", await client.GetStringAsync(new Uri("/s/x", UriKind.Relative)));
 
             string output = gateway.Output;
             Assert.DoesNotContain("serving", output, StringComparison.Ordinal);
@@ -147,30 +159,5 @@ public sealed class LoggingTests
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>GETs /s/x until it answers <paramref name="expected"/> (the gateway is starting or reloading).</summary>
-    private static async Task<string> GetWhenAsync(HttpClient client, int port, string expected)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        string last = "";
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                last = await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x"));
-                if (last == expected)
-                {
-                    return last;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        return last;
     }
 }

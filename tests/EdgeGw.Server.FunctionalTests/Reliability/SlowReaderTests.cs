@@ -46,7 +46,12 @@ public sealed class SlowReaderTests(ITestOutputHelper output)
         return socket;
     }
 
-    /// <summary>Waits (bounded) until the upstream has seen no new request for a while: every non-reader is stuck.</summary>
+    /// <summary>
+    /// Waits (bounded) until the upstream has seen no new request for a while: every non-reader is stuck. No gauge
+    /// says so exactly: a non-reader refused with 503s while the pool was exhausted gets all its small answers into
+    /// the socket buffers and then waits for a next request, so <see cref="GatewayRuntime.SendsWaiting"/> stays
+    /// below the number of non-readers (8 of 10 here) and only the upstream going quiet tells that nobody moves.
+    /// </summary>
     private static async Task WaitUntilQuietAsync(UpstreamServer upstream, TimeSpan limit)
     {
         var clock = Stopwatch.StartNew();
@@ -62,6 +67,13 @@ public sealed class SlowReaderTests(ITestOutputHelper output)
             last = seen;
             await Task.Delay(300);
         }
+    }
+
+    /// <summary>Waits (bounded) until <paramref name="count"/> client connections wait on a flush the client never reads.</summary>
+    private static async Task WaitUntilSendsWaitAsync(TestGateway gateway, int count)
+    {
+        Assert.True(await Eventually.TrueAsync(() => gateway.Runtime.SendsWaiting == count, TimeSpan.FromSeconds(15)),
+            $"{gateway.Runtime.SendsWaiting} connection(s) waiting for the client to read, expected {count}");
     }
 
     [Fact]
@@ -112,7 +124,8 @@ public sealed class SlowReaderTests(ITestOutputHelper output)
         var drained = 0L;
         var buffer = new byte[64 * 1024];
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await WaitUntilQuietAsync(upstream, TimeSpan.FromSeconds(15));
+        // One non-reader, eight upstream connections: it is never refused, so it ends up waiting on a flush.
+        await WaitUntilSendsWaitAsync(gateway, 1);
         await Eventually.TrueAsync(() => gateway.Runtime.ActiveConnections == 0, TimeSpan.FromSeconds(30));
 
         var closedAfter = clock.Elapsed;

@@ -94,8 +94,9 @@ public sealed partial class UpstreamLogTests
         Volatile.Write(ref status, 200);
         Assert.True(await Eventually.TrueAsync(() => logs.Lines.Any(l => l.EventId.Id == 112), TimeSpan.FromSeconds(15)), "the recovery was logged");
         // Probes go on passing: one line per transition, not one per probe (a generous probe timeout, so a busy
-        // machine does not fail one).
-        await Task.Delay(TimeSpan.FromMilliseconds(1500));
+        // machine does not fail one). Waits for two more probes: the first of them was handled whole by the time
+        // the second reaches the upstream (probes are a second apart).
+        await flaky.WaitForRequestsAsync(flaky.RequestsSeen + 2, TimeSpan.FromSeconds(15));
 
         var down = Assert.Single(logs.Lines, l => l.EventId.Id == 111);
         Assert.Equal(LogLevel.Warning, down.Level);
