@@ -58,7 +58,7 @@ public sealed partial class JsonSchemaValidator
                         node.Const = value.Clone();
                         break;
                     case "properties":
-                        node.Properties = [.. Object(value, path).EnumerateObject().Select(p => (p.Name, Compile(p.Value, $"{path}/{Escape(p.Name)}")))];
+                        node.Properties = [.. Object(value, path).EnumerateObject().Select(p => (p.Name, System.Text.Encoding.UTF8.GetBytes(p.Name), Compile(p.Value, $"{path}/{Escape(p.Name)}")))];
                         break;
                     case "patternProperties":
                         node.PatternProperties = [.. Object(value, path).EnumerateObject().Select(p => (Regex(p.Name, path), Compile(p.Value, $"{path}/{Escape(p.Name)}")))];
@@ -179,6 +179,7 @@ public sealed partial class JsonSchemaValidator
                 }
             }
 
+            node.Seal();
             return node;
         }
 

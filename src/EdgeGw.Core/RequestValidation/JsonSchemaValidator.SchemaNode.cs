@@ -13,8 +13,12 @@ public sealed partial class JsonSchemaValidator
         public JsonTypes Types;
         public JsonElement[]? Enum;
         public JsonElement? Const;
-        public (string Name, SchemaNode Schema)[]? Properties;
+        public (string Name, byte[] Utf8, SchemaNode Schema)[]? Properties;
         public string[]? Required;
+        /// <summary>Required names that are among the first 64 <see cref="Properties"/>: a bit per index, checked while the members are walked.</summary>
+        public ulong RequiredMask;
+        /// <summary>The other required names (UTF-8), looked up on their own.</summary>
+        public byte[][]? RequiredOutside;
         public (Regex Pattern, SchemaNode Schema)[]? PatternProperties;
         public SchemaNode? AdditionalProperties;
         public int MinProperties = -1;
@@ -39,6 +43,40 @@ public sealed partial class JsonSchemaValidator
         public SchemaNode? Not;
         public string? Ref;
         public SchemaNode? RefTarget;
+
+        /// <summary>After compilation: required names as bits of the property walk, or UTF-8 names to look up.</summary>
+        public void Seal()
+        {
+            if (Required is null)
+            {
+                return;
+            }
+
+            var outside = new List<byte[]>();
+            foreach (string name in Required)
+            {
+                int index = -1;
+                for (int i = 0; Properties is not null && i < Properties.Length && i < 64; i++)
+                {
+                    if (Properties[i].Name == name)
+                    {
+                        index = i;
+                        break;
+                    }
+                }
+
+                if (index >= 0)
+                {
+                    RequiredMask |= 1UL << index;
+                }
+                else
+                {
+                    outside.Add(System.Text.Encoding.UTF8.GetBytes(name));
+                }
+            }
+
+            RequiredOutside = outside.Count == 0 ? null : [.. outside];
+        }
 
         public bool IsValid(JsonElement value)
         {
@@ -155,9 +193,9 @@ public sealed partial class JsonSchemaValidator
 
         private bool ObjectValid(JsonElement value)
         {
-            if (Required is not null)
+            if (RequiredOutside is not null)
             {
-                foreach (string name in Required)
+                foreach (byte[] name in RequiredOutside)
                 {
                     if (!value.TryGetProperty(name, out _))
                     {
@@ -173,6 +211,7 @@ public sealed partial class JsonSchemaValidator
             }
 
             int count = 0;
+            ulong seen = 0;
             foreach (var member in value.EnumerateObject())
             {
                 count++;
@@ -184,12 +223,18 @@ public sealed partial class JsonSchemaValidator
                 bool matched = false;
                 if (Properties is not null)
                 {
-                    foreach (var (name, schema) in Properties)
+                    // UTF-8 names compared with the member's raw name: no transcoding per comparison.
+                    for (int i = 0; i < Properties.Length; i++)
                     {
-                        if (member.NameEquals(name))
+                        if (member.NameEquals(Properties[i].Utf8))
                         {
                             matched = true;
-                            if (!schema.IsValid(member.Value))
+                            if (i < 64)
+                            {
+                                seen |= 1UL << i;
+                            }
+
+                            if (!Properties[i].Schema.IsValid(member.Value))
                             {
                                 return false;
                             }
@@ -220,7 +265,8 @@ public sealed partial class JsonSchemaValidator
                 }
             }
 
-            return (MinProperties < 0 || count >= MinProperties) && (MaxProperties < 0 || count <= MaxProperties);
+            return (seen & RequiredMask) == RequiredMask
+                && (MinProperties < 0 || count >= MinProperties) && (MaxProperties < 0 || count <= MaxProperties);
         }
 
         private bool ArrayValid(JsonElement value)
