@@ -194,15 +194,34 @@ internal sealed class CacheStep : IResponseObserver
         var runtime = _connection.Runtime;
         ref var record = ref _request.Record;
         record.Cache = CacheResult.Hit;
-        var statusLine = entry.Head;
-        record.Status = statusLine.Length >= 12 ? (statusLine[9] - '0') * 100 + (statusLine[10] - '0') * 10 + (statusLine[11] - '0') : 0;
+        var head = entry.Head;
+        record.Status = StoredHead.Status(head);
         record.ResponseLength = _request.IsHead ? 0 : entry.Body.Length;
+        // The entry holds the backend's head as it came: the route's responseParameters apply to a hit as to a miss.
+        var mapping = record.Route?.Integration is HttpIntegrationModel { ResponseMapping: { } responseMapping } ? responseMapping.Find(record.Status) : null;
+        if (mapping is { NewStatus: > 0 })
+        {
+            record.Status = mapping.NewStatus;
+        }
+
         var writer = new BufferWriter<PipeWriter>(_responder.Output);
         // The route compresses: the stored (identity) body compressed once per coding, or Vary only.
-        var body = _request.Compression is { } compression ? compression.WriteCachedHead(ref writer, entry) : entry.Body;
+        var body = _request.Compression is { } compression ? compression.WriteCachedHead(ref writer, entry, mapping) : entry.Body;
         if (_request.Compression is null)
         {
-            writer.Write(entry.Head);
+            if (mapping is null)
+            {
+                writer.Write(head);
+            }
+            else
+            {
+                ParameterMapping.ResponseHeadMapper.WriteMappedHead(ref writer, head, mapping);
+            }
+        }
+
+        if (mapping is not null)
+        {
+            ParameterMapping.ResponseHeadMapper.WriteHeaders(ref writer, head, mapping, record);
         }
 
         long age = (runtime.Cache.Now - entry.StoredTimestamp) / runtime.Time.TimestampFrequency;

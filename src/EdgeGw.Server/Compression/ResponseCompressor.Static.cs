@@ -4,6 +4,7 @@ using EdgeGw.Core.Caching;
 using EdgeGw.Core.Compression;
 using EdgeGw.Core.Model;
 using EdgeGw.Protocols.Buffers;
+using EdgeGw.Server.Infrastructure;
 
 namespace EdgeGw.Server.Compression;
 
@@ -51,15 +52,17 @@ internal sealed partial class ResponseCompressor
     /// A cache hit's stored head (status line, headers, Content-Length), as is or rewritten for a compressed
     /// variant of the stored body; returns the body to send.
     /// </summary>
-    public ReadOnlySpan<byte> WriteCachedHead(scoped ref BufferWriter<PipeWriter> writer, CacheEntry entry)
+    /// <param name="mapping">The route's response parameters for the stored status (null: none): status replaced,
+    /// dropped headers left out; the caller writes the mapping's own header lines.</param>
+    public ReadOnlySpan<byte> WriteCachedHead(scoped ref BufferWriter<PipeWriter> writer, CacheEntry entry, Core.ParameterMapping.StatusMapping? mapping)
     {
         var policy = _policy!;
         var head = entry.Head;
         var facts = new ResponseFacts();
-        int status = head.Length >= 12 ? (head[9] - '0') * 100 + (head[10] - '0') * 10 + (head[11] - '0') : 0;
-        for (var lines = head[(head.IndexOf("\r\n"u8) + 2)..]; !lines.IsEmpty;)
+        int status = StoredHead.Status(head);
+        for (var lines = head[StoredHead.LinesStart(head)..]; !lines.IsEmpty;)
         {
-            var line = NextLine(ref lines, out var name, out var value);
+            var line = StoredHead.NextLine(ref lines, out var name, out var value);
             if (!line.IsEmpty)
             {
                 facts.Observe(policy, name, value);
@@ -71,16 +74,29 @@ internal sealed partial class ResponseCompressor
         byte[]? variant = eligible && _coding != ContentCoding.Identity && !_request.IsHead ? StaticVariants.Get(entry, body, _coding, policy) : null;
         if (variant is null)
         {
-            writer.Write(head);
+            if (mapping is null)
+            {
+                writer.Write(head);
+            }
+            else
+            {
+                ParameterMapping.ResponseHeadMapper.WriteMappedHead(ref writer, head, mapping);
+            }
+
             WriteStaticHeaders(ref writer, eligible, compressed: false, facts.VariesOnAcceptEncoding);
             return body;
         }
 
-        int statusEnd = head.IndexOf("\r\n"u8) + 2;
-        writer.Write(head[..statusEnd]);
+        int statusEnd = StoredHead.LinesStart(head);
+        ParameterMapping.ResponseHeadMapper.WriteStatusLine(ref writer, head, mapping);
         for (var lines = head[statusEnd..]; !lines.IsEmpty;)
         {
-            var line = NextLine(ref lines, out var name, out var value);
+            var line = StoredHead.NextLine(ref lines, out var name, out var value);
+            if (mapping is not null && mapping.DropsHeader(name))
+            {
+                continue;
+            }
+
             if (name.Length == 14 && Ascii.EqualsIgnoreCase(name, "content-length"u8))
             {
                 continue;
@@ -118,18 +134,5 @@ internal sealed partial class ResponseCompressor
         {
             writer.Write("Vary: Accept-Encoding\r\n"u8);
         }
-    }
-
-    /// <summary>The next header line (with its CRLF) and its name and value; advances <paramref name="lines"/>.</summary>
-    private static ReadOnlySpan<byte> NextLine(ref ReadOnlySpan<byte> lines, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
-    {
-        int end = lines.IndexOf("\r\n"u8);
-        var line = end < 0 ? lines : lines[..(end + 2)];
-        lines = end < 0 ? default : lines[(end + 2)..];
-        var content = end < 0 ? line : line[..^2];
-        int colon = content.IndexOf((byte)':');
-        name = colon < 0 ? default : content[..colon];
-        value = colon < 0 ? default : content[(colon + 1)..].Trim(" \t"u8);
-        return line;
     }
 }

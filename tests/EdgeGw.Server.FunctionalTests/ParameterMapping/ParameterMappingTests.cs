@@ -18,13 +18,16 @@ public sealed class ParameterMappingTests : IAsyncLifetime
         {
             "/gone" => context.RespondAsync(404, "not here", ("Cache-Control", "max-age=60"), ("X-Secret", "s3"), ("Server", "test-backend")),
             "/fine" => context.RespondAsync(200, "fine", ("X-Secret", "s3"), ("Server", "test-backend")),
+            "/gone2" => context.RespondAsync(200, "gone for good", ("X-Secret", "s3"), ("Server", "test-backend")),
             _ => context.RespondAsync(200, "ok"),
         });
         _gateway = await TestGateway.StartAsync($$"""
             {
               "server": { "listen": ["http://127.0.0.1:0"], "drainTimeoutSeconds": 2 },
+              "cache": { "maxBytes": 1048576 },
               "clusters": [ { "name": "up", "destinations": ["{{_backend.Authority}}"] } ],
-              "apis": [ { "name": "m", "stages": [ { "name": "prod", "variables": { "version": "v7" } } ],
+              "apis": [ { "name": "m", "stages": [ { "name": "prod", "variables": { "version": "v7" } },
+                                                 { "name": "live", "variables": { "version": "v8" }, "cache": { "enabled": true, "ttlSeconds": 60 } } ],
                 "routes": [
                   { "key": "GET /pets/{id}", "integration": { "type": "http", "cluster": "up",
                       "requestParameters": {
@@ -46,6 +49,8 @@ public sealed class ParameterMappingTests : IAsyncLifetime
                                  "remove:header.X-Secret": "''", "append:header.X-Backend": "$response.header.server" },
                         "200": { "remove:header.Server": "''" }
                       } } },
+                  { "key": "GET /gone2", "integration": { "type": "http", "cluster": "up",
+                      "responseParameters": { "200": { "overwrite:statuscode": "410", "remove:header.X-Secret": "''", "overwrite:header.X-Backend": "$response.header.server" } } } },
                   { "key": "GET /fine", "integration": { "type": "http", "cluster": "up",
                       "responseParameters": { "404": { "overwrite:statuscode": "410" }, "200": { "remove:header.X-Secret": "''", "overwrite:header.X-Stage": "$stageVariables.version" } } } }
                 ] } ]
@@ -123,5 +128,41 @@ public sealed class ParameterMappingTests : IAsyncLifetime
         Assert.Equal("v7", response.Header("X-Stage"));
         Assert.Equal("test-backend", response.Header("Server"));
         Assert.Equal("fine", response.BodyText);
+    }
+
+    [Fact]
+    public async Task ResponseParameters_ApplyToACacheHit_AsToTheMissThatStoredIt()
+    {
+        var (miss, _) = await SendAsync("GET /live/fine HTTP/1.1\r\nHost: gw\r\n\r\n");
+        int seen = _backend.RequestsSeen;
+        await using var client = await _gateway.ConnectRawAsync();
+        await client.SendAsync("GET /live/fine HTTP/1.1\r\nHost: gw\r\n\r\n");
+        var hit = await client.ReadResponseAsync();
+
+        Assert.Equal(("Miss", "Hit"), (miss.Header("X-Cache"), hit.Header("X-Cache")));
+        Assert.Equal(seen, _backend.RequestsSeen);
+        foreach (var response in new[] { miss, hit })
+        {
+            Assert.Equal(200, response.Status);
+            Assert.Null(response.Header("X-Secret")); // the stored head still has it: removed again on the hit
+            Assert.Equal("v8", response.Header("X-Stage"));
+            Assert.Equal("test-backend", response.Header("Server"));
+            Assert.Equal("fine", response.BodyText);
+        }
+    }
+
+    [Fact]
+    public async Task ResponseParameters_OnACacheHit_CanReadTheStoredHeadAndRewriteTheStatus()
+    {
+        await SendAsync("GET /live/gone2 HTTP/1.1\r\nHost: gw\r\n\r\n");
+        await using var client = await _gateway.ConnectRawAsync();
+        await client.SendAsync("GET /live/gone2 HTTP/1.1\r\nHost: gw\r\n\r\n");
+        var hit = await client.ReadResponseAsync();
+
+        Assert.Equal("Hit", hit.Header("X-Cache"));
+        Assert.Equal("HTTP/1.1 410 Gone", hit.Head.StartLine);
+        Assert.Equal("test-backend", hit.Header("X-Backend")); // $response.header.server, from the stored head
+        Assert.Null(hit.Header("X-Secret"));
+        Assert.Equal("gone for good", hit.BodyText);
     }
 }
