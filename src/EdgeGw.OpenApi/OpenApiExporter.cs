@@ -91,12 +91,11 @@ public sealed partial class OpenApiExporter
         {
             ["openapi"] = "3.0.1",
             ["info"] = new JsonObject { ["title"] = api["name"]?.ToString() ?? "api", ["version"] = "1.0" },
-            ["servers"] = new JsonArray(new JsonObject
-            {
-                ["url"] = "/{basePath}",
-                ["variables"] = new JsonObject { ["basePath"] = new JsonObject { ["default"] = Stage(api, at) } },
-            }),
         };
+        string stage = Stage(api, at);
+        document["servers"] = new JsonArray(stage.Length == 0
+            ? new JsonObject { ["url"] = "/" }
+            : new JsonObject { ["url"] = "/{basePath}", ["variables"] = new JsonObject { ["basePath"] = new JsonObject { ["default"] = stage } } });
 
         var components = new JsonObject();
         var schemes = new JsonObject();

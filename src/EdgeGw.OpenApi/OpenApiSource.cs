@@ -101,8 +101,8 @@ public static class OpenApiSource
     }
 
     /// <summary>
-    /// Microsoft.OpenApi's reading of the tree: the version and its errors (each with its pointer). Its warnings are
-    /// added to <paramref name="warnings"/>.
+    /// Microsoft.OpenApi's reading of the tree: the version (null when it cannot read the document, with why in
+    /// <paramref name="errors"/>); its errors and warnings are added to <paramref name="warnings"/> with their pointers.
     /// </summary>
     internal static OpenApiSpecVersion? Check(JsonObject document, List<string> errors, List<ImportWarning> warnings)
     {
@@ -122,9 +122,11 @@ public static class OpenApiSource
 
         if (result.Diagnostic is { } diagnostic)
         {
+            // The library's errors do not stop the conversion (AWS's own exports have some, such as a $default stage's
+            // basePath default of ""): each is a warning; only a document the library cannot read at all is refused.
             foreach (var error in diagnostic.Errors)
             {
-                errors.Add($"{(string.IsNullOrEmpty(error.Pointer) ? "/" : error.Pointer.TrimStart('#'))}: {error.Message}");
+                warnings.Add(new ImportWarning(error.Pointer?.TrimStart('#') ?? "", $"not valid OpenAPI: {error.Message}"));
             }
 
             foreach (var warning in diagnostic.Warnings)
@@ -132,7 +134,7 @@ public static class OpenApiSource
                 warnings.Add(new ImportWarning(warning.Pointer?.TrimStart('#') ?? "", warning.Message));
             }
 
-            return errors.Count == 0 && result.Document is not null ? diagnostic.SpecificationVersion : null;
+            return result.Document is not null && diagnostic.SpecificationVersion != OpenApiSpecVersion.OpenApi3_2 ? diagnostic.SpecificationVersion : null;
         }
 
         return null;
