@@ -114,6 +114,11 @@ public static class OpenApiSource
             // The reader takes its own copy: the library may rewrite nodes it resolves.
             result = new OpenApiJsonReader().Read(document.DeepClone(), new Uri("file:///openapi.json"), settings);
         }
+        catch (OpenApiUnsupportedSpecVersionException e)
+        {
+            errors.Add($"/: {e.Message}");
+            return null;
+        }
         catch (OpenApiException e)
         {
             errors.Add($"{(string.IsNullOrEmpty(e.Pointer) ? "/" : e.Pointer)}: {e.Message}");
