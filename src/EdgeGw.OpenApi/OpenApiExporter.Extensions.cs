@@ -135,7 +135,10 @@ public sealed partial class OpenApiExporter
             }
             else
             {
-                scheme["x-amazon-apigateway-authtype"] = "custom";
+                if (_options.AwsExtensions)
+                {
+                    scheme["x-amazon-apigateway-authtype"] = "custom";
+                }
                 aws["type"] = "request";
                 if (sources.Count > 0)
                 {
@@ -248,7 +251,7 @@ public sealed partial class OpenApiExporter
         }
     }
 
-    private static void ExportValidator(JsonObject route, JsonObject operation, JsonArray parameters, SortedDictionary<string, (bool Body, bool Parameters)> validators)
+    private void ExportValidator(JsonObject route, JsonObject operation, JsonArray parameters, SortedDictionary<string, (bool Body, bool Parameters)> validators)
     {
         if (route["requestValidator"] is not JsonObject validator)
         {
@@ -284,7 +287,10 @@ public sealed partial class OpenApiExporter
 
         string name = (body, hasParameters) switch { (true, true) => "all", (true, false) => "body-only", _ => "params-only" };
         validators[name] = (body, hasParameters);
-        operation["x-amazon-apigateway-request-validator"] = name;
+        if (_options.AwsExtensions)
+        {
+            operation["x-amazon-apigateway-request-validator"] = name;
+        }
     }
 
     private void ExportApiExtensions(JsonObject api, JsonObject document, SortedDictionary<string, (bool Body, bool Parameters)> validators)

@@ -213,6 +213,20 @@ public sealed partial class OpenApiExporter
             operation["x-amazon-apigateway-integration"] = ExportIntegration(integration, method, $"{at}.integration");
         }
 
+        if (method == "ANY" && !_options.AwsExtensions)
+        {
+            // Plain OpenAPI has no catch-all method: every method the path does not route otherwise.
+            foreach (string each in (string[])["get", "put", "post", "delete", "options", "head", "patch"])
+            {
+                if (!item.ContainsKey(each))
+                {
+                    item[each] = operation.DeepClone();
+                }
+            }
+
+            return;
+        }
+
         item[method == "ANY" ? "x-amazon-apigateway-any-method" : method.ToLowerInvariant()] = operation;
     }
 
@@ -240,11 +254,11 @@ public sealed partial class OpenApiExporter
         else if (route["authorizationType"]?.ToString() == "AWS_IAM")
         {
             requirement[SigV4Scheme] = new JsonArray();
-            schemes[SigV4Scheme] = new JsonObject
+            schemes[SigV4Scheme] = new JsonObject { ["type"] = "apiKey", ["name"] = "Authorization", ["in"] = "header" };
+            if (_options.AwsExtensions)
             {
-                ["type"] = "apiKey", ["name"] = "Authorization", ["in"] = "header",
-                ["x-amazon-apigateway-authtype"] = "awsSigv4",
-            };
+                schemes[SigV4Scheme]!["x-amazon-apigateway-authtype"] = "awsSigv4";
+            }
         }
 
         if (route["apiKeyRequired"]?.ToString() is "true" or "True")

@@ -101,6 +101,16 @@ public static class OpenApiSource
     }
 
     /// <summary>
+    /// API Gateway's greedy <c>{proxy+}</c> segment, declared as the parameter <c>proxy</c> (as AWS exports it), is
+    /// not plain OpenAPI: the library's path-parameter rule does not apply to such a path, and its path-signature
+    /// rule takes <c>/{id}</c> and <c>/{proxy+}</c> for one path. Which paths collide is the config loader's to say
+    /// (it knows greedy segments: "matches the same requests as routes[i]").
+    /// </summary>
+    private static bool IsGreedyPathRule(OpenApiError error) =>
+        error.Message.Contains("path signature", StringComparison.Ordinal)
+        || (error.Pointer?.Contains("+}", StringComparison.Ordinal) == true && error.Message.Contains("Declared path parameter", StringComparison.Ordinal));
+
+    /// <summary>
     /// Microsoft.OpenApi's reading of the tree: the version (null when it cannot read the document, with why in
     /// <paramref name="errors"/>); its errors and warnings are added to <paramref name="warnings"/> with their pointers.
     /// </summary>
@@ -131,6 +141,11 @@ public static class OpenApiSource
             // basePath default of ""): each is a warning; only a document the library cannot read at all is refused.
             foreach (var error in diagnostic.Errors)
             {
+                if (IsGreedyPathRule(error))
+                {
+                    continue;
+                }
+
                 warnings.Add(new ImportWarning(error.Pointer?.TrimStart('#') ?? "", $"not valid OpenAPI: {error.Message}"));
             }
 
