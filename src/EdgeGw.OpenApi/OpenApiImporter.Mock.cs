@@ -22,12 +22,12 @@ public sealed partial class OpenApiImporter
                 }
                 else
                 {
-                    Warn(templatesPointer, "the request template does not name a statusCode: 200 is used");
+                    Warn(templatesPointer, "the request template does not name a statusCode: status 200 selects the response");
                 }
             }
             catch (JsonException)
             {
-                Warn(templatesPointer, "the request template is not plain JSON (mapping templates are not evaluated): 200 is used");
+                Warn(templatesPointer, "the request template is not plain JSON (mapping templates are not evaluated): status 200 selects the response");
             }
         }
 

@@ -166,6 +166,49 @@ public sealed class OpenApiImportTests
     }
 
     [Fact]
+    public void EdgeCases_AreEachReportedAtTheirPointer_AndTheRestLoads()
+    {
+        var result = Fixtures.Import("petstore-edge-cases.yaml");
+        var model = Fixtures.LoadValid(result.Config!).Model!;
+        Assert.Equal(["POST /tags", "GET /alternatives", "DELETE /empty"], model.RouteList.Select(r => r.RouteKey));
+        Assert.All(model.RouteList, r => Assert.Equal("beta", r.StageName));
+
+        // The document-wide security applies where the operation has none; "security: []" turns it off.
+        Assert.True(Compiled(model, "POST /tags").Access!.ApiKeyRequired);
+        Assert.Null(Fixtures.Route(result, "DELETE /empty")["apiKeyRequired"]);
+        Assert.Equal("X-Partner-Key", result.Config!["apiKeys"]!["header"]!.ToString());
+        Assert.Equal("x-partner-key", Encoding.ASCII.GetString(model.ApiKeyHeader));
+
+        // An integration by $ref to components/x-amazon-apigateway-integrations, with HTTP API mappings as written.
+        var tags = Fixtures.Route(result, "POST /tags");
+        Assert.Equal("yes", tags["integration"]!["requestParameters"]!["append:header.X-Edge"]!.ToString());
+        Assert.Equal("410", tags["integration"]!["responseParameters"]!["404"]!["overwrite:statuscode"]!.ToString());
+        Assert.NotNull(((HttpIntegrationModel)Compiled(model, "POST /tags").Integration).ResponseMapping);
+        // An inline body schema is a model named after the route; the required header is a validated parameter.
+        Assert.Equal("PostTagsBody", tags["requestValidator"]!["body"]!.ToString());
+        Assert.Equal("header.X-Tenant", tags["requestValidator"]!["parameters"]![0]!.ToString());
+        Assert.Equal(204, ((MockIntegrationModel)Compiled(model, "DELETE /empty").Integration).StatusCode);
+
+        Fixtures.HasWarning(result, "/servers/1", "only the first server");
+        Fixtures.HasWarning(result, "/x-amazon-apigateway-endpoint-configuration", "not supported");
+        Fixtures.HasWarning(result, "/x-amazon-apigateway-cors/allowPrivateNetwork", "ignored");
+        Fixtures.HasWarning(result, "/components/securitySchemes/pool/x-amazon-apigateway-authorizer/type", "cognito_user_pools");
+        Fixtures.HasWarning(result, "/paths/~1pool/get", "operation not imported");
+        Fixtures.HasWarning(result, "/components/securitySchemes/bearer", "documentation only");
+        Fixtures.HasWarning(result, "/components/schemas/Tag/nullable", "nullable");
+        Fixtures.HasWarning(result, "/paths/~1alternatives/get/security", "only the first is applied");
+        Fixtures.HasWarning(result, "/paths/~1alternatives/get/x-amazon-apigateway-integration/httpMethod", "client's method");
+        Fixtures.HasWarning(result, "/paths/~1dynamic-host/get/x-amazon-apigateway-integration/uri", "comes from a variable");
+        Fixtures.HasWarning(result, "/paths/~1no-integration/get", "no x-amazon-apigateway-integration");
+        Fixtures.HasWarning(result, "/paths/~1empty/delete/x-amazon-apigateway-throttling", "not supported");
+        Fixtures.HasWarning(result, "/paths/~1empty/delete/x-amazon-apigateway-integration/requestTemplates", "not plain JSON");
+        Fixtures.HasWarning(result, "/paths/~1empty/delete/x-amazon-apigateway-integration/responses/default/responseParameters/method.response.header.X-Who", "literal");
+        Fixtures.HasWarning(result, "/paths/~1empty/delete/x-amazon-apigateway-integration/responses/default/responseTemplates", "204");
+        Fixtures.HasWarning(result, "/paths/~1empty/trace", "TRACE");
+        Assert.Equal(17, result.Warnings.Count);
+    }
+
+    [Fact]
     public void Options_ApiNameAndStage_Override_TheDocument()
     {
         var result = Fixtures.Import("petstore-http-proxy.yaml", new ImportOptions("pets", "beta"));
