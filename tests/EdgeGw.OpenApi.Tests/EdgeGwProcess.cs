@@ -108,6 +108,20 @@ internal sealed class EdgeGwProcess : IAsyncDisposable
         return new Uri(addresses.Split(", ")[0]);
     }
 
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Seen)> _waiters = [];
+
+    /// <summary>The next line (stdout or stderr) that matches, from now on.</summary>
+    public Task<string> NextLineAsync(Func<string, bool> match)
+    {
+        var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_waiters)
+        {
+            _waiters.Add((match, seen));
+        }
+
+        return seen.Task.WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
     private void OnLine(string? line, StringBuilder into)
     {
         if (line is null)
@@ -118,6 +132,18 @@ internal sealed class EdgeGwProcess : IAsyncDisposable
         lock (into)
         {
             into.AppendLine(line);
+        }
+
+        lock (_waiters)
+        {
+            for (int i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Match(line))
+                {
+                    _waiters[i].Seen.TrySetResult(line);
+                    _waiters.RemoveAt(i);
+                }
+            }
         }
 
         const string marker = "edgegw: serving ";

@@ -137,4 +137,26 @@ public sealed class OpenApiCliTests : IDisposable
         Assert.Equal("{\"message\":\"Not Found\"}", await missing.Content.ReadAsStringAsync());
         Assert.Contains("openapi /: stage variables version", gateway.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Run_WithAnOpenApiConfig_ReloadsItsChanges()
+    {
+        string file = Path.Combine(_directory, "api.openapi.json");
+        string original = await File.ReadAllTextAsync(Fixtures.Path("petstore-31.json"));
+        await File.WriteAllTextAsync(file, original);
+        await using var gateway = EdgeGwProcess.Start("run", "--config", file, "--server:listen:0=http://127.0.0.1:0");
+        using var client = new HttpClient { BaseAddress = await gateway.ServingAsync() };
+        Assert.Equal("pong", await client.GetStringAsync(new Uri("/v1/store/ping", UriKind.Relative)));
+
+        var reloaded = gateway.NextLineAsync(line => line.Contains("reloaded", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(file, original.Replace("\"application/json\": \"pong\"", "\"application/json\": \"pong again\"", StringComparison.Ordinal));
+        await reloaded;
+        Assert.Equal("pong again", await client.GetStringAsync(new Uri("/v1/store/ping", UriKind.Relative)));
+
+        // A document that no longer converts is reported, and the running config stays.
+        var refused = gateway.NextLineAsync(line => line.Contains("not converted from OpenAPI", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(file, "{\"openapi\": \"9.9\", \"info\": {\"title\": \"t\", \"version\": \"1\"}, \"paths\": {}}");
+        await refused;
+        Assert.Equal("pong again", await client.GetStringAsync(new Uri("/v1/store/ping", UriKind.Relative)));
+    }
 }
