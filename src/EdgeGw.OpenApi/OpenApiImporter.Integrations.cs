@@ -55,6 +55,21 @@ public sealed partial class OpenApiImporter
 
         var integration = new JsonObject { ["type"] = "http", ["cluster"] = Cluster(scheme, authority) };
         var (mapping, pathMap) = ReadRequestParameters(aws, pointer);
+        int query = path.IndexOf('?', StringComparison.Ordinal);
+        if (query >= 0)
+        {
+            // EdgeGw's uri is a path (the client's query string is forwarded): the uri's own pairs are appended.
+            foreach (string pair in path[(query + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
+            {
+                int equals = pair.IndexOf('=', StringComparison.Ordinal);
+                string name = Uri.UnescapeDataString(equals < 0 ? pair : pair[..equals]);
+                string value = equals < 0 ? "" : Uri.UnescapeDataString(pair[(equals + 1)..]);
+                mapping[$"append:querystring.{name}"] = value.Length == 0 ? "''" : value;
+            }
+
+            path = path[..query];
+        }
+
         if (path.Length > 0)
         {
             integration["uri"] = RewriteUriPath(path, pathMap, RouteParameters(routeKey), uriPointer);

@@ -23,12 +23,12 @@ public sealed class OpenApiCliTests : IDisposable
         Assert.Contains("/paths/~1pets/post/x-amazon-apigateway-integration/connectionType: VPC_LINK is ignored", stderr, StringComparison.Ordinal);
         Assert.Contains($"wrote {output} (3 warning(s))", stderr, StringComparison.Ordinal);
         var model = Fixtures.LoadValid(JsonNode.Parse(File.ReadAllText(output))!.AsObject()).Model!;
-        Assert.Equal(4, model.RouteList.Length);
+        Assert.Equal(5, model.RouteList.Length);
         Assert.All(model.RouteList, r => Assert.Equal("live", r.StageName));
 
         var (validExit, validOut, _) = await EdgeGwProcess.RunAsync("validate", output);
         Assert.Equal(0, validExit);
-        Assert.Contains("valid (4 route(s), 2 cluster(s))", validOut, StringComparison.Ordinal);
+        Assert.Contains("valid (5 route(s), 2 cluster(s))", validOut, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class OpenApiCliTests : IDisposable
     {
         var (exit, stdout, stderr) = await EdgeGwProcess.RunAsync("validate", Fixtures.Path("petstore-http-proxy.yaml"));
         Assert.Equal(0, exit);
-        Assert.Contains("valid (4 route(s), 2 cluster(s))", stdout, StringComparison.Ordinal);
+        Assert.Contains("valid (5 route(s), 2 cluster(s))", stdout, StringComparison.Ordinal);
         Assert.Contains("openapi /paths/~1orders/get/x-amazon-apigateway-integration/type: aws_proxy", stderr, StringComparison.Ordinal);
     }
 

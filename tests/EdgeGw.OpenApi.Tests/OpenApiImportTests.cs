@@ -16,7 +16,7 @@ public sealed class OpenApiImportTests
         var result = Fixtures.Import("petstore-http-proxy.yaml");
         var model = Fixtures.LoadValid(result.Config!).Model!;
 
-        Assert.Equal(["GET /pets", "POST /pets", "GET /pets/{petId}", "ANY /files/{proxy+}"], model.RouteList.Select(r => r.RouteKey));
+        Assert.Equal(["GET /pets", "POST /pets", "GET /pets/{petId}", "ANY /files/{proxy+}", "GET /search"], model.RouteList.Select(r => r.RouteKey));
         Assert.All(model.RouteList, r => Assert.Equal("prod", r.StageName));
         Assert.All(model.RouteList, r => Assert.Equal("petstore-proxy", r.ApiName));
 
@@ -33,6 +33,11 @@ public sealed class OpenApiImportTests
         Assert.Equal("/petstore/pets/{petId}", Fixtures.Route(result, "GET /pets/{petId}")["integration"]!["uri"]!.ToString());
         Assert.Equal("/{proxy}", Fixtures.Route(result, "ANY /files/{proxy+}")["integration"]!["uri"]!.ToString());
         Assert.Equal("files-backend-example-https", ((HttpIntegrationModel)Compiled(model, "ANY /files/{proxy+}").Integration).Cluster.Name);
+        // The uri's own query string is appended to what the client sent.
+        var search = Fixtures.Route(result, "GET /search")["integration"]!;
+        Assert.Equal("/search", search["uri"]!.ToString());
+        Assert.Equal("edge", search["requestParameters"]!["append:querystring.source"]!.ToString());
+        Assert.Equal("2", search["requestParameters"]!["append:querystring.v"]!.ToString());
         var clusters = (JsonArray)result.Config!["clusters"]!;
         Assert.Equal(["petstore.backend.example:8080", "https://files.backend.example"], clusters.Select(c => c!["destinations"]![0]!.ToString()));
 
