@@ -87,6 +87,12 @@ public sealed partial class OpenApiExporter
             }
         }
 
+        if (_options.Stage is { } wantedStage && !((api["stages"] as JsonArray) ?? []).Any(st => st?["name"]?.ToString() == wantedStage))
+        {
+            error = $"API '{api["name"]}' has no stage '{wantedStage}'";
+            return null;
+        }
+
         var document = new JsonObject
         {
             ["openapi"] = "3.0.1",

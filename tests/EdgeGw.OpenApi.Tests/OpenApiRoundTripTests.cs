@@ -51,6 +51,19 @@ public sealed class OpenApiRoundTripTests
     }
 
     [Fact]
+    public void Export_NamesTheApiAndStage_OrSaysWhyNot()
+    {
+        var config = ConfigGenerator.Generate(11);
+        string name = config["apis"]![0]!["name"]!.ToString();
+        string stage = config["apis"]![0]!["stages"]![0]!["name"]!.ToString();
+        Assert.NotNull(OpenApiExporter.Export(config, new ExportOptions(name, stage)).Document);
+        Assert.Equal("no API named 'other'", OpenApiExporter.Export(config, new ExportOptions("other")).Error);
+        Assert.Equal($"API '{name}' has no stage 'nope'", OpenApiExporter.Export(config, new ExportOptions(name, "nope")).Error);
+        ((JsonArray)config["apis"]!).Add(ConfigGenerator.Generate(12)["apis"]![0]!.DeepClone());
+        Assert.Equal("the config has several HTTP APIs: name one with --api", OpenApiExporter.Export(config).Error);
+    }
+
+    [Fact]
     public void Export_ReportsWhatOpenApiCannotHold()
     {
         var config = ConfigGenerator.Generate(3);
