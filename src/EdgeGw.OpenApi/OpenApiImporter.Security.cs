@@ -225,12 +225,24 @@ public sealed partial class OpenApiImporter
             return true;
         }
 
-        if (requirements.Count > 1)
+        // One requirement is applied: the first that enforces something (never the documentation-only one of a
+        // pair, which would serve the route open).
+        int chosen = 0;
+        for (int i = 0; i < requirements.Count; i++)
         {
-            Warn(securityPointer, "EdgeGw has no alternative security requirements: only the first is applied");
+            if (requirements[i] is JsonObject candidate && candidate.Any(p => schemes.Kinds.TryGetValue(p.Key, out var k) && k != SchemeKind.Ignored))
+            {
+                chosen = i;
+                break;
+            }
         }
 
-        if (requirements[0] is not JsonObject requirement)
+        if (requirements.Count > 1)
+        {
+            Warn(securityPointer, $"EdgeGw has no alternative security requirements: only security[{chosen}] is applied");
+        }
+
+        if (requirements[chosen] is not JsonObject requirement)
         {
             return true;
         }
@@ -238,7 +250,7 @@ public sealed partial class OpenApiImporter
         string? authorizer = null;
         foreach (var (name, scopes) in requirement)
         {
-            string at = JsonPointer.Append(JsonPointer.Append(securityPointer, 0), name);
+            string at = JsonPointer.Append(JsonPointer.Append(securityPointer, chosen), name);
             if (!schemes.Kinds.TryGetValue(name, out var kind))
             {
                 Warn(at, $"'{name}' is not a defined security scheme: not applied");

@@ -201,7 +201,9 @@ public sealed class OpenApiImportTests
         Fixtures.HasWarning(result, "/paths/~1pool/get", "operation not imported");
         Fixtures.HasWarning(result, "/components/securitySchemes/bearer", "documentation only");
         Fixtures.HasWarning(result, "/components/schemas/Tag/nullable", "nullable");
-        Fixtures.HasWarning(result, "/paths/~1alternatives/get/security", "only the first is applied");
+        // bearer (documentation only) or partnerKey: the one that is enforced is applied.
+        Fixtures.HasWarning(result, "/paths/~1alternatives/get/security", "only security[1] is applied");
+        Assert.True(Compiled(model, "GET /alternatives").Access!.ApiKeyRequired);
         Fixtures.HasWarning(result, "/paths/~1alternatives/get/x-amazon-apigateway-integration/httpMethod", "client's method");
         Fixtures.HasWarning(result, "/paths/~1dynamic-host/get/x-amazon-apigateway-integration/uri", "comes from a variable");
         Fixtures.HasWarning(result, "/paths/~1no-integration/get", "no x-amazon-apigateway-integration");
