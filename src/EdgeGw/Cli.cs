@@ -26,6 +26,13 @@ internal static class Cli
                                                                  the execution log; it CALLS THE REAL BACKEND (and
                                                                  counts against throttles shared through Redis; the
                                                                  state file is a copy, not written back)
+          edgegw import openapi <file.yaml|json> [--api NAME] [--stage S] [-o edgegw.json] [--fail-on-warnings]
+                                                                 convert an OpenAPI 2.0/3.0/3.1 document with API
+                                                                 Gateway's x-amazon-apigateway extensions into a config
+                                                                 (stdout without -o); what does not carry over is a
+                                                                 warning on stderr with its JSON pointer
+          edgegw export openapi [--config F] [--api NAME] [--stage S] [--extensions aws|none] [-o file.json|yaml]
+                                                                 write an API of a config as OpenAPI 3.0
           edgegw help | --help | -h                              print this help
           edgegw --version                                       print the version
 
@@ -44,7 +51,11 @@ internal static class Cli
         SIGUSR1 reopens the access log files (after logrotate moved them).
         SIGUSR2 prints counters (requests, connections, allocated bytes, GC counts, RSS) on one line.
 
-        Exit codes: 0 ok, 1 invalid config or a listen address that cannot be bound, 2 usage error.
+        A config file that is an OpenAPI document (YAML, or JSON with a top-level "openapi"/"swagger" key) is converted
+        as by import openapi when it is loaded; its import warnings are printed as config warnings.
+
+        Exit codes: 0 ok, 1 invalid config or a listen address that cannot be bound (import: a document that cannot
+        be converted, or warnings with --fail-on-warnings), 2 usage error.
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -59,6 +70,8 @@ internal static class Cli
                 return 0;
             case "test-invoke":
                 return await TestInvoke.RunAsync(args[1..]).ConfigureAwait(false);
+            case "import" or "export":
+                return OpenApiCommands.Run(args, UsageError);
             case "validate":
                 if (args.Length < 2 || args[1].StartsWith('-'))
                 {
@@ -112,7 +125,7 @@ internal static class Cli
             return 1;
         }
 
-        var result = GatewayConfigLoader.LoadFile(path, overrides);
+        var result = ConfigSource.Load(path, overrides);
         if (result.FileError is not null)
         {
             Console.Error.WriteLine($"edgegw validate: {result.FileError}");
@@ -222,7 +235,7 @@ internal static class Cli
     {
         if (path is not null)
         {
-            return GatewayConfigLoader.LoadFile(path, overrides);
+            return ConfigSource.Load(path, overrides);
         }
 
         using var demo = Assembly.GetExecutingAssembly().GetManifestResourceStream(DemoResource);

@@ -59,7 +59,7 @@ internal sealed class ConfigReloader : IDisposable
     {
         lock (_gate)
         {
-            var result = GatewayConfigLoader.LoadFile(_path, _overrides);
+            var result = ConfigSource.Load(_path, _overrides);
             if (result.FileError is not null)
             {
                 _lastSeen = null;

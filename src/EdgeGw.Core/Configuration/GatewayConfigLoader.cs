@@ -30,11 +30,41 @@ public static class GatewayConfigLoader
     {
         ArgumentNullException.ThrowIfNull(path);
         byte[]? bytes = ConfigFile.Read(path, out string? error);
-        if (bytes is null)
+        return bytes is null ? ConfigLoadResult.FileFailure(error!) : LoadJson(path, bytes, bytes, commandLine, environment);
+    }
+
+    /// <summary>
+    /// Loads <paramref name="json"/>, a config made from the file at <paramref name="path"/> (an OpenAPI document
+    /// converted by the executable), as <see cref="LoadFile"/> loads the file itself. <paramref name="source"/> is the
+    /// file's bytes as read (what a reload compares); <paramref name="warnings"/> are the conversion's, listed first.
+    /// </summary>
+    public static ConfigLoadResult LoadConverted(string path, byte[] json, byte[] source, string[] commandLine,
+        IReadOnlyList<ConfigError>? warnings = null, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(json);
+        if (ConfigFile.Check(path, json) is { } error)
         {
-            return ConfigLoadResult.FileFailure(error!);
+            return ConfigLoadResult.FileFailure(error).WithSource(source);
         }
 
+        var result = LoadJson(path, json, source, commandLine, environment);
+        if (warnings is { Count: > 0 })
+        {
+            var all = new List<ConfigError>(warnings);
+            all.AddRange(result.Warnings);
+            result = result.WithWarnings(all);
+        }
+
+        return result;
+    }
+
+    /// <summary>A file that could not be converted into a config (an invalid OpenAPI document), as a file error.</summary>
+    public static ConfigLoadResult ConversionFailed(string error, byte[]? source) =>
+        source is null ? ConfigLoadResult.FileFailure(error) : ConfigLoadResult.FileFailure(error).WithSource(source);
+
+    private static ConfigLoadResult LoadJson(string path, byte[] bytes, byte[] source, string[] commandLine, IReadOnlyDictionary<string, string>? environment)
+    {
         IConfiguration configuration;
         using (var json = new MemoryStream(bytes, writable: false))
         {
@@ -49,6 +79,6 @@ public static class GatewayConfigLoader
             }
         }
 
-        return Load(configuration).WithSource(bytes);
+        return Load(configuration).WithSource(source);
     }
 }

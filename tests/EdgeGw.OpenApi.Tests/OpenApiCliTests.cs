@@ -1,0 +1,162 @@
+using System.Net.Http;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace EdgeGw.OpenApi.Tests;
+
+/// <summary>The built <c>edgegw</c> with <c>import openapi</c>, <c>export openapi</c>, and OpenAPI files as configs.</summary>
+public sealed class OpenApiCliTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("edgegw-oas-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task Import_WritesALoadableConfig_AndEachWarningWithItsPointer()
+    {
+        string output = Path.Combine(_directory, "edgegw.json");
+        var (exit, _, stderr) = await EdgeGwProcess.RunAsync("import", "openapi", Fixtures.Path("petstore-http-proxy.yaml"), "--stage", "live", "-o", output);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("warning: ", stderr, StringComparison.Ordinal);
+        Assert.Contains("/paths/~1orders/get/x-amazon-apigateway-integration/type: aws_proxy (Lambda proxy) integrations are not supported yet", stderr, StringComparison.Ordinal);
+        Assert.Contains("/paths/~1pets/post/x-amazon-apigateway-integration/connectionType: VPC_LINK is ignored", stderr, StringComparison.Ordinal);
+        Assert.Contains($"wrote {output} (3 warning(s))", stderr, StringComparison.Ordinal);
+        var model = Fixtures.LoadValid(JsonNode.Parse(File.ReadAllText(output))!.AsObject()).Model!;
+        Assert.Equal(5, model.RouteList.Length);
+        Assert.All(model.RouteList, r => Assert.Equal("live", r.StageName));
+
+        var (validExit, validOut, _) = await EdgeGwProcess.RunAsync("validate", output);
+        Assert.Equal(0, validExit);
+        Assert.Contains("valid (5 route(s), 2 cluster(s))", validOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Import_FailOnWarnings_ExitsOne_WithTheConfigStillWritten()
+    {
+        string output = Path.Combine(_directory, "strict.json");
+        var (exit, _, stderr) = await EdgeGwProcess.RunAsync("import", "openapi", Fixtures.Path("petstore-authorizers.yaml"), "-o", output, "--fail-on-warnings");
+        Assert.Equal(1, exit);
+        Assert.Contains("/paths/~1legacy/get: requires 'legacy', which EdgeGw cannot enforce: operation not imported", stderr, StringComparison.Ordinal);
+        Assert.True(File.Exists(output));
+    }
+
+    [Fact]
+    public async Task Import_WithoutOutput_PrintsTheConfig_AndNoWarningsExitsZeroEvenWhenStrict()
+    {
+        string clean = Path.Combine(_directory, "clean.yaml");
+        await File.WriteAllTextAsync(clean, """
+            openapi: 3.0.1
+            info: { title: ping, version: "1" }
+            paths:
+              /ping:
+                get:
+                  responses: { "200": { description: pong } }
+                  x-amazon-apigateway-integration:
+                    type: mock
+                    requestTemplates: { application/json: '{"statusCode": 200}' }
+                    responses: { default: { statusCode: "200", responseTemplates: { application/json: pong } } }
+            """);
+        var (exit, stdout, stderr) = await EdgeGwProcess.RunAsync("import", "openapi", clean, "--api", "pinger", "--fail-on-warnings");
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("", stderr);
+        var config = JsonNode.Parse(stdout)!;
+        Assert.Equal("pinger", config["apis"]![0]!["name"]!.ToString());
+        Assert.Equal("pong", config["apis"]![0]!["routes"]![0]!["integration"]!["body"]!.ToString());
+    }
+
+    [Theory]
+    [InlineData("import", "openapi")]
+    [InlineData("import", "swagger", "x.yaml")]
+    [InlineData("import", "openapi", "x.yaml", "--bogus")]
+    [InlineData("export", "openapi", "--extensions", "gcp")]
+    public async Task UsageErrors_ExitTwo(params string[] args)
+    {
+        var (exit, _, stderr) = await EdgeGwProcess.RunAsync(args);
+        Assert.Equal(2, exit);
+        Assert.Contains("Usage:", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Import_NotOpenApi_ExitsOne()
+    {
+        string file = Path.Combine(_directory, "edgegw.json");
+        await File.WriteAllTextAsync(file, "{\"apis\": []}");
+        var (exit, _, stderr) = await EdgeGwProcess.RunAsync("import", "openapi", file);
+        Assert.Equal(1, exit);
+        Assert.Contains("not an OpenAPI document", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_ThenImport_OfAGeneratedConfig_IsTheConfig()
+    {
+        var config = ConfigGenerator.Generate(42);
+        string file = Path.Combine(_directory, "edgegw.json");
+        string exported = Path.Combine(_directory, "api.openapi.yaml");
+        await File.WriteAllTextAsync(file, config.ToJsonString());
+        var (exit, _, stderr) = await EdgeGwProcess.RunAsync("export", "openapi", "--config", file, "-o", exported);
+        Assert.True(exit == 0, stderr);
+        Assert.StartsWith("\"openapi\": \"3.0.1\"", await File.ReadAllTextAsync(exported), StringComparison.Ordinal);
+
+        var imported = OpenApiImporter.ImportFile(exported);
+        Assert.Empty(imported.Warnings);
+        Assert.Equal(OpenApiRoundTripTests.Normalized(config), OpenApiRoundTripTests.Normalized(imported.Config!));
+    }
+
+    [Fact]
+    public async Task Export_OfAnInvalidConfig_ExitsOne()
+    {
+        string file = Path.Combine(_directory, "bad.json");
+        await File.WriteAllTextAsync(file, "{\"apis\": [{\"name\": \"a\", \"stages\": [], \"routes\": []}]}");
+        var (exit, _, stderr) = await EdgeGwProcess.RunAsync("export", "openapi", "--config", file);
+        Assert.Equal(1, exit);
+        Assert.Contains("apis[0].stages", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_AnOpenApiFile_ConvertsItAtLoad_WithImportWarnings()
+    {
+        var (exit, stdout, stderr) = await EdgeGwProcess.RunAsync("validate", Fixtures.Path("petstore-http-proxy.yaml"));
+        Assert.Equal(0, exit);
+        Assert.Contains("valid (5 route(s), 2 cluster(s))", stdout, StringComparison.Ordinal);
+        Assert.Contains("openapi /paths/~1orders/get/x-amazon-apigateway-integration/type: aws_proxy", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_WithAnOpenApiConfig_ServesItsRoutes()
+    {
+        await using var gateway = EdgeGwProcess.Start("run", "--config", Fixtures.Path("petstore-31.json"), "--server:listen:0=http://127.0.0.1:0");
+        var address = await gateway.ServingAsync();
+        using var client = new HttpClient { BaseAddress = address };
+
+        using var pong = await client.GetAsync(new Uri("/v1/store/ping", UriKind.Relative));
+        Assert.Equal(200, (int)pong.StatusCode);
+        Assert.Equal("pong", await pong.Content.ReadAsStringAsync());
+        using var missing = await client.GetAsync(new Uri("/v1/nothing/here", UriKind.Relative));
+        Assert.Equal(404, (int)missing.StatusCode);
+        Assert.Equal("{\"message\":\"Not Found\"}", await missing.Content.ReadAsStringAsync());
+        Assert.Contains("openapi /: stage variables version", gateway.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_WithAnOpenApiConfig_ReloadsItsChanges()
+    {
+        string file = Path.Combine(_directory, "api.openapi.json");
+        string original = await File.ReadAllTextAsync(Fixtures.Path("petstore-31.json"));
+        await File.WriteAllTextAsync(file, original);
+        await using var gateway = EdgeGwProcess.Start("run", "--config", file, "--server:listen:0=http://127.0.0.1:0");
+        using var client = new HttpClient { BaseAddress = await gateway.ServingAsync() };
+        Assert.Equal("pong", await client.GetStringAsync(new Uri("/v1/store/ping", UriKind.Relative)));
+
+        var reloaded = gateway.NextLineAsync(line => line.Contains("reloaded", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(file, original.Replace("\"application/json\": \"pong\"", "\"application/json\": \"pong again\"", StringComparison.Ordinal));
+        await reloaded;
+        Assert.Equal("pong again", await client.GetStringAsync(new Uri("/v1/store/ping", UriKind.Relative)));
+
+        // A document that no longer converts is reported, and the running config stays.
+        var refused = gateway.NextLineAsync(line => line.Contains("not converted from OpenAPI", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(file, "{\"openapi\": \"9.9\", \"info\": {\"title\": \"t\", \"version\": \"1\"}, \"paths\": {}}");
+        await refused;
+        Assert.Equal("pong again", await client.GetStringAsync(new Uri("/v1/store/ping", UriKind.Relative)));
+    }
+}
