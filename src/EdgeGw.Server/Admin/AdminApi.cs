@@ -17,14 +17,12 @@ namespace EdgeGw.Server.Admin;
 /// <item><c>DELETE /cache</c> — flush everything.</item>
 /// <item><c>DELETE /cache/{api}/{stage}</c> — flush a stage; with <c>?path=/items/1</c> only that path (as sent, relative to the stage).</item>
 /// <item><c>GET /cluster</c> — the live instances sharing this one's Redis (global mode).</item>
+/// <item><c>POST|GET|DELETE /@connections/{id}</c> (also under a <c>/{stage}</c> or <c>/{api}/{stage}</c> prefix) — AWS's management API for WebSocket connections; see <c>AdminApi.Connections.cs</c>.</item>
 /// <item><c>GET|POST /apikeys</c>, <c>DELETE /apikeys/{id}</c>, <c>POST /apikeys/{id}/enable|disable</c>, <c>GET /apikeys/{id}/usage</c>.</item>
 /// </list>
 /// </summary>
 internal sealed partial class AdminApi(GatewayRuntime runtime)
 {
-    internal const string GoneMessage = "no such connection (closed, or never existed)";
-    internal const string FullMessage = "the client is not reading: its send buffer is full";
-
     public AdminResponse Handle(AdminRequest request)
     {
         string[] segments = request.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -48,9 +46,9 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
             return ApiKeys(request, segments);
         }
 
-        if (segments.Length == 2 && segments[0] == "@connections")
+        if (TryConnectionPath(segments, out string connectionId))
         {
-            return Connections(request, segments[1]);
+            return LocalConnection(runtime.WebSockets, request.Method, connectionId, request.Body);
         }
 
         return AdminResponse.Error(404, "no such admin endpoint (see README: /health, /ready, /config, /routes, /clusters, /cluster, /metrics, /cache, /apikeys, /@connections/{id})");
@@ -253,6 +251,13 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
     /// </summary>
     public async ValueTask<AdminResponse> HandleAsync(AdminRequest request)
     {
+        if (runtime.ConnectionRelay is { } relay && request.Path.Contains("/@connections/", StringComparison.Ordinal)
+            && TryConnectionPath(request.Path.Split('/', StringSplitOptions.RemoveEmptyEntries), out string connectionId)
+            && !runtime.WebSockets.TryGet(connectionId, out _) && relay.IsRemote(connectionId, out int tag))
+        {
+            return await relay.ForwardAsync(tag, request.Method, connectionId, request.Body ?? []).ConfigureAwait(false);
+        }
+
         if (runtime.Access.Redis is { } shared && request.Method == "GET" && request.Path.StartsWith("/apikeys/", StringComparison.Ordinal)
             && request.Path.EndsWith("/usage", StringComparison.Ordinal))
         {
@@ -325,55 +330,6 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
         }
 
         return null;
-    }
-
-    /// <summary>
-    /// The @connections API, as AWS's: <c>POST</c> sends the body to the client as one message (text when it is
-    /// UTF-8, else binary), <c>GET</c> describes the connection, <c>DELETE</c> closes it. An unknown or closing
-    /// connection is 410 Gone.
-    /// </summary>
-    private AdminResponse Connections(AdminRequest request, string id)
-    {
-        var registry = runtime.WebSockets;
-        if (!registry.TryGet(id, out var session) || session.IsClosing)
-        {
-            return AdminResponse.Error(410, GoneMessage);
-        }
-
-        switch (request.Method)
-        {
-            case "POST":
-                var body = request.Body ?? [];
-                if (body.Length > session.Api.Limits.MaxMessageBytes)
-                {
-                    return AdminResponse.Error(413, $"a message may carry at most {session.Api.Limits.MaxMessageBytes} bytes");
-                }
-
-                var type = System.Text.Unicode.Utf8.IsValid(body) ? Protocols.WebSockets.WebSocketOpcode.Text : Protocols.WebSockets.WebSocketOpcode.Binary;
-                return session.TrySend(type, body) switch
-                {
-                    WebSockets.WebSocketSendResult.Sent => new AdminResponse(200, "application/json", "{}"u8.ToArray()),
-                    WebSockets.WebSocketSendResult.Full => AdminResponse.Error(429, FullMessage),
-                    _ => AdminResponse.Error(410, "the connection is closing"),
-                };
-            case "GET":
-                var time = registry.Time;
-                var lastActive = time.GetUtcNow() - time.GetElapsedTime(session.LastActiveTimestamp);
-                return AdminResponse.Json(200, new
-                {
-                    connectionId = session.Id,
-                    api = session.Api.ApiName,
-                    stage = session.Api.StageName,
-                    connectedAt = session.ConnectedAt,
-                    lastActiveAt = lastActive,
-                    sourceIp = session.SourceIp,
-                });
-            case "DELETE":
-                session.TryClose(Protocols.WebSockets.WebSocketCloseCode.Normal, "Closed by the @connections API"u8);
-                return new AdminResponse(204, "application/json", []);
-            default:
-                return NotAllowed();
-        }
     }
 
     private AdminResponse MetricsPage(bool openMetrics)
