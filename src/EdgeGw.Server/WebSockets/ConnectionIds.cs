@@ -51,8 +51,16 @@ internal static class ConnectionIds
             return false;
         }
 
-        Span<byte> bytes = stackalloc byte[TagBytes];
-        if (!Base64Url.TryDecodeFromChars(id[..4], bytes, out int written) || written != TagBytes)
+        foreach (char c in id[..(Length - 1)])
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_'))
+            {
+                return false;
+            }
+        }
+
+        Span<byte> bytes = stackalloc byte[Bytes];
+        if (!Base64Url.TryDecodeFromChars(id[..(Length - 1)], bytes, out int written) || written != Bytes)
         {
             return false;
         }
