@@ -33,6 +33,7 @@ public sealed class ClusterConnectionsTests(ITestOutputHelper output)
         public required WebSocketBackend Backend { get; init; }
         public required TestGateway A { get; init; }
         public required TestGateway B { get; init; }
+        public required string Prefix { get; init; }
 
         private bool _aStopped;
 
@@ -61,12 +62,13 @@ public sealed class ClusterConnectionsTests(ITestOutputHelper output)
     {
         var redis = await RedisServer.StartAsync();
         var backend = await WebSocketBackend.StartAsync();
-        string config = Config(backend.Authority, redis.Configuration, $"w{Guid.NewGuid():N}:");
+        string prefix = $"w{Guid.NewGuid():N}:";
+        string config = Config(backend.Authority, redis.Configuration, prefix);
         var a = await TestGateway.StartAsync(config);
         var b = await TestGateway.StartAsync(config);
         backend.AdminPort = b.AdminPort;
         Assert.True(await Eventually.TrueAsync(() => a.Runtime.ConnectionRelay!.Subscribed && b.Runtime.ConnectionRelay!.Subscribed), "the relays never subscribed");
-        return new Pair { Redis = redis, Backend = backend, A = a, B = b };
+        return new Pair { Redis = redis, Backend = backend, A = a, B = b, Prefix = prefix };
     }
 
     private static Task<ClientWebSocket> ConnectToAsync(TestGateway gateway) =>
@@ -224,6 +226,42 @@ public sealed class ClusterConnectionsTests(ITestOutputHelper output)
 
         output.WriteLine($"two 410s for a stopped instance's connection in {clock.Elapsed.TotalMilliseconds:F0} ms");
         Assert.True(clock.Elapsed < Server.WebSockets.ConnectionRelay.Timeout, $"took {clock.Elapsed}");
+    }
+
+    [RedisFact]
+    public async Task AnOwnerThatListensButNeverAnswers_Is504WhileAMember_And410OnceItsRegistrationLapsed()
+    {
+        await using var pair = await StartAsync();
+        using var adminB = pair.B.CreateAdminClient();
+        // A frozen instance: subscribed to its request channel (as a stopped process whose socket stays open), silent.
+        const int tag = 0x5a5a5a;
+        string id = Server.WebSockets.ConnectionIds.New(tag);
+        await using var frozen = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(pair.Redis.Configuration);
+        int heard = 0;
+        await frozen.GetSubscriber().SubscribeAsync(StackExchange.Redis.RedisChannel.Literal($"{pair.Prefix}cluster:request:{Server.WebSockets.ConnectionIds.TagText(tag)}"),
+            (_, _) => Interlocked.Increment(ref heard));
+        var db = frozen.GetDatabase();
+        string member = Server.WebSockets.ConnectionIds.TagText(tag) + "000000";
+        await db.SortedSetAddAsync($"{pair.Prefix}cluster:members", member, DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds());
+
+        var clock = Stopwatch.StartNew();
+        using (var waiting = await adminB.PostAsync($"/@connections/{id}", new StringContent("x")))
+        {
+            Assert.Equal(HttpStatusCode.GatewayTimeout, waiting.StatusCode);
+        }
+
+        Assert.True(clock.Elapsed >= Server.WebSockets.ConnectionRelay.Timeout, $"answered after {clock.Elapsed}");
+        Assert.Equal(1, Volatile.Read(ref heard));
+
+        // Its registration lapsed (as a killed instance's does after instanceTtlMs): the connection is gone.
+        await db.SortedSetAddAsync($"{pair.Prefix}cluster:members", member, DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeMilliseconds());
+        using (var gone = await adminB.GetAsync($"/@connections/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.Gone, gone.StatusCode);
+            Assert.Equal("GoneException", ErrorType(gone));
+        }
+
+        Assert.Equal(2, Volatile.Read(ref heard));
     }
 
     [Boto3Fact]
