@@ -10,12 +10,16 @@ namespace EdgeGw.Core.UsagePlans;
 public sealed class QuotaCounter
 {
     private readonly Func<DateTimeOffset, DateTimeOffset, GlobalLease>? _global;
+    private readonly Action<DateTimeOffset, DateTimeOffset, long>? _closed;
     private Window _window;
 
     /// <param name="global">In global mode, makes the Redis lease for a window (once per window).</param>
-    public QuotaCounter(DateTimeOffset start, DateTimeOffset end, long used, Func<DateTimeOffset, DateTimeOffset, GlobalLease>? global = null)
+    /// <param name="closed">Told a window's start, end and usage when the next one replaces it (the usage history).</param>
+    public QuotaCounter(DateTimeOffset start, DateTimeOffset end, long used, Func<DateTimeOffset, DateTimeOffset, GlobalLease>? global = null,
+        Action<DateTimeOffset, DateTimeOffset, long>? closed = null)
     {
         _global = global;
+        _closed = closed;
         _window = NewWindow(start, end, used);
     }
 
@@ -47,6 +51,12 @@ public sealed class QuotaCounter
             var (start, end) = period.WindowOf(now);
             var fresh = NewWindow(start, end, 0);
             var seen = Interlocked.CompareExchange(ref _window, fresh, window);
+            if (ReferenceEquals(seen, window))
+            {
+                // Once per period, by the request that opened the next window.
+                _closed?.Invoke(window.Start, window.End, Interlocked.Read(ref window.Used));
+            }
+
             window = ReferenceEquals(seen, window) ? fresh : seen;
         }
 
@@ -77,6 +87,12 @@ public sealed class QuotaCounter
         remaining = limit - used;
         return true;
     }
+
+    /// <summary>
+    /// Sets the current window's usage (<c>POST /apikeys/{id}/usage/reset</c>, AWS's UpdateUsage); a request
+    /// counted at the same moment may be lost, never double counted.
+    /// </summary>
+    public void Reset(long used) => Interlocked.Exchange(ref Volatile.Read(ref _window).Used, Math.Max(0, used));
 
     /// <summary>Restores persisted usage (startup only).</summary>
     internal void Restore(DateTimeOffset start, DateTimeOffset end, long used) => Volatile.Write(ref _window, NewWindow(start, end, used));
