@@ -214,11 +214,11 @@ internal sealed partial class AdminApi
             {
                 var (start, end) = plan.QuotaPeriod.WindowOf(now);
                 await redis.ResetQuotaAsync(AccessControl.SharedQuotaName(id, plan.Name), start, end, used).ConfigureAwait(false);
-                counter.Reset(0); // this instance's share, as the admin view counts it
+                counter.Reset(0, plan.QuotaPeriod, now); // this instance's share, as the admin view counts it
             }
-            else if (counter.End > now)
+            else
             {
-                counter.Reset(used);
+                counter.Reset(used, plan.QuotaPeriod, now);
             }
         }
 

@@ -36,11 +36,16 @@ public sealed class UsageHistoryTests
         }
 
         Assert.False(counter.TryConsume(5, period, Day1.AddHours(1), out _, out _));
-        counter.Reset(3);
+        counter.Reset(3, period, Day1.AddHours(1));
         Assert.True(counter.TryConsume(5, period, Day1.AddHours(1), out long remaining, out _));
         Assert.Equal(1, remaining);
-        counter.Reset(-4);
+        counter.Reset(-4, period, Day1.AddHours(1));
         Assert.Equal(0, counter.Used);
+
+        // A reset after the window's end sets the next window (the one that holds now).
+        counter.Reset(4, period, Day1.AddDays(1).AddHours(1));
+        Assert.Equal((Day1.AddDays(1), 4L), (counter.Start, counter.Used));
+        Assert.False(counter.TryConsume(4, period, Day1.AddDays(1).AddHours(2), out _, out _));
     }
 
     [Fact]
