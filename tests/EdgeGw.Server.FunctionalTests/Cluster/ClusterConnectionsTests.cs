@@ -277,7 +277,8 @@ public sealed class ClusterConnectionsTests(ITestOutputHelper output)
             AwsManagementClients.Call("post", b + "/prod", id, "boto3 via B"),
             AwsManagementClients.Call("post", a, id, "boto3 via A"),
             AwsManagementClients.Call("get", b, id),
-            AwsManagementClients.Call("post", b, id, new string('x', 2049)));
+            AwsManagementClients.Call("post", b, id, new string('x', 2049)),
+            AwsManagementClients.Call("get", a + "/chat/prod", id));
         foreach (var call in calls)
         {
             output.WriteLine($"{call.Status} {call.Error} {call.Output}");
@@ -292,6 +293,8 @@ public sealed class ClusterConnectionsTests(ITestOutputHelper output)
         Assert.Equal(UserAgent, calls[2].Output.GetProperty("userAgent").GetString());
         Assert.InRange(DateTimeOffset.UtcNow - DateTimeOffset.Parse(calls[2].Output.GetProperty("connectedAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture), TimeSpan.Zero, TimeSpan.FromMinutes(1));
         Assert.Equal((413, "PayloadTooLargeException"), (calls[3].Status, calls[3].Error));
+        Assert.Equal(200, calls[4].Status); // local, the id percent-encoded under an /{api}/{stage} prefix
+        Assert.Equal(calls[2].Output.GetProperty("connectedAt").GetString(), calls[4].Output.GetProperty("connectedAt").GetString());
 
         var deleted = await AwsManagementClients.Boto3Async(AwsManagementClients.Call("delete", b, id));
         Assert.Equal(204, deleted[0].Status);
