@@ -49,7 +49,7 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
                     return;
                 }
 
-                var response = immediate ?? (request.Error is { } status ? AdminResponse.Error(status, "malformed request") : await _api.HandleAsync(request).ConfigureAwait(false));
+                var response = immediate ?? (request.Error is { } status ? Refusal(status) : await _api.HandleAsync(request).ConfigureAwait(false));
                 bool keepAlive = request.KeepAlive && request.Error is null;
                 WriteResponse(output, response, request.Method == "HEAD", keepAlive);
                 var flush = await output.FlushAsync().ConfigureAwait(false);
@@ -64,6 +64,11 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
             // Idle past the timeout, or the client went away.
         }
     }
+
+    // A body over the limit is AWS's PayloadTooLargeException (what an SDK pushing too much to @connections expects).
+    private static readonly AdminResponse BodyTooLarge = AdminResponse.Error(413, "PayloadTooLargeException", $"the admin API takes bodies of at most {MaxBodyBytes} bytes");
+
+    private static AdminResponse Refusal(int status) => status == 413 ? BodyTooLarge : AdminResponse.Error(status, "malformed request");
 
     /// <summary>A request to handle, or (for a push, served on the spot) a request and its answer.</summary>
     private async ValueTask<(AdminRequest? Request, AdminResponse? Immediate)> ReadRequestAsync(PipeReader input, CancellationToken cancellation)
