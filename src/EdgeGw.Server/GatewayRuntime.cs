@@ -59,7 +59,12 @@ public sealed class GatewayRuntime : IDisposable
             SharedKeys.Start();
         }
 
-        WebSockets = new WebSocketRegistry(time);
+        WebSockets = new WebSocketRegistry(time, Cluster is null ? null : ConnectionIds.TagOf(Cluster.Id));
+        if (Access.Redis is { } shared && Cluster is { } node)
+        {
+            ConnectionRelay = new ConnectionRelay(shared, node, WebSockets);
+        }
+
         Tls = new TlsState(model.Server.Tls, time, logs.CreateLogger("EdgeGw.Tls"));
     }
 
@@ -70,6 +75,9 @@ public sealed class GatewayRuntime : IDisposable
 
     /// <summary>Global mode: API keys kept in Redis and reloaded on every instance when one changes them.</summary>
     public Core.Cluster.SharedApiKeys? SharedKeys { get; }
+
+    /// <summary>Global mode: @connections calls for connections other instances hold, and theirs for ours.</summary>
+    internal ConnectionRelay? ConnectionRelay { get; }
 
     /// <summary>test-invoke's execution log; null when serving.</summary>
     public Diagnostics.ExecutionLog? ExecutionLog { get; init; }
@@ -177,6 +185,7 @@ public sealed class GatewayRuntime : IDisposable
     {
         AccessLogs.Dispose();
         Tls.Dispose();
+        ConnectionRelay?.Dispose();
         WebSockets.Dispose();
         Date.Dispose();
         Cache.Dispose();

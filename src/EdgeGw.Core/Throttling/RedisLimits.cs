@@ -148,7 +148,7 @@ public sealed class RedisLimits : IDisposable
         }
 
         var result = (RedisResult[])(await db.ScriptEvaluateAsync(TakeQuotaScript, [key, key.Append(":leases"), MembersKey],
-            [lease.Quota!.Limit, want, lease.Quota.End.ToUnixTimeMilliseconds(), InstanceId, spent, back, (long)InstanceTtl.TotalMilliseconds]).ConfigureAwait(false))!;
+            [lease.Quota!.Limit, want, HistoryExpiry(lease.Quota.End), InstanceId, spent, back, (long)InstanceTtl.TotalMilliseconds]).ConfigureAwait(false))!;
         MarkAvailable();
         return ((long)result[0], (long)result[1]);
     }
@@ -171,6 +171,29 @@ public sealed class RedisLimits : IDisposable
         }
 
         return Math.Max(0, total);
+    }
+
+    /// <summary>
+    /// A quota window's counter outlives its window by the usage history's retention, so
+    /// <c>GET /apikeys/{id}/usage?from=…&amp;to=…</c> reads past windows from it (the key names its window's start).
+    /// </summary>
+    private static long HistoryExpiry(DateTimeOffset end) => (end + UsagePlans.UsageHistory.Retention).ToUnixTimeMilliseconds();
+
+    // Sets a quota window's counter so that its use is ARGV[1]: the units instances hold unspent stay counted as held.
+    private const string ResetQuotaScript = """
+        local held = 0
+        local values = redis.call('HVALS', KEYS[2])
+        for i = 1, #values do held = held + tonumber(values[i]) end
+        redis.call('SET', KEYS[1], held + tonumber(ARGV[1]))
+        redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+        return held
+        """;
+
+    /// <summary>Sets a quota's cluster-wide use in the window <paramref name="periodStart"/>..<paramref name="periodEnd"/> (AWS's UpdateUsage).</summary>
+    public async Task ResetQuotaAsync(string name, DateTimeOffset periodStart, DateTimeOffset periodEnd, long used)
+    {
+        RedisKey key = _prefix + $"{name}|{periodStart.UtcTicks}";
+        await _redis.GetDatabase().ScriptEvaluateAsync(ResetQuotaScript, [key, key.Append(":leases")], [Math.Max(0, used), HistoryExpiry(periodEnd)]).ConfigureAwait(false);
     }
 
     /// <summary>The membership set: instance id → expiry (ms since the epoch, Redis time).</summary>

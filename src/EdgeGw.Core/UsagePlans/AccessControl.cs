@@ -28,6 +28,7 @@ public sealed class AccessControl : IDisposable
     public AccessControl(GatewayModel model, TimeProvider time, Action<string>? log = null)
     {
         _time = time;
+        History = new UsageHistory(time);
         _model = model;
         if (model.Redis is { } redis)
         {
@@ -252,6 +253,7 @@ public sealed class AccessControl : IDisposable
         }
 
         _disabled.TryRemove(id, out _);
+        History.Remove(id);
         Rebuild();
         OnKeyChanged(id);
         return true;
@@ -286,8 +288,14 @@ public sealed class AccessControl : IDisposable
         _quotas.GetOrAdd((keyId, plan.Name), static (_, args) =>
         {
             var (start, end) = args.Plan.QuotaPeriod.WindowOf(args.Now);
-            return new QuotaCounter(start, end, 0, args.Self.GlobalQuota(args.Key, args.Plan));
+            return new QuotaCounter(start, end, 0, args.Self.GlobalQuota(args.Key, args.Plan), args.Self.RecordClosed(args.Key, args.Plan.Name));
         }, (Self: this, Key: keyId, Plan: plan, Now: _time.GetUtcNow()));
+
+    /// <summary>Past windows' usage (single-instance mode; global mode reads Redis's counters, kept for <see cref="UsageHistory.Retention"/>).</summary>
+    public UsageHistory History { get; }
+
+    private Action<DateTimeOffset, DateTimeOffset, long>? RecordClosed(string keyId, string plan) =>
+        Redis is null ? (start, end, used) => History.Record(keyId, plan, start, end, used) : null;
 
     private Func<DateTimeOffset, DateTimeOffset, GlobalLease>? GlobalQuota(string keyId, UsagePlanModel plan) =>
         Redis is { } redis && plan.QuotaLimit is { } limit ? (start, end) => redis.Quota(SharedQuotaName(keyId, plan.Name), limit, start, end) : null;
@@ -302,7 +310,7 @@ public sealed class AccessControl : IDisposable
             return; // global mode: Redis holds the usage (a restored local counter would stop sharing the quota)
         }
 
-        _quotas.GetOrAdd((keyId, plan), _ => new QuotaCounter(start, end, used)).Restore(start, end, used);
+        _quotas.GetOrAdd((keyId, plan), _ => new QuotaCounter(start, end, used, closed: RecordClosed(keyId, plan))).Restore(start, end, used);
     }
 
     /// <summary>The name of a key's shared quota counter under a plan (global mode), as <see cref="RedisLimits.Quota"/> takes it.</summary>

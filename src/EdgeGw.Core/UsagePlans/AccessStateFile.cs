@@ -67,6 +67,11 @@ public sealed class AccessStateFile : IDisposable
                 _access.RestoreQuota(quota.Key, quota.Plan, quota.Start, quota.End, quota.Used);
             }
 
+            foreach (var past in state.History)
+            {
+                _access.History.Record(past.Key, past.Plan, past.Start, past.End, past.Used);
+            }
+
             _lastFingerprint = Fingerprint();
         }
         catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException or FormatException)
@@ -93,9 +98,10 @@ public sealed class AccessStateFile : IDisposable
                 Version = 1,
                 Keys = [.. _access.RuntimeKeys().Select(k => new KeyRecord { Id = k.Id, Sha256 = k.Sha256Hex, Enabled = k.Enabled, UsagePlans = [.. k.UsagePlans] })],
                 Quotas = [.. _access.Quotas().Select(q => new QuotaRecord { Key = q.Key, Plan = q.Plan, Start = q.Counter.Start, End = q.Counter.End, Used = q.Counter.Used })],
+                History = [.. _access.History.All().Select(h => new QuotaRecord { Key = h.Key, Plan = h.Plan, Start = h.Period.Start, End = h.Period.End, Used = h.Period.Used })],
             };
 
-            if (document.Keys.Count == 0 && document.Quotas.Count == 0 && !File.Exists(_path))
+            if (document.Keys.Count == 0 && document.Quotas.Count == 0 && document.History.Count == 0 && !File.Exists(_path))
             {
                 return;
             }
@@ -134,7 +140,7 @@ public sealed class AccessStateFile : IDisposable
 
     private long Fingerprint()
     {
-        long sum = 0;
+        long sum = _access.History.Version;
         foreach (var quota in _access.Quotas())
         {
             sum = unchecked((sum * 31) + quota.Counter.Used + quota.Counter.Start.UtcTicks);
@@ -154,6 +160,8 @@ public sealed class AccessStateFile : IDisposable
         public int Version { get; set; }
         public List<KeyRecord> Keys { get; set; } = [];
         public List<QuotaRecord> Quotas { get; set; } = [];
+        /// <summary>Past windows' usage (<see cref="UsageHistory"/>).</summary>
+        public List<QuotaRecord> History { get; set; } = [];
     }
 
     private sealed class KeyRecord

@@ -10,12 +10,16 @@ namespace EdgeGw.Core.UsagePlans;
 public sealed class QuotaCounter
 {
     private readonly Func<DateTimeOffset, DateTimeOffset, GlobalLease>? _global;
+    private readonly Action<DateTimeOffset, DateTimeOffset, long>? _closed;
     private Window _window;
 
     /// <param name="global">In global mode, makes the Redis lease for a window (once per window).</param>
-    public QuotaCounter(DateTimeOffset start, DateTimeOffset end, long used, Func<DateTimeOffset, DateTimeOffset, GlobalLease>? global = null)
+    /// <param name="closed">Told a window's start, end and usage when the next one replaces it (the usage history).</param>
+    public QuotaCounter(DateTimeOffset start, DateTimeOffset end, long used, Func<DateTimeOffset, DateTimeOffset, GlobalLease>? global = null,
+        Action<DateTimeOffset, DateTimeOffset, long>? closed = null)
     {
         _global = global;
+        _closed = closed;
         _window = NewWindow(start, end, used);
     }
 
@@ -41,15 +45,7 @@ public sealed class QuotaCounter
     public bool TryConsume(long limit, QuotaPeriod period, DateTimeOffset now, out long remaining, out DateTimeOffset resetsAt, out GlobalLease? pending)
     {
         pending = null;
-        var window = Volatile.Read(ref _window);
-        if (now >= window.End)
-        {
-            var (start, end) = period.WindowOf(now);
-            var fresh = NewWindow(start, end, 0);
-            var seen = Interlocked.CompareExchange(ref _window, fresh, window);
-            window = ReferenceEquals(seen, window) ? fresh : seen;
-        }
-
+        var window = Current(period, now);
         resetsAt = window.End;
         if (window.Global is { } global)
         {
@@ -77,6 +73,34 @@ public sealed class QuotaCounter
         remaining = limit - used;
         return true;
     }
+
+    /// <summary>The window holding <paramref name="now"/>: the current one, or the next, opened once by whoever sees the end first.</summary>
+    private Window Current(QuotaPeriod period, DateTimeOffset now)
+    {
+        var window = Volatile.Read(ref _window);
+        if (now < window.End)
+        {
+            return window;
+        }
+
+        var (start, end) = period.WindowOf(now);
+        var fresh = NewWindow(start, end, 0);
+        var seen = Interlocked.CompareExchange(ref _window, fresh, window);
+        if (!ReferenceEquals(seen, window))
+        {
+            return seen;
+        }
+
+        // Once per period, by the request that opened the next window.
+        _closed?.Invoke(window.Start, window.End, Interlocked.Read(ref window.Used));
+        return fresh;
+    }
+
+    /// <summary>
+    /// Sets the usage of the window holding <paramref name="now"/> (<c>POST /apikeys/{id}/usage/reset</c>, AWS's
+    /// UpdateUsage); a request counted at the same moment may be lost, never double counted.
+    /// </summary>
+    public void Reset(long used, QuotaPeriod period, DateTimeOffset now) => Interlocked.Exchange(ref Current(period, now).Used, Math.Max(0, used));
 
     /// <summary>Restores persisted usage (startup only).</summary>
     internal void Restore(DateTimeOffset start, DateTimeOffset end, long used) => Volatile.Write(ref _window, NewWindow(start, end, used));

@@ -17,14 +17,12 @@ namespace EdgeGw.Server.Admin;
 /// <item><c>DELETE /cache</c> — flush everything.</item>
 /// <item><c>DELETE /cache/{api}/{stage}</c> — flush a stage; with <c>?path=/items/1</c> only that path (as sent, relative to the stage).</item>
 /// <item><c>GET /cluster</c> — the live instances sharing this one's Redis (global mode).</item>
-/// <item><c>GET|POST /apikeys</c>, <c>DELETE /apikeys/{id}</c>, <c>POST /apikeys/{id}/enable|disable</c>, <c>GET /apikeys/{id}/usage</c>.</item>
+/// <item><c>POST|GET|DELETE /@connections/{id}</c> (also under a <c>/{stage}</c> or <c>/{api}/{stage}</c> prefix) — AWS's management API for WebSocket connections; see <c>AdminApi.Connections.cs</c>.</item>
+/// <item><c>GET|POST /apikeys</c>, <c>DELETE /apikeys/{id}</c>, <c>POST /apikeys/{id}/enable|disable</c>; <c>GET /apikeys/{id}/usage[?from=&amp;to=]</c>, <c>POST /apikeys/{id}/usage/reset</c> — see <c>AdminApi.Usage.cs</c>.</item>
 /// </list>
 /// </summary>
 internal sealed partial class AdminApi(GatewayRuntime runtime)
 {
-    internal const string GoneMessage = "no such connection (closed, or never existed)";
-    internal const string FullMessage = "the client is not reading: its send buffer is full";
-
     public AdminResponse Handle(AdminRequest request)
     {
         string[] segments = request.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -48,9 +46,9 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
             return ApiKeys(request, segments);
         }
 
-        if (segments.Length == 2 && segments[0] == "@connections")
+        if (TryConnectionPath(segments, out string connectionId))
         {
-            return Connections(request, segments[1]);
+            return LocalConnection(runtime.WebSockets, request.Method, connectionId, request.Body);
         }
 
         return AdminResponse.Error(404, "no such admin endpoint (see README: /health, /ready, /config, /routes, /clusters, /cluster, /metrics, /cache, /apikeys, /@connections/{id})");
@@ -127,36 +125,7 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
                 : AdminResponse.Error(404, $"no key '{id}'");
         }
 
-        if (segments.Length == 3 && segments[2] == "usage")
-        {
-            if (request.Method != "GET")
-            {
-                return NotAllowed();
-            }
-
-            var key = access.ListKeys().FirstOrDefault(k => k.Key.Id == id);
-            if (key.Key is null)
-            {
-                return AdminResponse.Error(404, $"no key '{id}'");
-            }
-
-            var usage = new List<object>();
-            foreach (string planName in key.Key.UsagePlans)
-            {
-                var plan = runtime.Current.Model.UsagePlans.FirstOrDefault(p => p.Name == planName);
-                if (plan?.QuotaLimit is not { } limit)
-                {
-                    continue;
-                }
-
-                var counter = access.Quota(id, plan);
-                usage.Add(new { usagePlan = planName, used = counter.Used, limit, remaining = Math.Max(0, limit - counter.Used), periodStart = counter.Start, periodEnd = counter.End });
-            }
-
-            return AdminResponse.Json(200, new { id, usage });
-        }
-
-        return AdminResponse.Error(404, "use /apikeys, /apikeys/{id}, /apikeys/{id}/enable|disable|usage");
+        return AdminResponse.Error(404, "use /apikeys, /apikeys/{id}, /apikeys/{id}/enable|disable|usage|usage/reset");
     }
 
     private AdminResponse Cache(AdminRequest request, string[] segments)
@@ -205,58 +174,23 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
         return flushed;
     }
 
-    /// <summary><c>GET /apikeys/{id}/usage</c> in global mode: the cluster-wide figures from Redis.</summary>
-    private async ValueTask<AdminResponse> SharedUsageAsync(AdminRequest request, Core.Throttling.RedisLimits redis)
-    {
-        string[] segments = request.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        if (segments.Length != 3)
-        {
-            return Handle(request);
-        }
-
-        string id = Uri.UnescapeDataString(segments[1]);
-        var key = runtime.Access.ListKeys().FirstOrDefault(k => k.Key.Id == id);
-        if (key.Key is null)
-        {
-            return AdminResponse.Error(404, $"no key '{id}'");
-        }
-
-        var usage = new List<object>();
-        foreach (string planName in key.Key.UsagePlans)
-        {
-            var plan = runtime.Current.Model.UsagePlans.FirstOrDefault(p => p.Name == planName);
-            if (plan?.QuotaLimit is not { } limit)
-            {
-                continue;
-            }
-
-            var counter = runtime.Access.Quota(id, plan);
-            long used;
-            try
-            {
-                used = await redis.QuotaUsedAsync(Core.UsagePlans.AccessControl.SharedQuotaName(id, planName), counter.Start).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
-            {
-                return AdminResponse.Error(503, $"redis unreachable: {ex.Message}");
-            }
-
-            usage.Add(new { usagePlan = planName, used, limit, remaining = Math.Max(0, limit - used), periodStart = counter.Start, periodEnd = counter.End, scope = "cluster" });
-        }
-
-        return AdminResponse.Json(200, new { id, usage });
-    }
-
     /// <summary>
-    /// <c>GET /cluster</c>: the live instances (global mode: from Redis's membership list; else this one alone).
-    /// The only admin endpoint that waits for Redis, so it is the only asynchronous one.
+    /// The endpoints that may wait (for Redis, or for another instance): usage, @connections of a connection held
+    /// elsewhere, and <c>GET /cluster</c>, the live instances (global mode: from Redis's membership list; else
+    /// this one alone); everything else is <see cref="Handle"/>.
     /// </summary>
     public async ValueTask<AdminResponse> HandleAsync(AdminRequest request)
     {
-        if (runtime.Access.Redis is { } shared && request.Method == "GET" && request.Path.StartsWith("/apikeys/", StringComparison.Ordinal)
-            && request.Path.EndsWith("/usage", StringComparison.Ordinal))
+        if (runtime.ConnectionRelay is { } relay && request.Path.Contains("/@connections/", StringComparison.Ordinal)
+            && TryConnectionPath(request.Path.Split('/', StringSplitOptions.RemoveEmptyEntries), out string connectionId)
+            && !runtime.WebSockets.TryGet(connectionId, out _) && relay.IsRemote(connectionId, out int tag))
         {
-            return await SharedUsageAsync(request, shared).ConfigureAwait(false);
+            return await relay.ForwardAsync(tag, request.Method, connectionId, request.Body ?? []).ConfigureAwait(false);
+        }
+
+        if (request.Path.StartsWith("/apikeys/", StringComparison.Ordinal) && IsUsagePath(request.Path.Split('/', StringSplitOptions.RemoveEmptyEntries), out string keyId, out bool reset))
+        {
+            return await UsageAsync(request, keyId, reset).ConfigureAwait(false);
         }
 
         if (request.Path.TrimEnd('/') != "/cluster")
@@ -325,55 +259,6 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
         }
 
         return null;
-    }
-
-    /// <summary>
-    /// The @connections API, as AWS's: <c>POST</c> sends the body to the client as one message (text when it is
-    /// UTF-8, else binary), <c>GET</c> describes the connection, <c>DELETE</c> closes it. An unknown or closing
-    /// connection is 410 Gone.
-    /// </summary>
-    private AdminResponse Connections(AdminRequest request, string id)
-    {
-        var registry = runtime.WebSockets;
-        if (!registry.TryGet(id, out var session) || session.IsClosing)
-        {
-            return AdminResponse.Error(410, GoneMessage);
-        }
-
-        switch (request.Method)
-        {
-            case "POST":
-                var body = request.Body ?? [];
-                if (body.Length > session.Api.Limits.MaxMessageBytes)
-                {
-                    return AdminResponse.Error(413, $"a message may carry at most {session.Api.Limits.MaxMessageBytes} bytes");
-                }
-
-                var type = System.Text.Unicode.Utf8.IsValid(body) ? Protocols.WebSockets.WebSocketOpcode.Text : Protocols.WebSockets.WebSocketOpcode.Binary;
-                return session.TrySend(type, body) switch
-                {
-                    WebSockets.WebSocketSendResult.Sent => new AdminResponse(200, "application/json", "{}"u8.ToArray()),
-                    WebSockets.WebSocketSendResult.Full => AdminResponse.Error(429, FullMessage),
-                    _ => AdminResponse.Error(410, "the connection is closing"),
-                };
-            case "GET":
-                var time = registry.Time;
-                var lastActive = time.GetUtcNow() - time.GetElapsedTime(session.LastActiveTimestamp);
-                return AdminResponse.Json(200, new
-                {
-                    connectionId = session.Id,
-                    api = session.Api.ApiName,
-                    stage = session.Api.StageName,
-                    connectedAt = session.ConnectedAt,
-                    lastActiveAt = lastActive,
-                    sourceIp = session.SourceIp,
-                });
-            case "DELETE":
-                session.TryClose(Protocols.WebSockets.WebSocketCloseCode.Normal, "Closed by the @connections API"u8);
-                return new AdminResponse(204, "application/json", []);
-            default:
-                return NotAllowed();
-        }
     }
 
     private AdminResponse MetricsPage(bool openMetrics)

@@ -21,9 +21,9 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
     private readonly AdminApi _api = new(runtime);
 
     // Pushes are what backends call per message: their answers are encoded once.
-    private static readonly AdminResponse PushSent = new(200, "application/json", "{}"u8.ToArray());
-    private static readonly AdminResponse PushGone = AdminResponse.Error(410, AdminApi.GoneMessage);
-    private static readonly AdminResponse PushFull = AdminResponse.Error(429, AdminApi.FullMessage);
+    private static readonly AdminResponse PushSent = AdminApi.Sent;
+    private static readonly AdminResponse PushGone = AdminResponse.Error(410, "GoneException", AdminApi.GoneMessage);
+    private static readonly AdminResponse PushFull = AdminResponse.Error(429, "LimitExceededException", AdminApi.FullMessage);
     private static readonly AdminRequest PushKeepAlive = new() { Method = "POST", KeepAlive = true };
     private static readonly AdminRequest PushClose = new() { Method = "POST", KeepAlive = false };
     private static readonly AdminRequest UnauthorizedClose = new() { Method = "GET", KeepAlive = false };
@@ -49,7 +49,7 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
                     return;
                 }
 
-                var response = immediate ?? (request.Error is { } status ? AdminResponse.Error(status, "malformed request") : await _api.HandleAsync(request).ConfigureAwait(false));
+                var response = immediate ?? (request.Error is { } status ? Refusal(status) : await _api.HandleAsync(request).ConfigureAwait(false));
                 bool keepAlive = request.KeepAlive && request.Error is null;
                 WriteResponse(output, response, request.Method == "HEAD", keepAlive);
                 var flush = await output.FlushAsync().ConfigureAwait(false);
@@ -64,6 +64,11 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
             // Idle past the timeout, or the client went away.
         }
     }
+
+    // A body over the limit is AWS's PayloadTooLargeException (what an SDK pushing too much to @connections expects).
+    private static readonly AdminResponse BodyTooLarge = AdminResponse.Error(413, "PayloadTooLargeException", $"the admin API takes bodies of at most {MaxBodyBytes} bytes");
+
+    private static AdminResponse Refusal(int status) => status == 413 ? BodyTooLarge : AdminResponse.Error(status, "malformed request");
 
     /// <summary>A request to handle, or (for a push, served on the spot) a request and its answer.</summary>
     private async ValueTask<(AdminRequest? Request, AdminResponse? Immediate)> ReadRequestAsync(PipeReader input, CancellationToken cancellation)
@@ -115,9 +120,11 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
                 if (IsPush(head.Span, parsed, out var id))
                 {
                     // POST /@connections/{id} with a Content-Length body: no strings; the body goes from the pipe into the frame.
-                    var (refusal, session) = FindPushTarget(head.Span[id], parsed.ContentLength);
+                    var (refusal, session, remoteId, tag) = FindPushTarget(head.Span[id], parsed.ContentLength);
                     input.AdvanceTo(headEnd);
-                    var pushed = await PushAsync(input, refusal, session, (int)parsed.ContentLength, cancellation).ConfigureAwait(false);
+                    var pushed = remoteId is null
+                        ? await PushAsync(input, refusal, session, (int)parsed.ContentLength, cancellation).ConfigureAwait(false)
+                        : await PushRemoteAsync(input, remoteId, tag, (int)parsed.ContentLength, cancellation).ConfigureAwait(false);
                     return pushed is null ? (new AdminRequest { Error = 400 }, null) : (parsed.KeepAlive ? PushKeepAlive : PushClose, pushed);
                 }
 
@@ -158,27 +165,61 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
     {
         id = default;
         var path = parsed.Path(head);
-        if (parsed.Method != HttpMethod.Post || parsed.Body != BodyKind.ContentLength || parsed.ContentLength > MaxBodyBytes
-            || !path.StartsWith("/@connections/"u8) || path.Length == 14 || path[14..].Contains((byte)'/'))
+        if (parsed.Method != HttpMethod.Post || parsed.Body != BodyKind.ContentLength || parsed.ContentLength > MaxBodyBytes)
         {
             return false;
         }
 
-        int start = parsed.PathOffset + 14;
-        id = new Range(start, start + path.Length - 14);
+        // [/{stage} | /{api}/{stage}]/@connections/{id}
+        int marker = path.IndexOf("/@connections/"u8);
+        if (marker < 0 || path[..marker].Count((byte)'/') > 2 || path.Length == marker + 14 || path[(marker + 14)..].Contains((byte)'/'))
+        {
+            return false;
+        }
+
+        int start = parsed.PathOffset + marker + 14;
+        id = new Range(start, parsed.PathOffset + path.Length);
         return true;
     }
 
-    private (AdminResponse? Refusal, WebSocketSession? Session) FindPushTarget(ReadOnlySpan<byte> id, long length)
+    /// <summary>The push's refusal, or its local session, or (cluster mode) the id and tag of a connection another instance holds.</summary>
+    private (AdminResponse? Refusal, WebSocketSession? Session, string? RemoteId, int Tag) FindPushTarget(ReadOnlySpan<byte> rawId, long length)
     {
-        if (!runtime.WebSockets.TryGet(id, out var session) || session.IsClosing)
+        Span<byte> id = stackalloc byte[64];
+        int idLength = ConnectionIds.Unescape(rawId, id);
+        if (idLength <= 0)
         {
-            return (PushGone, null);
+            return (PushGone, null, null, 0);
+        }
+
+        id = id[..idLength];
+        if (!runtime.WebSockets.TryGet(id, out var session))
+        {
+            if (runtime.ConnectionRelay is { } relay && id.Length == ConnectionIds.Length)
+            {
+                Span<char> chars = stackalloc char[ConnectionIds.Length];
+                for (int i = 0; i < chars.Length; i++)
+                {
+                    chars[i] = (char)id[i];
+                }
+
+                if (relay.IsRemote(chars, out int tag))
+                {
+                    return (null, null, new string(chars), tag);
+                }
+            }
+
+            return (PushGone, null, null, 0);
+        }
+
+        if (session.IsClosing)
+        {
+            return (PushGone, null, null, 0);
         }
 
         return length > session.Api.Limits.MaxMessageBytes
-            ? (AdminResponse.Error(413, $"a message may carry at most {session.Api.Limits.MaxMessageBytes} bytes"), null)
-            : (null, session);
+            ? (AdminApi.TooLarge(session), null, null, 0)
+            : (null, session, null, 0);
     }
 
     /// <summary>Reads the body and queues it to the connection; null when the body never arrived.</summary>
@@ -198,6 +239,27 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
                 };
                 input.AdvanceTo(body.End);
                 return response;
+            }
+
+            input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Reads the body and has the instance holding the connection send it (cluster mode); null when the body never arrived.</summary>
+    private async ValueTask<AdminResponse?> PushRemoteAsync(PipeReader input, string id, int tag, int length, CancellationToken cancellation)
+    {
+        while (true)
+        {
+            var result = await input.ReadAsync(cancellation).ConfigureAwait(false);
+            if (result.Buffer.Length >= length)
+            {
+                var body = result.Buffer.Slice(0, length).ToArray();
+                input.AdvanceTo(result.Buffer.GetPosition(length));
+                return await runtime.ConnectionRelay!.ForwardAsync(tag, "POST", id, body).ConfigureAwait(false);
             }
 
             input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
@@ -243,6 +305,17 @@ public sealed class AdminConnectionHandler(GatewayRuntime runtime) : ConnectionH
         writer.Write("\r\nContent-Length: "u8);
         writer.WriteNumber(response.Body.Length);
         writer.Write("\r\nCache-Control: no-store\r\n"u8);
+        if (response.ErrorType is { } errorType)
+        {
+            writer.Write("x-amzn-ErrorType: "u8);
+            foreach (char c in errorType)
+            {
+                writer.WriteByte((byte)c);
+            }
+
+            writer.Write("\r\n"u8);
+        }
+
         if (response.Challenge is { } challenge)
         {
             writer.Write("WWW-Authenticate: "u8);

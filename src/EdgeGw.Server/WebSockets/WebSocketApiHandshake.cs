@@ -51,8 +51,8 @@ internal sealed class WebSocketApiHandshake
             return await RefuseAsync(refusal).ConfigureAwait(false);
         }
 
-        string id = WebSocketRegistry.NewConnectionId();
-        var session = new WebSocketSession(id, api, Encoding.ASCII.GetString(_request.ClientAddress), _connection.Context, registry);
+        string id = registry.NewConnectionId();
+        var session = new WebSocketSession(id, api, Encoding.ASCII.GetString(_request.ClientAddress), UserAgent(), _connection.Context, registry);
 
         // $connect decides. Everything it needs from the head is copied first: the head's bytes go back to the pipe.
         if (api.Connect is { } connect)
@@ -101,6 +101,13 @@ internal sealed class WebSocketApiHandshake
         }
 
         return false;
+    }
+
+    /// <summary>The handshake's User-Agent, bounded as the access log bounds it (one string per connection).</summary>
+    private string UserAgent()
+    {
+        var value = _request.HeaderValue("user-agent"u8);
+        return value.IsEmpty ? "" : Encoding.Latin1.GetString(value[..Math.Min(value.Length, Core.Observability.RequestRecord.MaxUserAgentBytes)]);
     }
 
     /// <summary>0 when the handshake is acceptable, else the status to refuse it with.</summary>

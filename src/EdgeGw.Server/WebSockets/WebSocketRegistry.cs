@@ -1,7 +1,5 @@
-using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using EdgeGw.Core.Throttling;
 using EdgeGw.Core.WebSockets;
 using EdgeGw.Protocols.WebSockets;
@@ -33,14 +31,18 @@ public sealed class WebSocketRegistry : IDisposable
     private long _lifetimeClosed;
     private long _aborted;
 
-    internal WebSocketRegistry(TimeProvider time)
+    internal WebSocketRegistry(TimeProvider time, int? instanceTag = null)
     {
         Time = time;
+        InstanceTag = instanceTag ?? ConnectionIds.RandomTag();
         _byChars = _sessions.GetAlternateLookup<ReadOnlySpan<char>>();
         _sweep = time.CreateTimer(static s => ((WebSocketRegistry)s!).Sweep(), this, SweepInterval, SweepInterval);
     }
 
     internal TimeProvider Time { get; }
+
+    /// <summary>The tag this instance's connection ids carry (<see cref="ConnectionIds"/>).</summary>
+    internal int InstanceTag { get; }
 
     public int ActiveConnections => _sessions.Count;
     public long Accepted => Interlocked.Read(ref _accepted);
@@ -57,15 +59,8 @@ public sealed class WebSocketRegistry : IDisposable
     /// <summary>Connections cut because the client never answered a close frame.</summary>
     public long Aborted => Interlocked.Read(ref _aborted);
 
-    /// <summary>A new unguessable id: 96 random bits as 16 URL-safe characters.</summary>
-    internal static string NewConnectionId()
-    {
-        Span<byte> random = stackalloc byte[12];
-        RandomNumberGenerator.Fill(random);
-        Span<byte> text = stackalloc byte[16];
-        Base64Url.EncodeToUtf8(random, text);
-        return System.Text.Encoding.ASCII.GetString(text);
-    }
+    /// <summary>A new unguessable id in AWS's shape, carrying this instance's tag.</summary>
+    internal string NewConnectionId() => ConnectionIds.New(InstanceTag);
 
     internal bool TryGet(string id, out WebSocketSession session) => _sessions.TryGetValue(id, out session!);
 

@@ -30,11 +30,12 @@ internal sealed class WebSocketSession
     private volatile bool _ended;
     private TaskCompletionSource? _closeFlushed;
 
-    public WebSocketSession(string id, WebSocketApiModel api, string sourceIp, ConnectionContext connection, WebSocketRegistry registry)
+    public WebSocketSession(string id, WebSocketApiModel api, string sourceIp, string userAgent, ConnectionContext connection, WebSocketRegistry registry)
     {
         Id = id;
         Api = api;
         SourceIp = sourceIp;
+        UserAgent = userAgent;
         _connection = connection;
         _output = connection.Transport.Output;
         _registry = registry;
@@ -47,6 +48,8 @@ internal sealed class WebSocketSession
     public string Id { get; }
     public WebSocketApiModel Api { get; }
     public string SourceIp { get; }
+    /// <summary>The handshake's User-Agent (empty without one), for the @connections API's <c>identity</c>.</summary>
+    public string UserAgent { get; }
     public DateTimeOffset ConnectedAt { get; }
     public long ConnectedTimestamp { get; }
     public long LastActiveTimestamp => Volatile.Read(ref _lastActive);

@@ -11,7 +11,7 @@ namespace EdgeGw.Server.FunctionalTests.Access;
 /// <summary>API keys, usage plans, quotas and throttles through the real gateway.</summary>
 public sealed class AccessTests : IDisposable
 {
-    private const string GoldKey = "gold-key-0123456789abcdef";
+    internal const string GoldKey = "gold-key-0123456789abcdef";
     private const string SilverKey = "silver-key-0123456789abcdef";
     private const string DisabledKey = "disabled-key-0123456789abcdef";
     private readonly string _statePath = Path.Combine(Path.GetTempPath(), $"edgegw-state-{Guid.NewGuid():N}.json");

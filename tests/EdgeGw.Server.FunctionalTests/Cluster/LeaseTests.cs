@@ -13,7 +13,7 @@ namespace EdgeGw.Server.FunctionalTests.Cluster;
 /// <summary>Regression tests for the lease defects of global mode (issue 23), against a real redis-server.</summary>
 public sealed class LeaseTests(ITestOutputHelper output)
 {
-    private const string Key = "cluster-key-0123456789abcdef";
+    internal const string Key = "cluster-key-0123456789abcdef";
 
     internal static string Config(string redis, string prefix, long quota = 1000, string period = "WEEK", int leaseIdleMs = 60_000, int instanceTtlMs = 10_000,
         string failMode = "closed", string? statePath = null, int leaseWaitMs = 5_000) => $$"""

@@ -11,7 +11,7 @@ namespace EdgeGw.Server.FunctionalTests.WebSockets;
 /// <summary>WebSocket APIs terminated by the gateway, driven by System.Net.WebSockets.ClientWebSocket.</summary>
 public sealed class WebSocketApiTests
 {
-    private static async Task<ClientWebSocket> ConnectAsync(TestGateway gateway, string path = "/prod", Action<ClientWebSocketOptions>? options = null)
+    internal static async Task<ClientWebSocket> ConnectAsync(TestGateway gateway, string path = "/prod", Action<ClientWebSocketOptions>? options = null)
     {
         var client = new ClientWebSocket();
         options?.Invoke(client.Options);
@@ -19,10 +19,10 @@ public sealed class WebSocketApiTests
         return client;
     }
 
-    private static Task SendTextAsync(ClientWebSocket client, string text) =>
+    internal static Task SendTextAsync(ClientWebSocket client, string text) =>
         client.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
 
-    private static async Task<(WebSocketMessageType Type, string Text)> ReceiveAsync(ClientWebSocket client)
+    internal static async Task<(WebSocketMessageType Type, string Text)> ReceiveAsync(ClientWebSocket client)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var buffer = new byte[256 * 1024];
