@@ -9,7 +9,7 @@ namespace EdgeGw.Core.Tracing;
 /// Attribute names follow OpenTelemetry's HTTP semantic conventions; AWS's route key, API and stage are
 /// <c>edgegw.*</c> attributes.
 /// </summary>
-internal static class OtlpEncoder
+public static class OtlpEncoder
 {
     // Field numbers, as opentelemetry-proto numbers them.
     private const int RequestResourceSpans = 1;                                   // ExportTraceServiceRequest

@@ -8,7 +8,7 @@ namespace EdgeGw.Core.Tracing;
 /// thread only). A nested message reserves 5 bytes for its length (the most a 32-bit varint takes), and on
 /// <see cref="End"/> the body moves back over what the length did not use, so lengths are minimal with one pass.
 /// </summary>
-internal sealed class ProtoWriter
+public sealed class ProtoWriter
 {
     private const int WireVarint = 0, WireFixed64 = 1, WireLength = 2, WireFixed32 = 5;
     private byte[] _buffer;
