@@ -219,6 +219,64 @@ public sealed class TracingTests
     }
 
     [Fact]
+    public async Task Reload_TurnsTracingOnAndOff_ForTheNextRequest()
+    {
+        await using var receiver = OtlpReceiver.Start();
+        await using var upstream = Upstreams.Echo();
+        string on = Config(upstream.Authority, receiver.Endpoint);
+        string off = on.Replace("\"otlpEndpoint\"", "\"enabled\": false, \"otlpEndpoint\"", StringComparison.Ordinal);
+        await using var gateway = await TestGateway.StartAsync(off);
+        using var client = OneConnection(gateway);
+        string traceparent = $"00-{ClientTraceId}-{ClientParentId}-01";
+
+        using (await GetAsync(client, "/prod/echo/1", traceparent))
+        {
+        }
+
+        gateway.Runtime.Swap(TestGateway.BuildModel(on));
+        using (await GetAsync(client, "/prod/echo/2", traceparent))
+        {
+        }
+
+        await receiver.WaitForSpansAsync(s => HasTrace(s, ClientTraceId, 2));
+        gateway.Runtime.Swap(TestGateway.BuildModel(off));
+        using (await GetAsync(client, "/prod/echo/3", traceparent))
+        {
+        }
+
+        Assert.Equal(traceparent, BackendTraceparent(upstream, 0));
+        Assert.NotEqual(traceparent, BackendTraceparent(upstream, 1));
+        Assert.StartsWith($"00-{ClientTraceId}-", BackendTraceparent(upstream, 1));
+        Assert.Equal(traceparent, BackendTraceparent(upstream, 2));
+    }
+
+    [Fact]
+    public async Task AccessLog_TraceId_IsTheTraceTheBackendJoined()
+    {
+        string directory = Directory.CreateTempSubdirectory("edgegw-trace-log-").FullName;
+        try
+        {
+            string log = Path.Combine(directory, "access.log");
+            await using var upstream = Upstreams.Echo();
+            string accessLog = "\"accessLog\": { \"destination\": " + System.Text.Json.JsonSerializer.Serialize(log) + ", \"format\": \"$context.requestId $context.traceId\" }, ";
+            string config = Config(upstream.Authority, "http://127.0.0.1:1/v1/traces", "\"sampleRatio\": 0").Replace("\"clusters\"", accessLog + "\"clusters\"", StringComparison.Ordinal);
+            await using var gateway = await TestGateway.StartAsync(config);
+            using var client = OneConnection(gateway);
+
+            using var response = await GetAsync(client, "/prod/echo/x");
+            string requestId = string.Join(",", response.Headers.GetValues("X-Request-Id"));
+            string line = "";
+            Assert.True(await Eventually.TrueAsync(() => File.Exists(log) && (line = File.ReadAllText(log).Trim()).Length > 0));
+
+            Assert.Equal($"{requestId} {BackendTraceparent(upstream, 0).Split('-')[1]}", line);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task StalledReceiver_SmallQueue_DropsAndCountsSpans()
     {
         await using var receiver = OtlpReceiver.Stalled();
