@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using EdgeGw.Core.Tracing;
+using EdgeGw.Server.Logging;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeGw.Server.Tracing;
 
@@ -19,6 +21,11 @@ public sealed class SpanExporter : IDisposable
     private static readonly TimeSpan InitialBackoff = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
+    /// <summary>At most one failure line per interval (a collector down for an hour is one line a minute, not thousands).</summary>
+    private static readonly TimeSpan LogInterval = TimeSpan.FromMinutes(1);
+
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly ConcurrentQueue<SpanData> _queue = new();
     private readonly SemaphoreSlim _signal = new(0);
     private readonly CancellationTokenSource _stop = new();
@@ -34,6 +41,15 @@ public sealed class SpanExporter : IDisposable
     private long _droppedQueueFull;
     private long _droppedExportFailed;
     private long _retries;
+    private long _lastLogTimestamp;
+    private int _suppressedLines;
+    private string _failure = "";
+
+    public SpanExporter(ILogger logger, TimeProvider time)
+    {
+        _logger = logger;
+        _time = time;
+    }
 
     /// <summary><c>edgegw_trace_spans_exported_total</c>: spans the endpoint accepted.</summary>
     public long ExportedTotal => Interlocked.Read(ref _exported);
@@ -61,7 +77,8 @@ public sealed class SpanExporter : IDisposable
             {
                 if (_loop is null && !_stop.IsCancellationRequested)
                 {
-                    _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = DecompressionMethods.None })
+                    // No proxy from the environment: the collector is the operator's endpoint, as written.
+                    _http = new HttpClient(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
                     {
                         Timeout = Timeout.InfiniteTimeSpan,
                     };
@@ -143,6 +160,11 @@ public sealed class SpanExporter : IDisposable
             OtlpEncoder.Encode(_writer, settings.ServiceName, _batch);
             bool sent = await SendAsync(settings, retry ? settings.MaxRetries : 0, token).ConfigureAwait(false);
             Interlocked.Add(ref sent ? ref _exported : ref _droppedExportFailed, spans);
+            if (!sent)
+            {
+                LogFailure(settings, spans);
+            }
+
             _batch.Clear();
             if (spans < settings.MaxBatchSpans)
             {
@@ -169,6 +191,7 @@ public sealed class SpanExporter : IDisposable
                         return true;
                     }
 
+                    _failure = $"HTTP {(int)response.StatusCode}";
                     if (response.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout))
                     {
                         return false; // refused for good (400: the batch is bad; it would be again)
@@ -178,6 +201,7 @@ public sealed class SpanExporter : IDisposable
                 }
                 catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
                 {
+                    _failure = e is OperationCanceledException ? "timed out" : e.Message;
                     if (token.IsCancellationRequested)
                     {
                         return false;
@@ -208,6 +232,20 @@ public sealed class SpanExporter : IDisposable
                 return false;
             }
         }
+    }
+
+    private void LogFailure(TracingSettings settings, int spans)
+    {
+        long now = _time.GetTimestamp();
+        if (_lastLogTimestamp != 0 && _time.GetElapsedTime(_lastLogTimestamp, now) < LogInterval)
+        {
+            _suppressedLines++;
+            return;
+        }
+
+        GatewayLog.TraceExportFailed(_logger, settings.OtlpEndpoint, _failure, spans, _suppressedLines);
+        _lastLogTimestamp = now;
+        _suppressedLines = 0;
     }
 
     private static readonly MediaTypeHeaderValue ProtobufType = new("application/x-protobuf");

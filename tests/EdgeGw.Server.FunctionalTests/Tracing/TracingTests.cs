@@ -140,6 +140,7 @@ public sealed class TracingTests
         Assert.EndsWith("-00", forwarded);
         Assert.NotEqual(ClientParentId, forwarded.Split('-')[2]); // the gateway's integration span, not the client's
         Assert.All(spans, s => Assert.Equal(marker, Hex(s.TraceId)));
+        Assert.True(await Eventually.TrueAsync(() => gateway.Runtime.Tracing.ExportedTotal == 2)); // counted once the receiver answered
         Assert.Equal(2, gateway.Runtime.Tracing.ExportedTotal);
     }
 
@@ -318,5 +319,27 @@ public sealed class TracingTests
         Assert.True(await Eventually.TrueAsync(() => gateway.Runtime.Tracing.ExportedTotal == 2));
         Assert.Equal(1, gateway.Runtime.Tracing.RetriesTotal);
         Assert.Equal(0, gateway.Runtime.Tracing.DroppedExportFailedTotal);
+    }
+
+    [Fact]
+    public async Task Receiver400_TheBatchIsDropped_NotRetried_AndLogged()
+    {
+        await using var receiver = OtlpReceiver.Start(400);
+        await using var upstream = Upstreams.Echo();
+        var logs = new LogCapture();
+        await using var gateway = await TestGateway.StartAsync(Config(upstream.Authority, receiver.Endpoint), logs: logs);
+        using var client = OneConnection(gateway);
+
+        using var response = await GetAsync(client, "/prod/echo/bad", $"00-{ClientTraceId}-{ClientParentId}-01");
+        var exporter = gateway.Runtime.Tracing;
+        Assert.True(await Eventually.TrueAsync(() => exporter.DroppedExportFailedTotal == 2));
+
+        Assert.Equal([400], receiver.Posts.Select(p => p.Status));
+        Assert.Equal(0, exporter.RetriesTotal);
+        Assert.Equal(0, exporter.ExportedTotal);
+        Assert.True(await Eventually.TrueAsync(() => logs.Lines.Any(l => l.Category == "EdgeGw.Tracing")));
+        var line = logs.Lines.Single(l => l.Category == "EdgeGw.Tracing");
+        Assert.Contains("HTTP 400", line.Message, StringComparison.Ordinal);
+        Assert.Contains("2 spans dropped", line.Message, StringComparison.Ordinal);
     }
 }
