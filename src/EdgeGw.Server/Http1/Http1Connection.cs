@@ -245,6 +245,7 @@ internal sealed class Http1Connection
         if (snapshot.Model.Tracing is { } tracing)
         {
             Tracing.TraceStep.Begin(request, tracing, _runtime.Time);
+            _connection.ExecutionLog?.Write($"Trace context: trace {request.Record.Trace.TraceIdHigh:x16}{request.Record.Trace.TraceIdLow:x16} ({(request.Record.Trace.HasParent ? "the client's" : "new")}), {(request.Record.Trace.Sampled ? "sampled" : "not sampled")}");
         }
 
         int maxRequests = server.Limits.MaxRequestsPerConnection;
