@@ -129,7 +129,16 @@ public sealed class SpanExporter : IDisposable
             }
 
             Volatile.Write(ref _signalled, 0);
-            await DrainAsync(retry: true, token).ConfigureAwait(false);
+            try
+            {
+                await DrainAsync(retry: true, token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Whatever went wrong with one batch must not end the exporter (the batch is counted as failed).
+                _failure = e.Message;
+                LogFailure(_settings!, 0);
+            }
         }
 
         // Stopping: what is queued gets one attempt each, without retries.
@@ -145,7 +154,8 @@ public sealed class SpanExporter : IDisposable
             var settings = _settings!;
             int spans = 0;
             _batch.Clear();
-            while (spans < settings.MaxBatchSpans && _queue.TryDequeue(out var data))
+            // One consumer: a peeked item is the one dequeued. A request's two spans stay in one batch.
+            while (_queue.TryPeek(out var next) && (spans == 0 || spans + next.SpanCount <= settings.MaxBatchSpans) && _queue.TryDequeue(out var data))
             {
                 _batch.Add(data);
                 spans += data.SpanCount;
@@ -166,7 +176,7 @@ public sealed class SpanExporter : IDisposable
             }
 
             _batch.Clear();
-            if (spans < settings.MaxBatchSpans)
+            if (spans + 1 < settings.MaxBatchSpans)
             {
                 return;
             }
