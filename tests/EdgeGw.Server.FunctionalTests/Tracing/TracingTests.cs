@@ -342,4 +342,35 @@ public sealed class TracingTests
         Assert.Contains("HTTP 400", line.Message, StringComparison.Ordinal);
         Assert.Contains("2 spans dropped", line.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AFullBatch_IsSentAtOnce_WithoutWaitingForTheInterval()
+    {
+        await using var receiver = OtlpReceiver.Start();
+        await using var upstream = Upstreams.Echo();
+        // The interval is 10 minutes: only a full batch (4 spans) can wake the exporter within the test's 20 s.
+        string config = Config(upstream.Authority, receiver.Endpoint, "\"sampleRatio\": 1, \"maxBatchSpans\": 4")
+            .Replace("\"exportIntervalMs\": 50", "\"exportIntervalMs\": 600000", StringComparison.Ordinal);
+        await using var gateway = await TestGateway.StartAsync(config);
+        using var client = OneConnection(gateway);
+
+        for (int i = 0; i < 4; i++)
+        {
+            using var response = await GetAsync(client, "/prod/mock");
+        }
+
+        await receiver.WaitForSpansAsync(s => s.Count >= 4);
+        for (int i = 0; i < 2; i++)
+        {
+            using var response = await GetAsync(client, "/prod/echo/" + i);
+        }
+
+        var spans = await receiver.WaitForSpansAsync(s => s.Count >= 8);
+
+        Assert.Equal(8, spans.Length);
+        var batches = receiver.Accepted.Select(r => r.ResourceSpans.Sum(rs => rs.ScopeSpans.Sum(ss => ss.Spans.Count))).ToArray();
+        Assert.Equal([4, 4], batches);
+        Assert.Equal(4, spans.Count(s => s.Kind == Span.Types.SpanKind.Server && s.Name == "GET /mock"));
+        Assert.Equal(2, spans.Count(s => s.Kind == Span.Types.SpanKind.Client));
+    }
 }
