@@ -21,6 +21,9 @@
 # The cost of the access log: proxy "edgegw-accesslog" is "edgegw" with the JSON preset written to a file in the run's
 # directory (its line count is checked against the requests served), e.g.
 #   PROXIES="edgegw edgegw-accesslog" WORKLOADS=get10b-c32 IDLE_CONNECTIONS=0 loadtests/compare.sh
+# The cost of tracing: proxy "edgegw-tracing" is "edgegw" with tracing on and sampleRatio 0 (every request parses or
+# starts a trace context and sends the backend a traceparent, none is exported: the unsampled path), e.g.
+#   PROXIES="edgegw edgegw-tracing" WORKLOADS=get10b-c32 IDLE_CONNECTIONS=0 loadtests/compare.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -98,12 +101,13 @@ start_upstream() {
 # Starts proxy $1 pinned to PROXY_CPU; sets PROXY_PID and PROXY_PORT.
 start_proxy() {
   case "$1" in
-    edgegw|edgegw-before|edgegw-accesslog)
+    edgegw|edgegw-before|edgegw-accesslog|edgegw-tracing)
       local dll=$EDGEGW_DLL extra=() config=$ROOT/loadtests/config/edgegw.json
       [ "$1" = edgegw-before ] && dll=${BEFORE_DLL:?BEFORE_DLL names the earlier build for edgegw-before (not EDGEGW_*: the gateway reads that prefix as config)}
       # An earlier build may not know keys the current config has (server.tls): BEFORE_CONFIG gives it its own.
       [ "$1" = edgegw-before ] && config=${BEFORE_CONFIG:-$config}
       [ "$1" = edgegw-accesslog ] && rm -f "$RUN/access.log" && extra=(--accessLog:destination="$RUN/access.log" --accessLog:format=json)
+      [ "$1" = edgegw-tracing ] && extra=(--tracing:sampleRatio=0 --tracing:otlpEndpoint=http://127.0.0.1:1/v1/traces)
       DOTNET_gcServer=${GC_SERVER:-1} taskset -c "$PROXY_CPU" dotnet "$dll" --config "$config" "${extra[@]}" >"$RUN/$1.log" 2>&1 &
       PROXY_PORT=19100 ;;
     nginx)
@@ -135,7 +139,7 @@ stop_proxy() {
   return 0
 }
 
-is_edgegw() { [ "$1" = edgegw ] || [ "$1" = edgegw-before ] || [ "$1" = edgegw-accesslog ]; }
+is_edgegw() { [ "$1" = edgegw ] || [ "$1" = edgegw-before ] || [ "$1" = edgegw-accesslog ] || [ "$1" = edgegw-tracing ]; }
 
 # EdgeGw prints its counters on SIGUSR2 (SIGUSR1 reopens its access logs); echoes "requests allocated_bytes". $1: the proxy name (its log).
 edgegw_stats() {

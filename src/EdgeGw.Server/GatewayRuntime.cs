@@ -46,6 +46,8 @@ public sealed class GatewayRuntime : IDisposable
         var stateLogger = logs.CreateLogger("EdgeGw.State");
         State = new AccessStateFile(Access, model.State.Path, model.State.FlushInterval, line => GatewayLog.StateFile(stateLogger, line));
         RouteMetrics = new Metrics.RouteMetricsRegistry(time.TimestampFrequency);
+        Tracing = new Tracing.SpanExporter(logs.CreateLogger("EdgeGw.Tracing"), time);
+        Tracing.Bind(model.Tracing);
         _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current, AccessLogs.Bind(model), RouteMetrics.Bind(model));
         Access.Rebound += OnAccessRebound;
         if (Access.Redis is { } redis)
@@ -102,6 +104,8 @@ public sealed class GatewayRuntime : IDisposable
     public AccessLogging.AccessLogRegistry AccessLogs { get; } = new();
     /// <summary>Per-route counters and latency histograms, bound to each snapshot by route key.</summary>
     public Metrics.RouteMetricsRegistry RouteMetrics { get; }
+    /// <summary>Sampled requests' spans, exported over OTLP/HTTP in the background (started by the first config that traces).</summary>
+    public Tracing.SpanExporter Tracing { get; }
     /// <summary>The https listeners' certificates (hot-reloaded), handshake counters and failure log.</summary>
     public TlsState Tls { get; }
     /// <summary>The addresses bound at start (null until every listener is bound), for the admin API's <c>/ready</c>.</summary>
@@ -120,6 +124,7 @@ public sealed class GatewayRuntime : IDisposable
             Access.Bind(model);
             WarnInsecureTls(model);
             Tls.Bind(model.Server.Tls);
+            Tracing.Bind(model.Tracing);
             _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current, AccessLogs.Bind(model), RouteMetrics.Bind(model));
         }
     }
@@ -184,6 +189,7 @@ public sealed class GatewayRuntime : IDisposable
     public void Dispose()
     {
         AccessLogs.Dispose();
+        Tracing.Dispose();
         Tls.Dispose();
         ConnectionRelay?.Dispose();
         WebSockets.Dispose();

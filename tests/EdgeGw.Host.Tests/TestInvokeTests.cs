@@ -33,6 +33,25 @@ public sealed class TestInvokeTests
     }
 
     [Fact]
+    public async Task Tracing_TheTraceContextDecision_IsLogged_AndTheBackendJoinsTheTrace()
+    {
+        using var backend = new OneShotBackend("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        using var file = TempFile.Json($$"""
+            { "tracing": { "sampleRatio": 1, "otlpEndpoint": "http://127.0.0.1:1/v1/traces" },
+              "clusters": [ { "name": "up", "destinations": [ "127.0.0.1:{{backend.Port}}" ] } ],
+              "apis": [ { "name": "a", "stages": [ { "name": "prod" } ],
+                "routes": [ { "key": "GET /x", "integration": { "type": "http", "cluster": "up" } } ] } ] }
+            """);
+        await using var run = GatewayProcess.Start(["test-invoke", "--config", file.Path, "--stage", "prod", "GET", "/x",
+            "-H", "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"]);
+        Assert.Equal(0, await run.WaitForExitAsync(Timeout));
+
+        string received = await backend.Received.WaitAsync(Timeout);
+        Assert.Matches("\r\ntraceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-00\r\n", received);
+        Assert.Contains("Trace context: trace 4bf92f3577b34da6a3ce929d0e0e4736 (the client's), not sampled", LogOf(run.Output));
+    }
+
+    [Fact]
     public async Task HttpRoute_CallsTheRealBackend_AndLogsTheIntegrationRequestAsSentAndItsResponse()
     {
         using var backend = new OneShotBackend("HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nX-Backend: yes\r\nContent-Length: 7\r\n\r\ncreated");

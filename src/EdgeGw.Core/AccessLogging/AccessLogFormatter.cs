@@ -66,6 +66,19 @@ public static class AccessLogFormatter
             case AccessLogVariable.RequestId:
                 output.Value(record.Get(record.RequestId), escape);
                 break;
+            case AccessLogVariable.TraceId:
+                if (record.Trace.Active)
+                {
+                    Span<byte> traceId = stackalloc byte[32];
+                    record.Trace.WriteTraceId(traceId);
+                    output.Raw(traceId);
+                }
+                else
+                {
+                    output.Missing();
+                }
+
+                break;
             case AccessLogVariable.SourceIp:
                 output.Value(record.Get(record.SourceIp), escape);
                 break;

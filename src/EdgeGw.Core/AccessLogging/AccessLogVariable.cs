@@ -57,6 +57,8 @@ public enum AccessLogVariable : byte
     AuthorizerLatency,
     /// <summary><c>authorizer.status</c>: the request authorizer's HTTP status.</summary>
     AuthorizerStatus,
+    /// <summary><c>traceId</c>: the W3C trace id (32 hex digits) when tracing is on; <c>-</c> otherwise.</summary>
+    TraceId,
 }
 
 /// <summary>The variable names a format may use, as AWS spells them (case-sensitive), and EdgeGw's own under <c>edgegw.</c>.</summary>
@@ -105,6 +107,7 @@ public static class AccessLogVariables
         new("identity.clientCert.validity.notAfter", AccessLogVariable.ClientCertNotAfter),
         new("edgegw.cache", AccessLogVariable.Cache),
         new("edgegw.throttle", AccessLogVariable.Throttle),
+        new("traceId", AccessLogVariable.TraceId),
     ];
 
     /// <summary>AWS variables of concepts EdgeGw does not have (yet): accepted, written as <c>-</c>.</summary>

@@ -6,6 +6,7 @@ using EdgeGw.Core.Iam;
 using EdgeGw.Core.Infrastructure;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Throttling;
+using EdgeGw.Core.Tracing;
 using EdgeGw.Core.Upstream;
 using EdgeGw.Core.UsagePlans;
 
@@ -26,13 +27,14 @@ internal sealed class GatewaySections
         Domains = new DomainSection(Apis);
         // The https listeners serve the custom domains' certificates too.
         Server = new ServerSection(Domains.CertificateSources, Domains.MutualTlsPolicies);
-        All = [Server, Admin, Logging, AccessLog, Cache, Throttle, Redis, State, Clusters, Iam, Apis, Domains, UsagePlans];
+        All = [Server, Admin, Logging, AccessLog, Tracing, Cache, Throttle, Redis, State, Clusters, Iam, Apis, Domains, UsagePlans];
     }
 
     public ServerSection Server { get; }
     public AdminSection Admin { get; } = new();
     public LoggingSection Logging { get; } = new();
     public AccessLogSection AccessLog { get; } = new();
+    public TracingSection Tracing { get; } = new();
     public CacheSection Cache { get; } = new();
     public ThrottleSection Throttle { get; } = new();
     public RedisSection Redis { get; } = new();
@@ -78,6 +80,7 @@ internal sealed class GatewaySections
             Logging = Logging.Compile(),
             AccessLog = accessLogs.Default,
             AccessLogDestinations = accessLogs.Destinations,
+            Tracing = Tracing.Compile(),
             Cache = Cache.Compile(),
             Iam = iam,
             EffectiveConfig = EffectiveConfig.Render(configuration),

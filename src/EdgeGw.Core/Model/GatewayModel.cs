@@ -23,6 +23,8 @@ public sealed class GatewayModel
     public AccessLogging.AccessLogSettings? AccessLog { get; init; }
     /// <summary>Every access log destination of this model, indexed by <see cref="AccessLogging.AccessLogSettings.DestinationIndex"/>.</summary>
     public ImmutableArray<string> AccessLogDestinations { get; init; } = [];
+    /// <summary>W3C Trace Context and OTLP export (<c>tracing</c>); null when tracing is off, so a request pays one null check.</summary>
+    public Tracing.TracingSettings? Tracing { get; init; }
     public Caching.CacheStoreSettings Cache { get; init; } = Caching.CacheStoreSettings.Default;
     /// <summary>The <c>iam</c> section's credentials (SigV4); null without one.</summary>
     public Iam.IamSettings? Iam { get; init; }

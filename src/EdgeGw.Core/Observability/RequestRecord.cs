@@ -85,6 +85,9 @@ public struct RequestRecord
     /// <summary>How long the authorizer took, in timestamp ticks (a cached decision: 0).</summary>
     public long AuthorizerTicks;
 
+    /// <summary>The request's trace context (<c>tracing</c>); <see cref="Tracing.TraceRecord.Active"/> false when tracing is off.</summary>
+    public Tracing.TraceRecord Trace;
+
     /// <summary>Copies of the request's text (see <see cref="TextCapacity"/>); pooled by the connection.</summary>
     public byte[]? Text;
     private int _textLength;

@@ -19,4 +19,8 @@ public enum KnownHeader : byte
     XForwardedProto,
     XForwardedHost,
     XRequestId,
+    /// <summary>W3C Trace Context: replaced by the gateway's own when tracing is on.</summary>
+    TraceParent,
+    /// <summary>W3C Trace Context: passed on, or dropped when tracing is on and it (or traceparent) is invalid.</summary>
+    TraceState,
 }

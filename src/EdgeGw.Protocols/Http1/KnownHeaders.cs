@@ -33,7 +33,14 @@ public static class KnownHeaders
                     return KnownHeader.KeepAlive;
                 }
 
+                if (Ascii.EqualsIgnoreCase(name, "tracestate"u8))
+                {
+                    return KnownHeader.TraceState;
+                }
+
                 break;
+            case 11:
+                return Ascii.EqualsIgnoreCase(name, "traceparent"u8) ? KnownHeader.TraceParent : KnownHeader.None;
             case 12:
                 if (Ascii.EqualsIgnoreCase(name, "x-request-id"u8))
                 {

@@ -282,6 +282,7 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
         var accessLog = runtime.AccessLogs.Counters;
         Metric(text, "edgegw_access_log_written_total", "counter", "Access log lines written to their destinations.", accessLog.WrittenTotal);
         Metric(text, "edgegw_access_log_dropped_total", "counter", "Access log lines dropped: the writer had fallen behind (its buffers full) or the destination could not be written.", accessLog.DroppedTotal);
+        Metrics.MetricsExposition.Tracing(text, runtime);
         long connectErrors = 0, tlsErrors = 0;
         foreach (var cluster in runtime.Current.Clusters)
         {

@@ -62,6 +62,7 @@ internal static class UpstreamRequestWriter
 
         var headers = request.Headers;
         bool hasForwardedFor = false;
+        ref var trace = ref request.Record.Trace;
         foreach (ref readonly var entry in headers)
         {
             switch (entry.Known)
@@ -77,6 +78,10 @@ internal static class UpstreamRequestWriter
                     // Appended to below, in order, as one field.
                     hasForwardedFor = true;
                     continue;
+                case KnownHeader.TraceParent when trace.Active:
+                    continue; // the gateway's own below
+                case KnownHeader.TraceState when trace.Active && !trace.KeepTraceState:
+                    continue; // malformed, oversized, or of no valid traceparent
             }
 
             if (KnownHeaders.IsHopByHop(entry.Known))
@@ -139,6 +144,18 @@ internal static class UpstreamRequestWriter
         }
 
         writer.WriteHeader("X-Request-Id"u8, request.RequestId);
+        if (trace.Active)
+        {
+            // W3C Trace Context: the integration span is the backend's parent.
+            Span<byte> traceparent = stackalloc byte[EdgeGw.Core.Tracing.TraceParent.Length];
+            EdgeGw.Core.Tracing.TraceParent.Write(traceparent, trace.TraceIdHigh, trace.TraceIdLow, trace.IntegrationSpanId, trace.Sampled);
+            writer.WriteHeader("traceparent"u8, traceparent);
+            if (trace.Span is { } span)
+            {
+                span.Destination = destination.Model;
+            }
+        }
+
         if (request.ClientCertificateHeaders is { } clientCertificate)
         {
             writer.Write(clientCertificate);

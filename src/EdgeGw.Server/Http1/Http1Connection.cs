@@ -121,13 +121,14 @@ internal sealed class Http1Connection
         }
     }
 
-    /// <summary>Step 8: metrics, then the access log line. The end time is the loop's clock unless the access log
+    /// <summary>Step 8: metrics, then the access log line, then a sampled request's spans. The end time is the loop's clock unless the access log
     /// (whose $context.responseLatency is in milliseconds of the system clock) needs a reading of its own.</summary>
     private void RecordRequest()
     {
         var request = _request;
         var accessLog = request.Record.AccessLog;
-        long end = accessLog is null ? EdgeGw.Transport.LoopClock.Now(_runtime.Time) : _runtime.Time.GetTimestamp();
+        var span = request.Record.Trace.Span;
+        long end = accessLog is null && span is null ? EdgeGw.Transport.LoopClock.Now(_runtime.Time) : _runtime.Time.GetTimestamp();
         request.Record.EndTimestamp = end;
         var metrics = request.RecordMetrics;
         var routeMetrics = request.Record.Route is { } route && (uint)route.Ordinal < (uint)metrics.Length
@@ -137,6 +138,13 @@ internal sealed class Http1Connection
         if (accessLog is not null)
         {
             request.RecordSinks[accessLog.DestinationIndex].Write(accessLog.Template, in request.Record);
+        }
+
+        // A sampled request's spans to the exporter's queue (never blocks; full: dropped and counted).
+        if (span is not null)
+        {
+            Tracing.TraceStep.Complete(span, in request.Record, end);
+            _runtime.Tracing.Enqueue(span);
         }
     }
 
@@ -233,6 +241,13 @@ internal sealed class Http1Connection
 
         _connection.ExecutionLog?.Started(request);
         request.CaptureRecordText(request.ClientAddress);
+        // Trace context (W3C traceparent/tracestate, sampling; Server/Tracing): one null check with tracing off.
+        if (snapshot.Model.Tracing is { } tracing)
+        {
+            Tracing.TraceStep.Begin(request, tracing, _runtime.Time);
+            _connection.ExecutionLog?.Write($"Trace context: trace {request.Record.Trace.TraceIdHigh:x16}{request.Record.Trace.TraceIdLow:x16} ({(request.Record.Trace.HasParent ? "the client's" : "new")}), {(request.Record.Trace.Sampled ? "sampled" : "not sampled")}");
+        }
+
         int maxRequests = server.Limits.MaxRequestsPerConnection;
         responder.KeepAlive = request.Head.KeepAlive && !_connection.CloseRequested && (maxRequests == 0 || ++_requestsServed < maxRequests);
         bool hasBody = request.HasBody;

@@ -85,4 +85,8 @@ internal static partial class GatewayLog
     [LoggerMessage(EventId = 311, Level = LogLevel.Warning,
         Message = "edgegw: TLS certificate files changed but not reloaded, the old certificate stays: {Reason}")]
     public static partial void CertificateReloadFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 400, Level = LogLevel.Warning,
+        Message = "edgegw: trace export to {Endpoint} failed ({Reason}); {Spans} spans dropped ({Suppressed} more failed batches since the last line)")]
+    public static partial void TraceExportFailed(ILogger logger, Uri endpoint, string reason, int spans, int suppressed);
 }

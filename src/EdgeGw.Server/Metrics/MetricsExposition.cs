@@ -84,6 +84,18 @@ internal static class MetricsExposition
         }
     }
 
+    /// <summary>The span exporter's counters (zero until a config traces).</summary>
+    public static void Tracing(MetricsText text, GatewayRuntime runtime)
+    {
+        var exporter = runtime.Tracing;
+        text.Metric("edgegw_trace_spans_exported_total", "counter", "Spans the OTLP endpoint accepted.", exporter.ExportedTotal);
+        text.Family("edgegw_trace_spans_dropped_total", "counter", "Spans dropped: the export queue was full (tracing.maxQueueSpans), or the endpoint refused a batch or still failed after tracing.maxRetries.");
+        text.Sample("edgegw_trace_spans_dropped_total").Label("reason", "queue_full").Value(exporter.DroppedQueueFullTotal);
+        text.Sample("edgegw_trace_spans_dropped_total").Label("reason", "export_failed").Value(exporter.DroppedExportFailedTotal);
+        text.Metric("edgegw_trace_export_retries_total", "counter", "Export requests retried after 429, 502, 503, 504 or no connection.", exporter.RetriesTotal);
+        text.Metric("edgegw_trace_spans_queued", "gauge", "Spans waiting for export.", exporter.Queued);
+    }
+
     private static MetricsText Labels(MetricsText sample, RouteMetrics route) =>
         sample.Label("api", route.Api).Label("stage", route.Stage).Label("route", route.RouteKey);
 

@@ -98,6 +98,7 @@ public sealed class AccessLogFormatterTests
     [InlineData("identity.caller", "-")]
     [InlineData("edgegw.cache", "-")]
     [InlineData("edgegw.throttle", "-")]
+    [InlineData("traceId", "-")]
     [InlineData("authorizer.claims.sub", "-")]
     [InlineData("customDomain.basePathMatched", "-")]
     [InlineData("identity.clientCert.clientCertPem", "-")]
@@ -288,6 +289,18 @@ public sealed class AccessLogFormatterTests
 
         Assert.Equal(RequestRecord.MaxPathBytes, record.Path.Length);
         Assert.Equal(RequestRecord.MaxUserAgentBytes, record.UserAgent.Length);
+    }
+
+    [Fact]
+    public void TraceId_Is32HexDigits_WhenTraced_ElseADash()
+    {
+        Assert.Equal("- req-1", Format("$context.traceId $context.requestId", Record()));
+        var traced = Record();
+        traced.Trace.Active = true;
+        traced.Trace.TraceIdHigh = 0x4bf92f3577b34da6UL;
+        traced.Trace.TraceIdLow = 0xa3ce929d0e0e4736UL;
+
+        Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736 req-1", Format("$context.traceId $context.requestId", traced));
     }
 
     [Fact]
