@@ -30,7 +30,7 @@ TARGETS = {
     "tls-get1k-c32": ("CPU s / 10k requests ≤ nginx's", "cpu10k", "<=", 1.0),
     "tls-handshake-c32": ("handshakes per CPU-second ≥ 0.8× nginx's", "per_cpu_s", ">=", 0.8),
 }
-ORDER = ["edgegw", "edgegw-before", "nginx", "haproxy", "yarp", "nginx-direct"]
+ORDER = ["edgegw", "edgegw-before", "edgegw-accesslog", "edgegw-tracing", "nginx", "haproxy", "yarp", "nginx-direct"]
 
 
 def median(values):
@@ -102,7 +102,7 @@ out += [f"![requests per second]({svg_path.split('/')[-1]})", ""]
 open(md_path, "w").write("\n".join(out))
 
 # Grouped bar chart: one group per workload, one bar per proxy.
-colors = {"edgegw": "#2b7bb9", "edgegw-before": "#85b8de", "nginx": "#3a9a4a", "haproxy": "#c0392b", "yarp": "#8e44ad", "nginx-direct": "#7f8c8d"}
+colors = {"edgegw": "#2b7bb9", "edgegw-before": "#85b8de", "edgegw-accesslog": "#5d9fd0", "edgegw-tracing": "#a9cbe8", "nginx": "#3a9a4a", "haproxy": "#c0392b", "yarp": "#8e44ad", "nginx-direct": "#7f8c8d"}
 groups = [w for w, _ in WORKLOADS if any(c[0] == w for c in chart)]
 peak = max((c[2] for c in chart), default=1) or 1
 bar, gap, height, left = 22, 28, 300, 60
