@@ -78,7 +78,8 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
                 }
             })).ToArray();
 
-            await Task.Delay(1000); // a second of load before the kill (a load phase, not a wait for a signal)
+            // Load before the kill: until the route's bucket has admitted 100 requests (half a second at its rate).
+            Assert.True(await EventuallyAsync(() => Task.FromResult(phase.Admitted(0) >= 100), TimeSpan.FromSeconds(30)), "no load admitted before the kill");
             Volatile.Write(ref killedAtMs, clock.ElapsedMilliseconds);
             await primary.StopAsync();
             Assert.True(await EventuallyAsync(async () => await sentinels[0].PrimaryPortAsync(Service) == replica.Port, TimeSpan.FromSeconds(30)),
@@ -90,7 +91,8 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
             Assert.True(await EventuallyAsync(() => Task.FromResult(redis.Available), TimeSpan.FromSeconds(30)),
                 "the gateway did not reach the promoted replica within 30 s");
             Volatile.Write(ref recoveredAtMs, clock.ElapsedMilliseconds);
-            await Task.Delay(1000); // a second of load after recovery
+            // Load after recovery: until 50 more are admitted through the promoted replica.
+            Assert.True(await EventuallyAsync(() => Task.FromResult(phase.Admitted(2) >= 50), TimeSpan.FromSeconds(30)), "nothing admitted after the failover");
             stop.Cancel();
             await Task.WhenAll(loops);
 

@@ -55,17 +55,19 @@ public sealed class SlowReaderTests(ITestOutputHelper output)
     private static async Task WaitUntilQuietAsync(UpstreamServer upstream, TimeSpan limit)
     {
         var clock = Stopwatch.StartNew();
-        int last = -1;
+        await upstream.WaitForRequestsAsync(1, limit);
         while (clock.Elapsed < limit)
         {
+            // Quiet: no next request within 300 ms (the upstream's request signal ends the wait early otherwise).
             int seen = upstream.RequestsSeen;
-            if (seen == last && seen > 0)
+            try
+            {
+                await upstream.WaitForRequestsAsync(seen + 1, TimeSpan.FromMilliseconds(300));
+            }
+            catch (OperationCanceledException)
             {
                 return;
             }
-
-            last = seen;
-            await Task.Delay(300);
         }
     }
 
