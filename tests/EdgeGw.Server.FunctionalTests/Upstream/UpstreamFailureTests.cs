@@ -142,33 +142,37 @@ public sealed class UpstreamFailureTests
 public sealed class UpstreamFailureDuringRequestBodyTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     /// <summary>
-    /// The upstream reads the head and hangs up while the client is still sending a 4 MiB body. The gateway
+    /// The upstream reads the head and hangs up (RST) while the client is still sending a 4 MiB body. The gateway
     /// answers 502; since the rest of the body was never read, the client connection must close — otherwise
     /// the leftover body bytes would be parsed as the next request (here they are requests: smuggling).
+    /// The client sends the head and a first slice of the body, then the rest only once the upstream has hung
+    /// up: without that order a loaded machine could move the whole body into the loopback socket buffers before
+    /// the upstream's close, and the gateway would rightly answer 502 on a connection whose framing is intact
+    /// (<see cref="UpstreamClosesAfterWholeBody_Returns502AndKeepsFraming"/>).
     /// </summary>
     [Fact]
     public async Task UpstreamClosesDuringRequestBody_Returns502AndClosesClientConnection()
     {
+        var upstreamClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var upstream = UpstreamServer.Start(async context =>
         {
             await context.Reader.ReadHeadAsync(context.Stopping);
             context.Socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);
             context.Close();
+            upstreamClosed.TrySetResult();
         });
         await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority));
         await using var raw = await gateway.ConnectRawAsync();
-        var smuggled = "GET /prod/mock HTTP/1.1\r\nHost: gw\r\n\r\n";
-        var body = new System.Text.StringBuilder();
-        while (body.Length < 4 * 1024 * 1024)
-        {
-            body.Append(smuggled);
-        }
+        var body = SmuggledRequests(4 * 1024 * 1024);
+        const int firstSlice = 16 * 1024;
 
         var send = Task.Run(async () =>
         {
             try
             {
-                await raw.SendAsync($"POST /prod/plain/up HTTP/1.1\r\nHost: gw\r\nContent-Length: {body.Length}\r\n\r\n{body}");
+                await raw.SendAsync($"POST /prod/plain/up HTTP/1.1\r\nHost: gw\r\nContent-Length: {body.Length}\r\n\r\n{body[..firstSlice]}");
+                await upstreamClosed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+                await raw.SendAsync(body[firstSlice..]);
             }
             catch (Exception ex) when (ex is IOException or OperationCanceledException or System.Net.Sockets.SocketException)
             {
@@ -176,17 +180,64 @@ public sealed class UpstreamFailureDuringRequestBodyTests(Xunit.Abstractions.ITe
             }
         });
 
-        var response = await raw.ReadResponseAsync();
-        // A smuggled request's answer would arrive at once and end the wait as "not closed". On a loaded machine
-        // with the sockets transport the close has been seen to miss this limit with nothing received: the line
-        // below says how long it took and whether the gateway still held the connection.
+        var response = await raw.ReadResponseAsync(timeout: TimeSpan.FromSeconds(30));
+        // A smuggled request's answer would arrive at once and end the wait as "not closed".
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        bool closed = await raw.IsClosedByServerAsync(TimeSpan.FromSeconds(5));
+        bool closed = await raw.IsClosedByServerAsync(TimeSpan.FromSeconds(10));
         output.WriteLine($"closed={closed} after {clock.Elapsed.TotalMilliseconds:F0} ms; gateway connections still open: {gateway.Runtime.ActiveConnections}");
         await send;
 
         Assert.Equal(502, response.Status);
+        Assert.Equal("close", response.Header("Connection"));
         Assert.True(closed, "after a 502 mid-body the gateway kept the connection and read body bytes as requests");
+    }
+
+    /// <summary>
+    /// The upstream takes the whole body, then hangs up without answering: the gateway read the body to its end,
+    /// so it answers 502 and the connection may stay open — but the body's bytes are never parsed as requests,
+    /// and the next real request on the connection is served.
+    /// </summary>
+    [Fact]
+    public async Task UpstreamClosesAfterWholeBody_Returns502AndKeepsFraming()
+    {
+        await using var upstream = UpstreamServer.Start(async context =>
+        {
+            var request = await context.ReadRequestAsync();
+            if (request is null || request.Target.EndsWith("/up", StringComparison.Ordinal))
+            {
+                context.Socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+                context.Close();
+                return;
+            }
+
+            await context.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext");
+        });
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Standard(upstream.Authority));
+        await using var raw = await gateway.ConnectRawAsync();
+        var body = SmuggledRequests(64 * 1024);
+
+        await raw.SendAsync($"POST /prod/plain/up HTTP/1.1\r\nHost: gw\r\nContent-Length: {body.Length}\r\n\r\n{body}");
+        var response = await raw.ReadResponseAsync();
+        Assert.Equal(502, response.Status);
+        Assert.Null(response.Header("Connection"));
+
+        await raw.SendAsync("GET /prod/plain/after HTTP/1.1\r\nHost: gw\r\n\r\n");
+        var next = await raw.ReadResponseAsync();
+        Assert.Equal(200, next.Status);
+        Assert.Equal("next", next.BodyText);
+    }
+
+    /// <summary>A body made of whole mock requests: any of it parsed as a request would be answered at once.</summary>
+    private static string SmuggledRequests(int length)
+    {
+        const string smuggled = "GET /prod/mock HTTP/1.1\r\nHost: gw\r\n\r\n";
+        var body = new System.Text.StringBuilder(length + smuggled.Length);
+        while (body.Length < length)
+        {
+            body.Append(smuggled);
+        }
+
+        return body.ToString();
     }
 }
 
