@@ -8,10 +8,17 @@ end
 
 function init(args)
   statuses = {}
+  pace = tonumber(os.getenv("PACE_MS") or "") or 0
   local key = os.getenv("API_KEY")
   if key ~= nil and key ~= "" then
     wrk.headers["x-api-key"] = key
   end
+end
+
+-- PACE_MS > 0: each connection waits that long between its requests (wrk leaves the wait out of its latencies),
+-- so the offered rate is about connections / (latency + pace) per instance and the CPUs are not saturated.
+function delay()
+  return pace
 end
 
 function response(status, headers, body)

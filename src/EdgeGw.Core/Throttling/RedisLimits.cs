@@ -93,9 +93,14 @@ public sealed class RedisLimits : IDisposable
 
     /// <summary>Connects without waiting for Redis (StackExchange.Redis reconnects by itself).</summary>
     public static RedisLimits Connect(string configuration, string prefix, bool failOpen, TimeSpan syncInterval, TimeProvider time,
-        TimeSpan? instanceTtl = null, TimeSpan? leaseIdle = null)
+        TimeSpan? instanceTtl = null, TimeSpan? leaseIdle = null, RedisSettings? tls = null)
     {
         var options = ConfigurationOptions.Parse(configuration);
+        if (tls is not null)
+        {
+            RedisTlsFiles.Apply(options, tls);
+        }
+
         options.AbortOnConnectFail = false;
         options.ConnectTimeout = Math.Min(options.ConnectTimeout, 2000);
         options.SyncTimeout = Math.Min(options.SyncTimeout, 1000);

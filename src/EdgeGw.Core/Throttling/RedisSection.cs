@@ -4,13 +4,14 @@ using Microsoft.Extensions.Configuration;
 namespace EdgeGw.Core.Throttling;
 
 /// <summary>Shared throttle and quota state across gateway instances, as written.</summary>
-internal sealed record RedisConfig(string Configuration, string FailMode, int SyncIntervalMs, string KeyPrefix, int InstanceTtlMs, int LeaseIdleMs, int LeaseWaitMs);
+internal sealed record RedisConfig(string Configuration, string FailMode, int SyncIntervalMs, string KeyPrefix, int InstanceTtlMs, int LeaseIdleMs, int LeaseWaitMs,
+    string? CaFile = null, string? CertFile = null, string? KeyFile = null);
 
 /// <summary><c>redis</c>: global mode (null when absent: every instance keeps its own buckets and quotas).</summary>
 internal sealed class RedisSection : IConfigSection
 {
     private const string Key = "redis";
-    private static readonly string[] Keys = ["configuration", "failMode", "syncIntervalMs", "keyPrefix", "instanceTtlMs", "leaseIdleMs", "leaseWaitMs"];
+    private static readonly string[] Keys = ["configuration", "failMode", "syncIntervalMs", "keyPrefix", "instanceTtlMs", "leaseIdleMs", "leaseWaitMs", "caFile", "certFile", "keyFile"];
 
     public const string DefaultFailMode = "open";
     public const int DefaultSyncIntervalMs = 50;
@@ -38,7 +39,10 @@ internal sealed class RedisSection : IConfigSection
             section["keyPrefix"] ?? DefaultKeyPrefix,
             reader.ReadInt(section, Key, "instanceTtlMs") ?? DefaultInstanceTtlMs,
             reader.ReadInt(section, Key, "leaseIdleMs") ?? DefaultLeaseIdleMs,
-            reader.ReadInt(section, Key, "leaseWaitMs") ?? DefaultLeaseWaitMs);
+            reader.ReadInt(section, Key, "leaseWaitMs") ?? DefaultLeaseWaitMs,
+            section["caFile"],
+            section["certFile"],
+            section["keyFile"]);
     }
 
     public void Validate(ConfigChecks checks)
@@ -51,6 +55,10 @@ internal sealed class RedisSection : IConfigSection
         if (string.IsNullOrWhiteSpace(redis.Configuration))
         {
             checks.Error("redis.configuration", "required: a StackExchange.Redis configuration string such as \"127.0.0.1:6379\"");
+        }
+        else
+        {
+            RedisTlsFiles.Validate(checks, redis);
         }
 
         if (redis.FailMode is not ("open" or "closed"))
@@ -70,5 +78,10 @@ internal sealed class RedisSection : IConfigSection
 
     public RedisSettings? Compile() => Config is { } redis
         ? new RedisSettings(redis.Configuration, redis.KeyPrefix, redis.FailMode == "open", TimeSpan.FromMilliseconds(redis.SyncIntervalMs), redis.InstanceTtlMs, redis.LeaseIdleMs, redis.LeaseWaitMs)
+        {
+            CaFile = redis.CaFile,
+            CertFile = redis.CertFile,
+            KeyFile = redis.KeyFile,
+        }
         : null;
 }

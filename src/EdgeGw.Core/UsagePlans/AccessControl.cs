@@ -34,7 +34,7 @@ public sealed class AccessControl : IDisposable
         {
             // Global mode is fixed at startup: changing Redis needs a restart (a reload keeps the first one).
             Redis = RedisLimits.Connect(redis.Configuration, redis.KeyPrefix, redis.FailOpen, redis.SyncInterval, time,
-                TimeSpan.FromMilliseconds(redis.InstanceTtlMs), TimeSpan.FromMilliseconds(redis.LeaseIdleMs));
+                TimeSpan.FromMilliseconds(redis.InstanceTtlMs), TimeSpan.FromMilliseconds(redis.LeaseIdleMs), tls: redis);
             Redis.LeaseWait = TimeSpan.FromMilliseconds(redis.LeaseWaitMs);
             Redis.Start();
             Redis.Log = log;

@@ -251,10 +251,12 @@ internal sealed class WebSocketApiHandshake
         var buffer = new ArrayBufferWriter<byte>(512);
         var writer = new BufferWriter<ArrayBufferWriter<byte>>(buffer);
         writer.Write(WebSocketEvents.ConnectHeaders);
+        ref var trace = ref _request.Record.Trace;
         foreach (ref readonly var entry in _request.Headers)
         {
             var name = entry.Name(head);
             if (KnownHeaders.IsHopByHop(entry.Known)
+                || (trace.Active && (entry.Known == KnownHeader.TraceParent || (entry.Known == KnownHeader.TraceState && !trace.KeepTraceState)))
                 || entry.Known is KnownHeader.Host or KnownHeader.ContentLength or KnownHeader.XForwardedFor or KnownHeader.XForwardedProto or KnownHeader.XRequestId
                 || (name.Length > 14 && Ascii.EqualsIgnoreCase(name[..14], "sec-websocket-"u8) && !Ascii.EqualsIgnoreCase(name, "sec-websocket-protocol"u8))
                 || _request.IsClientCertificateHeader(name) || _request.IsAuthorizerHeader(name))
@@ -280,6 +282,14 @@ internal sealed class WebSocketApiHandshake
         if (_request.Record.Identity is { } identity)
         {
             writer.Write(identity.ForwardedHeaderLines); // who the $connect route's authorizer says the caller is
+        }
+
+        if (trace.Active)
+        {
+            // W3C Trace Context as for an HTTP integration: $connect's call is the integration span, the backend's parent.
+            Span<byte> traceparent = stackalloc byte[EdgeGw.Core.Tracing.TraceParent.Length];
+            EdgeGw.Core.Tracing.TraceParent.Write(traceparent, trace.TraceIdHigh, trace.TraceIdLow, trace.IntegrationSpanId, trace.Sampled);
+            writer.WriteHeader("traceparent"u8, traceparent);
         }
 
         writer.Commit();

@@ -14,7 +14,10 @@ public sealed class RedisServer : IAsyncDisposable
     private RedisServer(int port) => Port = port;
 
     public int Port { get; }
-    public string Configuration => $"127.0.0.1:{Port}";
+
+    /// <summary>The server speaks TLS only (<see cref="StartTlsAsync"/>): clients need <c>ssl=true</c>.</summary>
+    public bool Tls { get; private set; }
+    public string Configuration => Tls ? $"127.0.0.1:{Port},ssl=true" : $"127.0.0.1:{Port}";
 
     internal static string? Executable { get; } = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists);
 
@@ -44,6 +47,21 @@ public sealed class RedisServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// A TLS-only server (no plain port) with <paramref name="certFile"/>/<paramref name="keyFile"/>, trusting client
+    /// certificates issued by <paramref name="caFile"/>; <paramref name="authClients"/> "yes" requires one, "no" does not.
+    /// Ready once it logs that it accepts connections (a plain PING cannot reach it).
+    /// </summary>
+    public static async Task<RedisServer> StartTlsAsync(string certFile, string keyFile, string caFile, string authClients)
+    {
+        var server = Reserve();
+        server.Tls = true;
+        string port = server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await server.RunAsync(["--port", "0", "--tls-port", port, "--tls-cert-file", certFile, "--tls-key-file", keyFile,
+            "--tls-ca-cert-file", caFile, "--tls-auth-clients", authClients]);
+        return server;
+    }
+
     /// <summary>Starts the server with <paramref name="extra"/> arguments and waits until it answers PING.</summary>
     public async Task RunAsync(string[] extra)
     {
@@ -63,10 +81,32 @@ public sealed class RedisServer : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        _process = Process.Start(info)!;
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        _process = new Process { StartInfo = info };
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                log.Enqueue(line);
+                if (line.Contains("Ready to accept connections", StringComparison.Ordinal))
+                {
+                    ready.TrySetResult();
+                }
+            }
+        };
+        _process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException("redis-server exited: " + string.Join(" | ", log)));
+        _process.EnableRaisingEvents = true;
+        _process.Start();
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        if (Tls)
+        {
+            await ready.Task.WaitAsync(timeout.Token);
+            return;
+        }
+
         while (true)
         {
             try
