@@ -133,8 +133,10 @@ public sealed class JwksSource
                 keys = body is null ? null : JsonWebKeySet.Parse(body);
             }
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or JsonException or IOException or InvalidOperationException)
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or JsonException or IOException or InvalidOperationException
+            or UriFormatException or ArgumentException or NotSupportedException)
         {
+            // Any of these leaves the source retryable (a fault escaping here would leave _inFlight set for good).
             keys = null;
         }
 
