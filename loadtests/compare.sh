@@ -21,6 +21,10 @@
 # The cost of the access log: proxy "edgegw-accesslog" is "edgegw" with the JSON preset written to a file in the run's
 # directory (its line count is checked against the requests served), e.g.
 #   PROXIES="edgegw edgegw-accesslog" WORKLOADS=get10b-c32 IDLE_CONNECTIONS=0 loadtests/compare.sh
+# The cost of a JWT authorizer (issue 18): workload jwt-get10b-c32 (EdgeGw only) is get10b-c32 through a route behind a
+# jwt authorizer, every request carrying one RS256 token minted by PyJWT (python3-jwt) for a key whose JWKS the
+# upstream nginx serves; the report checks it against EdgeGw's own get10b-c32 of the same run, e.g.
+#   PROXIES=edgegw WORKLOADS="get10b-c32 jwt-get10b-c32" IDLE_CONNECTIONS=0 loadtests/compare.sh
 # The cost of tracing: proxy "edgegw-tracing" is "edgegw" with tracing on and sampleRatio 0 (every request parses or
 # starts a trace context and sends the backend a traceparent, none is exported: the unsampled path), e.g.
 #   PROXIES="edgegw edgegw-tracing" WORKLOADS=get10b-c32 IDLE_CONNECTIONS=0 loadtests/compare.sh
@@ -36,7 +40,7 @@ WARMUP=${WARMUP:-5}; DURATION=${DURATION:-10}; ROUNDS=${ROUNDS:-3}; PASSES=${PAS
 STARTUP_WARMUP=${STARTUP_WARMUP:-30}
 PROXY_CPU=${PROXY_CPU:-0}; LOAD_CPU=${LOAD_CPU:-1}
 PROXIES=${PROXIES:-"edgegw nginx haproxy yarp"}
-WORKLOADS=${WORKLOADS:-"get10b-c32 get10b-c256 get1k-c32 post1k-c32 cache1k-c32 throttle-c32 tls-get10b-c32 tls-get1k-c32 tls-handshake-c32"}
+WORKLOADS=${WORKLOADS:-"get10b-c32 get10b-c256 get1k-c32 post1k-c32 cache1k-c32 throttle-c32 jwt-get10b-c32 tls-get10b-c32 tls-get1k-c32 tls-handshake-c32"}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
 # The same number of idle connections again over TLS (the https port; one GET each, then held): IDLE_TLS=0 skips it.
 IDLE_TLS=${IDLE_TLS:-1}
@@ -55,6 +59,10 @@ missing=()
 for tool in openssl:openssl nginx:nginx haproxy:haproxy wrk:wrk h2load:nghttp2-client taskset:util-linux python3:python3; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${tool%%:*}" ] || missing+=("${tool##*:}")
 done
+# The JWT workload's token is minted by PyJWT (RS256 needs python3-cryptography), not by EdgeGw: Debian's packages,
+# so Debian's interpreter (a python3 earlier on PATH, e.g. pyenv's, does not see them).
+JWT_PYTHON=/usr/bin/python3; [ -x "$JWT_PYTHON" ] || JWT_PYTHON=python3
+"$JWT_PYTHON" -c 'import jwt, cryptography' 2>/dev/null || missing+=(python3-jwt python3-cryptography)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -79,6 +87,23 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T
   -days 7 -subj /CN=bench.test -addext subjectAltName=DNS:bench.test 2>/dev/null
 cat "$TLS_DIR/cert.pem" "$TLS_DIR/key.pem" > "$TLS_DIR/haproxy.pem"
 
+# The JWT workload's issuer: a fresh RSA key, its JWKS (the upstream nginx serves it at /jwks, config/edgegw.json's
+# jwksUri) and one RS256 token for loadtests/config/jwt.lua, all made by PyJWT and cryptography.
+"$JWT_PYTHON" - "$RUN" <<'PY'
+import base64, sys, time
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+run = sys.argv[1]
+key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+numbers = key.public_key().public_numbers()
+b64 = lambda n: base64.urlsafe_b64encode(n.to_bytes((n.bit_length() + 7) // 8, "big")).rstrip(b"=").decode()
+open(f"{run}/jwks.json", "w").write('{"keys":[{"kty":"RSA","kid":"bench-1","alg":"RS256","use":"sig","n":"%s","e":"%s"}]}' % (b64(numbers.n), b64(numbers.e)))
+now = int(time.time())
+token = jwt.encode({"iss": "https://bench.test/", "aud": "bench", "sub": "bench-user", "iat": now, "exp": now + 86400}, key, algorithm="RS256", headers={"kid": "bench-1"})
+open(f"{run}/jwt.token", "w").write(token)
+PY
+BENCH_JWT=$(cat "$RUN/jwt.token"); export BENCH_JWT
+
 # --- processes ---------------------------------------------------------------------------------------------
 wait_port() {
   for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
@@ -92,7 +117,8 @@ rss_kb() { local t=0; for p in $(children_of "$1"); do [ -r "/proc/$p/status" ] 
 start_upstream() {
   rm -rf /dev/shm/edgegw-nginx-cache
   body=$(python3 -c 'print("x" * 1024, end="")')
-  sed "s/@BODY_1K@/$body/" loadtests/config/upstream-nginx.conf > "$RUN/upstream.conf"
+  # The JWKS is base64url and JSON punctuation: no '/', '&' or quote to escape for sed or nginx's '…' string.
+  sed -e "s/@BODY_1K@/$body/" -e "s/@JWKS@/$(cat "$RUN/jwks.json")/" loadtests/config/upstream-nginx.conf > "$RUN/upstream.conf"
   taskset -c "$LOAD_CPU" nginx -p "$RUN" -c "$RUN/upstream.conf" 2>"$RUN/upstream.err" &
   PIDS+=($!); UPSTREAM_PID=$!
   wait_port 19001
@@ -167,6 +193,7 @@ workload() {
     mock-c32) echo "32 /mock -" ;;
     cache1k-c32) echo "32 /cached/1k -" ;;
     throttle-c32) echo "32 /limited/10b -" ;;
+    jwt-get10b-c32) echo "32 /jwt/10b loadtests/config/jwt.lua" ;;
   esac
 }
 
@@ -182,9 +209,10 @@ run_wrk() { # port path connections script seconds [scheme] -> wrk output
 
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f", v}'; }
 
-# Only EdgeGw and nginx are configured to cache and throttle; the others would just proxy.
+# Only EdgeGw and nginx are configured to cache and throttle; the others would just proxy. Only EdgeGw has the JWT route.
 runs_workload() { # proxy workload-name
   [[ "$2" != tls-* ]] || is_edgegw "$1" || [[ "$1" == nginx || "$1" == haproxy ]] || return 1
+  [[ "$2" != jwt-* ]] || is_edgegw "$1" || return 1
   [[ "$2" != cache* && "$2" != throttle* ]] || is_edgegw "$1" || [[ "$1" == nginx ]]
 }
 

@@ -338,6 +338,11 @@ public sealed partial class OpenApiExporter
             document["x-amazon-apigateway-minimum-compression-size"] = size;
         }
 
+        if (api["apiKeySource"]?.ToString() is { } apiKeySource)
+        {
+            document["x-amazon-apigateway-api-key-source"] = apiKeySource;
+        }
+
         if (validators.Count > 0)
         {
             var result = new JsonObject();

@@ -14,7 +14,7 @@ public sealed partial class OpenApiExporter
 
     /// <summary>Route and API keys that have an OpenAPI counterpart (the others are reported).</summary>
     private static readonly string[] ExportedRouteKeys = ["key", "integration", "apiKeyRequired", "authorizationType", "authorizer", "authorizationScopes", "requestValidator"];
-    private static readonly string[] ExportedApiKeys = ["name", "stages", "routes", "cors", "gatewayResponses", "authorizers", "models", "minimumCompressionSize", "protocol"];
+    private static readonly string[] ExportedApiKeys = ["name", "stages", "routes", "cors", "gatewayResponses", "authorizers", "models", "minimumCompressionSize", "protocol", "apiKeySource"];
 
     private readonly JsonObject _config;
     private readonly ExportOptions _options;

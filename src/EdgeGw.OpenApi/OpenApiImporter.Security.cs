@@ -105,9 +105,16 @@ public sealed partial class OpenApiImporter
             api["authorizers"] = authorizers;
         }
 
-        if (Text(_root["x-amazon-apigateway-api-key-source"]) is { } source && source is not ("HEADER" or "AUTHORIZER"))
+        if (Text(_root["x-amazon-apigateway-api-key-source"]) is { } source)
         {
-            Warn("/x-amazon-apigateway-api-key-source", $"'{source}' is not HEADER or AUTHORIZER");
+            if (source is "HEADER" or "AUTHORIZER")
+            {
+                api["apiKeySource"] = source;
+            }
+            else
+            {
+                Warn("/x-amazon-apigateway-api-key-source", $"'{source}' is not HEADER or AUTHORIZER");
+            }
         }
 
         return result;

@@ -49,6 +49,7 @@ public sealed class GatewayRuntime : IDisposable
         Tracing = new Tracing.SpanExporter(logs.CreateLogger("EdgeGw.Tracing"), time);
         Tracing.Bind(model.Tracing);
         _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current, AccessLogs.Bind(model), RouteMetrics.Bind(model));
+        AuthorizerKeys = Core.Authorizers.JwksSources.Prefetch(model);
         Access.Rebound += OnAccessRebound;
         if (Access.Redis is { } redis)
         {
@@ -71,6 +72,12 @@ public sealed class GatewayRuntime : IDisposable
     }
 
     public GatewaySnapshot Current => _current;
+
+    /// <summary>
+    /// The JWT authorizers' key fetches started when the current model became current (those whose issuer had no keys
+    /// yet); completes when each has its keys or failed. Serving never waits on it; tests do, instead of a delay.
+    /// </summary>
+    public Task AuthorizerKeys { get; private set; }
 
     /// <summary>Global mode: this instance's membership and the messages between instances; null otherwise.</summary>
     public Core.Cluster.ClusterNode? Cluster { get; }
@@ -126,6 +133,7 @@ public sealed class GatewayRuntime : IDisposable
             Tls.Bind(model.Server.Tls);
             Tracing.Bind(model.Tracing);
             _current = new GatewaySnapshot(model, Upstreams.Bind(model), Access.Current, AccessLogs.Bind(model), RouteMetrics.Bind(model));
+            AuthorizerKeys = Core.Authorizers.JwksSources.Prefetch(model);
         }
     }
 

@@ -174,7 +174,8 @@ public sealed class OpenApiImportTests
     public void EdgeCases_AreEachReportedAtTheirPointer_AndTheRestLoads()
     {
         var result = Fixtures.Import("petstore-edge-cases.yaml");
-        var model = Fixtures.LoadValid(result.Config!).Model!;
+        var loaded = Fixtures.LoadValid(result.Config!);
+        var model = loaded.Model!;
         Assert.Equal(["POST /tags", "GET /alternatives", "DELETE /empty"], model.RouteList.Select(r => r.RouteKey));
         Assert.All(model.RouteList, r => Assert.Equal("beta", r.StageName));
 
@@ -183,6 +184,10 @@ public sealed class OpenApiImportTests
         Assert.Null(Fixtures.Route(result, "DELETE /empty")["apiKeyRequired"]);
         Assert.Equal("X-Partner-Key", result.Config!["apiKeys"]!["header"]!.ToString());
         Assert.Equal("x-partner-key", Encoding.ASCII.GetString(model.ApiKeyHeader));
+        // x-amazon-apigateway-api-key-source AUTHORIZER: the key is a request authorizer's, and these routes have none (warned at load, as AWS serves them: 403).
+        Assert.Equal("AUTHORIZER", Fixtures.Api(result)["apiKeySource"]!.ToString());
+        Assert.True(Compiled(model, "POST /tags").Access!.ApiKeyFromAuthorizer);
+        Assert.Contains(loaded.Warnings, w => w.Path.EndsWith(".apiKeyRequired", StringComparison.Ordinal));
 
         // An integration by $ref to components/x-amazon-apigateway-integrations, with HTTP API mappings as written.
         var tags = Fixtures.Route(result, "POST /tags");

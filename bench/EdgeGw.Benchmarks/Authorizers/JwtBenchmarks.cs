@@ -11,7 +11,7 @@ namespace EdgeGw.Benchmarks.Authorizers;
 /// <summary>
 /// JWT validation, cold (parse + verify + claims, no cache) for RS256 and ES256, EdgeGw's validator vs
 /// Microsoft.IdentityModel's JsonWebTokenHandler on the same tokens and keys; and EdgeGw's cached path (the token
-/// seen before: hash, compare, time check).
+/// seen before: hash, compare, time check); and the RSA/ECDSA verification alone, the floor under both validators.
 /// </summary>
 [MemoryDiagnoser]
 public class JwtBenchmarks
@@ -29,6 +29,9 @@ public class JwtBenchmarks
     private JwtAuthorizer _cached = null!;
     private long _nowMs;
     private JsonWebTokenHandler _handler = null!;
+    private RSA _rsaPublic = null!;
+    private ECDsa _ecPublic = null!;
+    private byte[] _rsSigned = null!, _rsSignature = null!, _esSigned = null!, _esSignature = null!;
     private TokenValidationParameters _rsParameters = null!;
     private TokenValidationParameters _esParameters = null!;
 
@@ -44,6 +47,8 @@ public class JwtBenchmarks
         _esText = Sign("""{"alg":"ES256","kid":"ec-1","typ":"JWT"}""", payload, data => _ec.SignData(data, HashAlgorithmName.SHA256));
         _rsToken = Encoding.ASCII.GetBytes(_rsText);
         _esToken = Encoding.ASCII.GetBytes(_esText);
+        (_rsSigned, _rsSignature) = SplitSignature(_rsText);
+        (_esSigned, _esSignature) = SplitSignature(_esText);
         var rp = _rsa.ExportParameters(false);
         var ep = _ec.ExportParameters(false);
         string B(byte[] b) => Base64UrlEncoder.Encode(b);
@@ -56,6 +61,8 @@ public class JwtBenchmarks
         JwtValidator.Validate(_rsToken, _keys, _settings, now, out var claims, out long exp);
         _cached.Tokens.Add(new JwtIdentity(_rsToken, claims!, (exp + 60) * 1000, "X-EdgeGw-Authorizer-"u8.ToArray(), ["sub"]), _nowMs);
 
+        _rsaPublic = RSA.Create(rp);
+        _ecPublic = ECDsa.Create(ep);
         _handler = new JsonWebTokenHandler();
         _rsParameters = Parameters(new RsaSecurityKey(rp) { KeyId = "rsa-1" });
         _esParameters = Parameters(new ECDsaSecurityKey(_ec) { KeyId = "ec-1" });
@@ -72,6 +79,12 @@ public class JwtBenchmarks
         IssuerSigningKey = key,
         ClockSkew = TimeSpan.FromSeconds(60),
     };
+
+    private static (byte[] Signed, byte[] Signature) SplitSignature(string token)
+    {
+        int dot = token.LastIndexOf('.');
+        return (Encoding.ASCII.GetBytes(token[..dot]), Base64UrlEncoder.DecodeBytes(token[(dot + 1)..]));
+    }
 
     private static string Sign(string header, string payload, Func<byte[], byte[]> sign)
     {
@@ -93,4 +106,11 @@ public class JwtBenchmarks
 
     [Benchmark]
     public bool EdgeGwCached() => _cached.Validate(_rsToken, _nowMs, out _) == JwtFailure.None;
+
+    // The signature primitive alone on public-only keys, as both validators hold them: the floor of a cold validation.
+    [Benchmark]
+    public bool PrimitiveRs256() => _rsaPublic.VerifyData(_rsSigned, _rsSignature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+
+    [Benchmark]
+    public bool PrimitiveEs256() => _ecPublic.VerifyData(_esSigned, _esSignature, HashAlgorithmName.SHA256);
 }

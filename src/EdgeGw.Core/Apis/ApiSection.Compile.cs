@@ -96,7 +96,8 @@ internal sealed partial class ApiSection
                         // A mock answer is already pre-encoded: caching it would only cost memory.
                         Cache = route.Integration.Type == "http" ? CacheSection.CompilePolicy(api.Name, stage.Name, stage.Cache, route.Key, route.Cache) : null,
                         Access = UsagePlanSection.CompileRouteAccess(
-                            gatewayThrottle, stageRef, route.Key, stage.Throttle, route.Throttle, route.ClientIpThrottle, route.ApiKeyRequired),
+                            gatewayThrottle, stageRef, route.Key, stage.Throttle, route.Throttle, route.ClientIpThrottle, route.ApiKeyRequired,
+                            AuthorizerSection.ApiKeyFromAuthorizer(api.ApiKeySource)),
                         AccessLog = accessLog,
                         Compression = CompressionSection.Compile(api.Compression ?? CompressionConfig.None, route.Compression ?? CompressionConfig.None),
                         GatewayResponses = gatewayResponses,

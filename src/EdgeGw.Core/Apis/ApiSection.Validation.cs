@@ -107,6 +107,7 @@ internal sealed partial class ApiSection
 
         CompressionSection.Validate(checks, api.Compression ?? CompressionConfig.None, path, onApi: true, webSocket: api.Protocol == WebSocketProtocol);
         var authorizers = AuthorizerSection.Validate(checks, api.Authorizers, $"{path}.authorizers", _clusters.IsDefined);
+        AuthorizerSection.ValidateApiKeySource(checks, api.ApiKeySource, path);
         if (api.Protocol == WebSocketProtocol)
         {
             WebSocketApiSection.Validate(checks, api, path, _clusters.IsDefined, authorizers);
@@ -144,7 +145,7 @@ internal sealed partial class ApiSection
         for (int i = 0; i < api.Routes.Length; i++)
         {
             ValidateRoute(checks, api, api.Routes[i], $"{path}.routes[{i}]", i, shapes);
-            AuthorizerSection.ValidateRoute(checks, api.Routes[i].Authorizer, api.Routes[i].AuthorizationScopes, $"{path}.routes[{i}]", authorizers);
+            AuthorizerSection.ValidateRoute(checks, api.Routes[i].Authorizer, api.Routes[i].AuthorizationScopes, $"{path}.routes[{i}]", authorizers, api.ApiKeySource, api.Routes[i].ApiKeyRequired);
         }
     }
 

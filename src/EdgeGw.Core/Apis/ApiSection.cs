@@ -30,7 +30,8 @@ internal sealed record ApiConfig(
     CorsConfig? Cors = null,
     SourceIpConfig? SourceIp = null,
     ImmutableArray<AuthorizerConfig> Authorizers = default,
-    ImmutableArray<RequestValidation.ModelConfig> Models = default);
+    ImmutableArray<RequestValidation.ModelConfig> Models = default,
+    string? ApiKeySource = null);
 
 /// <summary>A deployment of an API; <c>$default</c> serves without a path prefix.</summary>
 internal sealed record StageConfig(string Name, ImmutableArray<KeyValuePair<string, string>> Variables, CacheConfig Cache, ThrottleConfig? Throttle, AccessLogConfig? AccessLog = null);
@@ -65,7 +66,7 @@ internal sealed partial class ApiSection : IConfigSection
     public const string WebSocketProtocol = "websocket";
 
     private const string Key = "apis";
-    private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes", "protocol", "routeSelectionExpression", "webSocket", "minimumCompressionSize", "compression", "gatewayResponses", "cors", "sourceIp", "authorizers", "models"];
+    private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes", "protocol", "routeSelectionExpression", "webSocket", "minimumCompressionSize", "compression", "gatewayResponses", "cors", "sourceIp", "authorizers", "models", "apiKeySource"];
     private static readonly string[] StageKeys = ["name", "variables", "cache", "throttle", "accessLog"];
     private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired", "routeResponse", "compression", "sourceIp", "authorizationType", "authorizer", "authorizationScopes", "requestValidator"];
 
@@ -99,7 +100,8 @@ internal sealed partial class ApiSection : IConfigSection
             CorsSection.Read(reader, section.GetSection("cors"), ConfigReader.Join(path, "cors")),
             SourceIpSection.Read(reader, section.GetSection("sourceIp"), ConfigReader.Join(path, "sourceIp")),
             AuthorizerSection.Read(reader, section.GetSection("authorizers"), ConfigReader.Join(path, "authorizers")),
-            RequestValidation.RequestValidationSection.ReadModels(reader, section.GetSection("models"), ConfigReader.Join(path, "models")));
+            RequestValidation.RequestValidationSection.ReadModels(reader, section.GetSection("models"), ConfigReader.Join(path, "models")),
+            section["apiKeySource"]);
     }
 
     private static StageConfig ReadStage(ConfigReader reader, IConfigurationSection section, string path)

@@ -69,7 +69,7 @@ internal static class WebSocketApiSection
                 checks.Error($"{routePath}.authorizer", "authorizers apply to the handshake: set it on the $connect route (as AWS)");
             }
 
-            Authorizers.AuthorizerSection.ValidateRoute(checks, route.Authorizer, route.AuthorizationScopes, routePath, authorizers);
+            Authorizers.AuthorizerSection.ValidateRoute(checks, route.Authorizer, route.AuthorizationScopes, routePath, authorizers, api.ApiKeySource, route.ApiKeyRequired);
             Throttling.ThrottleSection.Validate(checks, route.Throttle, $"{routePath}.throttle");
             Throttling.ThrottleSection.Validate(checks, route.ClientIpThrottle, $"{routePath}.clientIpThrottle");
             IntegrationSection.Validate(checks, api, route.Integration, $"{routePath}.integration", clusterExists, []);
@@ -139,7 +139,8 @@ internal static class WebSocketApiSection
             MaxBodyBytes = 0,
             Integration = integration,
             Access = UsagePlanSection.CompileRouteAccess(
-                gatewayThrottle, new StageRef(api.Name, stage.Name), connectConfig.Key, stage.Throttle, connectConfig.Throttle, connectConfig.ClientIpThrottle, connectConfig.ApiKeyRequired),
+                gatewayThrottle, new StageRef(api.Name, stage.Name), connectConfig.Key, stage.Throttle, connectConfig.Throttle, connectConfig.ClientIpThrottle, connectConfig.ApiKeyRequired,
+                Authorizers.AuthorizerSection.ApiKeyFromAuthorizer(api.ApiKeySource)),
             // AWS_IAM on $connect: the handshake's SigV4 signature is verified before the upgrade (as AWS does).
             Iam = connectConfig.AuthorizationType == ApiSection.AwsIam ? iam : null,
             Authorizer = authorizers is null ? null

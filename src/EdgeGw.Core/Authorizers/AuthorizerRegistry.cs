@@ -6,7 +6,7 @@ namespace EdgeGw.Core.Authorizers;
 
 /// <summary>
 /// Keeps the live authorizers by API, name and configuration (the request authorizer's cluster destinations
-/// included), so a reload that leaves an authorizer unchanged keeps its JWKS and caches. Weakly held: an
+/// included: its calls find the cluster's pool by name in the snapshot they run in), so a reload that leaves an authorizer unchanged keeps its JWKS and caches. Weakly held: an
 /// authorizer no snapshot uses any more is collected. Used at compile time only.
 /// </summary>
 internal sealed class AuthorizerRegistry
@@ -70,14 +70,19 @@ internal sealed class AuthorizerRegistry
             return new JwtAuthorizer(config.Name, sources.ToImmutable(), prefix, new JwtSettings(
                 jwt.Issuer!, jwt.Audience, jwt.ClockSkewSeconds ?? AuthorizerSection.DefaultClockSkewSeconds,
                 jwt.SecretFile is { } secretFile ? AuthorizerSection.ReadSecret(secretFile, out _) : null),
-                new JwksSource(jwt.Issuer!, jwt.JwksUri),
+                JwksSources.GetOrCreate(jwt.Issuer!, jwt.JwksUri),
                 config.ForwardHeaders?.Claims ?? ["sub"]);
         }
 
         var integration = config.Integration!;
+        var target = new HttpIntegrationModel
+        {
+            Cluster = cluster!,
+            PathTemplate = [new UriTemplatePart(UriTemplatePartKind.Literal, Encoding.UTF8.GetBytes(integration.Uri ?? "/"), 0)],
+            ResponseTimeout = TimeSpan.FromMilliseconds(integration.TimeoutMs ?? AuthorizerSection.DefaultTimeoutMs),
+        };
         return new RequestAuthorizer(config.Name, sources.ToImmutable(), prefix, new RequestAuthorizerSettings(
-            cluster!.Destinations, integration.Uri ?? "/", TimeSpan.FromMilliseconds(integration.TimeoutMs ?? AuthorizerSection.DefaultTimeoutMs),
-            config.PayloadFormatVersion ?? "2.0", config.EnableSimpleResponses ?? false,
+            target, config.PayloadFormatVersion ?? "2.0", config.EnableSimpleResponses ?? false,
             config.ResultTtlSeconds ?? (config.IdentitySource.IsEmpty ? 0 : AuthorizerSection.DefaultResultTtlSeconds)));
     }
 

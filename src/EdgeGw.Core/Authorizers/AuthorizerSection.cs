@@ -33,7 +33,7 @@ internal sealed record AuthorizerConfig(
 /// caches kept across reloads by <see cref="AuthorizerRegistry"/> while its configuration is unchanged) and a
 /// <see cref="RouteAuthorizer"/> per route. Names, defaults and limits as AWS HTTP APIs.
 /// </summary>
-internal static class AuthorizerSection
+internal static partial class AuthorizerSection
 {
     public const string JwtType = "jwt";
     public const string RequestType = "request";
@@ -315,47 +315,6 @@ internal static class AuthorizerSection
         }
     }
 
-    /// <summary>Checks a route's <c>authorizer</c> and <c>authorizationScopes</c> against the API's authorizers.</summary>
-    public static void ValidateRoute(ConfigChecks checks, string? authorizer, ImmutableArray<string> scopes, string path, Dictionary<string, string> authorizers)
-    {
-        if (authorizer is null)
-        {
-            if (!scopes.IsDefaultOrEmpty)
-            {
-                checks.Error($"{path}.authorizationScopes", "scopes need a jwt authorizer on the route");
-            }
-
-            return;
-        }
-
-        if (!authorizers.TryGetValue(authorizer, out string? type))
-        {
-            checks.Error($"{path}.authorizer", $"authorizer '{authorizer}' is not defined in the API's authorizers");
-            return;
-        }
-
-        if (!scopes.IsDefaultOrEmpty)
-        {
-            if (type != JwtType)
-            {
-                checks.Error($"{path}.authorizationScopes", "scopes apply to jwt authorizers only (as AWS HTTP APIs)");
-            }
-
-            if (scopes.Length > MaxScopes)
-            {
-                checks.Error($"{path}.authorizationScopes", $"at most {MaxScopes} scopes");
-            }
-
-            for (int i = 0; i < scopes.Length; i++)
-            {
-                if (scopes[i].Length == 0 || scopes[i].Contains(' '))
-                {
-                    checks.Error($"{path}.authorizationScopes[{i}]", "a scope is one non-empty word");
-                }
-            }
-        }
-    }
-
     /// <summary>The API's authorizers, reusing the live instance of each whose configuration did not change.</summary>
     public static Dictionary<string, Authorizer> Compile(string apiName, ImmutableArray<AuthorizerConfig> configs, IReadOnlyDictionary<string, ClusterModel> clusters)
     {
@@ -372,51 +331,5 @@ internal static class AuthorizerSection
         }
 
         return result;
-    }
-
-    /// <summary>
-    /// The distinct forwarding prefixes of an API's authorizers, and <see cref="DefaultPrefix"/> when it has AWS_IAM
-    /// routes (the IAM identity's headers): client-sent headers with them are dropped on every route of the API.
-    /// Null when it has neither.
-    /// </summary>
-    public static byte[][]? HeaderPrefixes(Dictionary<string, Authorizer>? authorizers, bool iam = false)
-    {
-        if ((authorizers is null || authorizers.Count == 0) && !iam)
-        {
-            return null;
-        }
-
-        var prefixes = new List<byte[]>();
-        if (iam)
-        {
-            prefixes.Add(System.Text.Encoding.ASCII.GetBytes(DefaultPrefix));
-        }
-
-        foreach (var authorizer in authorizers?.Values ?? Enumerable.Empty<Authorizer>())
-        {
-            if (!prefixes.Exists(p => p.AsSpan().SequenceEqual(authorizer.ForwardPrefix)))
-            {
-                prefixes.Add(authorizer.ForwardPrefix);
-            }
-        }
-
-        return [.. prefixes];
-    }
-
-    /// <summary>A route's compiled authorizer; null when it has none.</summary>
-    public static RouteAuthorizer? CompileRoute(string? authorizer, ImmutableArray<string> scopes, Dictionary<string, Authorizer> authorizers, string apiName, string stageName, string routeKey)
-    {
-        if (authorizer is null || !authorizers.TryGetValue(authorizer, out var compiled))
-        {
-            return null;
-        }
-
-        var scopeBytes = new byte[scopes.IsDefault ? 0 : scopes.Length][];
-        for (int i = 0; i < scopeBytes.Length; i++)
-        {
-            scopeBytes[i] = Encoding.UTF8.GetBytes(scopes[i]);
-        }
-
-        return new RouteAuthorizer(compiled, scopeBytes, Encoding.UTF8.GetBytes($"{RouteAuthorizer.ArnPrefix}{apiName}/{stageName}/"), routeKey, Encoding.UTF8.GetBytes(routeKey), stageName);
     }
 }

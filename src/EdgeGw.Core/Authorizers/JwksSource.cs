@@ -6,11 +6,14 @@ namespace EdgeGw.Core.Authorizers;
 
 /// <summary>
 /// Where a JWT authorizer's keys come from: <c>jwksUri</c>, else OIDC discovery (<c>{issuer}/.well-known/openid-configuration</c>'s
-/// <c>jwks_uri</c>). Fetched with HttpClient off the request path (at most <see cref="FetchRules.MaxBytes"/>, within
-/// <see cref="FetchRules.Timeout"/> each), one fetch at a time. A request reads <see cref="Current"/>; when the set is
-/// older than <see cref="RefreshAfter"/> that read starts a background refresh and goes on with the keys it has. Only the
-/// first fetch and a refresh for an unknown <c>kid</c> are awaited, and unknown-kid refreshes are rate-limited to one per
-/// <see cref="UnknownKidInterval"/> (random kids cannot make the gateway hammer the issuer). A failed fetch keeps the old keys.
+/// <c>jwks_uri</c>). One per issuer and location, shared by the authorizers naming it (<see cref="JwksSources"/>). Fetched
+/// with HttpClient off the request path (at most <see cref="FetchRules.MaxBytes"/>), one fetch at a time, first when a
+/// configuration using it becomes current (<see cref="Prefetch"/>). A request reads <see cref="Current"/>; when the set is
+/// older than <see cref="RefreshAfter"/> that read starts a background refresh and goes on with the keys it has. Only a
+/// request finding no keys yet and a refresh for an unknown <c>kid</c> wait, at most <see cref="FetchRules.Timeout"/>
+/// (AWS's 1,500 ms) — the fetch itself may go on to <see cref="FetchRules.BackgroundTimeout"/>, so a slow issuer's keys
+/// still serve the next requests — and unknown-kid refreshes are rate-limited to one per <see cref="UnknownKidInterval"/>
+/// (random kids cannot make the gateway hammer the issuer). A failed fetch keeps the old keys.
 /// </summary>
 public sealed class JwksSource
 {
@@ -55,7 +58,13 @@ public sealed class JwksSource
     /// <summary>Fetches started (discovery and JWKS count as one), for tests and metrics.</summary>
     public int Fetches => Volatile.Read(ref _fetches);
 
-    /// <summary>The first fetch (awaited by the first requests); null when it failed.</summary>
+    /// <summary>
+    /// Starts the first fetch unless the keys are there or being fetched (a configuration using this source became
+    /// current); the task ends with the keys, or null when the fetch failed. Never waited on by a request.
+    /// </summary>
+    public Task<JsonWebKeySet?> Prefetch() => _keys is { } keys ? Task.FromResult<JsonWebKeySet?>(keys) : FetchAsync();
+
+    /// <summary>The first fetch (awaited by the first requests, at most <see cref="FetchRules.Timeout"/>); null when it failed.</summary>
     public Task<JsonWebKeySet?> InitialAsync()
     {
         if (_keys is { } keys)
@@ -124,8 +133,10 @@ public sealed class JwksSource
                 keys = body is null ? null : JsonWebKeySet.Parse(body);
             }
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or JsonException or IOException or InvalidOperationException)
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or JsonException or IOException or InvalidOperationException
+            or UriFormatException or ArgumentException or NotSupportedException)
         {
+            // Any of these leaves the source retryable (a fault escaping here would leave _inFlight set for good).
             keys = null;
         }
 
@@ -169,7 +180,7 @@ public sealed class JwksSource
 
     private static async Task<byte[]?> GetAsync(string uri)
     {
-        using var timeout = new CancellationTokenSource(FetchRules.Timeout);
+        using var timeout = new CancellationTokenSource(FetchRules.BackgroundTimeout);
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         using var response = await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
@@ -199,7 +210,7 @@ public sealed class JwksSource
     {
         AllowAutoRedirect = false,
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        ConnectTimeout = FetchRules.Timeout,
+        ConnectTimeout = FetchRules.BackgroundTimeout,
         MaxResponseHeadersLength = 64,
     })
     {

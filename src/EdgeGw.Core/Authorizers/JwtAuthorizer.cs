@@ -76,23 +76,25 @@ public sealed class JwtAuthorizer : Authorizer
     /// <summary>The slow path: the first fetch of the keys, or one rate-limited refresh for an unknown kid, then verification.</summary>
     public async Task<(JwtFailure, JwtIdentity?)> ValidateAfterFetchAsync(ReadOnlyMemory<byte> token, JwtFailure first, Func<long> nowMs)
     {
-        JsonWebKeySet? keys;
+        Task<JsonWebKeySet?> fetch;
         if (first == JwtFailure.KeysUnavailable)
         {
-            keys = await Keys.InitialAsync().ConfigureAwait(false);
+            fetch = Keys.InitialAsync();
         }
-        else if (Keys.TryRefreshForUnknownKid(out var refresh))
-        {
-            keys = await refresh.ConfigureAwait(false);
-        }
-        else
+        else if (!Keys.TryRefreshForUnknownKid(out fetch))
         {
             return (JwtFailure.UnknownKey, null);
         }
 
+        // The request waits at most AWS's fetch timeout; a slower fetch goes on in the background for the next requests.
+        Task waited = fetch.IsCompleted ? fetch : fetch.WaitAsync(FetchRules.Timeout);
+        await waited.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var keys = fetch.IsCompletedSuccessfully ? fetch.Result : null;
+
         if (keys is null)
         {
-            return (JwtFailure.KeysUnavailable, null);
+            // No keys in time: none at all yet, or the refresh did not bring the kid in time.
+            return (first == JwtFailure.KeysUnavailable ? JwtFailure.KeysUnavailable : JwtFailure.UnknownKey, null);
         }
 
         var failure = Verify(token.Span, keys, nowMs(), out var identity);

@@ -1,41 +1,43 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using System.Net.Http;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using EdgeGw.Core.Model;
+using EdgeGw.Protocols.Buffers;
 
 namespace EdgeGw.Core.Authorizers;
 
-/// <summary>A request authorizer's integration and response rules.</summary>
+/// <summary>
+/// A request authorizer's integration and response rules. <see cref="Integration"/> is the POST's target: the
+/// cluster (found by name in the snapshot at call time), the path (the configured <c>uri</c>) and the answer's timeout.
+/// </summary>
 public sealed record RequestAuthorizerSettings(
-    ImmutableArray<DestinationModel> Destinations, string Uri, TimeSpan Timeout, string PayloadFormatVersion, bool SimpleResponses, int ResultTtlSeconds);
+    HttpIntegrationModel Integration, string PayloadFormatVersion, bool SimpleResponses, int ResultTtlSeconds);
+
+/// <summary>A request authorizer's answer as read: its HTTP status (0 or a gateway 5xx when there was none) and its body, in a <see cref="BlockPool"/> array the reader returns.</summary>
+public readonly record struct AuthorizerAnswer(int Status, byte[]? Body, int Length);
+
+/// <summary>How a request authorizer's event reaches its integration: the server's pooled upstream connections to the cluster.</summary>
+public interface IAuthorizerTransport
+{
+    /// <summary>POSTs <paramref name="body"/> (JSON) to <paramref name="settings"/>' integration and reads the answer, at most <paramref name="maxResponseBytes"/>.</summary>
+    ValueTask<AuthorizerAnswer> PostAsync(RequestAuthorizerSettings settings, byte[] body, int maxResponseBytes);
+}
 
 /// <summary>
 /// A <c>request</c> authorizer (AWS's Lambda authorizer, with an HTTP endpoint of a cluster instead of a Lambda): the
 /// gateway POSTs the authorizer event to the integration and reads a simple (<c>isAuthorized</c>) or IAM policy answer.
 /// Results are cached for <c>resultTtlSeconds</c> keyed by the identity-source values (a bounded
 /// <see cref="BoundedEntryCache{T}"/>); concurrent misses with the same values share one call. The call goes through
-/// HttpClient to the cluster's destinations in turn (not the forwarding pool: the authorizer is off the steady path).
+/// <see cref="IAuthorizerTransport"/>: the cluster's pooled keep-alive connections, with its load balancing, connect
+/// retries, passive health and circuit breaker, as an integration's.
 /// </summary>
 public sealed class RequestAuthorizer : Authorizer
 {
     public const int ResultCacheCapacity = 4096;
     public const int MaxResponseBytes = 150_000;
 
-    private static readonly HttpClient Client = new(new SocketsHttpHandler
-    {
-        AllowAutoRedirect = false,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        MaxConnectionsPerServer = 256,
-    })
-    {
-        Timeout = System.Threading.Timeout.InfiniteTimeSpan,
-    };
-
     private readonly ConcurrentDictionary<string, Task<RequestAuthorizerResult?>> _inFlight = new(StringComparer.Ordinal);
-    private int _next;
     private int _calls;
 
     public RequestAuthorizer(string name, ImmutableArray<IdentitySource> identitySources, byte[] forwardPrefix, RequestAuthorizerSettings settings)
@@ -52,13 +54,14 @@ public sealed class RequestAuthorizer : Authorizer
 
     /// <summary>
     /// The result for the identity <paramref name="key"/>: the cached one, a call already running for it, or a new
-    /// call with <paramref name="eventBody"/> (built by the caller only on a miss). Null: the authorizer failed (500).
+    /// call with <paramref name="eventBody"/> (built by the caller only on a miss) through <paramref name="transport"/>.
+    /// Null: the authorizer failed (500).
     /// </summary>
-    public Task<RequestAuthorizerResult?> AuthorizeAsync(byte[] key, Func<byte[]> eventBody, Func<long> nowMs)
+    public Task<RequestAuthorizerResult?> AuthorizeAsync(byte[] key, Func<byte[]> eventBody, Func<long> nowMs, IAuthorizerTransport transport)
     {
         if (!Caches)
         {
-            return CallAsync(key, eventBody(), nowMs);
+            return CallAsync(key, eventBody(), nowMs, transport);
         }
 
         string flightKey = Encoding.Latin1.GetString(key);
@@ -70,19 +73,19 @@ public sealed class RequestAuthorizer : Authorizer
         var source = new TaskCompletionSource<RequestAuthorizerResult?>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_inFlight.TryAdd(flightKey, source.Task))
         {
-            return _inFlight.TryGetValue(flightKey, out running) ? running : CallAsync(key, eventBody(), nowMs);
+            return _inFlight.TryGetValue(flightKey, out running) ? running : CallAsync(key, eventBody(), nowMs, transport);
         }
 
-        _ = CompleteAsync(source, flightKey, key, eventBody(), nowMs);
+        _ = CompleteAsync(source, flightKey, key, eventBody(), nowMs, transport);
         return source.Task;
     }
 
-    private async Task CompleteAsync(TaskCompletionSource<RequestAuthorizerResult?> source, string flightKey, byte[] key, byte[] body, Func<long> nowMs)
+    private async Task CompleteAsync(TaskCompletionSource<RequestAuthorizerResult?> source, string flightKey, byte[] key, byte[] body, Func<long> nowMs, IAuthorizerTransport transport)
     {
         RequestAuthorizerResult? result = null;
         try
         {
-            result = await CallAsync(key, body, nowMs).ConfigureAwait(false);
+            result = await CallAsync(key, body, nowMs, transport).ConfigureAwait(false);
             if (result is not null)
             {
                 Results.Add(result, nowMs());
@@ -95,42 +98,30 @@ public sealed class RequestAuthorizer : Authorizer
         }
     }
 
-    private async Task<RequestAuthorizerResult?> CallAsync(byte[] key, byte[] body, Func<long> nowMs)
+    private async Task<RequestAuthorizerResult?> CallAsync(byte[] key, byte[] body, Func<long> nowMs, IAuthorizerTransport transport)
     {
         Interlocked.Increment(ref _calls);
-        var destinations = Settings.Destinations;
-        var destination = destinations[(int)((uint)Interlocked.Increment(ref _next) % (uint)destinations.Length)];
-        string uri = $"{(destination.UseTls ? "https" : "http")}://{destination.Authority}{Settings.Uri}";
+        var answer = await transport.PostAsync(Settings, body, MaxResponseBytes).ConfigureAwait(false);
         try
         {
-            using var timeout = new CancellationTokenSource(Settings.Timeout);
-            using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode || response.Content.Headers.ContentLength > MaxResponseBytes)
+            if (answer.Status is < 200 or > 299)
             {
-                return null;
-            }
-
-            await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-            var buffer = new MemoryStream();
-            var chunk = new byte[8192];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, timeout.Token).ConfigureAwait(false)) > 0)
-            {
-                buffer.Write(chunk, 0, read);
-                if (buffer.Length > MaxResponseBytes)
-                {
-                    return null;
-                }
+                return null; // no answer (unreachable, timed out, cut short, too large) or a non-2xx: 500, as AWS
             }
 
             long expires = Caches ? nowMs() + Settings.ResultTtlSeconds * 1000L : 0;
-            return RequestAuthorizerResult.Parse(key, buffer.GetBuffer().AsSpan(0, (int)buffer.Length), Settings.SimpleResponses, expires, ForwardPrefix, (int)response.StatusCode);
+            return RequestAuthorizerResult.Parse(key, answer.Body is null ? default : answer.Body.AsSpan(0, answer.Length), Settings.SimpleResponses, expires, ForwardPrefix, answer.Status);
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException or JsonException)
+        catch (JsonException)
         {
             return null;
+        }
+        finally
+        {
+            if (answer.Body is not null)
+            {
+                BlockPool.Return(answer.Body);
+            }
         }
     }
 }

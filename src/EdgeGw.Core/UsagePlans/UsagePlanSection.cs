@@ -116,8 +116,10 @@ internal sealed class UsagePlanSection : IConfigSection
     public byte[] CompileApiKeyHeader() => Encoding.ASCII.GetBytes(ApiKeys.Header.ToLowerInvariant());
 
     /// <summary>Null when nothing on this route limits or authenticates (the request path then skips the step).</summary>
+    /// <param name="apiKeyFromAuthorizer">The API's <c>apiKeySource</c> is AUTHORIZER: the key is the request authorizer's <c>usageIdentifierKey</c>.</param>
     public static RouteAccessModel? CompileRouteAccess(
-        bool gatewayThrottle, StageRef stage, string routeKey, ThrottleConfig? stageThrottle, ThrottleConfig? routeThrottle, ThrottleConfig? clientIpThrottle, bool apiKeyRequired)
+        bool gatewayThrottle, StageRef stage, string routeKey, ThrottleConfig? stageThrottle, ThrottleConfig? routeThrottle, ThrottleConfig? clientIpThrottle, bool apiKeyRequired,
+        bool apiKeyFromAuthorizer = false)
     {
         // As in AWS, usage plans apply to routes that require an API key.
         if (!gatewayThrottle && stageThrottle is null && routeThrottle is null && clientIpThrottle is null && !apiKeyRequired)
@@ -130,6 +132,7 @@ internal sealed class UsagePlanSection : IConfigSection
             Stage = stage,
             RouteKey = routeKey,
             ApiKeyRequired = apiKeyRequired,
+            ApiKeyFromAuthorizer = apiKeyRequired && apiKeyFromAuthorizer,
             StageThrottle = ThrottleSection.Compile(stageThrottle),
             RouteThrottle = ThrottleSection.Compile(routeThrottle),
             ClientIpThrottle = ThrottleSection.Compile(clientIpThrottle),

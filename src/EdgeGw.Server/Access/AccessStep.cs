@@ -34,10 +34,12 @@ internal sealed class AccessStep
     {
         var access = snapshot.Access;
         var time = _connection.Runtime.Time;
-        var apiKey = route.Access is { ApiKeyRequired: true } ? _request.HeaderValue(access.ApiKeyHeader) : default;
-        if (route.Access is { ApiKeyRequired: true } && _request.Record.Identity is EdgeGw.Core.Authorizers.RequestAuthorizerResult { UsageIdentifierKey.Length: > 0 } authorized)
+        ReadOnlySpan<byte> apiKey = default;
+        if (route.Access is { ApiKeyRequired: true } routeAccess)
         {
-            apiKey = authorized.UsageIdentifierKey; // AWS apiKeySource AUTHORIZER: the request authorizer's usageIdentifierKey
+            // AWS apiKeySource: HEADER reads the key header only; AUTHORIZER the request authorizer's usageIdentifierKey only.
+            apiKey = !routeAccess.ApiKeyFromAuthorizer ? _request.HeaderValue(access.ApiKeyHeader)
+                : _request.Record.Identity is EdgeGw.Core.Authorizers.RequestAuthorizerResult authorized ? authorized.UsageIdentifierKey : default;
         }
 
         var outcome = access.Check(route, apiKey, _request.ClientAddress, LoopClock.Now(time), time, out decision, out var keyId);

@@ -33,6 +33,7 @@ internal sealed partial class AuthorizerStep
     private readonly ClientResponder _responder;
     private readonly Func<long> _nowMs;
     private readonly Func<byte[]> _buildEvent;
+    private readonly AuthorizerTransport _transport;
     private byte[] _key = new byte[512];
     private int _keyLength;
     private byte[] _arn = new byte[512];
@@ -49,6 +50,7 @@ internal sealed partial class AuthorizerStep
         var time = connection.Runtime.Time;
         _nowMs = () => time.GetUtcNow().ToUnixTimeMilliseconds();
         _buildEvent = BuildEvent;
+        _transport = new AuthorizerTransport(connection.Runtime);
     }
 
     /// <summary>Decides from caches (or a JWT verified with the keys at hand); <see cref="AuthorizerOutcome.Pending"/> when it must wait.</summary>
@@ -113,7 +115,7 @@ internal sealed partial class AuthorizerStep
         var authorizer = (RequestAuthorizer)route.Authorizer;
         long started = _connection.Runtime.Time.GetTimestamp();
         _request.Record.AuthorizerStartTimestamp = started;
-        var call = authorizer.AuthorizeAsync(_key.AsSpan(0, _keyLength).ToArray(), _buildEvent, _nowMs); // builds the event now, while the head is readable
+        var call = authorizer.AuthorizeAsync(_key.AsSpan(0, _keyLength).ToArray(), _buildEvent, _nowMs, _transport); // builds the event now, while the head is readable
         _pending = null;
         var result = await call.ConfigureAwait(false);
         _request.Record.AuthorizerEndTimestamp = _connection.Runtime.Time.GetTimestamp();

@@ -164,4 +164,37 @@ public sealed class AuthorizerReloadTests
         Assert.Null(open.Authorizer);
         Assert.Equal("X-EdgeGw-Authorizer-", Encoding.ASCII.GetString(Assert.Single(open.AuthorizerHeaderPrefixes!)));
     }
+
+    private static JwtAuthorizer Jwt(EdgeGw.Core.Model.GatewayModel model, string api, string routeKey) =>
+        (JwtAuthorizer)model.RouteList.Single(r => r.ApiName == api && r.RouteKey == routeKey).Authorizer!.Authorizer;
+
+    [Fact]
+    public void KeySource_IsOnePerIssuerAndJwksUri_SharedByAuthorizers_AndKeptByAChangedOne()
+    {
+        const string issuer = "https://shared-keys.example.com/";
+        string Config(string audience) => $$"""
+            { "apis": [
+              { "name": "a", "stages": [ { "name": "s" } ],
+                "authorizers": [
+                  { "name": "j1", "type": "jwt", "identitySource": "$request.header.Authorization", "jwt": { "issuer": "{{issuer}}", "audience": "{{audience}}" } },
+                  { "name": "j2", "type": "jwt", "identitySource": "$request.header.X-Token", "jwt": { "issuer": "{{issuer}}", "audience": "other" } },
+                  { "name": "j3", "type": "jwt", "identitySource": "$request.header.Authorization",
+                    "jwt": { "issuer": "{{issuer}}", "audience": "other", "jwksUri": "https://shared-keys.example.com/keys" } } ],
+                "routes": [ { "key": "GET /1", "authorizer": "j1", "integration": { "type": "mock" } },
+                            { "key": "GET /2", "authorizer": "j2", "integration": { "type": "mock" } },
+                            { "key": "GET /3", "authorizer": "j3", "integration": { "type": "mock" } } ] },
+              { "name": "b", "stages": [ { "name": "t" } ],
+                "authorizers": [ { "name": "j", "type": "jwt", "identitySource": "$request.header.Authorization", "jwt": { "issuer": "{{issuer}}", "audience": "b" } } ],
+                "routes": [ { "key": "GET /1", "authorizer": "j", "integration": { "type": "mock" } } ] } ] }
+            """;
+        var first = ConfigFixture.Valid(Config("petstore"));
+        var changed = ConfigFixture.Valid(Config("renamed"));
+
+        var keys = Jwt(first, "a", "GET /1").Keys;
+        Assert.Same(keys, Jwt(first, "a", "GET /2").Keys); // another authorizer of the API
+        Assert.Same(keys, Jwt(first, "b", "GET /1").Keys); // another API
+        Assert.NotSame(keys, Jwt(first, "a", "GET /3").Keys); // the same issuer's keys at an explicit jwksUri: its own source
+        Assert.NotSame(Jwt(first, "a", "GET /1"), Jwt(changed, "a", "GET /1")); // a changed authorizer is new...
+        Assert.Same(keys, Jwt(changed, "a", "GET /1").Keys); // ...and keeps the keys
+    }
 }

@@ -27,6 +27,11 @@ public sealed class JoseIssuer : IAsyncDisposable
             else if (request.Path == "/jwks")
             {
                 Interlocked.Increment(ref _jwksFetches);
+                if (HoldJwks is { } hold)
+                {
+                    await hold.Task;
+                }
+
                 await context.RespondAsync(200, Rotated ? RotatedJwks : Jwks, ("Content-Type", "application/json"));
             }
             else
@@ -39,6 +44,8 @@ public sealed class JoseIssuer : IAsyncDisposable
     public string Issuer => $"http://127.0.0.1:{_server.Port}/";
     public string Jwks { get; private set; } = "";
     public string RotatedJwks { get; private set; } = "";
+    /// <summary>When set, the JWKS is answered only once this completes (a slow issuer).</summary>
+    public TaskCompletionSource? HoldJwks { get; set; }
     /// <summary>Serve the rotated key set from now on.</summary>
     public bool Rotated { get; set; }
     public int JwksFetches => Volatile.Read(ref _jwksFetches);

@@ -9,6 +9,8 @@ namespace EdgeGw.Server.FunctionalTests.Authorizers;
 /// JWT authorizers through the real gateway, with keys and tokens minted by npm jose and served by an OIDC issuer the
 /// test runs: accepted tokens reach the backend with the identity headers (client-sent copies dropped), every refusal
 /// is 401 with WWW-Authenticate and reaches nothing, scopes give 403, an unknown kid costs exactly one JWKS refresh.
+/// The issuer's keys are fetched once for both authorizers naming it, when the config becomes current; each test starts
+/// after that fetch (<see cref="GatewayRuntime.AuthorizerKeys"/>), so its first request finds the keys there.
 /// </summary>
 public sealed class JwtAuthorizerTests : IAsyncLifetime
 {
@@ -16,6 +18,7 @@ public sealed class JwtAuthorizerTests : IAsyncLifetime
     private UpstreamServer _backend = null!;
     private TestGateway _gateway = null!;
     private HttpClient _client = null!;
+    private string _config = "";
     private const string Secret = "an-hmac-secret-of-at-least-32-bytes";
     private readonly string _secretFile = Path.Combine(Path.GetTempPath(), $"edgegw-hmac-{Guid.NewGuid():N}");
 
@@ -30,7 +33,7 @@ public sealed class JwtAuthorizerTests : IAsyncLifetime
         await File.WriteAllTextAsync(_secretFile, Secret + "\n");
         _backend = UpstreamServer.StartPerRequest((context, request) => context.RespondAsync(
             200, $"sub={request.Header("x-edgegw-authorizer-sub")};email={request.Header("x-edgegw-authorizer-email")};spoof={request.Header("x-edgegw-authorizer-role")}"));
-        _gateway = await TestGateway.StartAsync($$"""
+        _config = $$"""
             {
               "server": { "listen": ["http://127.0.0.1:0"], "drainTimeoutSeconds": 2 },
               "clusters": [ { "name": "up", "destinations": ["{{_backend.Authority}}"] } ],
@@ -50,9 +53,14 @@ public sealed class JwtAuthorizerTests : IAsyncLifetime
                     { "key": "GET /hmac", "authorizer": "hmac", "integration": { "type": "http", "cluster": "up" } } ] }
               ]
             }
-            """);
+            """;
+        _gateway = await TestGateway.StartAsync(_config);
+        await _gateway.Runtime.AuthorizerKeys.WaitAsync(TimeSpan.FromSeconds(30));
         _client = _gateway.CreateClient();
     }
+
+    private global::EdgeGw.Core.Authorizers.JwtAuthorizer Authorizer(string routeKey) =>
+        (global::EdgeGw.Core.Authorizers.JwtAuthorizer)_gateway.Runtime.Current.Model.RouteList.Single(r => r.RouteKey == routeKey).Authorizer!.Authorizer;
 
     public async Task DisposeAsync()
     {
@@ -135,12 +143,54 @@ public sealed class JwtAuthorizerTests : IAsyncLifetime
     {
         using var accepted = await GetAsync("/prod/hmac", _issuer.Tokens["hs256Secret"]);
         using var wrongSecret = await GetAsync("/prod/hmac", _issuer.Tokens["hs256WrongSecret"]);
-        Assert.Equal(0, _issuer.JwksFetches); // an HS256 token needs no keys
+        Assert.Equal(1, _issuer.JwksFetches); // the issuer's one fetch when the config became current: an HS256 token needs no more
         using var elsewhere = await GetAsync("/prod/any", _issuer.Tokens["hs256Secret"]);
 
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, wrongSecret.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, elsewhere.StatusCode); // the JWKS authorizer has no secret
+    }
+
+    [JoseFact]
+    public async Task KeysAreFetchedOncePerIssuer_WhenTheConfigBecomesCurrent_BeforeAnyRequest()
+    {
+        // Two authorizers name the issuer (users by OIDC discovery, hmac too): one source, one discovery, one JWKS fetch.
+        Assert.Same(Authorizer("GET /any").Keys, Authorizer("GET /hmac").Keys);
+        Assert.NotNull(Authorizer("GET /any").Keys.Current);
+        Assert.Equal((1, 1, 1), (_issuer.DiscoveryFetches, _issuer.JwksFetches, Authorizer("GET /any").Keys.Fetches));
+
+        using var first = await GetAsync("/prod/any", _issuer.Tokens["valid"]);
+        using var es256 = await GetAsync("/prod/any", _issuer.Tokens["es256"]);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, es256.StatusCode);
+        Assert.Equal((1, 1), (_issuer.DiscoveryFetches, _issuer.JwksFetches)); // the first requests waited on nothing
+    }
+
+    [JoseFact]
+    public async Task ReloadedAuthorizer_KeepsTheIssuersKeys_WhetherChangedOrNot()
+    {
+        using (var first = await GetAsync("/prod/any", _issuer.Tokens["valid"]))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        var before = Authorizer("GET /any");
+        // Unchanged: the same authorizer (keys and verified tokens). Changed (claims forwarded): a new authorizer, the same keys.
+        _gateway.Runtime.Swap(TestGateway.BuildModel(_config));
+        await _gateway.Runtime.AuthorizerKeys.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Same(before, Authorizer("GET /any"));
+        _gateway.Runtime.Swap(TestGateway.BuildModel(_config.Replace("\"claims\": [\"sub\", \"email\"]", "\"claims\": [\"sub\"]")));
+        await _gateway.Runtime.AuthorizerKeys.WaitAsync(TimeSpan.FromSeconds(30));
+        var changed = Authorizer("GET /any");
+        Assert.NotSame(before, changed);
+        Assert.Same(before.Keys, changed.Keys);
+
+        using var again = await GetAsync("/prod/any", _issuer.Tokens["valid"]); // verified anew (new token cache), with the keys at hand
+
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("sub=user-1;email=;spoof=", await again.Content.ReadAsStringAsync());
+        Assert.Equal((1, 1), (_issuer.DiscoveryFetches, _issuer.JwksFetches));
     }
 
     [JoseFact]
@@ -173,7 +223,7 @@ public sealed class JwtAuthorizerTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         }
 
-        Assert.Equal((1, 1), (_issuer.DiscoveryFetches, _issuer.JwksFetches));
+        Assert.Equal((1, 1), (_issuer.DiscoveryFetches, _issuer.JwksFetches)); // per issuer: both authorizers share it
         for (int i = 0; i < 5; i++)
         {
             using var response = await GetAsync("/prod/any", _issuer.Tokens["unknownKid"]);
@@ -215,6 +265,51 @@ public sealed class JwtAuthorizerTests : IAsyncLifetime
         using var open = await GetAsync("/prod/open", token: null, ("X-EdgeGw-Authorizer-Role", "admin"), ("X-EdgeGw-Authorizer-Sub", "admin"));
         Assert.Equal("sub=;email=;spoof=", await open.Content.ReadAsStringAsync());
         Assert.Equal(1, _issuer.JwksFetches);
+    }
+}
+
+/// <summary>An issuer slower than AWS's 1,500 ms fetch timeout: a request waits no longer, the fetch goes on for the next ones.</summary>
+public sealed class SlowIssuerTests
+{
+    [JoseFact]
+    public async Task FirstRequest_WaitsAtMostTheFetchTimeout_AndTheFetchGoesOnForTheNextRequests()
+    {
+        await using var issuer = await JoseIssuer.StartAsync("slow");
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        issuer.HoldJwks = release;
+        await using var backend = UpstreamServer.StartPerRequest((context, _) => context.RespondAsync(200, "ok"));
+        await using var gateway = await TestGateway.StartAsync($$"""
+            {
+              "server": { "listen": ["http://127.0.0.1:0"], "drainTimeoutSeconds": 2 },
+              "clusters": [ { "name": "up", "destinations": ["{{backend.Authority}}"] } ],
+              "apis": [ { "name": "slow", "stages": [ { "name": "prod" } ],
+                "authorizers": [ { "name": "users", "type": "jwt", "identitySource": "$request.header.Authorization", "jwt": { "issuer": "{{issuer.Issuer}}", "audience": "slow" } } ],
+                "routes": [ { "key": "GET /any", "authorizer": "users", "integration": { "type": "http", "cluster": "up" } } ] } ]
+            }
+            """);
+        using var client = gateway.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/prod/any");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + issuer.Tokens["valid"]);
+
+        // The prefetch is held at the issuer: the request waits AWS's 1,500 ms for it, then is refused.
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        using (var refused = await client.SendAsync(request))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.Contains("could not be fetched", string.Join(",", refused.Headers.GetValues("WWW-Authenticate")));
+        }
+
+        Assert.InRange(started.Elapsed, TimeSpan.FromMilliseconds(1400), TimeSpan.FromSeconds(10));
+        Assert.False(gateway.Runtime.AuthorizerKeys.IsCompleted); // the fetch is still going on
+
+        release.SetResult();
+        await gateway.Runtime.AuthorizerKeys.WaitAsync(TimeSpan.FromSeconds(30));
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/prod/any");
+        again.Headers.TryAddWithoutValidation("Authorization", "Bearer " + issuer.Tokens["valid"]);
+        using var accepted = await client.SendAsync(again);
+
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal((1, 1), (issuer.DiscoveryFetches, issuer.JwksFetches)); // one fetch, which outlived the first request's wait
     }
 }
 

@@ -10,7 +10,8 @@ namespace EdgeGw.Server.FunctionalTests.Authorizers;
 /// <summary>
 /// Request authorizers through the real gateway against an authorizer endpoint the test runs: simple and IAM policy
 /// answers, denial 403, timeout and nonsense 500, missing identity 401 without a call, results cached by identity
-/// (calls counted), TTL 0, concurrent misses sharing one call, the API key from usageIdentifierKey.
+/// (calls counted), TTL 0, concurrent misses sharing one call, the API key from usageIdentifierKey (apiKeySource
+/// AUTHORIZER) and from the header only (HEADER).
 /// </summary>
 public sealed class RequestAuthorizerTests : IAsyncLifetime
 {
@@ -50,6 +51,8 @@ public sealed class RequestAuthorizerTests : IAsyncLifetime
 
             string answer = request.Path switch
             {
+                "/policy" when token is "nokey" or "anykey" => "{\"principalId\":\"p\"," + (token == "anykey" ? "\"usageIdentifierKey\":\"partner-api-key-0001\"," : "")
+                    + "\"policyDocument\":{\"Version\":\"2012-10-17\",\"Statement\":[{\"Action\":\"execute-api:Invoke\",\"Effect\":\"Allow\",\"Resource\":\"*\"}]}}",
                 "/simple" => "{\"isAuthorized\":" + (token is "allow" or "shared" ? "true" : "false") + ",\"context\":{\"tenant\":\"t1\",\"level\":3}}",
                 _ => token == "allow"
                     ? """
@@ -69,10 +72,10 @@ public sealed class RequestAuthorizerTests : IAsyncLifetime
             {
               "server": { "listen": ["http://127.0.0.1:0"], "drainTimeoutSeconds": 2 },
               "clusters": [ { "name": "up", "destinations": ["{{_backend.Authority}}"] }, { "name": "auth", "destinations": ["{{_authorizer.Authority}}"] } ],
-              "usagePlans": [ { "name": "partners", "stages": ["partners/prod"], "throttle": { "rateLimit": 1000, "burstLimit": 1000 } } ],
+              "usagePlans": [ { "name": "partners", "stages": ["partners/prod", "byheader/hdr"], "throttle": { "rateLimit": 1000, "burstLimit": 1000 } } ],
               "apiKeys": { "keys": [ { "id": "partner-7", "value": "partner-api-key-0001", "usagePlans": ["partners"] } ] },
               "apis": [
-                { "name": "partners",
+                { "name": "partners", "apiKeySource": "AUTHORIZER",
                   "authorizers": [
                     { "name": "simple", "type": "request", "identitySource": ["$request.header.X-Token"],
                       "integration": { "cluster": "auth", "uri": "/simple", "timeoutMs": 1000 },
@@ -86,7 +89,11 @@ public sealed class RequestAuthorizerTests : IAsyncLifetime
                   "routes": [
                     { "key": "GET /simple/{proxy+}", "authorizer": "simple", "integration": { "type": "http", "cluster": "up" } },
                     { "key": "GET /uncached", "authorizer": "uncached", "integration": { "type": "http", "cluster": "up" } },
-                    { "key": "GET /policy/{proxy+}", "authorizer": "policy", "apiKeyRequired": true, "integration": { "type": "http", "cluster": "up" } } ] }
+                    { "key": "GET /policy/{proxy+}", "authorizer": "policy", "apiKeyRequired": true, "integration": { "type": "http", "cluster": "up" } } ] },
+                { "name": "byheader",
+                  "authorizers": [ { "name": "policy", "type": "request", "identitySource": "$request.header.X-Token", "integration": { "cluster": "auth", "uri": "/policy" } } ],
+                  "stages": [ { "name": "hdr" } ],
+                  "routes": [ { "key": "GET /keyed", "authorizer": "policy", "apiKeyRequired": true, "integration": { "type": "http", "cluster": "up" } } ] }
               ]
             }
             """);
@@ -119,12 +126,17 @@ public sealed class RequestAuthorizerTests : IAsyncLifetime
 
     private int Calls => Volatile.Read(ref _calls);
 
-    private async Task<(HttpStatusCode Status, string Body)> GetAsync(string path, string? token)
+    private async Task<(HttpStatusCode Status, string Body)> GetAsync(string path, string? token, string? apiKey = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         if (token is not null)
         {
             request.Headers.TryAddWithoutValidation("X-Token", token);
+        }
+
+        if (apiKey is not null)
+        {
+            request.Headers.TryAddWithoutValidation("x-api-key", apiKey);
         }
 
         using var response = await _client.SendAsync(request);
@@ -199,6 +211,9 @@ public sealed class RequestAuthorizerTests : IAsyncLifetime
         }
 
         Assert.Equal(3, Calls);
+        // The calls went over the cluster's pooled keep-alive connection: one connection for three calls.
+        Assert.Equal(1, _authorizer.AcceptedConnections);
+        Assert.Equal(1, _gateway.Runtime.Upstreams.Find("auth", _authorizer.Authority)!.OpenedConnections);
     }
 
     [Fact]
@@ -223,6 +238,33 @@ public sealed class RequestAuthorizerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ApiKeySourceAuthorizer_TakesTheKeyFromTheAuthorizerOnly_NotTheClientsHeader()
+    {
+        // Allowed, but the answer names no usageIdentifierKey: the client's own valid x-api-key does not stand in.
+        var withoutKey = await GetAsync("/prod/policy/pets?sig=s3", "nokey", apiKey: "partner-api-key-0001");
+        var keyed = await GetAsync("/prod/policy/pets?sig=s4", "anykey");
+
+        Assert.Equal(HttpStatusCode.Forbidden, withoutKey.Status);
+        Assert.Equal(HttpStatusCode.OK, keyed.Status);
+        Assert.Equal(1, _backend.RequestsSeen);
+    }
+
+    [Fact]
+    public async Task ApiKeySourceHeader_TakesTheKeyFromTheHeaderOnly_NotTheAuthorizersAnswer()
+    {
+        // The default (HEADER): the authorizer's usageIdentifierKey is not a key; the client's header is.
+        var authorizerKeyOnly = await GetAsync("/hdr/keyed", "anykey");
+        var headerKey = await GetAsync("/hdr/keyed", "nokey", apiKey: "partner-api-key-0001");
+        var badHeaderKey = await GetAsync("/hdr/keyed", "anykey", apiKey: "not-a-key-of-any-plan");
+
+        Assert.Equal(HttpStatusCode.Forbidden, authorizerKeyOnly.Status);
+        Assert.Equal(HttpStatusCode.OK, headerKey.Status);
+        Assert.Equal(HttpStatusCode.Forbidden, badHeaderKey.Status);
+        Assert.Equal(2, Calls); // both identities called once, the third request from the cache
+        Assert.Equal(1, _backend.RequestsSeen);
+    }
+
+    [Fact]
     public async Task ConcurrentMisses_WithTheSameIdentity_ShareOneCall()
     {
         var requests = Enumerable.Range(0, 8).Select(_ => GetAsync("/prod/simple/x", "shared")).ToArray();
@@ -233,5 +275,48 @@ public sealed class RequestAuthorizerTests : IAsyncLifetime
 
         Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r.Status));
         Assert.Equal(1, Calls);
+    }
+}
+
+/// <summary>A request authorizer's cluster behaves as an integration's: a refused destination is retried on the next one and ejected.</summary>
+public sealed class RequestAuthorizerClusterTests
+{
+    [Fact]
+    public async Task RefusedDestination_IsRetriedOnTheNext_AndEjected_SoEveryCallIsAnswered()
+    {
+        int calls = 0;
+        await using var authorizer = UpstreamServer.StartPerRequest((context, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            return context.RespondAsync(200, """{"isAuthorized":true}""", ("Content-Type", "application/json"));
+        });
+        await using var backend = UpstreamServer.StartPerRequest((context, _) => context.RespondAsync(200, "ok"));
+        int dead = Admin.StatusAdminTests.DeadPort();
+        await using var gateway = await TestGateway.StartAsync($$"""
+            {
+              "server": { "listen": ["http://127.0.0.1:0"], "drainTimeoutSeconds": 2 },
+              "clusters": [ { "name": "up", "destinations": ["{{backend.Authority}}"] },
+                            { "name": "auth", "destinations": ["127.0.0.1:{{dead}}", "{{authorizer.Authority}}"], "retries": 1,
+                              "health": { "consecutiveFailures": 1, "reactivationSeconds": 60 } } ],
+              "apis": [ { "name": "a", "stages": [ { "name": "prod" } ],
+                "authorizers": [ { "name": "r", "type": "request", "identitySource": "$request.header.X-Token",
+                                   "integration": { "cluster": "auth", "uri": "/authorize" }, "enableSimpleResponses": true, "resultTtlSeconds": 0 } ],
+                "routes": [ { "key": "GET /x", "authorizer": "r", "integration": { "type": "http", "cluster": "up" } } ] } ]
+            }
+            """);
+        using var client = gateway.CreateClient();
+
+        for (int i = 0; i < 4; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/prod/x");
+            request.Headers.TryAddWithoutValidation("X-Token", "t");
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(4, Volatile.Read(ref calls));
+        var refused = gateway.Runtime.Upstreams.Find("auth", $"127.0.0.1:{dead}")!;
+        Assert.Equal(1, refused.ConnectErrors); // tried once, then ejected: the other calls went straight to the live one
+        Assert.False(refused.IsHealthy(EdgeGw.Transport.LoopClock.Now(gateway.Runtime.Time)));
     }
 }
