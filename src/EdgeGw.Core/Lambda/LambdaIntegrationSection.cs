@@ -39,10 +39,10 @@ internal static class LambdaIntegrationSection
 
     public static void Validate(ConfigChecks checks, ApiConfig api, LambdaIntegrationConfig config, int? timeoutMs, string path)
     {
-        if (api.Protocol == ApiSection.WebSocketProtocol)
+        if (api.Protocol == ApiSection.WebSocketProtocol && config.PayloadFormatVersion is not null)
         {
-            checks.Error($"{path}.type", "a WebSocket API's integrations are mock or http (Lambda integrations serve HTTP APIs)");
-            return;
+            // A WebSocket API's function gets AWS's WebSocket event: there is no format to choose.
+            checks.Error($"{path}.payloadFormatVersion", "WebSocket APIs send AWS's WebSocket event: payloadFormatVersion applies to HTTP APIs");
         }
 
         if (timeoutMs is { } timeout)

@@ -87,14 +87,14 @@ public sealed class LambdaIntegrationSectionTests
     }
 
     [Fact]
-    public void Validate_AWebSocketApi_TakesNoLambdaIntegration()
+    public void Validate_AWebSocketApisLambda_TakesNoPayloadFormatVersion()
     {
         var paths = ConfigFixture.ErrorPaths("""
             { "apis": [ { "name": "ws", "protocol": "websocket", "stages": [ { "name": "s" } ], "routes": [
-                { "key": "$default", "integration": { "type": "lambda", "function": "http://127.0.0.1:9001" } } ] } ] }
+                { "key": "$default", "integration": { "type": "lambda", "function": "http://127.0.0.1:9001", "payloadFormatVersion": "2.0" } } ] } ] }
             """);
 
-        Assert.Contains("apis[0].routes[0].integration.type", paths);
+        Assert.Equal(["apis[0].routes[0].integration.payloadFormatVersion"], paths);
     }
 
     [Theory]

@@ -2,6 +2,19 @@
 // A Lambda handler written against API Gateway's proxy events (payload format 2.0 and 1.0), as it would be
 // deployed on AWS: what it does is chosen by the request path's last segment.
 exports.handler = async (event, context) => {
+  const requestContext = event.requestContext || {};
+  if (requestContext.eventType) {
+    // A WebSocket API's event (AWS's WebSocket format).
+    switch (requestContext.eventType) {
+      case 'CONNECT':
+        return event.queryStringParameters && event.queryStringParameters.deny ? { statusCode: 401, body: 'denied' } : { statusCode: 200 };
+      case 'MESSAGE':
+        return { statusCode: 200, body: JSON.stringify({ event }) };
+      default:
+        return { statusCode: 200 };
+    }
+  }
+
   const path = event.rawPath || event.path || '';
   const action = path.split('/').pop();
   switch (action) {

@@ -10,7 +10,16 @@ const path = require('path');
 
 const { handler } = require(process.argv[2] || path.join(__dirname, 'handler.js'));
 
+// WebSocket events seen (eventType, connectionId, routeKey, and the CONNECT's headers and query), for GET /__events.
+const webSocketEvents = [];
+
 const server = http.createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/__events') {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(webSocketEvents));
+    return;
+  }
+
   const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(req.url.split('?')[0]);
   if (req.method !== 'POST' || !match) {
     res.writeHead(404, { 'Content-Type': 'application/json', 'X-Amzn-ErrorType': 'ResourceNotFoundException' });
@@ -29,6 +38,10 @@ const server = http.createServer((req, res) => {
       res.writeHead(400, { 'Content-Type': 'application/json', 'X-Amzn-ErrorType': 'InvalidRequestContentException' });
       res.end(JSON.stringify({ Type: 'User', message: 'Could not parse request body into json' }));
       return;
+    }
+
+    if (event && event.requestContext && event.requestContext.eventType) {
+      webSocketEvents.push(event);
     }
 
     let rawAnswer;
