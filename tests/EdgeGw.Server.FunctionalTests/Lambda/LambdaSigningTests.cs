@@ -135,3 +135,73 @@ public sealed class BotocoreAndNodeFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>An AWS_IAM route with a Lambda integration: the verified caller is in the event's <c>requestContext.authorizer</c>.</summary>
+public sealed class LambdaAuthorizerTests
+{
+    private const string KeyId = "AKIDLAMBDACALLER01";
+    private const string Secret = "lambda-caller-secret-0123456789abcdef";
+    private const string Principal = "arn:aws:iam::123456789012:user/lambda-caller";
+
+    [BotocoreAndNodeFact]
+    public async Task IamCaller_IsInTheEventsAuthorizer_ForBothPayloadFormats()
+    {
+        string secretFile = Path.Combine(Path.GetTempPath(), $"edgegw-lambda-iam-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(secretFile, Secret);
+        try
+        {
+            await using var shim = await InvokeShim.StartAsync();
+            await using var gateway = await TestGateway.StartAsync($$"""
+                {
+                  "server": { "listen": ["http://127.0.0.1:0"], "drainTimeoutSeconds": 2 },
+                  "iam": { "region": "us-east-1",
+                           "credentials": [ { "accessKeyId": "{{KeyId}}", "secretAccessKeyFile": {{JsonSerializer.Serialize(secretFile)}}, "principal": "{{Principal}}" } ] },
+                  "apis": [ { "name": "pets", "stages": [ { "name": "prod" } ],
+                    "routes": [
+                      { "key": "GET /v2/echo", "authorizationType": "AWS_IAM", "integration": { "type": "lambda", "function": "{{shim.Url}}" } },
+                      { "key": "GET /v1/echo", "authorizationType": "AWS_IAM", "integration": { "type": "lambda", "function": "{{shim.Url}}", "payloadFormatVersion": "1.0" } } ] } ]
+                }
+                """);
+
+            foreach (string version in (string[])["v2", "v1"])
+            {
+                var signed = await Botocore.SignAsync("GET", $"http://127.0.0.1:{gateway.Port}/prod/{version}/echo", KeyId, Secret);
+                await using var raw = await gateway.ConnectRawAsync();
+                var request = new StringBuilder($"GET {signed.Target} HTTP/1.1\r\n");
+                foreach (var (name, value) in signed.Headers)
+                {
+                    request.Append(name).Append(": ").Append(value).Append("\r\n");
+                }
+
+                if (!signed.Headers.Any(h => h.Key.Equals("host", StringComparison.OrdinalIgnoreCase)))
+                {
+                    // botocore signed the URL's authority as the Host.
+                    request.Append("Host: 127.0.0.1:").Append(gateway.Port).Append("\r\n");
+                }
+
+                await raw.SendAsync(request.Append("\r\n").ToString());
+                var response = await raw.ReadResponseAsync();
+
+                Assert.True(response.Status == 200, response.ToString());
+                using var document = JsonDocument.Parse(response.Body);
+                var context = document.RootElement.GetProperty("event").GetProperty("requestContext");
+                if (version == "v2")
+                {
+                    var iam = context.GetProperty("authorizer").GetProperty("iam");
+                    Assert.Equal(KeyId, iam.GetProperty("accessKey").GetString());
+                    Assert.Equal(Principal, iam.GetProperty("userArn").GetString());
+                }
+                else
+                {
+                    Assert.Equal(KeyId, context.GetProperty("identity").GetProperty("accessKey").GetString());
+                    Assert.Equal(Principal, context.GetProperty("identity").GetProperty("userArn").GetString());
+                    Assert.Equal(Principal, context.GetProperty("authorizer").GetProperty("principalId").GetString());
+                }
+            }
+        }
+        finally
+        {
+            File.Delete(secretFile);
+        }
+    }
+}
