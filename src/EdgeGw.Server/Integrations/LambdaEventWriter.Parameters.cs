@@ -12,7 +12,7 @@ namespace EdgeGw.Server.Integrations;
 /// <summary>The event's path parameters, stage variables and query parameters (decoded into the writer's scratch, grouped by name).</summary>
 internal sealed partial class LambdaEventWriter
 {
-    private static void WritePathParameters(Utf8JsonWriter json, LambdaIntegrationModel lambda, in RouteMatch match, ReadOnlySpan<byte> path, bool nullWhenNone)
+    private void WritePathParameters(Utf8JsonWriter json, LambdaIntegrationModel lambda, in RouteMatch match, ReadOnlySpan<byte> path, bool nullWhenNone)
     {
         int count = Math.Min(match.CaptureCount, lambda.ParameterNames.Length);
         if (count == 0)
@@ -26,16 +26,19 @@ internal sealed partial class LambdaEventWriter
         }
 
         json.WriteStartObject("pathParameters"u8);
-        Span<byte> scratch = stackalloc byte[256];
         for (int i = 0; i < count; i++)
         {
             var capture = match.Captures[i];
             var raw = path.Slice(capture.Start, capture.Length);
-            byte[]? rented = raw.Length > scratch.Length ? new byte[raw.Length] : null;
-            var target = rented ?? scratch;
-            int length = PercentDecode(raw, target, plusIsSpace: false);
+            // Decoded into the join buffer (decoding never grows a value).
+            if (_join.Length < raw.Length)
+            {
+                _join = new byte[Math.Max(raw.Length, _join.Length * 2)];
+            }
+
+            int length = PercentDecode(raw, _join, plusIsSpace: false);
             json.WritePropertyName(lambda.ParameterNames[i]);
-            WriteTextValue(json, target[..length]);
+            WriteTextValue(json, _join.AsSpan(0, length));
         }
 
         json.WriteEndObject();
