@@ -64,6 +64,8 @@ public sealed class LambdaSigningTests
         // Credentials from a shared-credentials profile (the file named as the AWS SDKs read it).
         string file = Path.Combine(Path.GetTempPath(), $"edgegw-lambda-credentials-{Guid.NewGuid():N}");
         await File.WriteAllTextAsync(file, $"[other]\naws_access_key_id = AKIDOTHER\naws_secret_access_key = other\n\n[edgegw-lambda-test]\naws_access_key_id = {AccessKey}\naws_secret_access_key = {Secret}\naws_session_token = {Token}\n");
+        // Read when the gateway's config loads (below), so restored in the finally for the rest of the run.
+        string? previous = Environment.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE");
         Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", file);
         try
         {
@@ -100,6 +102,7 @@ public sealed class LambdaSigningTests
         }
         finally
         {
+            Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", previous);
             File.Delete(file);
         }
     }
