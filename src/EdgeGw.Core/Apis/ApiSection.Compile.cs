@@ -92,7 +92,7 @@ internal sealed partial class ApiSection
                         StageVariables = stage.Variables,
                         ParameterNames = key.ParameterNames,
                         MaxBodyBytes = route.MaxBodyBytes ?? defaultMaxBodyBytes,
-                        Integration = IntegrationSection.Compile(route.Integration, key.ParameterNames, stage, byName),
+                        Integration = IntegrationSection.Compile(route.Integration, key.ParameterNames, stage, byName, api.Name, route.Key),
                         // A mock answer is already pre-encoded: caching it would only cost memory.
                         Cache = route.Integration.Type == "http" ? CacheSection.CompilePolicy(api.Name, stage.Name, stage.Cache, route.Key, route.Cache) : null,
                         Access = UsagePlanSection.CompileRouteAccess(

@@ -7,8 +7,9 @@ using Microsoft.Extensions.Configuration;
 namespace EdgeGw.Core.Apis;
 
 /// <summary>
-/// One record for both integration types: <c>mock</c> uses status/headers/body, <c>http</c> uses
-/// cluster/uri/timeoutMs. Validation rejects keys that belong to the other type.
+/// One record for the integration types: <c>mock</c> uses status/headers/body, <c>http</c> uses
+/// cluster/uri/timeoutMs, <c>lambda</c> its own keys (<see cref="Lambda.LambdaIntegrationSection"/>) and timeoutMs.
+/// Validation rejects keys that belong to another type.
 /// </summary>
 internal sealed record IntegrationConfig(
     string Type,
@@ -19,14 +20,15 @@ internal sealed record IntegrationConfig(
     string? Uri,
     int? TimeoutMs,
     ImmutableArray<string> KeysPresent,
-    ParameterMapping.ParameterMappingConfig? Mapping = null);
+    ParameterMapping.ParameterMappingConfig? Mapping = null,
+    EdgeGw.Core.Lambda.LambdaIntegrationConfig? Lambda = null);
 
 /// <summary>A route's <c>integration</c>: read, checked and compiled into a mock or http <see cref="IntegrationModel"/>.</summary>
 internal static class IntegrationSection
 {
     public const int DefaultMockStatus = 200;
 
-    private static readonly string[] Keys = ["type", "status", "headers", "body", "cluster", "uri", "timeoutMs", "requestParameters", "responseParameters"];
+    private static readonly string[] Keys = ["type", "status", "headers", "body", "cluster", "uri", "timeoutMs", "requestParameters", "responseParameters", "function", "payloadFormatVersion", "endpoint", "profile"];
     private static readonly string[] MockOnlyKeys = ["status", "headers", "body"];
     private static readonly string[] HttpOnlyKeys = ["cluster", "uri", "timeoutMs"];
 
@@ -51,7 +53,8 @@ internal static class IntegrationSection
             integration["uri"],
             reader.ReadInt(integration, integrationPath, "timeoutMs"),
             present.ToImmutable(),
-            ParameterMapping.ParameterMappingSection.Read(reader, integration, integrationPath));
+            ParameterMapping.ParameterMappingSection.Read(reader, integration, integrationPath),
+            integration["type"] == Lambda.LambdaIntegrationSection.Type ? Lambda.LambdaIntegrationSection.Read(integration) : null);
     }
 
     /// <param name="parameterNames">The route key's parameters; null when the key itself is invalid (the uri is then not checked).</param>
@@ -69,6 +72,7 @@ internal static class IntegrationSection
         {
             case "mock":
                 ForeignKeys(checks, integration, integrationPath, HttpOnlyKeys, "mock");
+                ForeignKeys(checks, integration, integrationPath, Lambda.LambdaIntegrationSection.OwnKeys, "mock");
                 checks.Range($"{integrationPath}.status", integration.Status, 200, 599);
                 if (integration.Status is 204 or 304 && integration.Body.Length > 0)
                 {
@@ -100,6 +104,7 @@ internal static class IntegrationSection
                 break;
             case "http":
                 ForeignKeys(checks, integration, integrationPath, MockOnlyKeys, "http");
+                ForeignKeys(checks, integration, integrationPath, Lambda.LambdaIntegrationSection.OwnKeys, "http");
                 if (string.IsNullOrEmpty(integration.Cluster))
                 {
                     checks.Error($"{integrationPath}.cluster", "an http integration needs a cluster");
@@ -127,22 +132,35 @@ internal static class IntegrationSection
                 }
 
                 break;
+            case Lambda.LambdaIntegrationSection.Type:
+                ForeignKeys(checks, integration, integrationPath, MockOnlyKeys, "lambda");
+                ForeignKeys(checks, integration, integrationPath, ["cluster", "uri"], "lambda");
+                Lambda.LambdaIntegrationSection.Validate(checks, api, integration.Lambda!, integration.TimeoutMs, integrationPath);
+                break;
             case "":
-                checks.Error($"{integrationPath}.type", "required: \"mock\" or \"http\"");
+                checks.Error($"{integrationPath}.type", "required: \"mock\", \"http\" or \"lambda\"");
                 break;
             default:
-                checks.Error($"{integrationPath}.type", $"'{integration.Type}' is not \"mock\" or \"http\"");
+                checks.Error($"{integrationPath}.type", $"'{integration.Type}' is not \"mock\", \"http\" or \"lambda\"");
                 break;
         }
     }
 
     /// <param name="parameterNames">The route key's parameters, which <c>{name}</c> in the uri refers to.</param>
+    /// <param name="apiName">The API's name and <paramref name="routeKey"/> the route's key, for a Lambda event.</param>
     public static IntegrationModel Compile(
         IntegrationConfig integration,
         ImmutableArray<string> parameterNames,
         StageConfig stage,
-        IReadOnlyDictionary<string, ClusterModel> clusters)
+        IReadOnlyDictionary<string, ClusterModel> clusters,
+        string apiName = "",
+        string routeKey = "")
     {
+        if (integration.Type == Lambda.LambdaIntegrationSection.Type)
+        {
+            return Lambda.LambdaIntegrationSection.Compile(integration, apiName, routeKey, parameterNames, stage, clusters);
+        }
+
         if (integration.Type == "mock")
         {
             var headers = ImmutableArray.CreateBuilder<HeaderBytes>(integration.Headers.Length);

@@ -93,7 +93,7 @@ internal static class WebSocketApiSection
             {
                 Key = route.Key,
                 KeyBytes = Encoding.UTF8.GetBytes(route.Key),
-                Integration = IntegrationSection.Compile(route.Integration, HandshakeKey.ParameterNames, stage, clusters),
+                Integration = IntegrationSection.Compile(route.Integration, HandshakeKey.ParameterNames, stage, clusters, api.Name, route.Key),
                 RouteResponse = route.RouteResponse,
             };
             switch (route.Key)

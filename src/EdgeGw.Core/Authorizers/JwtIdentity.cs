@@ -36,6 +36,9 @@ public sealed class JwtIdentity : CachedEntry
 
     public override ReadOnlySpan<byte> ForwardedHeaderLines => _headerLines;
 
+    /// <summary>The token's payload, a JSON object (a Lambda event's <c>requestContext.authorizer.jwt.claims</c>).</summary>
+    public ReadOnlySpan<byte> Claims => _payload;
+
     /// <summary>The token's scopes: <c>scope</c> split on spaces, then <c>scp</c>'s strings.</summary>
     public byte[][] Scopes => _scopes;
 

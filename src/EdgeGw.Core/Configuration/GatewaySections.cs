@@ -53,7 +53,8 @@ internal sealed class GatewaySections
     public GatewayModel Compile(Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         var server = Server.Compile();
-        var clusters = Clusters.Compile();
+        // Each Lambda endpoint is a cluster of the upstream pool too, after the written ones.
+        var clusters = Lambda.LambdaIntegrationSection.AddClusters(Clusters.Compile(), Apis.Config);
         var accessLogs = AccessLog.CreateCompiler();
         var domains = Domains.Compile();
         var iam = Iam.Compile();

@@ -9,7 +9,7 @@ namespace EdgeGw.Core.Iam;
 public sealed partial class SigV4Verifier
 {
     /// <summary>The path, normalised (empty and <c>.</c> segments dropped, <c>..</c> applied), each segment URI-encoded.</summary>
-    private static void WriteCanonicalUri(ref HashWriter writer, ReadOnlySpan<byte> path)
+    internal static void WriteCanonicalUri(ref HashWriter writer, ReadOnlySpan<byte> path)
     {
         int maxSegments = path.Length / 2 + 1;
         int[]? rented = null;
@@ -295,7 +295,7 @@ public sealed partial class SigV4Verifier
     }
 
     /// <summary>Feeds bytes to the hash through a stack buffer, so small appends cost no call into the hash each.</summary>
-    private ref struct HashWriter
+    internal ref struct HashWriter
     {
         private readonly IncrementalHash _hash;
         private readonly IBufferWriter<byte>? _capture;

@@ -9,7 +9,7 @@ public sealed class WebSocketRouteModel
     public required byte[] KeyBytes { get; init; }
     /// <summary>The <c>X-EdgeGw-Route-Key</c> header line sent with this route's integration calls.</summary>
     public byte[] EventHeaders => field ??= [.. "X-EdgeGw-Route-Key: "u8, .. KeyBytes, (byte)'\r', (byte)'\n'];
-    /// <summary>A <see cref="MockIntegrationModel"/> or an <see cref="HttpIntegrationModel"/> (POSTed to).</summary>
+    /// <summary>A <see cref="MockIntegrationModel"/>, an <see cref="HttpIntegrationModel"/> (POSTed to) or a <see cref="Lambda.LambdaIntegrationModel"/> (invoked with AWS's WebSocket event).</summary>
     public required IntegrationModel Integration { get; init; }
     public required bool RouteResponse { get; init; }
 }

@@ -85,7 +85,7 @@ internal sealed partial class AdminApi
             hosts = route.Hosts,
             routeKey = route.RouteKey,
             integration = Integration(route.Integration),
-            cluster = route.Integration is HttpIntegrationModel http ? http.Cluster.Name : null,
+            cluster = route.Integration switch { HttpIntegrationModel http => http.Cluster.Name, Core.Lambda.LambdaIntegrationModel lambda => lambda.Cluster.Name, _ => null },
         });
         return AdminResponse.Json(200, routes);
     }
@@ -94,6 +94,7 @@ internal sealed partial class AdminApi
     {
         HttpIntegrationModel => "http",
         MockIntegrationModel => "mock",
+        Core.Lambda.LambdaIntegrationModel => "lambda",
         WebSocketApiModel => "websocket",
         _ => integration.GetType().Name,
     };

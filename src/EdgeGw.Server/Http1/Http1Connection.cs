@@ -38,6 +38,7 @@ internal sealed class Http1Connection
     private readonly RequestBodyReader _body;
     private readonly AccessStep _access;
     private MockIntegration? _mock;
+    private LambdaIntegration? _lambda;
     private Forwarder? _forwarder;
     private CacheStep? _cache;
     private Tunnel? _tunnel;
@@ -396,6 +397,8 @@ internal sealed class Http1Connection
                 return await (_cache ??= new CacheStep(_connection, request, responder, _body)).ServeAsync(snapshot, route, http, cachePolicy, match, Forwarder).ConfigureAwait(false);
             case HttpIntegrationModel http:
                 return await Forwarder.ForwardAsync(snapshot, route, http, match, observer: null).ConfigureAwait(false);
+            case Core.Lambda.LambdaIntegrationModel lambda:
+                return await (_lambda ??= new LambdaIntegration(_connection, request, responder, _body)).ServeAsync(snapshot, route, lambda, match).ConfigureAwait(false);
             default:
                 return await (_mock ??= new MockIntegration(_connection, request, responder, _body)).ServeAsync(route, (MockIntegrationModel)route.Integration).ConfigureAwait(false);
         }
@@ -405,6 +408,7 @@ internal sealed class Http1Connection
     {
         _request.ReturnBuffers();
         _forwarder?.ReturnBuffers();
+        _lambda?.ReturnBuffers();
         _cache?.ReturnBuffers();
     }
 }

@@ -28,14 +28,18 @@ internal sealed class RequestBodyReader
     /// <summary>Reads and discards the body.</summary>
     public ValueTask<BodyOutcome> DrainAsync(long limit) => CopyAsync(null, limit, Timeout.InfiniteTimeSpan);
 
+    /// <summary>Reads the whole body, decoded (a chunked one de-chunked), into <paramref name="sink"/> (a Lambda event's body).</summary>
+    public ValueTask<BodyOutcome> ReadAllAsync(EdgeGw.Protocols.Buffers.BlockBufferWriter sink, long limit) => CopyAsync(null, limit, Timeout.InfiniteTimeSpan, sink);
+
+    /// <param name="sink">Where the decoded body goes instead of an upstream (then <paramref name="upstream"/> is null).</param>
     [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
-    public async ValueTask<BodyOutcome> CopyAsync(UpstreamConnection? upstream, long limit, TimeSpan stallTimeout)
+    public async ValueTask<BodyOutcome> CopyAsync(UpstreamConnection? upstream, long limit, TimeSpan stallTimeout, EdgeGw.Protocols.Buffers.BlockBufferWriter? sink = null)
     {
         var input = _connection.Input;
         var deadline = _connection.Deadline;
         var runtime = _connection.Runtime;
         var server = runtime.Current.Model.Server;
-        _framer = new BodyFramer(_request.Head.Body, _request.Head.ContentLength, chunkedOutput: true, limit, server.Limits.MaxHeaderBytes);
+        _framer = new BodyFramer(_request.Head.Body, _request.Head.ContentLength, chunkedOutput: sink is null, limit, server.Limits.MaxHeaderBytes);
         if (_request.Head.ExpectContinue)
         {
             _connection.Output.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
@@ -73,7 +77,10 @@ internal sealed class RequestBodyReader
                     return BodyOutcome.TimedOut;
                 }
 
-                var status = _framer.Frame(buffer, inputCompleted: false, upstream?.Output, observer: null, out var consumed);
+                SequencePosition consumed;
+                var status = sink is null
+                    ? _framer.Frame(buffer, inputCompleted: false, upstream?.Output, observer: null, out consumed)
+                    : _framer.Frame(buffer, inputCompleted: false, sink, observer: null, out consumed);
                 received += buffer.Slice(0, consumed).Length;
                 // Once the body is complete, the rest of the buffer is the next pipelined request: leave it unexamined
                 // so the next read returns it at once.

@@ -207,7 +207,7 @@ internal static class IntegrationClient
 
     /// <summary>The whole body through <see cref="BodyFramer"/> into a pooled array, up to <paramref name="maxBytes"/>.</summary>
     [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
-    private static async ValueTask<(bool Ok, byte[]? Body, int Length)> ReadBodyAsync(PipeReader input, Core.Infrastructure.IoDeadline deadline, ResponseHead head, int maxBytes)
+    internal static async ValueTask<(bool Ok, byte[]? Body, int Length)> ReadBodyAsync(PipeReader input, Core.Infrastructure.IoDeadline deadline, ResponseHead head, int maxBytes)
     {
         if (head.Body == BodyKind.None || (head.Body == BodyKind.ContentLength && head.ContentLength == 0))
         {

@@ -60,7 +60,7 @@ internal sealed class WebSocketApiHandshake
             byte[] forwarded = EncodeConnectHeaders();
             byte[] query = _request.Head.Query(_request.Span).ToArray();
             _request.ConsumeHead();
-            using var answer = await WebSocketEvents.CallAsync(runtime, snapshot, session, connect, forwarded, query, default, captureContentType: true).ConfigureAwait(false);
+            using var answer = await WebSocketEvents.CallAsync(runtime, snapshot, session, connect, forwarded, query, default, WebSocketEventType.Connect, captureContentType: true).ConfigureAwait(false);
             if (!answer.Succeeded)
             {
                 registry.OnRefused();

@@ -16,12 +16,19 @@ internal static class WebSocketEvents
     public static readonly byte[] TextMessageHeaders = "X-EdgeGw-Event-Type: MESSAGE\r\nContent-Type: text/plain; charset=utf-8\r\n"u8.ToArray();
     public static readonly byte[] BinaryMessageHeaders = "X-EdgeGw-Event-Type: MESSAGE\r\nContent-Type: application/octet-stream\r\n"u8.ToArray();
 
+    /// <param name="type">Which event (a Lambda integration gets it in AWS's WebSocket event JSON).</param>
     public static ValueTask<IntegrationResponse> CallAsync(GatewayRuntime runtime, GatewaySnapshot snapshot, WebSocketSession session, WebSocketRouteModel route,
-        ReadOnlyMemory<byte> eventHeaders, ReadOnlyMemory<byte> query, ReadOnlyMemory<byte> body, bool captureContentType = false)
+        ReadOnlyMemory<byte> eventHeaders, ReadOnlyMemory<byte> query, ReadOnlyMemory<byte> body, WebSocketEventType type, bool captureContentType = false)
     {
         if (route.Integration is MockIntegrationModel mock)
         {
             return new(new IntegrationResponse { Status = mock.StatusCode, Body = RentCopy(mock.Body), BodyLength = mock.Body.Length });
+        }
+
+        if (route.Integration is Core.Lambda.LambdaIntegrationModel lambda)
+        {
+            var caller = session.LambdaCaller ??= new WebSocketLambdaCaller();
+            return caller.CallAsync(ResolveCluster(runtime, snapshot, lambda.Cluster), session, route, lambda, type, eventHeaders, query, body, runtime.UpstreamErrors, runtime.Time);
         }
 
         var http = (HttpIntegrationModel)route.Integration;

@@ -112,7 +112,7 @@ internal sealed class WebSocketMessageLoop
         var runtime = _connection.Runtime;
         try
         {
-            using var answer = await WebSocketEvents.CallAsync(runtime, _snapshot, _session, route, WebSocketEvents.DisconnectHeaders, default, default).ConfigureAwait(false);
+            using var answer = await WebSocketEvents.CallAsync(runtime, _snapshot, _session, route, WebSocketEvents.DisconnectHeaders, default, default, WebSocketEventType.Disconnect).ConfigureAwait(false);
             if (!answer.Succeeded)
             {
                 runtime.WebSockets.OnIntegrationError();
@@ -146,7 +146,8 @@ internal sealed class WebSocketMessageLoop
         }
 
         var headers = type == WebSocketOpcode.Text ? WebSocketEvents.TextMessageHeaders : WebSocketEvents.BinaryMessageHeaders;
-        using var answer = await WebSocketEvents.CallAsync(_connection.Runtime, _snapshot, session, route, headers, default, message).ConfigureAwait(false);
+        using var answer = await WebSocketEvents.CallAsync(_connection.Runtime, _snapshot, session, route, headers, default, message,
+            type == WebSocketOpcode.Text ? WebSocketEventType.TextMessage : WebSocketEventType.BinaryMessage).ConfigureAwait(false);
         if (answer.Status is 502 or 503 or 504 && answer.Body is null)
         {
             registry.OnIntegrationError();

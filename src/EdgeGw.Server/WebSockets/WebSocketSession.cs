@@ -58,6 +58,8 @@ internal sealed class WebSocketSession
     public bool IsClosing => Volatile.Read(ref _closing) != 0;
     public long CloseSentAt => Volatile.Read(ref _closeSentAt);
     public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+    /// <summary>Lambda routes' event writer and invoker (one call at a time per session); null until the first.</summary>
+    internal WebSocketLambdaCaller? LambdaCaller { get; set; }
 
     /// <summary>Traffic either way keeps the connection from being idle.</summary>
     public void Touch() => Volatile.Write(ref _lastActive, _registry.Time.GetTimestamp());

@@ -25,7 +25,7 @@ public sealed record SignedRequest(string Url, IReadOnlyList<KeyValuePair<string
 public static class Botocore
 {
     // Reads the request to sign as JSON on stdin and prints the prepared URL and headers. "offset" shifts the signing
-    // clock (a stale or future date); botocore reads it through botocore.auth.get_current_datetime.
+    // clock (a stale or future date) and "at" fixes it (Unix seconds); botocore reads it through botocore.auth.get_current_datetime.
     private const string Script = """
         import datetime, json, sys
         import botocore.auth
@@ -33,7 +33,10 @@ public static class Botocore
         from botocore.awsrequest import AWSRequest
         from botocore.credentials import Credentials
         a = json.load(sys.stdin)
-        if a.get("offset"):
+        if a.get("at"):
+            fixed = datetime.datetime.fromtimestamp(a["at"], datetime.timezone.utc).replace(tzinfo=None)
+            botocore.auth.get_current_datetime = lambda *args, **kwargs: fixed
+        elif a.get("offset"):
             now = botocore.auth.get_current_datetime() + datetime.timedelta(seconds=a["offset"])
             botocore.auth.get_current_datetime = lambda: now
         creds = Credentials(a["key"], a["secret"], a.get("token"))
@@ -68,12 +71,12 @@ public static class Botocore
 
     public static async Task<SignedRequest> SignAsync(
         string method, string url, string key, string secret, string region = "us-east-1", string service = "execute-api", string body = "",
-        IReadOnlyDictionary<string, string>? headers = null, bool presign = false, string? token = null, int offsetSeconds = 0)
+        IReadOnlyDictionary<string, string>? headers = null, bool presign = false, string? token = null, int offsetSeconds = 0, long? atUnixSeconds = null)
     {
         string input = JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["method"] = method, ["url"] = url, ["key"] = key, ["secret"] = secret, ["region"] = region, ["service"] = service,
-            ["body"] = body, ["headers"] = headers ?? new Dictionary<string, string>(), ["presign"] = presign, ["token"] = token, ["offset"] = offsetSeconds,
+            ["body"] = body, ["headers"] = headers ?? new Dictionary<string, string>(), ["presign"] = presign, ["token"] = token, ["offset"] = offsetSeconds, ["at"] = atUnixSeconds,
         });
         var start = new ProcessStartInfo("python3", ["-c", Script]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(start)!;
