@@ -30,6 +30,9 @@ internal sealed class ConfigReloader : IDisposable
     private readonly GatewayModel _started;
     private readonly ILogger _log;
     private byte[]? _lastSeen;
+    private byte[]? _lastStages;
+    private readonly PhysicalFileProvider? _deploymentFiles;
+    private readonly IDisposable? _deploymentWatch;
 
     public ConfigReloader(string path, string[] overrides, GatewayHost host, byte[]? loaded, ILogger log)
     {
@@ -44,6 +47,22 @@ internal sealed class ConfigReloader : IDisposable
         string name = Path.GetFileName(full);
         _timer = new Timer(_ => Reload(requested: false), null, Timeout.Infinite, Timeout.Infinite);
         _watch = ChangeToken.OnChange(() => _files.Watch(name), () => _timer.Change(Settle, Timeout.InfiniteTimeSpan));
+
+        // `edgegw deploy` (another process) points a stage at a deployment by rewriting the store's stages file.
+        if (_started.Deployments is { } deployments)
+        {
+            _lastStages = deployments.Store.StagesBytes();
+            try
+            {
+                Directory.CreateDirectory(deployments.Store.Directory);
+                _deploymentFiles = new PhysicalFileProvider(deployments.Store.Directory, ExclusionFilters.None);
+                _deploymentWatch = ChangeToken.OnChange(() => _deploymentFiles.Watch(Core.Deployments.DeploymentStore.StagesFileName), () => _timer.Change(Settle, Timeout.InfiniteTimeSpan));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                CliLog.ReloadFailed(_log, $"deployments are not watched: {ex.Message}");
+            }
+        }
 
         // A change between the start's load and this watch raised no event: look once (the same bytes change nothing).
         _timer.Change(Settle, Timeout.InfiniteTimeSpan);
@@ -67,7 +86,10 @@ internal sealed class ConfigReloader : IDisposable
                 return;
             }
 
-            if (_lastSeen is not null && result.Source is not null && _lastSeen.AsSpan().SequenceEqual(result.Source))
+            byte[]? stages = (result.Model ?? _host.Runtime.Current.Model).Deployments?.Store.StagesBytes();
+            bool stagesUnchanged = stages is null ? _lastStages is null : _lastStages is not null && stages.AsSpan().SequenceEqual(_lastStages);
+            _lastStages = stages;
+            if (_lastSeen is not null && result.Source is not null && _lastSeen.AsSpan().SequenceEqual(result.Source) && stagesUnchanged)
             {
                 if (requested)
                 {
@@ -130,6 +152,8 @@ internal sealed class ConfigReloader : IDisposable
 
     public void Dispose()
     {
+        _deploymentWatch?.Dispose();
+        _deploymentFiles?.Dispose();
         _watch.Dispose();
         _timer.Dispose();
         _files.Dispose();
