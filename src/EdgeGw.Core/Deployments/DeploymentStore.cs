@@ -190,7 +190,7 @@ public sealed class DeploymentStore
 
         System.IO.Directory.CreateDirectory(Directory);
         string temporary = StagesPath + $".{Environment.ProcessId}.tmp";
-        File.WriteAllText(temporary, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", Encoding.UTF8);
+        File.WriteAllBytes(temporary, Encoding.UTF8.GetBytes(root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
         File.Move(temporary, StagesPath, overwrite: true);
     }
 

@@ -134,11 +134,11 @@ public sealed class AccessLogFormatterTests
         var canaryRoute = new RouteModel { ApiName = "shop", StageName = "prod", RouteKey = "GET /pets/{id}", ParameterNames = ["id"], MaxBodyBytes = 0, Integration = Route.Integration, IsCanary = true, DeploymentId = 7 };
         var primaryRoute = new RouteModel { ApiName = "shop", StageName = "prod", RouteKey = "GET /pets/{id}", ParameterNames = ["id"], MaxBodyBytes = 0, Integration = Route.Integration, DeploymentId = 3, Canary = new Core.Deployments.CanaryPolicy(7, 10) };
 
-        string canary = Format("$context.isCanaryRequest $context.deploymentId", r => { r.Route = canaryRoute; return r; });
-        string primary = Format("$context.isCanaryRequest $context.deploymentId", r => { r.Route = primaryRoute; return r; });
+        string canary = Format("$context.isCanaryRequest $context.deploymentId $context.requestId", r => { r.Route = canaryRoute; return r; });
+        string primary = Format("$context.isCanaryRequest $context.deploymentId $context.requestId", r => { r.Route = primaryRoute; return r; });
 
-        Assert.Equal("true 7", canary);
-        Assert.Equal("false 3", primary);
+        Assert.Equal("true 7 req-1", canary);
+        Assert.Equal("false 3 req-1", primary);
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public sealed class DeploymentFixture : IAsyncDisposable
           "apis": [ { "name": "pets",
             "stages": [ { "name": "prod"
               {{(canary is null ? "" : $", \"canary\": {canary}")}}
-              {{(accessLog ? $", \"accessLog\": {{ \"destination\": {JsonSerializer.Serialize(LogPath)}, \"format\": \"$context.isCanaryRequest $context.deploymentId $context.status\" }}" : "")}} } ],
+              {{(accessLog ? $", \"accessLog\": {{ \"destination\": {JsonSerializer.Serialize(LogPath)}, \"format\": \"$context.isCanaryRequest $context.deploymentId $context.status $context.requestId\" }}" : "")}} } ],
             "routes": [ { "key": "GET /pets/{proxy+}", "integration": { "type": "http", "cluster": "{{version}}", "uri": "/{{version}}/{proxy}" } } ] } ]
         }
         """;
