@@ -31,8 +31,12 @@ internal sealed class ConfigReloader : IDisposable
     private readonly ILogger _log;
     private byte[]? _lastSeen;
     private byte[]? _lastStages;
-    private readonly PhysicalFileProvider? _deploymentFiles;
-    private readonly IDisposable? _deploymentWatch;
+    // The deployment store's stages file, looked at once a second (its directory may not exist yet, and watching
+    // would mean creating it: the state directory is only made on a first write).
+    private static readonly TimeSpan StagesPoll = TimeSpan.FromSeconds(1);
+    private readonly string? _stagesPath;
+    private readonly Timer? _stagesTimer;
+    private (bool, DateTime, long) _stagesStamp;
 
     public ConfigReloader(string path, string[] overrides, GatewayHost host, byte[]? loaded, ILogger log)
     {
@@ -52,16 +56,9 @@ internal sealed class ConfigReloader : IDisposable
         if (_started.Deployments is { } deployments)
         {
             _lastStages = deployments.Store.StagesBytes();
-            try
-            {
-                Directory.CreateDirectory(deployments.Store.Directory);
-                _deploymentFiles = new PhysicalFileProvider(deployments.Store.Directory, ExclusionFilters.None);
-                _deploymentWatch = ChangeToken.OnChange(() => _deploymentFiles.Watch(Core.Deployments.DeploymentStore.StagesFileName), () => _timer.Change(Settle, Timeout.InfiniteTimeSpan));
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                CliLog.ReloadFailed(_log, $"deployments are not watched: {ex.Message}");
-            }
+            _stagesPath = deployments.Store.StagesPath;
+            _stagesStamp = StagesStamp(_stagesPath);
+            _stagesTimer = new Timer(_ => PollStages(), null, StagesPoll, StagesPoll);
         }
 
         // A change between the start's load and this watch raised no event: look once (the same bytes change nothing).
@@ -117,6 +114,23 @@ internal sealed class ConfigReloader : IDisposable
         }
     }
 
+    /// <summary>The stages file changed (a deploy, a rollback by another process): reload once it settled.</summary>
+    private void PollStages()
+    {
+        var stamp = StagesStamp(_stagesPath!);
+        if (stamp != _stagesStamp)
+        {
+            _stagesStamp = stamp;
+            _timer.Change(Settle, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private static (bool, DateTime, long) StagesStamp(string path)
+    {
+        var info = new FileInfo(path);
+        return info.Exists ? (true, info.LastWriteTimeUtc, info.Length) : (false, default, 0);
+    }
+
     /// <summary>The keys of <paramref name="loaded"/> that differ from the running ones but are only read at start.</summary>
     internal static List<string> ChangesNeedingRestart(GatewayModel running, GatewayModel loaded)
     {
@@ -152,8 +166,7 @@ internal sealed class ConfigReloader : IDisposable
 
     public void Dispose()
     {
-        _deploymentWatch?.Dispose();
-        _deploymentFiles?.Dispose();
+        _stagesTimer?.Dispose();
         _watch.Dispose();
         _timer.Dispose();
         _files.Dispose();
