@@ -61,6 +61,20 @@ public sealed class CanaryTests
     }
 
     [Fact]
+    public async Task Routes_ListTheStagesDeploymentAndItsCanary()
+    {
+        await using var fixture = Create();
+        await using var gateway = await StartWithCanaryAsync(fixture, """{ "deployment": 2, "percentTraffic": 5 }""");
+        using var admin = gateway.CreateAdminClient();
+
+        var (_, routes) = await AdminAsync(admin, HttpMethod.Get, "/routes");
+
+        Assert.Equal(
+            new[] { "prod|GET /pets/{proxy+}|v1|1|False", "prod|GET /pets/{proxy+}|v2|2|True" },
+            routes.EnumerateArray().Select(r => $"{r.GetProperty("stage")}|{r.GetProperty("routeKey")}|{r.GetProperty("cluster")}|{r.GetProperty("deployment")}|{r.GetProperty("canary")}"));
+    }
+
+    [Fact]
     public async Task Canary_StickyByHeader_KeepsEveryClientOnOneSide()
     {
         await using var fixture = Create();
@@ -128,6 +142,7 @@ public sealed class CanaryTests
 
         Assert.Equal(200, status);
         Assert.Equal(2, body.GetProperty("canaryDeleted").GetInt32());
+        Assert.Equal("1|False", Assert.Single((await AdminAsync(admin, HttpMethod.Get, "/routes")).Body.EnumerateArray().Select(r => $"{r.GetProperty("deployment")}|{r.GetProperty("canary")}")));
         Assert.Equal(1, body.GetProperty("deployment").GetInt32());
         Assert.All(after, v => Assert.Equal("v1", v));
     }
