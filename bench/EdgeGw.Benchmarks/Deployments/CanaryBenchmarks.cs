@@ -5,7 +5,7 @@ namespace EdgeGw.Benchmarks.Deployments;
 
 /// <summary>
 /// Step 3b's decision on a stage with a canary: a draw from the connection's xorshift64* stream compared with the
-/// share, or the FNV-1a + finalizer hash of a sticky value. Expect 0 B and a few nanoseconds; a stage without a canary
+/// share, or the hash (MurmurHash3 mixing, 8 bytes a step) of a sticky value. Expect 0 B and a few nanoseconds; a stage without a canary
 /// pays one null check before this (not measured: it is the route model's field read).
 /// </summary>
 [MemoryDiagnoser]

@@ -40,13 +40,33 @@ public sealed class CanaryPolicy
     /// <summary>Whether the client identified by <paramref name="key"/> (a sticky header's or cookie's value) goes to the canary: the same key always decides the same way.</summary>
     public bool ChoosesKey(ReadOnlySpan<byte> key) => Chooses(StickyHash(key));
 
-    /// <summary>FNV-1a over the bytes, then MurmurHash3's 64-bit finalizer so that the high bits are uniform for similar keys.</summary>
+    /// <summary>
+    /// A fixed (unseeded: the same value lands on the same side on every instance and after a restart) 64-bit hash:
+    /// MurmurHash3's block mixing over 8 bytes at a time, then its finalizer so that the high bits are uniform.
+    /// 8 bytes a step, not FNV-1a's one: a 36-byte session id, 40 ns byte by byte, 7.6 ns so (bench/…/CanaryBenchmarks, short job).
+    /// </summary>
     public static ulong StickyHash(ReadOnlySpan<byte> key)
     {
-        ulong hash = 14695981039346656037UL;
-        foreach (byte b in key)
+        const ulong c1 = 0x87c37b91114253d5UL;
+        const ulong c2 = 0x4cf5ad432745937fUL;
+        ulong hash = 0x9E3779B97F4A7C15UL ^ (ulong)key.Length;
+        while (key.Length >= 8)
         {
-            hash = (hash ^ b) * 1099511628211UL;
+            ulong block = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(key);
+            hash ^= ulong.RotateLeft(block * c1, 31) * c2;
+            hash = (ulong.RotateLeft(hash, 27) * 5) + 0x52dce729;
+            key = key[8..];
+        }
+
+        if (!key.IsEmpty)
+        {
+            ulong tail = 0;
+            for (int i = 0; i < key.Length; i++)
+            {
+                tail |= (ulong)key[i] << (8 * i);
+            }
+
+            hash ^= ulong.RotateLeft(tail * c1, 31) * c2;
         }
 
         hash ^= hash >> 33;
