@@ -210,6 +210,41 @@ public sealed class DeploymentConfigTests : IDisposable
     }
 
     [Fact]
+    public void Snapshot_KeepsTheApisPolicies_ModelsCorsGatewayResponses_AfterTheFileDropsThem()
+    {
+        const string policiesJson = """
+            "models": { "Pet": { "$schema": "http://json-schema.org/draft-04/schema#", "type": "object", "required": ["price"],
+                                 "properties": { "price": { "type": "number", "minimum": 25 } } } },
+            "cors": { "allowOrigins": ["https://app.example.com"] },
+            "gatewayResponses": { "RESOURCE_NOT_FOUND": { "statusCode": 418 } },
+            """;
+        const string validatorJson = """ "requestValidator": { "body": "Pet" }, """;
+        string Rich(bool policies) => $$"""
+            {
+              "deployments": { "directory": {{JsonSerializer.Serialize(_directory)}} },
+              "clusters": [ { "name": "up", "destinations": ["127.0.0.1:9"] } ],
+              "apis": [ { "name": "a", "stages": [ { "name": "s" } ],
+                {{(policies ? policiesJson : "")}}
+                "routes": [ { "key": "POST /x", {{(policies ? validatorJson : "")}} "maxBodyBytes": 4096,
+                              "integration": { "type": "http", "cluster": "up", "timeoutMs": 1500 } } ] } ]
+            }
+            """;
+        Valid(Rich(policies: true)).Deployments!.Deploy("a", "s", null, DateTimeOffset.UnixEpoch, out _, out _);
+
+        var model = Valid(Rich(policies: false));
+        var route = Assert.Single(model.RouteList);
+        var body = route.RequestValidator!.Body!;
+
+        Assert.Equal(1, route.DeploymentId);
+        Assert.Equal(4096, route.MaxBodyBytes);
+        Assert.NotNull(route.Cors);
+        Assert.NotNull(route.GatewayResponses);
+        Assert.True(body.IsValid(new System.Buffers.ReadOnlySequence<byte>("{\"price\":30}"u8.ToArray())));
+        Assert.False(body.IsValid(new System.Buffers.ReadOnlySequence<byte>("{\"price\":20}"u8.ToArray())));
+        Assert.False(body.IsValid(new System.Buffers.ReadOnlySequence<byte>("{\"price\":\"30\"}"u8.ToArray())));
+    }
+
+    [Fact]
     public void DeploymentsSection_UnknownKey_IsAnError()
     {
         var paths = ErrorPaths($$"""{ "deployments": { "dir": "x" }, "apis": [ { "name": "a", "stages": [ { "name": "s" } ], "routes": [ { "key": "GET /x", {{Mock}} } ] } ] }""");
