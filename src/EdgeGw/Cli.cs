@@ -33,11 +33,12 @@ internal static class Cli
                                                                  warning on stderr with its JSON pointer
           edgegw export openapi [--config F] [--api NAME] [--stage S] [--extensions aws|none] [-o file.json|yaml]
                                                                  write an API of a config as OpenAPI 3.0
-          edgegw deploy --api NAME [--stage S] [--description TEXT] [--config F]
+          edgegw deploy --api NAME [--stage S] [--canary PERCENT] [--description TEXT] [--config F]
                                                                  snapshot an API of the config as a new numbered
                                                                  deployment (kept beside the state file) and point the
-                                                                 stage at it; a running gateway switches over at once
-                                                                 (rollback, canaries: the admin API, see README)
+                                                                 stage at it, or with --canary make it the stage's
+                                                                 canary; a running gateway switches over at once
+                                                                 (rollback, promote: the admin API, see README)
           edgegw help | --help | -h                              print this help
           edgegw --version                                       print the version
 

@@ -3,20 +3,32 @@ using EdgeGw.Core.Deployments;
 namespace EdgeGw;
 
 /// <summary>
-/// <c>edgegw deploy --api NAME [--stage S] [--description TEXT] [--config F] [--key=value ...]</c>: snapshots the API as
-/// the config file defines it now into a new, numbered deployment in the deployment store (beside the state file) and
-/// points the stage at it. A running gateway sees the store change and swaps the stage over as on a hot reload.
+/// <c>edgegw deploy --api NAME [--stage S] [--canary PERCENT] [--description TEXT] [--config F] [--key=value ...]</c>:
+/// snapshots the API as the config file defines it now into a new, numbered deployment in the deployment store (beside
+/// the state file) and points the stage at it (with <c>--canary</c>: makes it the stage's canary, AWS's
+/// create-deployment --canary-settings). A running gateway sees the store change and swaps the stage over as on a hot reload.
 /// </summary>
 internal static class DeployCommand
 {
     public static int Run(string[] args, Func<string, int> usageError)
     {
         string? api = null, stage = null, description = null, config = null;
+        double? canaryPercent = null;
         var overrides = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
-            if (arg is "--api" or "--stage" or "--description" or "--config")
+            if (arg == "--canary")
+            {
+                if (i + 1 >= args.Length || !double.TryParse(args[i + 1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double percent))
+                {
+                    return usageError("deploy: --canary needs the canary's share of requests, 0.0 to 100.0");
+                }
+
+                canaryPercent = percent;
+                i++;
+            }
+            else if (arg is "--api" or "--stage" or "--description" or "--config")
             {
                 if (i + 1 >= args.Length)
                 {
@@ -47,6 +59,11 @@ internal static class DeployCommand
             return usageError("deploy: --api NAME is required");
         }
 
+        if (canaryPercent is not null && stage is null)
+        {
+            return usageError("deploy: --canary needs --stage");
+        }
+
         config ??= Environment.GetEnvironmentVariable("EDGEGW_CONFIG") ?? (File.Exists("edgegw.json") ? "edgegw.json" : null);
         if (config is null || !File.Exists(config))
         {
@@ -68,7 +85,8 @@ internal static class DeployCommand
         }
 
         var saved = deployments.SaveStages();
-        var deployment = deployments.Deploy(api, stage, description, DateTimeOffset.UtcNow, out var error, out string? message);
+        var canary = canaryPercent is { } share ? new StoredCanary(0, share) : null;
+        var deployment = deployments.Deploy(api, stage, description, DateTimeOffset.UtcNow, out var error, out string? message, canary);
         if (deployment is null)
         {
             Console.Error.WriteLine($"edgegw deploy: {message}");
@@ -85,7 +103,9 @@ internal static class DeployCommand
             return 1;
         }
 
-        string where = stage is null ? "no stage changed" : $"stage '{stage}' now serves it";
+        string where = stage is null ? "no stage changed"
+            : canary is not null ? $"it serves {canaryPercent!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}% of stage '{stage}' as its canary"
+            : $"stage '{stage}' now serves it";
         Console.WriteLine($"deployment {deployment.Id} of API '{api}' created in {deployments.Store.Directory}; {where}");
         return 0;
     }

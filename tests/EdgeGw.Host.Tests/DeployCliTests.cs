@@ -105,6 +105,35 @@ public sealed class DeployCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Deploy_WithCanary_MakesTheNewDeploymentTheStagesCanary()
+    {
+        using var file = TempFile.Json(Config("one"));
+        await using (var first = GatewayProcess.Start(["deploy", "--api", "a", "--stage", "s", "--config", file.Path]))
+        {
+            Assert.Equal(0, await first.WaitForExitAsync(Timeout));
+        }
+
+        File.WriteAllText(file.Path, Config("two"));
+        await using var canary = GatewayProcess.Start(["deploy", "--api", "a", "--stage", "s", "--canary", "100", "--config", file.Path]);
+        Assert.Equal(0, await canary.WaitForExitAsync(Timeout));
+        await using var gateway = GatewayProcess.Start(["--config", file.Path, "--server:listen:0=http://127.0.0.1:0"]);
+        int port = await gateway.WaitForListeningAsync();
+        using var client = new HttpClient();
+
+        Assert.Equal("deployment 2 of API 'a' created in " + _directory + "; it serves 100% of stage 's' as its canary", canary.Output);
+        Assert.Equal("two", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x")));
+    }
+
+    [Fact]
+    public async Task Deploy_CanaryWithoutStage_IsAUsageError()
+    {
+        await using var deploy = GatewayProcess.Start(["deploy", "--api", "a", "--canary", "10"]);
+
+        Assert.Equal(2, await deploy.WaitForExitAsync(Timeout));
+        Assert.StartsWith("edgegw: deploy: --canary needs --stage\n", deploy.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Deploy_WithoutApi_IsAUsageError()
     {
         await using var deploy = GatewayProcess.Start(["deploy", "--stage", "s"]);

@@ -120,6 +120,14 @@ internal sealed class DeploymentSection : IConfigSection
                     ValidateCanary(checks, canaryConfig, $"{stagePath}.canary", http);
                 }
 
+                // A canary set through the admin API (kept in the store) wins over the file's.
+                string storedPath = $"deployments.stages.{api.Name}.{stage.Name}.canary";
+                var stored = http ? pointer?.Canary?.ToConfig() : null;
+                if (stored is not null)
+                {
+                    ValidateCanary(checks, stored, storedPath, http);
+                }
+
                 if (!http)
                 {
                     continue; // WebSocket APIs serve the file (deployments are not supported for them yet).
@@ -134,13 +142,15 @@ internal sealed class DeploymentSection : IConfigSection
 
                 int? canaryId = null;
                 double? percent = null;
-                if (stage.Canary is { Deployment: { } canaryDeployment } canary)
+                var effective = stored ?? stage.Canary;
+                string effectivePath = stored is null ? $"{stagePath}.canary" : storedPath;
+                if (effective is { Deployment: { } canaryDeployment } canary)
                 {
-                    if (pointer?.CanaryEnded == canaryDeployment)
+                    if (stored is null && pointer?.CanaryEnded == canaryDeployment)
                     {
                         checks.Warning($"{stagePath}.canary", $"the canary of deployment {canaryDeployment} was promoted or deleted through the admin API: ignored (remove it from the file, or name another deployment)");
                     }
-                    else if (Snapshot(checks, store, snapshots, api, canaryDeployment, $"{stagePath}.canary") is { } canaryApi)
+                    else if (Snapshot(checks, store, snapshots, api, canaryDeployment, effectivePath) is { } canaryApi)
                     {
                         var variables = Override(stage.Variables, canary.StageVariableOverrides);
                         var policy = new CanaryPolicy(canaryDeployment, canary.PercentTraffic ?? 0, canary.StickyHeader, canary.StickyCookie);
@@ -150,7 +160,7 @@ internal sealed class DeploymentSection : IConfigSection
                     }
                 }
 
-                _stages.Add(new StageDeployment(api.Name, stage.Name, served, canaryId, percent));
+                _stages.Add(new StageDeployment(api.Name, stage.Name, served, canaryId, percent, stage.Canary?.Deployment, stored is not null));
             }
         }
     }

@@ -5,7 +5,9 @@ using Microsoft.Extensions.Configuration;
 namespace EdgeGw.Core.Deployments;
 
 /// <summary>What a stage serves in one model: its deployment (0: the file, live) and its canary (null: none).</summary>
-public sealed record StageDeployment(string Api, string Stage, int Deployment, int? CanaryDeployment, double? CanaryPercent);
+/// <param name="FileCanary">The deployment the file's <c>canary</c> names (in effect or not); ended along with the canary in effect.</param>
+/// <param name="CanaryStored">The canary in effect was set through the admin API (kept in the store), not by the file.</param>
+public sealed record StageDeployment(string Api, string Stage, int Deployment, int? CanaryDeployment, double? CanaryPercent, int? FileCanary = null, bool CanaryStored = false);
 
 /// <summary>An API of the model, for the deployment operations' checks.</summary>
 public sealed record DeployableApi(string Name, bool Http, ImmutableArray<string> Stages);
@@ -72,21 +74,50 @@ public sealed class DeploymentSettings
     /// Snapshots <paramref name="api"/> as this model's configuration holds it into a new deployment and, when
     /// <paramref name="stage"/> is given, points the stage at it (AWS's CreateDeployment with a stageName).
     /// </summary>
-    public Deployment? Deploy(string api, string? stage, string? description, DateTimeOffset now, out DeploymentError error, out string? message)
+    /// <param name="canary">AWS's canarySettings of CreateDeployment: the new deployment becomes the stage's canary (its deployment stays), not the stage's deployment.</param>
+    public Deployment? Deploy(string api, string? stage, string? description, DateTimeOffset now, out DeploymentError error, out string? message, StoredCanary? canary = null)
     {
         if (!CheckStage(api, stage, out error, out message))
         {
             return null;
         }
 
+        if (canary is not null && stage is null)
+        {
+            (error, message) = (DeploymentError.Invalid, "a canary is deployed to a stage: name the stage");
+            return null;
+        }
+
         string json = ApiSnapshot.Render(_configuration, api)!;
         var deployment = Store.Create(api, json, description, now);
-        if (stage is not null)
+        if (canary is not null)
+        {
+            SetPointer(api, stage!, p => p with { Canary = canary with { Deployment = deployment.Id } });
+        }
+        else if (stage is not null)
         {
             SetPointer(api, stage, p => p with { Deployment = deployment.Id });
         }
 
         return deployment;
+    }
+
+    /// <summary>Sets (or replaces) the stage's canary, kept in the store (AWS's UpdateStage of canarySettings); its deployment must exist.</summary>
+    public bool SetCanary(string api, string stage, StoredCanary canary, out DeploymentError error, out string? message)
+    {
+        if (!CheckStage(api, stage, out error, out message))
+        {
+            return false;
+        }
+
+        if (Store.Read(api, canary.Deployment, out string? missing) is null)
+        {
+            (error, message) = (DeploymentError.NotFound, missing);
+            return false;
+        }
+
+        SetPointer(api, stage, p => p with { Canary = canary });
+        return true;
     }
 
     /// <summary>Points <paramref name="stage"/> at deployment <paramref name="to"/>, an earlier one or a later one.</summary>
@@ -117,7 +148,8 @@ public sealed class DeploymentSettings
         }
 
         deployment = canary;
-        SetPointer(api, stage, p => p with { Deployment = canary, CanaryEnded = canary });
+        int? file = Stage(api, stage)?.FileCanary;
+        SetPointer(api, stage, p => p with { Deployment = canary, Canary = null, CanaryEnded = file ?? p.CanaryEnded });
         return true;
     }
 
@@ -129,8 +161,8 @@ public sealed class DeploymentSettings
             return false;
         }
 
-        int ended = deployment;
-        SetPointer(api, stage, p => p with { CanaryEnded = ended });
+        int? file = Stage(api, stage)?.FileCanary;
+        SetPointer(api, stage, p => p with { Canary = null, CanaryEnded = file ?? p.CanaryEnded });
         return true;
     }
 

@@ -134,7 +134,7 @@ public sealed class DeploymentStore
                 var byStage = new Dictionary<string, StagePointer>(StringComparer.Ordinal);
                 foreach (var (stage, pointer) in value as JsonObject ?? new JsonObject())
                 {
-                    byStage[stage] = new StagePointer(pointer?["deployment"]?.GetValue<int>(), pointer?["canaryEnded"]?.GetValue<int>());
+                    byStage[stage] = new StagePointer(pointer?["deployment"]?.GetValue<int>(), pointer?["canaryEnded"]?.GetValue<int>(), ReadCanary(pointer?["canary"] as JsonObject));
                 }
 
                 stages[api] = byStage;
@@ -182,6 +182,11 @@ public sealed class DeploymentStore
                     node["canaryEnded"] = ended;
                 }
 
+                if (pointer.Canary is { } canary)
+                {
+                    node["canary"] = WriteCanary(canary);
+                }
+
                 apiNode[stage] = node;
             }
 
@@ -192,6 +197,51 @@ public sealed class DeploymentStore
         string temporary = StagesPath + $".{Environment.ProcessId}.tmp";
         File.WriteAllBytes(temporary, Encoding.UTF8.GetBytes(root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
         File.Move(temporary, StagesPath, overwrite: true);
+    }
+
+    private static StoredCanary? ReadCanary(JsonObject? node)
+    {
+        if (node is null)
+        {
+            return null;
+        }
+
+        var overrides = new List<KeyValuePair<string, string>>();
+        foreach (var (name, value) in node["stageVariableOverrides"] as JsonObject ?? new JsonObject())
+        {
+            overrides.Add(new(name, value?.GetValue<string>() ?? ""));
+        }
+
+        return new StoredCanary(
+            node["deployment"]!.GetValue<int>(),
+            node["percentTraffic"]!.GetValue<double>(),
+            overrides,
+            node["useStageCache"]?.GetValue<bool>() ?? false,
+            node["sticky"]?["header"]?.GetValue<string>(),
+            node["sticky"]?["cookie"]?.GetValue<string>());
+    }
+
+    private static JsonObject WriteCanary(StoredCanary canary)
+    {
+        var overrides = new JsonObject();
+        foreach (var (name, value) in canary.StageVariableOverrides ?? [])
+        {
+            overrides[name] = value;
+        }
+
+        var node = new JsonObject
+        {
+            ["deployment"] = canary.Deployment,
+            ["percentTraffic"] = canary.PercentTraffic,
+            ["stageVariableOverrides"] = overrides,
+            ["useStageCache"] = canary.UseStageCache,
+        };
+        if (canary.StickyHeader is not null || canary.StickyCookie is not null)
+        {
+            node["sticky"] = canary.StickyHeader is not null ? new JsonObject { ["header"] = canary.StickyHeader } : new JsonObject { ["cookie"] = canary.StickyCookie };
+        }
+
+        return node;
     }
 
     private int HighestId(string api)

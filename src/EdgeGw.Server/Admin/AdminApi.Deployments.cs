@@ -10,7 +10,7 @@ namespace EdgeGw.Server.Admin;
 /// <item><c>POST /deployments</c> <c>{"api","stage","description"}</c>: snapshots the running config's API as a new
 /// deployment and (with <c>stage</c>) points the stage at it.</item>
 /// <item><c>POST /stages/{api}/{stage}/rollback?to=N</c>: the stage serves deployment N.</item>
-/// <item><c>POST /stages/{api}/{stage}/canary/promote</c>, <c>DELETE /stages/{api}/{stage}/canary</c>.</item>
+/// <item><c>PUT /stages/{api}/{stage}/canary</c> (set the canary: AWS's canarySettings), <c>POST /stages/{api}/{stage}/canary/promote</c>, <c>DELETE /stages/{api}/{stage}/canary</c>.</item>
 /// </list>
 /// Each change writes the store, loads the running configuration again and swaps the new model in as a hot reload
 /// does (requests in flight finish on the model they started with); a result that does not load is undone (409).
@@ -19,7 +19,20 @@ internal sealed partial class AdminApi
 {
     private static readonly Lock DeploymentGate = new();
 
-    private sealed record CreateDeploymentRequest(string? Api, string? Stage, string? Description);
+    /// <summary>AWS's canarySettings (and EdgeGw's <c>sticky</c>); <c>deployment</c> only in <c>PUT /stages/{api}/{stage}/canary</c>.</summary>
+    private sealed record CanaryRequest(int? Deployment, double? PercentTraffic, Dictionary<string, string>? StageVariableOverrides, bool? UseStageCache, StickyRequest? Sticky);
+
+    private sealed record StickyRequest(string? Header, string? Cookie);
+
+    private sealed record CreateDeploymentRequest(string? Api, string? Stage, string? Description, CanaryRequest? CanarySettings);
+
+    private static StoredCanary Stored(CanaryRequest request, int deployment) => new(
+        deployment,
+        request.PercentTraffic ?? 0,
+        request.StageVariableOverrides?.ToList(),
+        request.UseStageCache ?? false,
+        request.Sticky?.Header,
+        request.Sticky?.Cookie);
 
     private AdminResponse Deployments(AdminRequest request, string[] segments)
     {
@@ -48,9 +61,15 @@ internal sealed partial class AdminApi
                     return AdminResponse.Error(400, "the body names the API to deploy: {\"api\": \"petstore\", \"stage\": \"prod\", \"description\": \"...\"}");
                 }
 
+                if (body.CanarySettings is { PercentTraffic: null })
+                {
+                    return AdminResponse.Error(400, "canarySettings needs percentTraffic (0.0 to 100.0)");
+                }
+
                 return ChangeDeployments(201, settings =>
                 {
-                    var deployment = settings.Deploy(api, body.Stage, body.Description, runtime.Time.GetUtcNow(), out var error, out string? message);
+                    var canary = body.CanarySettings is { } settingsRequest ? Stored(settingsRequest, 0) : null;
+                    var deployment = settings.Deploy(api, body.Stage, body.Description, runtime.Time.GetUtcNow(), out var error, out string? message, canary);
                     return (error, message, deployment is null ? null : new
                     {
                         id = deployment.Id,
@@ -58,6 +77,7 @@ internal sealed partial class AdminApi
                         description = deployment.Description,
                         createdDate = deployment.CreatedDate,
                         stage = body.Stage,
+                        canary = canary is not null,
                     });
                 });
             default:
@@ -91,6 +111,11 @@ internal sealed partial class AdminApi
                 : (error, message, null));
         }
 
+        if (segments.Length == 4 && segments[3] == "canary" && request.Method == "PUT")
+        {
+            return SetCanary(request, api, stage);
+        }
+
         if (segments.Length == 4 && segments[3] == "canary")
         {
             if (request.Method != "DELETE")
@@ -118,6 +143,38 @@ internal sealed partial class AdminApi
         return AdminResponse.Error(404, "use /stages/{api}/{stage}/rollback?to=N, /stages/{api}/{stage}/canary/promote or DELETE /stages/{api}/{stage}/canary");
     }
 
+    /// <summary><c>PUT /stages/{api}/{stage}/canary</c>: sets the stage's canary (AWS's UpdateStage of canarySettings); without <c>deployment</c>, the one in effect.</summary>
+    private AdminResponse SetCanary(AdminRequest request, string api, string stage)
+    {
+        CanaryRequest? body;
+        try
+        {
+            body = request.Body is { Length: > 0 } ? JsonSerializer.Deserialize<CanaryRequest>(request.Body, AdminJson.Options) : null;
+        }
+        catch (JsonException ex)
+        {
+            return AdminResponse.Error(400, $"invalid JSON: {ex.Message}");
+        }
+
+        if (body?.PercentTraffic is null)
+        {
+            return AdminResponse.Error(400, "the body sets the canary: {\"deployment\": 7, \"percentTraffic\": 10.0, \"stageVariableOverrides\": {}, \"useStageCache\": false}");
+        }
+
+        return ChangeDeployments(200, settings =>
+        {
+            int? deployment = body.Deployment ?? settings.Stage(api, stage)?.CanaryDeployment;
+            if (deployment is not { } id)
+            {
+                return (DeploymentError.Invalid, $"stage '{stage}' of API '{api}' has no canary: name its deployment", null);
+            }
+
+            return settings.SetCanary(api, stage, Stored(body, id), out var error, out string? message)
+                ? (error, message, new { api, stage, canary = new { deployment = id, percentTraffic = body.PercentTraffic } })
+                : (error, message, null);
+        });
+    }
+
     private AdminResponse ListDeployments(string? api)
     {
         if (runtime.Current.Model.Deployments is not { } settings)
@@ -135,7 +192,7 @@ internal sealed partial class AdminApi
                     api = stage.Api,
                     stage = stage.Stage,
                     deployment = stage.Deployment > 0 ? stage.Deployment : (int?)null,
-                    canary = stage.CanaryDeployment is { } canary ? new { deployment = canary, percentTraffic = stage.CanaryPercent } : null,
+                    canary = stage.CanaryDeployment is { } canary ? new { deployment = canary, percentTraffic = stage.CanaryPercent, source = stage.CanaryStored ? "admin" : "config" } : null,
                 });
             }
         }

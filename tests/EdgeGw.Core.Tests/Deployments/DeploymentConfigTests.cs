@@ -169,6 +169,56 @@ public sealed class DeploymentConfigTests : IDisposable
     }
 
     [Fact]
+    public void StoredCanary_FromDeploy_WinsOverTheFiles_AndPromoteEndsBoth()
+    {
+        Valid(Config("one")).Deployments!.Deploy("a", "s", null, DateTimeOffset.UnixEpoch, out _, out _);
+        Valid(Config("two")).Deployments!.Deploy("a", null, null, DateTimeOffset.UnixEpoch, out _, out _);
+        string fileCanary = """{ "deployment": 2, "percentTraffic": 5 }""";
+
+        var three = Valid(Config("three", fileCanary));
+        var deployed = three.Deployments!.Deploy("a", "s", null, DateTimeOffset.UnixEpoch, out var error, out _,
+            new StoredCanary(0, 40, [new("v", "c")], StickyHeader: "x-user"));
+        var withStored = Load(Config("four", fileCanary)).Model!;
+        var stage = withStored.Deployments!.Stage("a", "s")!;
+        var canaryRoute = withStored.RouteList.Single(r => r.IsCanary);
+        bool promoted = withStored.Deployments.PromoteCanary("a", "s", out int promotedTo, out _, out _);
+        var after = Load(Config("four", fileCanary));
+
+        Assert.Equal(DeploymentError.None, error);
+        Assert.Equal(3, deployed!.Id);
+        Assert.Equal("one", Body(withStored, "s"));
+        Assert.Equal("three", Body(withStored, "s", canary: true));
+        Assert.Equal((3, 40.0, true), (stage.CanaryDeployment, stage.CanaryPercent, stage.CanaryStored));
+        Assert.Equal("x-user"u8.ToArray(), Route(withStored, "s").Canary!.StickyHeader);
+        Assert.Contains(new KeyValuePair<string, string>("v", "c"), canaryRoute.StageVariables);
+        Assert.True(promoted);
+        Assert.Equal(3, promotedTo);
+        Assert.Equal("three", Body(after.Model!, "s"));
+        Assert.Null(after.Model!.CanaryRoutes);
+        Assert.Contains(after.Warnings, w => w.Path == "apis[0].stages[0].canary");
+    }
+
+    [Fact]
+    public void SetCanary_ChangesTheShare_AndAnInvalidShareDoesNotLoad()
+    {
+        Valid(Config("one")).Deployments!.Deploy("a", "s", null, DateTimeOffset.UnixEpoch, out _, out _);
+        var two = Valid(Config("two"));
+        two.Deployments!.Deploy("a", null, null, DateTimeOffset.UnixEpoch, out _, out _);
+
+        bool set = two.Deployments.SetCanary("a", "s", new StoredCanary(2, 25), out _, out _);
+        var model = Valid(Config("x"));
+        bool missing = two.Deployments.SetCanary("a", "s", new StoredCanary(9, 25), out var missingError, out _);
+        two.Deployments.SetCanary("a", "s", new StoredCanary(2, 250), out _, out _);
+        var invalid = ErrorPaths(Config("x"));
+
+        Assert.True(set);
+        Assert.Equal(25, Route(model, "s").Canary!.PercentTraffic);
+        Assert.False(missing);
+        Assert.Equal(DeploymentError.NotFound, missingError);
+        Assert.Equal(["deployments.stages.a.s.canary.percentTraffic"], invalid);
+    }
+
+    [Fact]
     public void Canary_InvalidSettings_AreReportedWithTheirPaths()
     {
         var paths = ErrorPaths(Config("x", """{ "deployment": 0, "percentTraffic": 150, "stageVariableOverrides": { "bad name": "x" }, "sticky": { "header": "a", "cookie": "b" }, "extra": 1 }"""));

@@ -68,6 +68,19 @@ public sealed class DeploymentStoreTests : IDisposable
     }
 
     [Fact]
+    public void Stages_KeepAStoredCanary_WithEveryKey()
+    {
+        var store = new DeploymentStore(_directory);
+        var canary = new StoredCanary(5, 12.5, [new("version", "v2")], UseStageCache: true, StickyCookie: "session");
+        store.WriteStages(new() { ["pets"] = new() { ["prod"] = new StagePointer(4, Canary: canary) } });
+
+        var read = store.ReadStages(out _)["pets"]["prod"].Canary!;
+
+        Assert.Equal((5, 12.5, true, null, "session"), (read.Deployment, read.PercentTraffic, read.UseStageCache, read.StickyHeader, read.StickyCookie));
+        Assert.Equal([new KeyValuePair<string, string>("version", "v2")], read.StageVariableOverrides!);
+    }
+
+    [Fact]
     public void Read_MissingOrCorrupt_IsAnErrorNotAnException()
     {
         var store = new DeploymentStore(_directory);

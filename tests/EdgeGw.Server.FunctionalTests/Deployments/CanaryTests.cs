@@ -61,6 +61,47 @@ public sealed class CanaryTests
     }
 
     [Fact]
+    public async Task AdminCanary_CreatedWithTheDeployment_ThenItsShareSet_SwitchesAtOnce()
+    {
+        await using var fixture = Create();
+        await using var gateway = await TestGateway.StartAsync(fixture.Config("v1"));
+        using var client = gateway.CreateClient();
+        using var admin = gateway.CreateAdminClient();
+        await AdminAsync(admin, HttpMethod.Post, "/deployments", new { api = "pets", stage = "prod" });
+        gateway.Runtime.Swap(TestGateway.BuildModel(fixture.Config("v2")));
+
+        var (created, deployment) = await AdminAsync(admin, HttpMethod.Post, "/deployments", new { api = "pets", stage = "prod", canarySettings = new { percentTraffic = 100.0 } });
+        var all = await VersionsAsync(client, 30);
+        var (updated, _) = await AdminAsync(admin, HttpMethod.Put, "/stages/pets/prod/canary", new { percentTraffic = 0.0 });
+        var none = await VersionsAsync(client, 30);
+        var (invalid, invalidBody) = await AdminAsync(admin, HttpMethod.Put, "/stages/pets/prod/canary", new { percentTraffic = 120.0 });
+        var stillNone = await VersionsAsync(client, 10);
+        var (_, list) = await AdminAsync(admin, HttpMethod.Get, "/deployments");
+
+        Assert.Equal(201, created);
+        Assert.True(deployment.GetProperty("canary").GetBoolean());
+        Assert.All(all, v => Assert.Equal("v2", v));
+        Assert.Equal(200, updated);
+        Assert.All(none, v => Assert.Equal("v1", v));
+        Assert.Equal(409, invalid);
+        Assert.Contains("percentTraffic", invalidBody.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.All(stillNone, v => Assert.Equal("v1", v));
+        var canary = Assert.Single(list.GetProperty("stages").EnumerateArray()).GetProperty("canary");
+        Assert.Equal((2, 0.0, "admin"), (canary.GetProperty("deployment").GetInt32(), canary.GetProperty("percentTraffic").GetDouble(), canary.GetProperty("source").GetString()));
+    }
+
+    private static async Task<List<string>> VersionsAsync(HttpClient client, int count)
+    {
+        var versions = new List<string>(count);
+        for (int i = 0; i < count; i++)
+        {
+            versions.Add(await GetVersionAsync(client));
+        }
+
+        return versions;
+    }
+
+    [Fact]
     public async Task Routes_ListTheStagesDeploymentAndItsCanary()
     {
         await using var fixture = Create();
