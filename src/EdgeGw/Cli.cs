@@ -33,6 +33,12 @@ internal static class Cli
                                                                  warning on stderr with its JSON pointer
           edgegw export openapi [--config F] [--api NAME] [--stage S] [--extensions aws|none] [-o file.json|yaml]
                                                                  write an API of a config as OpenAPI 3.0
+          edgegw deploy --api NAME [--stage S] [--canary PERCENT] [--description TEXT] [--config F]
+                                                                 snapshot an API of the config as a new numbered
+                                                                 deployment (kept beside the state file) and point the
+                                                                 stage at it, or with --canary make it the stage's
+                                                                 canary; a running gateway switches over at once
+                                                                 (rollback, promote: the admin API, see README)
           edgegw help | --help | -h                              print this help
           edgegw --version                                       print the version
 
@@ -70,6 +76,8 @@ internal static class Cli
                 return 0;
             case "test-invoke":
                 return await TestInvoke.RunAsync(args[1..]).ConfigureAwait(false);
+            case "deploy":
+                return DeployCommand.Run(args[1..], UsageError);
             case "import" or "export":
                 return OpenApiCommands.Run(args, UsageError);
             case "validate":

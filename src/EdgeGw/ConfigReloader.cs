@@ -30,6 +30,13 @@ internal sealed class ConfigReloader : IDisposable
     private readonly GatewayModel _started;
     private readonly ILogger _log;
     private byte[]? _lastSeen;
+    private byte[]? _lastStages;
+    // The deployment store's stages file, looked at once a second (its directory may not exist yet, and watching
+    // would mean creating it: the state directory is only made on a first write).
+    private static readonly TimeSpan StagesPoll = TimeSpan.FromSeconds(1);
+    private readonly string? _stagesPath;
+    private readonly Timer? _stagesTimer;
+    private (bool, DateTime, long) _stagesStamp;
 
     public ConfigReloader(string path, string[] overrides, GatewayHost host, byte[]? loaded, ILogger log)
     {
@@ -44,6 +51,15 @@ internal sealed class ConfigReloader : IDisposable
         string name = Path.GetFileName(full);
         _timer = new Timer(_ => Reload(requested: false), null, Timeout.Infinite, Timeout.Infinite);
         _watch = ChangeToken.OnChange(() => _files.Watch(name), () => _timer.Change(Settle, Timeout.InfiniteTimeSpan));
+
+        // `edgegw deploy` (another process) points a stage at a deployment by rewriting the store's stages file.
+        if (_started.Deployments is { } deployments)
+        {
+            _lastStages = deployments.Store.StagesBytes();
+            _stagesPath = deployments.Store.StagesPath;
+            _stagesStamp = StagesStamp(_stagesPath);
+            _stagesTimer = new Timer(_ => PollStages(), null, StagesPoll, StagesPoll);
+        }
 
         // A change between the start's load and this watch raised no event: look once (the same bytes change nothing).
         _timer.Change(Settle, Timeout.InfiniteTimeSpan);
@@ -67,7 +83,10 @@ internal sealed class ConfigReloader : IDisposable
                 return;
             }
 
-            if (_lastSeen is not null && result.Source is not null && _lastSeen.AsSpan().SequenceEqual(result.Source))
+            byte[]? stages = (result.Model ?? _host.Runtime.Current.Model).Deployments?.Store.StagesBytes();
+            bool stagesUnchanged = stages is null ? _lastStages is null : _lastStages is not null && stages.AsSpan().SequenceEqual(_lastStages);
+            _lastStages = stages;
+            if (_lastSeen is not null && result.Source is not null && _lastSeen.AsSpan().SequenceEqual(result.Source) && stagesUnchanged)
             {
                 if (requested)
                 {
@@ -93,6 +112,23 @@ internal sealed class ConfigReloader : IDisposable
             _host.Runtime.Swap(result.Model);
             CliLog.Reloaded(_log, _path, result.Model.Routes.Count);
         }
+    }
+
+    /// <summary>The stages file changed (a deploy, a rollback by another process): reload once it settled.</summary>
+    private void PollStages()
+    {
+        var stamp = StagesStamp(_stagesPath!);
+        if (stamp != _stagesStamp)
+        {
+            _stagesStamp = stamp;
+            _timer.Change(Settle, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private static (bool, DateTime, long) StagesStamp(string path)
+    {
+        var info = new FileInfo(path);
+        return info.Exists ? (true, info.LastWriteTimeUtc, info.Length) : (false, default, 0);
     }
 
     /// <summary>The keys of <paramref name="loaded"/> that differ from the running ones but are only read at start.</summary>
@@ -130,6 +166,7 @@ internal sealed class ConfigReloader : IDisposable
 
     public void Dispose()
     {
+        _stagesTimer?.Dispose();
         _watch.Dispose();
         _timer.Dispose();
         _files.Dispose();

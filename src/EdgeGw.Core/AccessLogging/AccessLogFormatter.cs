@@ -132,6 +132,32 @@ public static partial class AccessLogFormatter
             case AccessLogVariable.Stage:
                 output.Value(record.Route?.StageName, escape);
                 break;
+            case AccessLogVariable.IsCanaryRequest:
+                if (record.Route is { IsCanary: true })
+                {
+                    output.Raw("true"u8);
+                }
+                else if (record.Route is { Canary: not null })
+                {
+                    output.Raw("false"u8);
+                }
+                else
+                {
+                    output.Missing();
+                }
+
+                break;
+            case AccessLogVariable.DeploymentId:
+                if (record.Route is { DeploymentId: > 0 } deployed)
+                {
+                    output.Number(deployed.DeploymentId);
+                }
+                else
+                {
+                    output.Missing();
+                }
+
+                break;
             case AccessLogVariable.ApiId:
                 output.Value(record.Route?.ApiName, escape);
                 break;

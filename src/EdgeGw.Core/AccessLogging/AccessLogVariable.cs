@@ -59,6 +59,10 @@ public enum AccessLogVariable : byte
     AuthorizerStatus,
     /// <summary><c>traceId</c>: the W3C trace id (32 hex digits) when tracing is on; <c>-</c> otherwise.</summary>
     TraceId,
+    /// <summary><c>isCanaryRequest</c>: <c>true</c> for a request the stage's canary served, <c>false</c> for one its deployment served; <c>-</c> on a stage without a canary.</summary>
+    IsCanaryRequest,
+    /// <summary><c>deploymentId</c>: the number of the deployment that served the request; <c>-</c> when its stage serves the file.</summary>
+    DeploymentId,
 }
 
 /// <summary>The variable names a format may use, as AWS spells them (case-sensitive), and EdgeGw's own under <c>edgegw.</c>.</summary>
@@ -108,6 +112,8 @@ public static class AccessLogVariables
         new("edgegw.cache", AccessLogVariable.Cache),
         new("edgegw.throttle", AccessLogVariable.Throttle),
         new("traceId", AccessLogVariable.TraceId),
+        new("isCanaryRequest", AccessLogVariable.IsCanaryRequest),
+        new("deploymentId", AccessLogVariable.DeploymentId),
     ];
 
     /// <summary>AWS variables of concepts EdgeGw does not have (yet): accepted, written as <c>-</c>.</summary>

@@ -1,15 +1,10 @@
 using System.Collections.Immutable;
 using EdgeGw.Core.AccessLogging;
-using EdgeGw.Core.Authorizers;
-using EdgeGw.Core.Caching;
-using EdgeGw.Core.Compression;
 using EdgeGw.Core.Cors;
 using EdgeGw.Core.GatewayResponses;
 using EdgeGw.Core.Iam;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Routing;
-using EdgeGw.Core.SourceIp;
-using EdgeGw.Core.UsagePlans;
 
 namespace EdgeGw.Core.Apis;
 
@@ -42,8 +37,9 @@ internal sealed partial class ApiSection
     /// <param name="gatewayThrottle">Whether a gateway-wide bucket exists (then every route has an access step).</param>
     /// <param name="accessLogs">Compiles each stage's access log over the gateway's default (none when null).</param>
     /// <param name="domains">Custom domain names whose API mappings route into the stages compiled here.</param>
+    /// <param name="deployments">The deployment each stage serves and its canary (none: every stage serves the file).</param>
     public ApiRouteSet Compile(ImmutableArray<ClusterModel> clusters, long defaultMaxBodyBytes, bool gatewayThrottle, AccessLogCompiler? accessLogs = null,
-        ImmutableArray<DomainModel> domains = default, IamSettings? iam = null)
+        ImmutableArray<DomainModel> domains = default, IamSettings? iam = null, Deployments.StageDeployments? deployments = null)
     {
         var byName = new Dictionary<string, ClusterModel>(StringComparer.Ordinal);
         foreach (var cluster in clusters)
@@ -52,19 +48,17 @@ internal sealed partial class ApiSection
         }
 
         var table = new RouteTableBuilder<RouteModel>();
+        RouteTableBuilder<RouteModel>? canaryTable = null;
         var stages = ImmutableArray.CreateBuilder<StageRef>();
         var routes = ImmutableArray.CreateBuilder<RouteModel>();
         var answerPolicies = new List<(string, IReadOnlyList<string>, GatewayResponseSet?, CorsPolicy?)>();
         foreach (var api in Config)
         {
             // Shared by every route of the API (and its unmatched requests, see UnmatchedRequestPolicies).
-            var gatewayResponses = GatewayResponseSection.Compile(api.GatewayResponses);
-            var cors = CorsSection.Compile(api.Cors);
-            var authorizers = AuthorizerSection.Compile(api.Name, api.Authorizers, byName);
-            var authorizerPrefixes = AuthorizerSection.HeaderPrefixes(authorizers, iam: UsesIam(api));
+            var policies = ApiPolicies.Compile(api, byName, iam);
             if (api.Protocol != WebSocketProtocol)
             {
-                answerPolicies.Add((api.Name, api.Hosts, gatewayResponses, cors));
+                answerPolicies.Add((api.Name, api.Hosts, policies.GatewayResponses, policies.Cors));
             }
 
             foreach (var stage in api.Stages)
@@ -74,44 +68,44 @@ internal sealed partial class ApiSection
                 var accessLog = accessLogs?.Compile(stage.AccessLog);
                 if (api.Protocol == WebSocketProtocol)
                 {
-                    var handshake = WebSocketApiSection.Compile(api, stage, byName, gatewayThrottle, routes.Count, iam, authorizers);
+                    var handshake = WebSocketApiSection.Compile(api, stage, byName, gatewayThrottle, routes.Count, iam, policies.Authorizers);
                     table.Add(api.Name, api.Hosts, stage.Name, WebSocketApiSection.HandshakeKey, handshake);
                     routes.Add(handshake);
                     continue;
                 }
 
-                foreach (var route in api.Routes)
+                // A stage with a deployment serves its routes; without one, the file's (Deployments/).
+                var served = api;
+                var servedPolicies = policies;
+                int deploymentId = 0;
+                if (deployments is not null && deployments.TryGetPrimary(api.Name, stage.Name, out var deployed, out deploymentId))
                 {
-                    RouteKey.TryParse(route.Key, out var key, out _);
-                    var model = new RouteModel
+                    served = deployed;
+                    servedPolicies = ApiPolicies.Compile(deployed, byName, iam);
+                }
+
+                var canary = deployments?.Canary(api.Name, stage.Name);
+                var site = new RouteSite(stageRef, stage, accessLog, deploymentId, canary?.Policy, IsCanary: false, CacheStage: stage.Name);
+                foreach (var route in served.Routes)
+                {
+                    var model = CompileRoute(served, servedPolicies, site, route, byName, defaultMaxBodyBytes, gatewayThrottle, iam, routes.Count);
+                    table.Add(api.Name, api.Hosts, stage.Name, model.ParameterKey, model.Route);
+                    routes.Add(model.Route);
+                }
+
+                if (canary is not null)
+                {
+                    // The canary's routes: the same stage (settings, log, throttles) with its variables overridden, in a table of their own.
+                    canaryTable ??= new RouteTableBuilder<RouteModel>();
+                    var canaryPolicies = ApiPolicies.Compile(canary.Api, byName, iam);
+                    var canarySite = new RouteSite(stageRef, canary.Stage, accessLog, canary.Policy.Deployment, null, IsCanary: true,
+                        CacheStage: canary.UseStageCache ? stage.Name : stage.Name + Deployments.DeploymentSection.CanaryCacheSuffix);
+                    foreach (var route in canary.Api.Routes)
                     {
-                        ApiName = api.Name,
-                        StageName = stage.Name,
-                        Hosts = api.Hosts,
-                        RouteKey = route.Key,
-                        StageVariables = stage.Variables,
-                        ParameterNames = key.ParameterNames,
-                        MaxBodyBytes = route.MaxBodyBytes ?? defaultMaxBodyBytes,
-                        Integration = IntegrationSection.Compile(route.Integration, key.ParameterNames, stage, byName, api.Name, route.Key),
-                        // A mock answer is already pre-encoded: caching it would only cost memory.
-                        Cache = route.Integration.Type == "http" ? CacheSection.CompilePolicy(api.Name, stage.Name, stage.Cache, route.Key, route.Cache) : null,
-                        Access = UsagePlanSection.CompileRouteAccess(
-                            gatewayThrottle, stageRef, route.Key, stage.Throttle, route.Throttle, route.ClientIpThrottle, route.ApiKeyRequired,
-                            AuthorizerSection.ApiKeyFromAuthorizer(api.ApiKeySource)),
-                        AccessLog = accessLog,
-                        Compression = CompressionSection.Compile(api.Compression ?? CompressionConfig.None, route.Compression ?? CompressionConfig.None),
-                        GatewayResponses = gatewayResponses,
-                        Cors = cors,
-                        SourceIp = SourceIpSection.Compile(route.SourceIp, api.SourceIp),
-                        Iam = route.AuthorizationType == AwsIam ? iam : null,
-                        Authorizer = AuthorizerSection.CompileRoute(route.Authorizer, route.AuthorizationScopes, authorizers, api.Name, stage.Name, route.Key),
-                        AuthorizerHeaderPrefixes = authorizerPrefixes,
-                        RequestValidator = RequestValidation.RequestValidationSection.Compile(
-                            route.RequestValidator, api.Models, key.ParameterNames, route.MaxBodyBytes ?? defaultMaxBodyBytes),
-                        Ordinal = routes.Count,
-                    };
-                    table.Add(api.Name, api.Hosts, stage.Name, key, model);
-                    routes.Add(model);
+                        var model = CompileRoute(canary.Api, canaryPolicies, canarySite, route, byName, defaultMaxBodyBytes, gatewayThrottle, iam, routes.Count);
+                        canaryTable.Add(api.Name, api.Hosts, stage.Name, model.ParameterKey, model.Route);
+                        routes.Add(model.Route);
+                    }
                 }
             }
         }
@@ -130,7 +124,21 @@ internal sealed partial class ApiSection
             }
         }
 
+        if (canaryTable is not null && !domains.IsDefaultOrEmpty)
+        {
+            foreach (var domain in domains)
+            {
+                var mappings = new List<(string, string, string)>(domain.Mappings.Length);
+                foreach (var mapping in domain.Mappings)
+                {
+                    mappings.Add((mapping.BasePath, mapping.Api, mapping.Stage));
+                }
+
+                canaryTable.AddDomain(domain.Name, mappings);
+            }
+        }
+
         var unmatched = UnmatchedRequestPolicies.Create(answerPolicies, domains.IsDefaultOrEmpty ? [] : domains.Select(d => d.Name));
-        return new ApiRouteSet(table.Build(), stages.ToImmutable(), routes.ToImmutable(), unmatched);
+        return new ApiRouteSet(table.Build(), stages.ToImmutable(), routes.ToImmutable(), unmatched) { CanaryTable = canaryTable?.Build() };
     }
 }

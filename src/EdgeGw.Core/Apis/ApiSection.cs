@@ -34,7 +34,8 @@ internal sealed record ApiConfig(
     string? ApiKeySource = null);
 
 /// <summary>A deployment of an API; <c>$default</c> serves without a path prefix.</summary>
-internal sealed record StageConfig(string Name, ImmutableArray<KeyValuePair<string, string>> Variables, CacheConfig Cache, ThrottleConfig? Throttle, AccessLogConfig? AccessLog = null);
+internal sealed record StageConfig(string Name, ImmutableArray<KeyValuePair<string, string>> Variables, CacheConfig Cache, ThrottleConfig? Throttle, AccessLogConfig? AccessLog = null,
+    Deployments.CanaryConfig? Canary = null);
 
 /// <param name="Throttle">This route's bucket on each stage (every stage gets its own).</param>
 /// <param name="ClientIpThrottle">A bucket per client IP address on this route.</param>
@@ -67,7 +68,7 @@ internal sealed partial class ApiSection : IConfigSection
 
     private const string Key = "apis";
     private static readonly string[] ApiKeys = ["name", "hosts", "stages", "routes", "protocol", "routeSelectionExpression", "webSocket", "minimumCompressionSize", "compression", "gatewayResponses", "cors", "sourceIp", "authorizers", "models", "apiKeySource"];
-    private static readonly string[] StageKeys = ["name", "variables", "cache", "throttle", "accessLog"];
+    private static readonly string[] StageKeys = ["name", "variables", "cache", "throttle", "accessLog", "canary"];
     private static readonly string[] RouteKeys = ["key", "maxBodyBytes", "integration", "cache", "throttle", "clientIpThrottle", "apiKeyRequired", "routeResponse", "compression", "sourceIp", "authorizationType", "authorizer", "authorizationScopes", "requestValidator"];
 
     private readonly ClusterSection _clusters;
@@ -112,7 +113,8 @@ internal sealed partial class ApiSection : IConfigSection
             reader.ReadMap(section.GetSection("variables"), ConfigReader.Join(path, "variables")),
             CacheSection.ReadPolicy(reader, section.GetSection("cache"), ConfigReader.Join(path, "cache")),
             ThrottleSection.Read(reader, section.GetSection("throttle"), ConfigReader.Join(path, "throttle")),
-            AccessLogSection.Read(reader, section.GetSection("accessLog"), ConfigReader.Join(path, "accessLog")));
+            AccessLogSection.Read(reader, section.GetSection("accessLog"), ConfigReader.Join(path, "accessLog")),
+            Deployments.DeploymentSection.ReadCanary(reader, section.GetSection("canary"), ConfigReader.Join(path, "canary")));
     }
 
     private static RouteConfig ReadRoute(ConfigReader reader, IConfigurationSection section, string path)

@@ -11,7 +11,7 @@ namespace EdgeGw.Core.Configuration;
 internal sealed class ConfigValidator
 {
     // Listed in the unknown-key message in this order.
-    private static readonly string[] RootKeys = ["server", "admin", "logging", "accessLog", "tracing", "cache", "throttle", "apiKeys", "usagePlans", "redis", "state", "clusters", "iam", "apis", "domains"];
+    private static readonly string[] RootKeys = ["server", "admin", "logging", "accessLog", "tracing", "cache", "throttle", "apiKeys", "usagePlans", "redis", "state", "clusters", "iam", "apis", "deployments", "domains"];
 
     private readonly List<ConfigError> _errors;
     private readonly List<ConfigError>? _warnings;

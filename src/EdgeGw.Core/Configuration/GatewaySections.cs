@@ -25,9 +25,10 @@ internal sealed class GatewaySections
         Apis = new ApiSection(Clusters, Iam);
         UsagePlans = new UsagePlanSection(Apis.DeployedStages);
         Domains = new DomainSection(Apis);
+        Deployments = new Deployments.DeploymentSection(Apis, State);
         // The https listeners serve the custom domains' certificates too.
         Server = new ServerSection(Domains.CertificateSources, Domains.MutualTlsPolicies);
-        All = [Server, Admin, Logging, AccessLog, Tracing, Cache, Throttle, Redis, State, Clusters, Iam, Apis, Domains, UsagePlans];
+        All = [Server, Admin, Logging, AccessLog, Tracing, Cache, Throttle, Redis, State, Clusters, Iam, Apis, Deployments, Domains, UsagePlans];
     }
 
     public ServerSection Server { get; }
@@ -43,6 +44,7 @@ internal sealed class GatewaySections
     public IamSection Iam { get; } = new();
     public ApiSection Apis { get; }
     public DomainSection Domains { get; }
+    public Deployments.DeploymentSection Deployments { get; }
     public UsagePlanSection UsagePlans { get; }
 
     /// <summary>Every section, in report order.</summary>
@@ -58,12 +60,14 @@ internal sealed class GatewaySections
         var accessLogs = AccessLog.CreateCompiler();
         var domains = Domains.Compile();
         var iam = Iam.Compile();
-        var apis = Apis.Compile(clusters, server.Limits.MaxBodyBytes, gatewayThrottle: Throttle.Config is not null, accessLogs, domains, iam);
+        var apis = Apis.Compile(clusters, server.Limits.MaxBodyBytes, gatewayThrottle: Throttle.Config is not null, accessLogs, domains, iam, Deployments.Compile());
         return new GatewayModel
         {
             Server = server,
             Clusters = clusters,
             Routes = apis.Table,
+            CanaryRoutes = apis.CanaryTable,
+            Deployments = Deployments.CompileSettings(),
             Domains = domains,
             Stages = apis.Stages,
             RouteCount = apis.Routes.Length,

@@ -12,6 +12,10 @@ public sealed class GatewayModel
     public required ServerSettings Server { get; init; }
     public required ImmutableArray<ClusterModel> Clusters { get; init; }
     public required RouteTable<RouteModel> Routes { get; init; }
+    /// <summary>The routes of the stages' canary deployments, matched again when a primary route's <see cref="RouteModel.Canary"/> picks the canary; null when no stage has one.</summary>
+    public RouteTable<RouteModel>? CanaryRoutes { get; init; }
+    /// <summary>Where deployments are kept, what each stage serves, and what a new deployment would snapshot (<c>Deployments/</c>).</summary>
+    public Deployments.DeploymentSettings? Deployments { get; init; }
     /// <summary>Custom domain names, with their certificate files (for the TLS listener) and API mappings.</summary>
     public ImmutableArray<DomainModel> Domains { get; init; } = [];
     /// <summary>Every deployed (API, stage) pair, for operator endpoints.</summary>

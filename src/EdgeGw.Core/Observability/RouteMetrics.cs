@@ -24,8 +24,9 @@ public sealed class RouteMetrics
     private readonly StripedCounters _counters = new(RequestHistogram + (3 * HistogramSlots));
     private readonly long[] _bounds;
 
-    public RouteMetrics(string api, string stage, string routeKey, long frequency)
+    public RouteMetrics(string api, string stage, string routeKey, long frequency, bool canary = false)
     {
+        Canary = canary;
         Api = api;
         Stage = stage;
         RouteKey = routeKey;
@@ -36,6 +37,8 @@ public sealed class RouteMetrics
     public string Api { get; }
     public string Stage { get; }
     public string RouteKey { get; }
+    /// <summary>The route of a stage's canary deployment: its series carry <c>canary="true"</c>.</summary>
+    public bool Canary { get; }
     /// <summary>Ticks per second of the recorded durations.</summary>
     public long Frequency { get; }
 

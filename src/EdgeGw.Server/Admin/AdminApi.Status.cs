@@ -86,6 +86,9 @@ internal sealed partial class AdminApi
             routeKey = route.RouteKey,
             integration = Integration(route.Integration),
             cluster = route.Integration switch { HttpIntegrationModel http => http.Cluster.Name, Core.Lambda.LambdaIntegrationModel lambda => lambda.Cluster.Name, _ => null },
+            // Deployments/: the deployment the route comes from (null: the file), and whether it is the stage's canary's.
+            deployment = route.DeploymentId > 0 ? route.DeploymentId : (int?)null,
+            canary = route.IsCanary,
         });
         return AdminResponse.Json(200, routes);
     }

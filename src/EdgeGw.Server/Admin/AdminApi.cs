@@ -17,6 +17,7 @@ namespace EdgeGw.Server.Admin;
 /// <item><c>DELETE /cache</c> — flush everything.</item>
 /// <item><c>DELETE /cache/{api}/{stage}</c> — flush a stage; with <c>?path=/items/1</c> only that path (as sent, relative to the stage).</item>
 /// <item><c>GET /cluster</c> — the live instances sharing this one's Redis (global mode).</item>
+/// <item><c>GET|POST /deployments</c>, <c>POST /stages/{api}/{stage}/rollback?to=N</c>, <c>POST /stages/{api}/{stage}/canary/promote</c>, <c>DELETE /stages/{api}/{stage}/canary</c> — see <c>AdminApi.Deployments.cs</c>.</item>
 /// <item><c>POST|GET|DELETE /@connections/{id}</c> (also under a <c>/{stage}</c> or <c>/{api}/{stage}</c> prefix) — AWS's management API for WebSocket connections; see <c>AdminApi.Connections.cs</c>.</item>
 /// <item><c>GET|POST /apikeys</c>, <c>DELETE /apikeys/{id}</c>, <c>POST /apikeys/{id}/enable|disable</c>; <c>GET /apikeys/{id}/usage[?from=&amp;to=]</c>, <c>POST /apikeys/{id}/usage/reset</c> — see <c>AdminApi.Usage.cs</c>.</item>
 /// </list>
@@ -46,12 +47,22 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
             return ApiKeys(request, segments);
         }
 
+        if (segments.Length >= 1 && segments[0] == "deployments" && !TryConnectionPath(segments, out _))
+        {
+            return Deployments(request, segments);
+        }
+
+        if (segments.Length >= 1 && segments[0] == "stages" && !TryConnectionPath(segments, out _))
+        {
+            return Stages(request, segments);
+        }
+
         if (TryConnectionPath(segments, out string connectionId))
         {
             return LocalConnection(runtime.WebSockets, request.Method, connectionId, request.Body);
         }
 
-        return AdminResponse.Error(404, "no such admin endpoint (see README: /health, /ready, /config, /routes, /clusters, /cluster, /metrics, /cache, /apikeys, /@connections/{id})");
+        return AdminResponse.Error(404, "no such admin endpoint (see README: /health, /ready, /config, /routes, /clusters, /cluster, /metrics, /cache, /apikeys, /deployments, /stages/{api}/{stage}, /@connections/{id})");
     }
 
     private sealed record CreateKeyRequest(string? Id, string[]? UsagePlans);

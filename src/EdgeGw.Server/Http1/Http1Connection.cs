@@ -49,6 +49,7 @@ internal sealed class Http1Connection
     private IamStep? _iam;
     private AuthorizerStep? _authorizer;
     private RequestValidation.RequestValidationStep? _validation;
+    private Deployments.CanaryStep? _canary;
     private int _requestsServed;
 
     public Http1Connection(ConnectionContext context, GatewayRuntime runtime)
@@ -262,7 +263,15 @@ internal sealed class Http1Connection
         }
 
         RouteMatch match = default;
-        if (!snapshot.Model.Routes.TryMatch(request.Head.Authority(request.Span), request.Head.Method, path, ref match))
+        bool matched = snapshot.Model.Routes.TryMatch(request.Head.Authority(request.Span), request.Head.Method, path, ref match);
+        // 3b. Canary (Server/Deployments): a stage with a canary sends its share to the canary deployment's routes (one null check without).
+        if (matched && match.Route!.Canary is { } canary && (_canary ??= new Deployments.CanaryStep(request)).Chooses(canary))
+        {
+            _connection.ExecutionLog?.Write($"Canary: served by the canary (deployment {canary.Deployment}, {canary.PercentTraffic}% of requests)");
+            matched = snapshot.Model.CanaryRoutes!.TryMatch(request.Head.Authority(request.Span), request.Head.Method, path, ref match);
+        }
+
+        if (!matched)
         {
             _connection.ExecutionLog?.Write("No route matched the method, host and path");
             // A CORS preflight for a path without an OPTIONS route: the route of the method it asks for answers it.

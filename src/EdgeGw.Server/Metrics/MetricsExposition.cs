@@ -96,8 +96,12 @@ internal static class MetricsExposition
         text.Metric("edgegw_trace_spans_queued", "gauge", "Spans waiting for export.", exporter.Queued);
     }
 
-    private static MetricsText Labels(MetricsText sample, RouteMetrics route) =>
+    /// <summary>A canary route's series have <c>canary="true"</c> besides (the stage's deployment's have no canary label).</summary>
+    private static MetricsText Labels(MetricsText sample, RouteMetrics route)
+    {
         sample.Label("api", route.Api).Label("stage", route.Stage).Label("route", route.RouteKey);
+        return route.Canary ? sample.Label("canary", "true") : sample;
+    }
 
     private static void Counter(MetricsText text, List<RouteMetrics> routes, string name, string help, int slot)
     {

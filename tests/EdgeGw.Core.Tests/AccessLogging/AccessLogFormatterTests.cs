@@ -99,6 +99,8 @@ public sealed class AccessLogFormatterTests
     [InlineData("edgegw.cache", "-")]
     [InlineData("edgegw.throttle", "-")]
     [InlineData("traceId", "-")]
+    [InlineData("isCanaryRequest", "-")]
+    [InlineData("deploymentId", "-")]
     [InlineData("authorizer.claims.sub", "-")]
     [InlineData("customDomain.basePathMatched", "-")]
     [InlineData("identity.clientCert.clientCertPem", "-")]
@@ -124,6 +126,19 @@ public sealed class AccessLogFormatterTests
         {
             Assert.Contains(name, tested);
         }
+    }
+
+    [Fact]
+    public void CanaryStage_TellsCanaryFromDeployment_AndNamesTheDeployment()
+    {
+        var canaryRoute = new RouteModel { ApiName = "shop", StageName = "prod", RouteKey = "GET /pets/{id}", ParameterNames = ["id"], MaxBodyBytes = 0, Integration = Route.Integration, IsCanary = true, DeploymentId = 7 };
+        var primaryRoute = new RouteModel { ApiName = "shop", StageName = "prod", RouteKey = "GET /pets/{id}", ParameterNames = ["id"], MaxBodyBytes = 0, Integration = Route.Integration, DeploymentId = 3, Canary = new Core.Deployments.CanaryPolicy(7, 10) };
+
+        string canary = Format("$context.isCanaryRequest $context.deploymentId $context.requestId", r => { r.Route = canaryRoute; return r; });
+        string primary = Format("$context.isCanaryRequest $context.deploymentId $context.requestId", r => { r.Route = primaryRoute; return r; });
+
+        Assert.Equal("true 7 req-1", canary);
+        Assert.Equal("false 3 req-1", primary);
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public sealed class ConfigValidatorTests
 
         new ConfigValidator(errors).Validate(SectionFixture.Json("""{ "serverr": {} }"""), [new RecordingSection("a", [])]);
 
-        Assert.Equal(new ConfigError("serverr", "unknown key (expected one of: server, admin, logging, accessLog, tracing, cache, throttle, apiKeys, usagePlans, redis, state, clusters, iam, apis, domains)"), errors[0]);
+        Assert.Equal(new ConfigError("serverr", "unknown key (expected one of: server, admin, logging, accessLog, tracing, cache, throttle, apiKeys, usagePlans, redis, state, clusters, iam, apis, deployments, domains)"), errors[0]);
         Assert.Equal(["serverr", "a.read", "a.check"], SectionFixture.Paths(errors));
     }
 
