@@ -37,12 +37,15 @@ public sealed class DeployCliTests : IDisposable
             Assert.Contains("deployment 1 of API 'a' created", deploy.Output, StringComparison.Ordinal);
         }
 
-        // The edit reaches the stage that serves the file (once the reload is in), not the deployed one.
+        // The deploy is picked up as a reload (the stages file changed); then the edit reaches the stage that
+        // serves the file, not the deployed one.
+        await WaitForReloadAsync(gateway, 1);
         File.WriteAllText(file.Path, Config("two"));
-        bool live = await BodyBecomesAsync(client, port, "/t/x", "two");
+        await WaitForReloadAsync(gateway, 2);
+        string live = await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/t/x"));
         string deployed = await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x"));
 
-        Assert.True(live, "the file's edit was never served on stage t");
+        Assert.Equal("two", live);
         Assert.Equal("one", deployed);
         Assert.True(File.Exists(Path.Combine(_directory, "a", "1.json")));
     }
@@ -68,27 +71,21 @@ public sealed class DeployCliTests : IDisposable
             Assert.Contains("deployment 2 of API 'a' created", second.Output, StringComparison.Ordinal);
         }
 
-        bool switched = await BodyBecomesAsync(client, port, "/s/x", "two");
+        await WaitForReloadAsync(gateway, 1);
+        string after = await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/s/x"));
 
         Assert.Equal("one", before);
-        Assert.True(switched, "the running gateway never served deployment 2 on stage s");
+        Assert.Equal("two", after);
     }
 
-    /// <summary>Asks until the path answers <paramref name="expected"/> (the gateway applies a change after its 250 ms settle time), up to 15 s.</summary>
-    private static async Task<bool> BodyBecomesAsync(HttpClient client, int port, string path, string expected)
+    /// <summary>
+    /// Waits for the gateway's <paramref name="count"/>-th "reloaded" line: a deploy (the stages file, polled once a
+    /// second) or a file edit applied, after its settle time. The configuration is swapped before the line is written.
+    /// </summary>
+    private static Task WaitForReloadAsync(GatewayProcess gateway, int count)
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            if (await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}{path}")) == expected)
-            {
-                return true;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return false;
+        int seen = 0;
+        return gateway.WaitForLineAsync(line => line.Contains(" reloaded (", StringComparison.Ordinal) && ++seen == count, TimeSpan.FromSeconds(15));
     }
 
     [Theory]

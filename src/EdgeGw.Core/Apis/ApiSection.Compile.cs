@@ -98,7 +98,7 @@ internal sealed partial class ApiSection
                     // The canary's routes: the same stage (settings, log, throttles) with its variables overridden, in a table of their own.
                     canaryTable ??= new RouteTableBuilder<RouteModel>();
                     var canaryPolicies = ApiPolicies.Compile(canary.Api, byName, iam);
-                    var canarySite = new RouteSite(stageRef, canary.Stage, accessLog, canary.Policy.Deployment, null, IsCanary: true,
+                    var canarySite = new RouteSite(stageRef, canary.Stage, accessLog, canary.Policy.Deployment, canary.Policy, IsCanary: true,
                         CacheStage: canary.UseStageCache ? stage.Name : stage.Name + Deployments.DeploymentSection.CanaryCacheSuffix);
                     foreach (var route in canary.Api.Routes)
                     {

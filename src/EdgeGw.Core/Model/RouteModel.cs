@@ -43,7 +43,7 @@ public sealed class RouteModel
     public int Ordinal { get; init; }
     /// <summary>The deployment this route comes from (<c>Deployments/</c>); 0 when its stage serves the file, live.</summary>
     public int DeploymentId { get; init; }
-    /// <summary>On a primary route of a stage with a canary: the share and stickiness of requests sent to the canary's routes (<see cref="GatewayModel.CanaryRoutes"/>); null otherwise.</summary>
+    /// <summary>On the routes of a stage with a canary (primary and canary ones): the share and stickiness of requests sent to the canary's routes (<see cref="GatewayModel.CanaryRoutes"/>); a canary route's own decides a path only the canary's deployment has. Null otherwise.</summary>
     public Deployments.CanaryPolicy? Canary { get; init; }
     /// <summary>A route of a stage's canary deployment (access log <c>$context.isCanaryRequest</c>, metrics label <c>canary="true"</c>).</summary>
     public bool IsCanary { get; init; }

@@ -265,10 +265,23 @@ internal sealed class Http1Connection
         RouteMatch match = default;
         bool matched = snapshot.Model.Routes.TryMatch(request.Head.Authority(request.Span), request.Head.Method, path, ref match);
         // 3b. Canary (Server/Deployments): a stage with a canary sends its share to the canary deployment's routes (one null check without).
-        if (matched && match.Route!.Canary is { } canary && (_canary ??= new Deployments.CanaryStep(request)).Chooses(canary))
+        if (matched)
         {
-            _connection.ExecutionLog?.Write($"Canary: served by the canary (deployment {canary.Deployment}, {canary.PercentTraffic}% of requests)");
-            matched = snapshot.Model.CanaryRoutes!.TryMatch(request.Head.Authority(request.Span), request.Head.Method, path, ref match);
+            if (match.Route!.Canary is { } canary && (_canary ??= new Deployments.CanaryStep(request)).Chooses(canary))
+            {
+                _connection.ExecutionLog?.Write($"Canary: served by the canary (deployment {canary.Deployment}, {canary.PercentTraffic}% of requests)");
+                matched = snapshot.Model.CanaryRoutes!.TryMatch(request.Head.Authority(request.Span), request.Head.Method, path, ref match);
+            }
+        }
+        else if (snapshot.Model.CanaryRoutes is { } canaryRoutes
+            && canaryRoutes.TryMatch(request.Head.Authority(request.Span), request.Head.Method, path, ref match)
+            && match.Route!.Canary is { } only)
+        {
+            // A route only the canary's deployment has: the canary's share reaches it, the rest get the stage's 404.
+            matched = (_canary ??= new Deployments.CanaryStep(request)).Chooses(only);
+            _connection.ExecutionLog?.Write(matched
+                ? $"Canary: served by the canary (deployment {only.Deployment}, {only.PercentTraffic}% of requests; the stage's deployment has no such route)"
+                : "Canary: only the canary's deployment has this route, and this request is not the canary's");
         }
 
         if (!matched)

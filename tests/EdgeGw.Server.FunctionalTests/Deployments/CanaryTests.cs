@@ -90,6 +90,30 @@ public sealed class CanaryTests
         Assert.Equal((2, 0.0, "admin"), (canary.GetProperty("deployment").GetInt32(), canary.GetProperty("percentTraffic").GetDouble(), canary.GetProperty("source").GetString()));
     }
 
+    /// <summary>As AWS, a canary request is served wholly by the canary's deployment: a route only it has is reached by the canary's share.</summary>
+    [Fact]
+    public async Task RouteOnlyTheCanaryHas_IsReachedByTheCanarysShare_AndIsA404Otherwise()
+    {
+        await using var fixture = Create();
+        await using var gateway = await TestGateway.StartAsync(fixture.Config("v1"));
+        using var client = gateway.CreateClient();
+        using var admin = gateway.CreateAdminClient();
+        await AdminAsync(admin, HttpMethod.Post, "/deployments", new { api = "pets", stage = "prod" });
+        gateway.Runtime.Swap(TestGateway.BuildModel(fixture.Config("v2", extraRoute: """{ "key": "GET /new", "integration": { "type": "mock", "body": "new" } }""")));
+
+        var (created, _) = await AdminAsync(admin, HttpMethod.Post, "/deployments", new { api = "pets", stage = "prod", canarySettings = new { percentTraffic = 100.0 } });
+        using var canary = await client.GetAsync("/prod/new");
+        string canaryBody = await canary.Content.ReadAsStringAsync();
+        var (updated, _) = await AdminAsync(admin, HttpMethod.Put, "/stages/pets/prod/canary", new { percentTraffic = 0.0 });
+        using var stage = await client.GetAsync("/prod/new");
+
+        Assert.Equal(201, created);
+        Assert.Equal((System.Net.HttpStatusCode.OK, "new"), (canary.StatusCode, canaryBody));
+        Assert.Equal(200, updated);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, stage.StatusCode);
+        Assert.All(await VersionsAsync(client, 10), v => Assert.Equal("v1", v));
+    }
+
     private static async Task<List<string>> VersionsAsync(HttpClient client, int count)
     {
         var versions = new List<string>(count);

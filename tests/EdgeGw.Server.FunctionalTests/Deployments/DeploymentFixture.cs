@@ -33,7 +33,8 @@ public sealed class DeploymentFixture : IAsyncDisposable
 
     /// <param name="version">The cluster (and path prefix) the route uses: "v1" or "v2".</param>
     /// <param name="canary">The stage's <c>canary</c> object, or null.</param>
-    public string Config(string version, string? canary = null, bool accessLog = false) => $$"""
+    /// <param name="extraRoute">Another route object for the API, or null.</param>
+    public string Config(string version, string? canary = null, bool accessLog = false, string? extraRoute = null) => $$"""
         {
           "deployments": { "directory": {{JsonSerializer.Serialize(_directory)}} },
           "clusters": [
@@ -44,7 +45,7 @@ public sealed class DeploymentFixture : IAsyncDisposable
             "stages": [ { "name": "prod"
               {{(canary is null ? "" : $", \"canary\": {canary}")}}
               {{(accessLog ? $", \"accessLog\": {{ \"destination\": {JsonSerializer.Serialize(LogPath)}, \"format\": \"$context.isCanaryRequest $context.deploymentId $context.status $context.requestId\" }}" : "")}} } ],
-            "routes": [ { "key": "GET /pets/{proxy+}", "integration": { "type": "http", "cluster": "{{version}}", "uri": "/{{version}}/{proxy}" } } ] } ]
+            "routes": [ { "key": "GET /pets/{proxy+}", "integration": { "type": "http", "cluster": "{{version}}", "uri": "/{{version}}/{proxy}" } }{{(extraRoute is null ? "" : ", " + extraRoute)}} ] } ]
         }
         """;
 
