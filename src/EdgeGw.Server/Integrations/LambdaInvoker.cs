@@ -60,28 +60,14 @@ internal sealed class LambdaInvoker
     public async ValueTask<(LambdaOutcome Outcome, int Status, byte[]? Error)> InvokeAsync(ClusterState cluster, LambdaIntegrationModel lambda, ReadOnlyMemory<byte> payload,
         UpstreamErrorLog errors, TimeProvider time)
     {
-        bool probe = false;
-        if (cluster.Breaker is { } breaker && !breaker.TryEnter(LoopClock.Now(cluster.Time), out probe))
+        var call = await Forwarding.ClusterCall.BeginAsync(cluster, errors).ConfigureAwait(false);
+        if (call.Connection is not { } connection)
         {
-            return (LambdaOutcome.NoConnection, 503, null);
+            return (LambdaOutcome.NoConnection, call.Status, call.Destination is null ? null : UpstreamErrorLog.Message(UpstreamErrorLog.From(call.Error)));
         }
 
-        var (destination, connection, leaseError) = await cluster.LeaseAsync(forceNew: false).ConfigureAwait(false);
-        if (connection is null)
-        {
-            if (leaseError.IsLocal())
-            {
-                cluster.Breaker?.ReleaseProbe(probe);
-            }
-            else
-            {
-                cluster.Report(destination, success: false, probe);
-            }
-
-            int status = leaseError.ToStatusCode();
-            errors.LeaseFailed(cluster.Model, destination, leaseError, status);
-            return (LambdaOutcome.NoConnection, status, UpstreamErrorLog.Message(UpstreamErrorLog.From(leaseError)));
-        }
+        var destination = call.Destination!;
+        bool probe = call.Probe;
 
         long sent = time.GetTimestamp();
         ResponseHeadOutcome head;

@@ -23,30 +23,14 @@ internal static class IntegrationClient
     [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public static async ValueTask<IntegrationResponse> PostAsync(ClusterState cluster, HttpIntegrationModel http, IntegrationHeaders headers, ReadOnlyMemory<byte> query, ReadOnlyMemory<byte> body, int maxResponseBytes, UpstreamErrorLog errors, bool captureContentType = false)
     {
-        bool probe = false;
-        if (cluster.Breaker is { } breaker && !breaker.TryEnter(LoopClock.Now(cluster.Time), out probe))
+        var call = await Forwarding.ClusterCall.BeginAsync(cluster, errors).ConfigureAwait(false);
+        if (call.Connection is not { } connection)
         {
-            return new IntegrationResponse { Status = 503 };
+            return new IntegrationResponse { Status = call.Status };
         }
 
-        // A refused or timed-out connect goes to another destination inside (cluster.Model.Retries).
-        var (destination, connection, leaseError) = await cluster.LeaseAsync(forceNew: false).ConfigureAwait(false);
-        if (connection is null)
-        {
-            if (leaseError.IsLocal())
-            {
-                cluster.Breaker?.ReleaseProbe(probe);
-            }
-            else
-            {
-                cluster.Report(destination, success: false, probe);
-            }
-
-            int status = leaseError.ToStatusCode();
-            errors.LeaseFailed(cluster.Model, destination, leaseError, status);
-            return new IntegrationResponse { Status = status };
-        }
-
+        var destination = call.Destination!;
+        bool probe = call.Probe;
         var response = new IntegrationResponse();
         bool reusable = false;
         try

@@ -123,7 +123,8 @@ public sealed class DeploymentConfigTests : IDisposable
         Assert.Equal("session"u8.ToArray(), primary.Canary.StickyCookie);
         Assert.False(primary.IsCanary);
         Assert.True(canary.IsCanary);
-        Assert.Null(canary.Canary);
+        // A canary route carries the stage's canary policy too: it decides a path only the canary's deployment has.
+        Assert.Equal(primary.Canary, canary.Canary);
         Assert.Equal(1, canary.DeploymentId);
         Assert.Equal(new KeyValuePair<string, string>[] { new("v", "canary"), new("w", "new") }, canary.StageVariables);
         Assert.Null(Route(model, "t").Canary);
