@@ -66,13 +66,6 @@ internal sealed partial class ApiSection
                 var stageRef = new StageRef(api.Name, stage.Name);
                 stages.Add(stageRef);
                 var accessLog = accessLogs?.Compile(stage.AccessLog);
-                if (api.Protocol == WebSocketProtocol)
-                {
-                    var handshake = WebSocketApiSection.Compile(api, stage, byName, gatewayThrottle, routes.Count, iam, policies.Authorizers);
-                    table.Add(api.Name, api.Hosts, stage.Name, WebSocketApiSection.HandshakeKey, handshake);
-                    routes.Add(handshake);
-                    continue;
-                }
 
                 // A stage with a deployment serves its routes; without one, the file's (Deployments/).
                 var served = api;
@@ -82,6 +75,15 @@ internal sealed partial class ApiSection
                 {
                     served = deployed;
                     servedPolicies = ApiPolicies.Compile(deployed, byName, iam);
+                }
+
+                if (api.Protocol == WebSocketProtocol)
+                {
+                    // A connection keeps the definition it was accepted with: a deployment switch, like a reload, reaches new connections.
+                    var handshake = WebSocketApiSection.Compile(served, stage, byName, gatewayThrottle, routes.Count, iam, servedPolicies.Authorizers, deploymentId);
+                    table.Add(api.Name, api.Hosts, stage.Name, WebSocketApiSection.HandshakeKey, handshake);
+                    routes.Add(handshake);
+                    continue;
                 }
 
                 var canary = deployments?.Canary(api.Name, stage.Name);

@@ -80,8 +80,10 @@ internal static class WebSocketApiSection
     /// A WebSocket API on one stage becomes one HTTP route, <c>GET /</c> of the stage, whose integration is the
     /// API itself. Throttles and API keys of its <c>$connect</c> route guard that handshake.
     /// </summary>
+    /// <param name="api">The definition the stage serves: the file's, or its deployment's.</param>
+    /// <param name="deploymentId">The deployment it comes from (0: the file).</param>
     public static RouteModel Compile(ApiConfig api, StageConfig stage, IReadOnlyDictionary<string, ClusterModel> clusters, bool gatewayThrottle, int ordinal, Iam.IamSettings? iam = null,
-        Dictionary<string, Authorizers.Authorizer>? authorizers = null)
+        Dictionary<string, Authorizers.Authorizer>? authorizers = null, int deploymentId = 0)
     {
         var ws = api.WebSocket;
         var messageRoutes = new List<WebSocketRouteModel>(api.Routes.Length);
@@ -147,6 +149,7 @@ internal static class WebSocketApiSection
                 : Authorizers.AuthorizerSection.CompileRoute(connectConfig.Authorizer, connectConfig.AuthorizationScopes, authorizers, api.Name, stage.Name, WebSocketRouteKeys.Connect),
             AuthorizerHeaderPrefixes = Authorizers.AuthorizerSection.HeaderPrefixes(authorizers, iam: ApiSection.UsesIam(api)),
             Ordinal = ordinal,
+            DeploymentId = deploymentId,
         };
     }
 

@@ -128,16 +128,18 @@ internal sealed class DeploymentSection : IConfigSection
                     ValidateCanary(checks, stored, storedPath, http);
                 }
 
-                if (!http)
-                {
-                    continue; // WebSocket APIs serve the file (deployments are not supported for them yet).
-                }
-
                 int served = 0;
                 if (pointer?.Deployment is { } id && Snapshot(checks, store, snapshots, api, id, stagePath) is { } deployed)
                 {
                     _primary[(api.Name, stage.Name)] = (deployed, id);
                     served = id;
+                }
+
+                if (!http)
+                {
+                    // A WebSocket API's stage is deployed and rolled back as an HTTP API's is, without a canary.
+                    _stages.Add(new StageDeployment(api.Name, stage.Name, served, null, null));
+                    continue;
                 }
 
                 int? canaryId = null;
@@ -169,7 +171,7 @@ internal sealed class DeploymentSection : IConfigSection
     {
         if (!http)
         {
-            checks.Error(path, "only an HTTP API's stage can have a canary");
+            checks.Error(path, "only an HTTP API's stage can have a canary (a WebSocket API's stage is deployed and rolled back; AWS has canary releases for REST APIs only)");
             return;
         }
 

@@ -18,7 +18,7 @@ public enum DeploymentError
     None,
     /// <summary>No such API, stage or deployment (404).</summary>
     NotFound,
-    /// <summary>The request itself is wrong: a WebSocket API, a missing argument (400).</summary>
+    /// <summary>The request itself is wrong: a canary for a WebSocket API, a missing argument (400).</summary>
     Invalid,
     /// <summary>The stage is not in a state that allows it: no canary to promote (409).</summary>
     Conflict,
@@ -45,10 +45,10 @@ public sealed class DeploymentSettings
 
     public DeploymentStore Store { get; }
 
-    /// <summary>Every stage of every HTTP API, with the deployment it serves and its canary.</summary>
+    /// <summary>Every stage of every API, with the deployment it serves and its canary (HTTP APIs only).</summary>
     public ImmutableArray<StageDeployment> Stages { get; }
 
-    /// <summary>The stage's entry; null when the model has no such HTTP stage.</summary>
+    /// <summary>The stage's entry; null when the model has no such stage.</summary>
     public StageDeployment? Stage(string api, string stage)
     {
         foreach (var entry in Stages)
@@ -88,6 +88,11 @@ public sealed class DeploymentSettings
             return null;
         }
 
+        if (canary is not null && !CheckCanaryApi(api, out error, out message))
+        {
+            return null;
+        }
+
         string json = ApiSnapshot.Render(_configuration, api)!;
         var deployment = Store.Create(api, json, description, now);
         if (canary is not null)
@@ -105,7 +110,7 @@ public sealed class DeploymentSettings
     /// <summary>Sets (or replaces) the stage's canary, kept in the store (AWS's UpdateStage of canarySettings); its deployment must exist.</summary>
     public bool SetCanary(string api, string stage, StoredCanary canary, out DeploymentError error, out string? message)
     {
-        if (!CheckStage(api, stage, out error, out message))
+        if (!CheckStage(api, stage, out error, out message) || !CheckCanaryApi(api, out error, out message))
         {
             return false;
         }
@@ -182,16 +187,28 @@ public sealed class DeploymentSettings
         {
             (error, message) = (DeploymentError.NotFound, $"no API '{api}' in the configuration");
         }
-        else if (!found.Http)
-        {
-            (error, message) = (DeploymentError.Invalid, $"API '{api}' is a WebSocket API: only HTTP APIs are deployed (a WebSocket API serves the file)");
-        }
         else if (stage is not null && !found.Stages.Contains(stage))
         {
             (error, message) = (DeploymentError.NotFound, $"API '{api}' has no stage '{stage}'");
         }
 
         return error == DeploymentError.None;
+    }
+
+    /// <summary>Only an HTTP API's stage has a canary (AWS has canary releases for REST APIs only; EdgeGw for HTTP APIs).</summary>
+    private bool CheckCanaryApi(string api, out DeploymentError error, out string? message)
+    {
+        (error, message) = (DeploymentError.None, null);
+        foreach (var candidate in _apis)
+        {
+            if (candidate.Name == api && !candidate.Http)
+            {
+                (error, message) = (DeploymentError.Invalid, $"API '{api}' is a WebSocket API: its stages are deployed and rolled back, without a canary");
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private bool CheckCanary(string api, string stage, out int canary, out DeploymentError error, out string? message)

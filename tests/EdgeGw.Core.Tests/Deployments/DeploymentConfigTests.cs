@@ -2,6 +2,7 @@ using System.Text.Json;
 using EdgeGw.Core.Deployments;
 using EdgeGw.Core.Model;
 using EdgeGw.Core.Routing;
+using EdgeGw.Core.WebSockets;
 using EdgeGw.Protocols.Http1;
 using static EdgeGw.Core.Tests.Configuration.ConfigFixture;
 
@@ -301,6 +302,72 @@ public sealed class DeploymentConfigTests : IDisposable
         var paths = ErrorPaths($$"""{ "deployments": { "dir": "x" }, "apis": [ { "name": "a", "stages": [ { "name": "s" } ], "routes": [ { "key": "GET /x", {{Mock}} } ] } ] }""");
 
         Assert.Equal(["deployments.dir"], paths);
+    }
+
+    /// <summary>WebSocket API "w", stage "s" (and "t"), a $default route answering <paramref name="body"/> and, when given, a message route <paramref name="key"/>.</summary>
+    private string WebSocketConfig(string body, string? key = null, string selection = "$request.body.action") => $$"""
+        {
+          "deployments": { "directory": {{JsonSerializer.Serialize(_directory)}} },
+          "apis": [ { "name": "w", "protocol": "websocket", "routeSelectionExpression": "{{selection}}",
+            "stages": [ { "name": "s" }, { "name": "t" } ],
+            "routes": [ { "key": "$default", "integration": { "type": "mock", "body": "{{body}}" } }
+              {{(key is null ? "" : $", {{ \"key\": \"{key}\", \"integration\": {{ \"type\": \"mock\" }} }}")}} ] } ]
+        }
+        """;
+
+    private static (RouteModel Handshake, WebSocketApiModel Api) Handshake(GatewayModel model, string stage)
+    {
+        RouteMatch<RouteModel> match = default;
+        Assert.True(model.Routes.TryMatch("h"u8, HttpMethod.Get, System.Text.Encoding.ASCII.GetBytes($"/{stage}"), ref match));
+        return (match.Route!, (WebSocketApiModel)match.Route!.Integration);
+    }
+
+    private static string DefaultBody(WebSocketApiModel api) => System.Text.Encoding.UTF8.GetString(((MockIntegrationModel)api.Default!.Integration).Body);
+
+    [Fact]
+    public void WebSocketApi_Deployed_StageServesTheSnapshotsRoutesAndSelection_WhileTheFileChanges_AndRollsBack()
+    {
+        var first = Valid(WebSocketConfig("one", key: "join"));
+        var deployment = first.Deployments!.Deploy("w", "s", "first", DateTimeOffset.UnixEpoch, out var error, out string? message);
+
+        var edited = Valid(WebSocketConfig("two", key: null, selection: "$request.body.type"));
+        var (handshake, served) = Handshake(edited, "s");
+        var (_, live) = Handshake(edited, "t");
+
+        Assert.Equal(DeploymentError.None, error);
+        Assert.Null(message);
+        Assert.Equal(1, deployment!.Id);
+        Assert.Equal(1, handshake.DeploymentId);
+        Assert.Equal("one", DefaultBody(served));
+        Assert.NotNull(served.Routes.Find("join"u8));
+        Assert.Equal("$request.body.action", served.Selection.Text);
+        Assert.Equal("two", DefaultBody(live));
+        Assert.Null(live.Routes.Find("join"u8));
+        Assert.Equal(new StageDeployment("w", "s", 1, null, null), edited.Deployments!.Stage("w", "s"));
+
+        var second = edited.Deployments.Deploy("w", "s", null, DateTimeOffset.UnixEpoch, out _, out _);
+        Assert.Equal("two", DefaultBody(Handshake(Valid(WebSocketConfig("three")), "s").Api));
+        Assert.True(edited.Deployments.Rollback("w", "s", 1, out var rollbackError, out _));
+        var (rolledBack, rolledBackApi) = Handshake(Valid(WebSocketConfig("three")), "s");
+
+        Assert.Equal(2, second!.Id);
+        Assert.Equal(DeploymentError.None, rollbackError);
+        Assert.Equal(1, rolledBack.DeploymentId);
+        Assert.Equal("one", DefaultBody(rolledBackApi));
+    }
+
+    [Fact]
+    public void WebSocketApi_Canary_ThroughDeployOrSetCanary_IsRefused_AndNothingIsWritten()
+    {
+        var model = Valid(WebSocketConfig("one"));
+        var deployment = model.Deployments!.Deploy("w", "s", null, DateTimeOffset.UnixEpoch, out _, out _, new StoredCanary(0, 10));
+        bool set = model.Deployments.SetCanary("w", "s", new StoredCanary(1, 10), out var setError, out string? setMessage);
+
+        Assert.Null(deployment);
+        Assert.False(set);
+        Assert.Equal(DeploymentError.Invalid, setError);
+        Assert.Contains("WebSocket API", setMessage, StringComparison.Ordinal);
+        Assert.Empty(model.Deployments.Store.List());
     }
 
     [Fact]
