@@ -92,7 +92,8 @@ internal static class LambdaIntegrationSection
         }
         else if (function.IsArn && config.Endpoint is null && AwsCredentialSource.Find(null, Environment) is null)
         {
-            checks.Error($"{path}.function", "invoking AWS Lambda needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials");
+            checks.Error($"{path}.function", "invoking AWS Lambda needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials "
+                + "(AWS_PROFILE, or the integration's \"profile\"); or give the integration an \"endpoint\" (an Invoke API such as sam local start-lambda's)");
         }
     }
 
