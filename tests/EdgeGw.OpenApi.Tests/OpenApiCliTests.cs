@@ -171,6 +171,48 @@ public sealed class OpenApiCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_AnAwsRestExport_InvokesItsLambdaFunction_AtTheEndpointAnOverrideGives()
+    {
+        string document = Path.Combine(_directory, "pets.yaml");
+        await File.WriteAllTextAsync(document, """
+            swagger: "2.0"
+            info: { title: pets, version: "1" }
+            basePath: /test
+            paths:
+              /pets/{petId}:
+                get:
+                  parameters: [{ name: petId, in: path, required: true, type: string }]
+                  responses: { "200": { description: "200 response" } }
+                  x-amazon-apigateway-integration:
+                    uri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:pets/invocations"
+                    responses: { default: { statusCode: "200" } }
+                    passthroughBehavior: when_no_match
+                    httpMethod: POST
+                    contentHandling: CONVERT_TO_TEXT
+                    type: aws_proxy
+            """);
+        await using var function = new InvokeApiServer("""{"statusCode": 201, "headers": {"X-Fn": "pets"}, "body": "pet 42"}""");
+        await using var gateway = EdgeGwProcess.Start("run", "--config", document, "--server:listen:0=http://127.0.0.1:0",
+            $"--apis:0:routes:0:integration:endpoint={function.Endpoint}");
+        using var client = new HttpClient { BaseAddress = await gateway.ServingAsync() };
+
+        using var response = await client.GetAsync(new Uri("/test/pets/42?kind=cat", UriKind.Relative));
+        Assert.Equal(201, (int)response.StatusCode);
+        Assert.Equal("pet 42", await response.Content.ReadAsStringAsync());
+        Assert.Equal("pets", response.Headers.GetValues("X-Fn").Single());
+
+        // At an endpoint the function is invoked by name; a REST API's function gets the 1.0 event.
+        var (target, invocation) = await function.FirstInvocation;
+        Assert.Equal("/2015-03-31/functions/pets/invocations", target);
+        Assert.Equal("1.0", invocation["version"]!.ToString());
+        Assert.Equal("/pets/{petId}", invocation["resource"]!.ToString());
+        Assert.Equal("GET", invocation["httpMethod"]!.ToString());
+        Assert.Equal("42", invocation["pathParameters"]!["petId"]!.ToString());
+        Assert.Equal("cat", invocation["queryStringParameters"]!["kind"]!.ToString());
+        Assert.Equal("test", invocation["requestContext"]!["stage"]!.ToString());
+    }
+
+    [Fact]
     public async Task Run_WithAnOpenApiConfig_ReloadsItsChanges()
     {
         string file = Path.Combine(_directory, "api.openapi.json");
