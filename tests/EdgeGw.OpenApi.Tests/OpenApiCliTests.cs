@@ -77,6 +77,8 @@ public sealed class OpenApiCliTests : IDisposable
     [InlineData("import", "swagger", "x.yaml")]
     [InlineData("import", "openapi", "x.yaml", "--bogus")]
     [InlineData("export", "openapi", "--extensions", "gcp")]
+    [InlineData("import", "openapi", "x.yaml", "--lambda-endpoint", "127.0.0.1:3001")]
+    [InlineData("export", "openapi", "--lambda-endpoint", "http://127.0.0.1:3001")]
     public async Task UsageErrors_ExitTwo(params string[] args)
     {
         var (exit, _, stderr) = await EdgeGwProcess.RunAsync(args);
@@ -138,7 +140,7 @@ public sealed class OpenApiCliTests : IDisposable
     {
         var (exit, _, stderr) = await EdgeGwProcess.RunAsync("validate", Fixtures.Path("petstore-http-proxy.yaml"));
         Assert.Equal(1, exit);
-        Assert.Contains("apis[0].routes[5].integration.function: invoking AWS Lambda needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", stderr, StringComparison.Ordinal);
+        Assert.Contains("apis[0].routes[5].integration.function: route 'GET /orders': invoking AWS Lambda needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", stderr, StringComparison.Ordinal);
         Assert.Contains("or give the integration an \"endpoint\"", stderr, StringComparison.Ordinal);
     }
 

@@ -61,6 +61,11 @@ internal static class OpenApiCommands
             return usageError($"{verb} openapi: an option is missing its value");
         }
 
+        if (lambdaEndpoint is not null && !lambdaEndpoint.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !lambdaEndpoint.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            return usageError("import openapi: --lambda-endpoint is an http://host:port or https://host:port Invoke API");
+        }
+
         return verb == "import"
             ? file is null ? usageError("import openapi: missing <file>") : Import(file, new ImportOptions(api, stage, lambdaEndpoint), output, failOnWarnings)
             : extensions is not (null or "aws" or "none") ? usageError("export openapi: --extensions is aws or none")
