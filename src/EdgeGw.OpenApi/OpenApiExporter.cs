@@ -216,7 +216,9 @@ public sealed partial class OpenApiExporter
         ExportSecurity(route, operation, schemes);
         if (_options.AwsExtensions && route["integration"] is JsonObject integration)
         {
-            operation["x-amazon-apigateway-integration"] = ExportIntegration(integration, method, $"{at}.integration");
+            operation["x-amazon-apigateway-integration"] = integration["type"]?.ToString() == "lambda"
+                ? ExportLambda(integration, operation, $"{at}.integration")
+                : ExportIntegration(integration, method, $"{at}.integration");
         }
 
         if (method == "ANY" && !_options.AwsExtensions)

@@ -10,9 +10,11 @@ public sealed partial class OpenApiImporter
     private static readonly string[] HttpKeys = ["type", "uri", "httpMethod", "requestParameters", "responseParameters", "timeoutInMillis", "connectionType", "payloadFormatVersion"];
     private static readonly string[] MockKeys = ["type", "requestTemplates", "responses", "passthroughBehavior", "timeoutInMillis"];
 
-    private JsonObject? ReadIntegration(string routeKey, JsonObject aws, string pointer, OperationParameters parameters)
+    /// <param name="lambda">The operation's <c>x-edgegw-lambda</c> (null when it has none) and its pointer.</param>
+    private JsonObject? ReadIntegration(string routeKey, JsonObject aws, string pointer, OperationParameters parameters, JsonObject? lambda, string lambdaPointer)
     {
         string type = Text(aws["type"])?.ToLowerInvariant() ?? "";
+        CheckLambdaExtension(lambda, lambdaPointer, type == "aws_proxy");
         switch (type)
         {
             case "http_proxy" or "http":
@@ -20,13 +22,12 @@ public sealed partial class OpenApiImporter
             case "mock":
                 return ReadMock(aws, pointer);
             case "aws_proxy":
-                Warn(JsonPointer.Append(pointer, "type"), "aws_proxy (Lambda proxy) integrations are not supported yet: operation not imported");
-                return null;
+                return ReadLambda(aws, pointer, lambda, lambdaPointer);
             case "aws":
                 Warn(JsonPointer.Append(pointer, "type"), "aws (AWS service) integrations are not supported: operation not imported");
                 return null;
             default:
-                Warn(JsonPointer.Append(pointer, "type"), $"'{type}' is not an integration type EdgeGw has (http_proxy, http, mock): operation not imported");
+                Warn(JsonPointer.Append(pointer, "type"), $"'{type}' is not an integration type EdgeGw has (http_proxy, http, mock, aws_proxy): operation not imported");
                 return null;
         }
     }

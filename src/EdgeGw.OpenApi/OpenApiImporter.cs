@@ -285,7 +285,14 @@ public sealed partial class OpenApiImporter
 
         var parameters = CollectParameters(operation, pointer, pathParameters, pathParametersPointer);
         var route = new JsonObject { ["key"] = routeKey };
-        var integration = ReadIntegration(routeKey, awsIntegration, integrationPointer, parameters);
+        string lambdaPointer = JsonPointer.Append(pointer, LambdaExtension);
+        var lambda = operation[LambdaExtension] as JsonObject;
+        if (lambda is null && operation.ContainsKey(LambdaExtension))
+        {
+            Warn(lambdaPointer, $"{LambdaExtension} is not an object: ignored");
+        }
+
+        var integration = ReadIntegration(routeKey, awsIntegration, integrationPointer, parameters, lambda, lambdaPointer);
         if (integration is null)
         {
             return null;

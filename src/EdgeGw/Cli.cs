@@ -26,11 +26,13 @@ internal static class Cli
                                                                  the execution log; it CALLS THE REAL BACKEND (and
                                                                  counts against throttles shared through Redis; the
                                                                  state file is a copy, not written back)
-          edgegw import openapi <file.yaml|json> [--api NAME] [--stage S] [-o edgegw.json] [--fail-on-warnings]
+          edgegw import openapi <file.yaml|json> [--api NAME] [--stage S] [--lambda-endpoint URL] [-o edgegw.json] [--fail-on-warnings]
                                                                  convert an OpenAPI 2.0/3.0/3.1 document with API
                                                                  Gateway's x-amazon-apigateway extensions into a config
                                                                  (stdout without -o); what does not carry over is a
-                                                                 warning on stderr with its JSON pointer
+                                                                 warning on stderr with its JSON pointer;
+                                                                 --lambda-endpoint: invoke the Lambda functions at this
+                                                                 Invoke API (SAM local, the emulator), not AWS
           edgegw export openapi [--config F] [--api NAME] [--stage S] [--extensions aws|none] [-o file.json|yaml]
                                                                  write an API of a config as OpenAPI 3.0
           edgegw deploy --api NAME [--stage S] [--canary PERCENT] [--description TEXT] [--config F]

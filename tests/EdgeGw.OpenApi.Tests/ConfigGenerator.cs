@@ -4,7 +4,8 @@ namespace EdgeGw.OpenApi.Tests;
 
 /// <summary>
 /// Seeded random EdgeGw configs of what OpenAPI can carry: routes over literal, <c>{param}</c> and <c>{proxy+}</c>
-/// segments and every method, mock and http integrations (uri, timeout, parameter mapping), API keys, JWT and
+/// segments and every method, mock, http (uri, timeout, parameter mapping) and lambda integrations (ARN or Invoke-API
+/// endpoint, payload format, timeout, endpoint, profile), API keys, JWT and
 /// request authorizers with scopes, CORS, gateway responses, request validation, the compression minimum. Written
 /// as the importer writes (cluster names from the backend's authority, models as JSON text).
 /// </summary>
@@ -141,7 +142,8 @@ internal static class ConfigGenerator
                 }
             }
 
-            bool http = random.Next(2) == 0;
+            int kind = random.Next(5);
+            bool http = kind < 2;
             if (http && random.Next(3) == 0)
             {
                 var validator = new JsonObject();
@@ -159,7 +161,7 @@ internal static class ConfigGenerator
                 route["requestValidator"] = validator;
             }
 
-            route["integration"] = http ? HttpIntegration(random, parameters, usedClusters) : MockIntegration(random);
+            route["integration"] = http ? HttpIntegration(random, parameters, usedClusters) : kind < 4 ? MockIntegration(random) : LambdaIntegration(random);
             routes.Add(route);
         }
 
@@ -221,6 +223,46 @@ internal static class ConfigGenerator
         }
 
         return integration;
+    }
+
+    private static readonly string[] Functions =
+    [
+        "arn:aws:lambda:us-east-1:123456789012:function:pets",
+        "arn:aws:lambda:eu-west-1:123456789012:function:orders:live",
+        "arn:aws-cn:lambda:cn-north-1:123456789012:function:store:7",
+        "http://127.0.0.1:9001",
+    ];
+
+    /// <summary>A Lambda integration; a function by ARN sometimes with an Invoke-API endpoint or a profile (EdgeGw's own keys).</summary>
+    private static JsonObject LambdaIntegration(Random random)
+    {
+        string function = Functions[random.Next(Functions.Length)];
+        var lambda = new JsonObject
+        {
+            ["type"] = "lambda",
+            ["function"] = function,
+            // As the importer writes it: always (an absent one would read back as API Gateway's 1.0).
+            ["payloadFormatVersion"] = random.Next(2) == 0 ? "2.0" : "1.0",
+        };
+        if (random.Next(3) == 0)
+        {
+            lambda["timeoutMs"] = random.Next(50, 29_001);
+        }
+
+        if (function.StartsWith("arn:", StringComparison.Ordinal))
+        {
+            if (random.Next(3) == 0)
+            {
+                lambda["endpoint"] = "http://127.0.0.1:3001";
+            }
+
+            if (random.Next(4) == 0)
+            {
+                lambda["profile"] = "dev";
+            }
+        }
+
+        return lambda;
     }
 
     private static JsonObject MockIntegration(Random random)

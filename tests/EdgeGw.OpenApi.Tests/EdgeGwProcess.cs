@@ -50,7 +50,10 @@ internal sealed class EdgeGwProcess : IAsyncDisposable
         }
     }
 
-    public static EdgeGwProcess Start(params string[] args)
+    public static EdgeGwProcess Start(params string[] args) => StartWith(null, args);
+
+    /// <param name="environment">Variables set for the child on top of the controlled ones below.</param>
+    public static EdgeGwProcess StartWith(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -74,6 +77,20 @@ internal sealed class EdgeGwProcess : IAsyncDisposable
         info.Environment["EDGEGW_ADMIN__LISTEN__0"] = "http://127.0.0.1:0";
         info.Environment.Remove("STATE_DIRECTORY");
         info.Environment["XDG_STATE_HOME"] = Path.Combine(Path.GetTempPath(), $"edgegw-oas-state-{Guid.NewGuid():N}");
+        // No AWS credentials unless a test gives some: what a Lambda ARN needs at load must not depend on the machine.
+        foreach (string key in info.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            info.Environment.Remove(key);
+        }
+
+        string noFile = Path.Combine(Path.GetTempPath(), $"edgegw-oas-no-aws-{Guid.NewGuid():N}");
+        info.Environment["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(noFile, "credentials");
+        info.Environment["AWS_CONFIG_FILE"] = Path.Combine(noFile, "config");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
         var process = new Process { StartInfo = info };
         var edgegw = new EdgeGwProcess(process);
         process.OutputDataReceived += (_, e) => edgegw.OnLine(e.Data, edgegw._stdout);
@@ -85,9 +102,11 @@ internal sealed class EdgeGwProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a command to its end: exit code, stdout, stderr.</summary>
-    public static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
+    public static Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args) => RunWithAsync(null, args);
+
+    public static async Task<(int Exit, string Stdout, string Stderr)> RunWithAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        await using var edgegw = Start(args);
+        await using var edgegw = StartWith(environment, args);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await edgegw._process.WaitForExitAsync(timeout.Token);
         // WaitForExitAsync also waits for the redirected streams to end.

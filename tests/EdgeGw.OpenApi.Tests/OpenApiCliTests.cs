@@ -15,20 +15,27 @@ public sealed class OpenApiCliTests : IDisposable
     public async Task Import_WritesALoadableConfig_AndEachWarningWithItsPointer()
     {
         string output = Path.Combine(_directory, "edgegw.json");
-        var (exit, _, stderr) = await EdgeGwProcess.RunAsync("import", "openapi", Fixtures.Path("petstore-http-proxy.yaml"), "--stage", "live", "-o", output);
+        // GET /orders is a Lambda function: --lambda-endpoint invokes it at SAM local's Invoke API rather than AWS's.
+        var (exit, _, stderr) = await EdgeGwProcess.RunAsync("import", "openapi", Fixtures.Path("petstore-http-proxy.yaml"), "--stage", "live",
+            "--lambda-endpoint", "http://127.0.0.1:3001", "-o", output);
 
         Assert.Equal(0, exit);
         Assert.Contains("warning: ", stderr, StringComparison.Ordinal);
-        Assert.Contains("/paths/~1orders/get/x-amazon-apigateway-integration/type: aws_proxy (Lambda proxy) integrations are not supported yet", stderr, StringComparison.Ordinal);
         Assert.Contains("/paths/~1pets/post/x-amazon-apigateway-integration/connectionType: VPC_LINK is ignored", stderr, StringComparison.Ordinal);
-        Assert.Contains($"wrote {output} (3 warning(s))", stderr, StringComparison.Ordinal);
-        var model = Fixtures.LoadValid(JsonNode.Parse(File.ReadAllText(output))!.AsObject()).Model!;
-        Assert.Equal(5, model.RouteList.Length);
+        Assert.DoesNotContain("aws_proxy", stderr, StringComparison.Ordinal);
+        Assert.Contains($"wrote {output} (2 warning(s))", stderr, StringComparison.Ordinal);
+        var config = JsonNode.Parse(File.ReadAllText(output))!.AsObject();
+        var orders = config["apis"]![0]!["routes"]!.AsArray().Single(r => r!["key"]!.ToString() == "GET /orders")!;
+        Assert.Equal(
+            """{"type":"lambda","function":"arn:aws:lambda:us-east-1:123456789012:function:orders","payloadFormatVersion":"2.0","endpoint":"http://127.0.0.1:3001"}""",
+            orders["integration"]!.ToJsonString());
+        var model = Fixtures.LoadValid(config).Model!;
+        Assert.Equal(6, model.RouteList.Length);
         Assert.All(model.RouteList, r => Assert.Equal("live", r.StageName));
 
-        var (validExit, validOut, _) = await EdgeGwProcess.RunAsync("validate", output);
-        Assert.Equal(0, validExit);
-        Assert.Contains("valid (5 route(s), 2 cluster(s))", validOut, StringComparison.Ordinal);
+        var (validExit, validOut, validErr) = await EdgeGwProcess.RunAsync("validate", output);
+        Assert.True(validExit == 0, validErr);
+        Assert.Contains("valid (6 route(s), 3 cluster(s))", validOut, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -70,6 +77,8 @@ public sealed class OpenApiCliTests : IDisposable
     [InlineData("import", "swagger", "x.yaml")]
     [InlineData("import", "openapi", "x.yaml", "--bogus")]
     [InlineData("export", "openapi", "--extensions", "gcp")]
+    [InlineData("import", "openapi", "x.yaml", "--lambda-endpoint", "127.0.0.1:3001")]
+    [InlineData("export", "openapi", "--lambda-endpoint", "http://127.0.0.1:3001")]
     public async Task UsageErrors_ExitTwo(params string[] args)
     {
         var (exit, _, stderr) = await EdgeGwProcess.RunAsync(args);
@@ -90,7 +99,8 @@ public sealed class OpenApiCliTests : IDisposable
     [Fact]
     public async Task Export_ThenImport_OfAGeneratedConfig_IsTheConfig()
     {
-        var config = ConfigGenerator.Generate(42);
+        // export loads the config first: its Lambda functions by ARN get an endpoint (the child has no AWS credentials).
+        var config = OpenApiRoundTripTests.Invocable(ConfigGenerator.Generate(42));
         string file = Path.Combine(_directory, "edgegw.json");
         string exported = Path.Combine(_directory, "api.openapi.yaml");
         await File.WriteAllTextAsync(file, config.ToJsonString());
@@ -116,10 +126,34 @@ public sealed class OpenApiCliTests : IDisposable
     [Fact]
     public async Task Validate_AnOpenApiFile_ConvertsItAtLoad_WithImportWarnings()
     {
-        var (exit, stdout, stderr) = await EdgeGwProcess.RunAsync("validate", Fixtures.Path("petstore-http-proxy.yaml"));
-        Assert.Equal(0, exit);
-        Assert.Contains("valid (5 route(s), 2 cluster(s))", stdout, StringComparison.Ordinal);
-        Assert.Contains("openapi /paths/~1orders/get/x-amazon-apigateway-integration/type: aws_proxy", stderr, StringComparison.Ordinal);
+        // The child has no AWS credentials (EdgeGwProcess clears them): the Lambda route GET /orders (routes[5]) gets
+        // an Invoke-API endpoint by an override, as a document served as it is would.
+        var (exit, stdout, stderr) = await EdgeGwProcess.RunAsync("validate", Fixtures.Path("petstore-http-proxy.yaml"),
+            "--apis:0:routes:5:integration:endpoint=http://127.0.0.1:3001");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("valid (6 route(s), 3 cluster(s))", stdout, StringComparison.Ordinal);
+        Assert.Contains("openapi /paths/~1pets/post/x-amazon-apigateway-integration/connectionType: VPC_LINK is ignored", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_AnOpenApiFile_WithALambdaArn_AndNoCredentials_SaysHowToGiveThem()
+    {
+        var (exit, _, stderr) = await EdgeGwProcess.RunAsync("validate", Fixtures.Path("petstore-http-proxy.yaml"));
+        Assert.Equal(1, exit);
+        Assert.Contains("apis[0].routes[5].integration.function: route 'GET /orders': invoking AWS Lambda needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", stderr, StringComparison.Ordinal);
+        Assert.Contains("or give the integration an \"endpoint\"", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_AnOpenApiFile_WithALambdaArn_TakesTheSharedCredentialsFile()
+    {
+        string credentials = Path.Combine(_directory, "credentials");
+        await File.WriteAllTextAsync(credentials, "[default]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n");
+        var (exit, stdout, stderr) = await EdgeGwProcess.RunWithAsync(
+            new Dictionary<string, string> { ["AWS_SHARED_CREDENTIALS_FILE"] = credentials }, "validate", Fixtures.Path("petstore-http-proxy.yaml"));
+        Assert.True(exit == 0, stderr);
+        // The function on AWS is a cluster of its own: lambda.us-east-1.amazonaws.com.
+        Assert.Contains("valid (6 route(s), 3 cluster(s))", stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -136,6 +170,48 @@ public sealed class OpenApiCliTests : IDisposable
         Assert.Equal(404, (int)missing.StatusCode);
         Assert.Equal("{\"message\":\"Not Found\"}", await missing.Content.ReadAsStringAsync());
         Assert.Contains("openapi /: stage variables version", gateway.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_AnAwsRestExport_InvokesItsLambdaFunction_AtTheEndpointAnOverrideGives()
+    {
+        string document = Path.Combine(_directory, "pets.yaml");
+        await File.WriteAllTextAsync(document, """
+            swagger: "2.0"
+            info: { title: pets, version: "1" }
+            basePath: /test
+            paths:
+              /pets/{petId}:
+                get:
+                  parameters: [{ name: petId, in: path, required: true, type: string }]
+                  responses: { "200": { description: "200 response" } }
+                  x-amazon-apigateway-integration:
+                    uri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:pets/invocations"
+                    responses: { default: { statusCode: "200" } }
+                    passthroughBehavior: when_no_match
+                    httpMethod: POST
+                    contentHandling: CONVERT_TO_TEXT
+                    type: aws_proxy
+            """);
+        await using var function = new InvokeApiServer("""{"statusCode": 201, "headers": {"X-Fn": "pets"}, "body": "pet 42"}""");
+        await using var gateway = EdgeGwProcess.Start("run", "--config", document, "--server:listen:0=http://127.0.0.1:0",
+            $"--apis:0:routes:0:integration:endpoint={function.Endpoint}");
+        using var client = new HttpClient { BaseAddress = await gateway.ServingAsync() };
+
+        using var response = await client.GetAsync(new Uri("/test/pets/42?kind=cat", UriKind.Relative));
+        Assert.Equal(201, (int)response.StatusCode);
+        Assert.Equal("pet 42", await response.Content.ReadAsStringAsync());
+        Assert.Equal("pets", response.Headers.GetValues("X-Fn").Single());
+
+        // At an endpoint the function is invoked by name; a REST API's function gets the 1.0 event.
+        var (target, invocation) = await function.FirstInvocation;
+        Assert.Equal("/2015-03-31/functions/pets/invocations", target);
+        Assert.Equal("1.0", invocation["version"]!.ToString());
+        Assert.Equal("/pets/{petId}", invocation["resource"]!.ToString());
+        Assert.Equal("GET", invocation["httpMethod"]!.ToString());
+        Assert.Equal("42", invocation["pathParameters"]!["petId"]!.ToString());
+        Assert.Equal("cat", invocation["queryStringParameters"]!["kind"]!.ToString());
+        Assert.Equal("test", invocation["requestContext"]!["stage"]!.ToString());
     }
 
     [Fact]

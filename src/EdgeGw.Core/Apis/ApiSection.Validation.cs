@@ -221,7 +221,7 @@ internal sealed partial class ApiSection
             checks.Error($"{path}.maxBodyBytes", "must be 0 or more");
         }
 
-        IntegrationSection.Validate(checks, api, route.Integration, $"{path}.integration", _clusters.IsDefined, key?.ParameterNames);
+        IntegrationSection.Validate(checks, api, route.Integration, $"{path}.integration", _clusters.IsDefined, key?.ParameterNames, route.Key);
         RequestValidation.RequestValidationSection.ValidateRoute(checks, route.RequestValidator, api.Models, key?.ParameterNames, route.Integration.Type);
     }
 }

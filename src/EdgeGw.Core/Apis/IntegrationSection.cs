@@ -58,13 +58,15 @@ internal static class IntegrationSection
     }
 
     /// <param name="parameterNames">The route key's parameters; null when the key itself is invalid (the uri is then not checked).</param>
+    /// <param name="routeKey">The route's key, for messages that are read away from the file (an OpenAPI document converted at load).</param>
     public static void Validate(
         ConfigChecks checks,
         ApiConfig api,
         IntegrationConfig integration,
         string integrationPath,
         Func<string, bool> clusterExists,
-        ImmutableArray<string>? parameterNames)
+        ImmutableArray<string>? parameterNames,
+        string routeKey = "")
     {
         ParameterMapping.ParameterMappingSection.Validate(
             checks, integration.Mapping ?? ParameterMapping.ParameterMappingConfig.None, integrationPath, integration.Type == "http", parameterNames);
@@ -135,7 +137,7 @@ internal static class IntegrationSection
             case Lambda.LambdaIntegrationSection.Type:
                 ForeignKeys(checks, integration, integrationPath, MockOnlyKeys, "lambda");
                 ForeignKeys(checks, integration, integrationPath, ["cluster", "uri"], "lambda");
-                Lambda.LambdaIntegrationSection.Validate(checks, api, integration.Lambda!, integration.TimeoutMs, integrationPath);
+                Lambda.LambdaIntegrationSection.Validate(checks, api, integration.Lambda!, integration.TimeoutMs, integrationPath, routeKey);
                 break;
             case "":
                 checks.Error($"{integrationPath}.type", "required: \"mock\", \"http\" or \"lambda\"");

@@ -72,7 +72,7 @@ internal static class WebSocketApiSection
             Authorizers.AuthorizerSection.ValidateRoute(checks, route.Authorizer, route.AuthorizationScopes, routePath, authorizers, api.ApiKeySource, route.ApiKeyRequired);
             Throttling.ThrottleSection.Validate(checks, route.Throttle, $"{routePath}.throttle");
             Throttling.ThrottleSection.Validate(checks, route.ClientIpThrottle, $"{routePath}.clientIpThrottle");
-            IntegrationSection.Validate(checks, api, route.Integration, $"{routePath}.integration", clusterExists, []);
+            IntegrationSection.Validate(checks, api, route.Integration, $"{routePath}.integration", clusterExists, [], route.Key);
         }
     }
 

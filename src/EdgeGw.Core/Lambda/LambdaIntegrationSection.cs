@@ -37,7 +37,8 @@ internal static class LambdaIntegrationSection
     public static LambdaIntegrationConfig Read(IConfigurationSection integration) =>
         new(integration["function"], integration["payloadFormatVersion"], integration["endpoint"], integration["profile"]);
 
-    public static void Validate(ConfigChecks checks, ApiConfig api, LambdaIntegrationConfig config, int? timeoutMs, string path)
+    /// <param name="routeKey">The route's key, named where the message must stand on its own ("" when unknown).</param>
+    public static void Validate(ConfigChecks checks, ApiConfig api, LambdaIntegrationConfig config, int? timeoutMs, string path, string routeKey = "")
     {
         if (api.Protocol == ApiSection.WebSocketProtocol && config.PayloadFormatVersion is not null)
         {
@@ -92,7 +93,9 @@ internal static class LambdaIntegrationSection
         }
         else if (function.IsArn && config.Endpoint is null && AwsCredentialSource.Find(null, Environment) is null)
         {
-            checks.Error($"{path}.function", "invoking AWS Lambda needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials");
+            // Named by its key too: an OpenAPI document converted at load has no routes[] of its own to point at.
+            checks.Error($"{path}.function", $"{(routeKey.Length == 0 ? "" : $"route '{routeKey}': ")}invoking AWS Lambda needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials "
+                + "(AWS_PROFILE, or the integration's \"profile\"); or give the integration an \"endpoint\" (an Invoke API such as sam local start-lambda's)");
         }
     }
 

@@ -16,7 +16,7 @@ internal static class OpenApiCommands
             return usageError($"{verb}: expected '{verb} openapi'");
         }
 
-        string? file = null, api = null, stage = null, output = null, config = null, extensions = null;
+        string? file = null, api = null, stage = null, output = null, config = null, extensions = null, lambdaEndpoint = null;
         bool failOnWarnings = false;
         for (int i = 2; i < args.Length; i++)
         {
@@ -36,6 +36,9 @@ internal static class OpenApiCommands
                 case "--fail-on-warnings" when verb == "import":
                     failOnWarnings = true;
                     break;
+                case "--lambda-endpoint" when verb == "import":
+                    lambdaEndpoint = Value() ?? "";
+                    break;
                 case "--config" when verb == "export":
                     config = Value() ?? "";
                     break;
@@ -53,20 +56,25 @@ internal static class OpenApiCommands
             }
         }
 
-        if (api == "" || stage == "" || output == "" || config == "" || extensions == "")
+        if (api == "" || stage == "" || output == "" || config == "" || extensions == "" || lambdaEndpoint == "")
         {
             return usageError($"{verb} openapi: an option is missing its value");
         }
 
+        if (lambdaEndpoint is not null && !lambdaEndpoint.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !lambdaEndpoint.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            return usageError("import openapi: --lambda-endpoint is an http://host:port or https://host:port Invoke API");
+        }
+
         return verb == "import"
-            ? file is null ? usageError("import openapi: missing <file>") : Import(file, api, stage, output, failOnWarnings)
+            ? file is null ? usageError("import openapi: missing <file>") : Import(file, new ImportOptions(api, stage, lambdaEndpoint), output, failOnWarnings)
             : extensions is not (null or "aws" or "none") ? usageError("export openapi: --extensions is aws or none")
             : Export(config, api, stage, output, extensions != "none");
     }
 
-    private static int Import(string file, string? api, string? stage, string? output, bool failOnWarnings)
+    private static int Import(string file, ImportOptions options, string? output, bool failOnWarnings)
     {
-        var result = OpenApiImporter.ImportFile(file, new ImportOptions(api, stage));
+        var result = OpenApiImporter.ImportFile(file, options);
         foreach (var warning in result.Warnings)
         {
             Console.Error.WriteLine($"edgegw import: warning: {file}: {warning}");
