@@ -50,6 +50,9 @@ public sealed class IamCredential : CallerIdentity
     /// <summary>The access key id, for diagnostics (never the secret).</summary>
     public override string ToString() => Encoding.ASCII.GetString(_accessKey);
 
+    /// <summary>Holds the same secret as <paramref name="other"/>.</summary>
+    internal bool SameSecret(IamCredential other) => CryptographicOperations.FixedTimeEquals(_secret, other._secret);
+
     /// <summary>Writes the SigV4 signing key for the scope date <paramref name="date"/> (<c>YYYYMMDD</c>) into <paramref name="key"/> (32 bytes).</summary>
     public void SigningKey(ReadOnlySpan<byte> date, Span<byte> key)
     {

@@ -27,6 +27,11 @@ public sealed class SigV4SigningCredential
     public byte[]? SessionToken { get; }
     internal IamCredential Key { get; }
 
+    /// <summary>Signs as <paramref name="other"/> does: the same key id, secret and session token.</summary>
+    internal bool SameKeys(SigV4SigningCredential other) =>
+        AccessKeyId.AsSpan().SequenceEqual(other.AccessKeyId) && Key.SameSecret(other.Key)
+        && (SessionToken ?? []).AsSpan().SequenceEqual(other.SessionToken ?? []);
+
     /// <summary>The access key id, for diagnostics (never the secret).</summary>
     public override string ToString() => Encoding.ASCII.GetString(AccessKeyId);
 }

@@ -1,14 +1,16 @@
 namespace EdgeGw.Core.Lambda;
 
 /// <summary>AWS credentials as found: access key, secret, optional session token, and where they came from (for messages).</summary>
-internal sealed record AwsCredentials(string AccessKeyId, string SecretAccessKey, string? SessionToken, string Source);
+/// <param name="File">The shared credentials or config file they were read from; null when they came from the environment.</param>
+internal sealed record AwsCredentials(string AccessKeyId, string SecretAccessKey, string? SessionToken, string Source, string? File = null);
 
 /// <summary>
 /// Finds AWS credentials the way the AWS SDKs' default chain starts: a profile named in the config is read from the
 /// shared files; otherwise <c>AWS_ACCESS_KEY_ID</c>/<c>AWS_SECRET_ACCESS_KEY</c>(/<c>AWS_SESSION_TOKEN</c>); otherwise
 /// the profile <c>AWS_PROFILE</c> names (or <c>default</c>) in <c>~/.aws/credentials</c>
 /// (<c>AWS_SHARED_CREDENTIALS_FILE</c>) then <c>~/.aws/config</c> (<c>AWS_CONFIG_FILE</c>, sections <c>[profile name]</c>).
-/// Read when a config compiles (a reload reads them afresh); instance metadata and SSO are not consulted.
+/// Read when a config compiles (a reload reads them afresh), and from a file again when it changes
+/// (<see cref="LambdaCredentials"/>); instance metadata and SSO are not consulted.
 /// </summary>
 internal static class AwsCredentialSource
 {
@@ -87,7 +89,7 @@ internal static class AwsCredentialSource
             }
         }
 
-        return string.IsNullOrEmpty(key) || string.IsNullOrEmpty(secret) ? null : new AwsCredentials(key, secret, NullIfEmpty(token), $"profile '{profile}' in {path}");
+        return string.IsNullOrEmpty(key) || string.IsNullOrEmpty(secret) ? null : new AwsCredentials(key, secret, NullIfEmpty(token), $"profile '{profile}' in {path}", path);
     }
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;

@@ -22,8 +22,10 @@ public sealed class LambdaIntegrationModel : IntegrationModel
     public required bool Version2 { get; init; }
     /// <summary>How long the function may take (<c>timeoutMs</c>, AWS's 50 ms to 29 s): then 504.</summary>
     public required TimeSpan Timeout { get; init; }
-    /// <summary>The credentials invokes are signed with (SigV4, service <c>lambda</c>, the ARN's region); null: sent unsigned.</summary>
-    public SigV4SigningCredential? Signing { get; init; }
+    /// <summary>The credentials invokes are signed with (SigV4, service <c>lambda</c>, the ARN's region), kept current; null: sent unsigned.</summary>
+    public LambdaCredentials? Credentials { get; init; }
+    /// <summary>The credential to sign this invoke with (<see cref="LambdaCredentials.Current"/>); null: unsigned.</summary>
+    public SigV4SigningCredential? Signing => Credentials?.Current;
     /// <summary>The function as configured, for logs.</summary>
     public required string Function { get; init; }
 

@@ -162,11 +162,7 @@ internal static class LambdaIntegrationSection
             ? (config.Endpoint is null ? function.Text : function.Qualifier is null ? function.Name : $"{function.Name}:{function.Qualifier}")
             : LambdaFunction.EmulatorFunctionName;
         bool defaultPort = port == (tls ? 443 : 80);
-        SigV4SigningCredential? signing = null;
-        if (function.IsArn && AwsCredentialSource.Find(config.Profile, Environment) is { } credentials)
-        {
-            signing = new SigV4SigningCredential(credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken, function.Region, "lambda");
-        }
+        var credentials = function.IsArn ? LambdaCredentials.Find(config.Profile, function.Region, Environment) : null;
 
         string resource = routeKey.IndexOf(' ') is int space and >= 0 ? routeKey[(space + 1)..] : routeKey;
         var names = ImmutableArray.CreateBuilder<JsonEncodedText>(parameterNames.Length);
@@ -188,7 +184,7 @@ internal static class LambdaIntegrationSection
             Host = Encoding.ASCII.GetBytes(defaultPort ? (host.Contains(':') ? $"[{host}]" : host) : destination.Authority),
             Version2 = config.PayloadFormatVersion != "1.0",
             Timeout = TimeSpan.FromMilliseconds(integration.TimeoutMs ?? DefaultTimeoutMs),
-            Signing = signing,
+            Credentials = credentials,
             Function = config.Function!,
             RouteKey = JsonEncodedText.Encode(routeKey),
             Resource = JsonEncodedText.Encode(resource),
