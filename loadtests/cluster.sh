@@ -49,8 +49,9 @@ write_config() { # $1 file, $2 "global" | "local"
 JSON
 }
 
-start_instances() { # $1 mode; sets ports[]
+start_instances() { # $1 mode; sets ports[] and admins[]
   ports=()
+  admins=()
   prefix="load$(date +%s%N):" # one prefix for the three: they share the buckets
   for i in 0 1 2; do
     write_config "$work/edgegw-$1-$i.json" "$1"
@@ -65,7 +66,14 @@ start_instances() { # $1 mode; sets ports[]
       sleep 0.1
     done
     ports+=("$port")
+    admins+=("$admin")
   done
+}
+
+lease_waits() { # the three instances' edgegw_redis_lease_waits_total and _wait_seconds_total, summed: "waits seconds"
+  for a in "${admins[@]}"; do curl -fs "http://127.0.0.1:$a/metrics" 2>/dev/null || true; done | awk '
+    /^edgegw_redis_lease_waits_total / { w += $2 } /^edgegw_redis_lease_wait_seconds_total / { s += $2 }
+    END { printf "%d %.6f\n", w, s }'
 }
 
 stop_instances() { for p in "${pids[@]:1}"; do kill "$p" 2>/dev/null || true; done; sleep 1; pids=("${pids[0]}"); }
@@ -91,8 +99,8 @@ report=loadtests/results/cluster-$(date -u +%Y-%m-%dT%H%M).md
   echo
   echo "wrk -t1 -c$CONNECTIONS -d${DURATION}s against each instance at once (CPU 1, with Redis); the three gateways on CPU 0.$([ "$PACE_MS" != 0 ] && echo " Paced: each connection waits ${PACE_MS} ms between requests (left out of wrk's latencies).")"
   echo
-  echo "| mode | route | limit | req/s offered (sum) | admitted | refused | other | admitted / bound (/ bound + leases held) | p50 worst (ms) | p99 worst (ms) | Redis commands/s |"
-  echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| mode | route | limit | req/s offered (sum) | admitted | refused | other | admitted / bound (/ bound + leases held) | p50 worst (ms) | p99 worst (ms) | Redis commands/s | requests that waited for Redis (share, mean wait) |"
+  echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$report"
 
 # REPEAT > 1 interleaves the modes (local, global, local, global, ...): this VM's speed drifts by minutes.
@@ -105,8 +113,13 @@ for mode in $(for _ in $(seq "$REPEAT"); do echo local global; done); do
     IFS='|' read -r path apikey limit <<<"$case"
     apikey=${apikey// /}
     before=$(redis-cli -p $redis_port info stats | awk -F: '/^total_commands_processed/ { print $2+0 }')
+    read -r waits0 wait_s0 <<<"$(lease_waits)"
     read -r ok refused other p50 p99 rps <<<"$(run_load "$mode" "$path" "$apikey")"
     after=$(redis-cli -p $redis_port info stats | awk -F: '/^total_commands_processed/ { print $2+0 }')
+    read -r waits1 wait_s1 <<<"$(lease_waits)"
+    waited="-"
+    [ "$mode" = global ] && waited=$(awk -v n=$((waits1 - waits0)) -v s="$(awk -v a="$wait_s1" -v b="$wait_s0" 'BEGIN { print a - b }')" -v t=$((ok + refused + other)) \
+      'BEGIN { printf "%d (%.4f %%, %s)", n, t ? 100 * n / t : 0, n ? sprintf("%.0f µs", 1e6 * s / n) : "-" }')
     ratio="-"
     if [ "$limit" != none ]; then
       burst=$([ "$limit" = 1000 ] && echo 100 || echo 50)
@@ -119,10 +132,10 @@ for mode in $(for _ in $(seq "$REPEAT"); do echo local global; done); do
       ceiling=$(awk -v ok="$ok" -v l="$limit" -v b="$burst" -v n="$instances" -v d="$DURATION" -v a="$ahead" 'BEGIN { printf "%.4f", ok / (n * (l * d + b) + a) }')
       ratio="$ratio ($ceiling)"
     fi
-    echo "| $mode | $path | $limit | $rps | $ok | $refused | $other | $ratio | $(awk -v v="$p50" 'BEGIN{printf "%.3f", v/1000}') | $(awk -v v="$p99" 'BEGIN{printf "%.3f", v/1000}') | $(( (after - before) / DURATION )) |" >>"$report"
+    echo "| $mode | $path | $limit | $rps | $ok | $refused | $other | $ratio | $(awk -v v="$p50" 'BEGIN{printf "%.3f", v/1000}') | $(awk -v v="$p99" 'BEGIN{printf "%.3f", v/1000}') | $(( (after - before) / DURATION )) | $waited |" >>"$report"
   done
   stop_instances
 done
 echo >>"$report"
-echo "Bound: limit × duration + burst per bucket (local mode: one bucket per instance; global: one shared bucket). In brackets, against the most global mode may admit: the bound plus the lease batch (limit × 50 ms) each of the 3 instances may hold when the run starts. p50/p99: the worst of the three wrk runs; wrk is closed-loop: unpaced (PACE_MS=0), the three gateways on one core run a saturated CPU and the latencies are of that, not of the limit checks; paced, the rows compare global and local mode at the same offered rate below saturation." >>"$report"
+echo "Bound: limit × duration + burst per bucket (local mode: one bucket per instance; global: one shared bucket). In brackets, against the most global mode may admit: the bound plus the lease batch (limit × 50 ms) each of the 3 instances may hold when the run starts. p50/p99: the worst of the three wrk runs; wrk is closed-loop: unpaced (PACE_MS=0), the three gateways on one core run a saturated CPU and the latencies are of that, not of the limit checks; paced, the rows compare global and local mode at the same offered rate below saturation. Requests that waited for Redis: edgegw_redis_lease_waits_total over the run, summed over the instances — the only requests global mode makes wait on a Redis round trip (a lease's first grant, or an empty quota lease Redis still has units for); every other request spends a leased token locally." >>"$report"
 cat "$report"

@@ -76,6 +76,9 @@ public sealed class RedisLimits : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task? _idleLoop;
     private long _failures;
+    private long _leaseCalls;
+    private long _leaseWaits;
+    private long _leaseWaitTicks;
     private volatile bool _available = true;
 
     private RedisLimits(ConnectionMultiplexer redis, string prefix, bool failOpen, TimeSpan syncInterval, TimeProvider time, TimeSpan instanceTtl, TimeSpan leaseIdle)
@@ -124,6 +127,22 @@ public sealed class RedisLimits : IDisposable
     public bool IsConnected => _redis.IsConnected;
     public long Failures => Interlocked.Read(ref _failures);
 
+    /// <summary>Lease calls made to Redis (grants, settlements, give-backs): the Redis commands shared limits cost.</summary>
+    public long LeaseCalls => Interlocked.Read(ref _leaseCalls);
+
+    /// <summary>Requests that waited for a lease Redis had not answered yet (the only requests global mode makes wait on Redis).</summary>
+    public long LeaseWaits => Interlocked.Read(ref _leaseWaits);
+
+    /// <summary>The time those requests waited, in <see cref="TimeProvider"/> ticks of <see cref="Time"/>.</summary>
+    public long LeaseWaitTicks => Interlocked.Read(ref _leaseWaitTicks);
+
+    /// <summary>A request waited <paramref name="ticks"/> for a lease (off the hot path: only a waiting request calls it).</summary>
+    public void OnLeaseWait(long ticks)
+    {
+        Interlocked.Increment(ref _leaseWaits);
+        Interlocked.Add(ref _leaseWaitTicks, ticks);
+    }
+
     /// <summary>Receives one line per availability change (the host logs it).</summary>
     public Action<string>? Log { get; set; }
 
@@ -142,6 +161,7 @@ public sealed class RedisLimits : IDisposable
     /// </summary>
     internal async Task<(long Granted, long Left)> TakeAsync(GlobalLease lease, long want, long spent, long back)
     {
+        Interlocked.Increment(ref _leaseCalls);
         var db = _redis.GetDatabase();
         RedisKey key = _prefix + lease.Name;
         if (lease.Rate is { } rate)

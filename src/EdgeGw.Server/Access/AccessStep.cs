@@ -60,8 +60,10 @@ internal sealed class AccessStep
     public async ValueTask<(AccessOutcome Outcome, ThrottleDecision Decision)> AwaitLeaseAsync(GatewaySnapshot snapshot, RouteModel route, ThrottleDecision decision)
     {
         var time = _connection.Runtime.Time;
-        var wait = _connection.Runtime.Access.Redis?.LeaseWait ?? TimeSpan.Zero;
-        long deadline = time.GetTimestamp() + (long)(wait.TotalSeconds * time.TimestampFrequency);
+        var redis = _connection.Runtime.Access.Redis;
+        var wait = redis?.LeaseWait ?? TimeSpan.Zero;
+        long started = time.GetTimestamp();
+        long deadline = started + (long)(wait.TotalSeconds * time.TimestampFrequency);
         var outcome = AccessOutcome.Pending;
         for (int attempt = 0; outcome == AccessOutcome.Pending; attempt++)
         {
@@ -81,6 +83,8 @@ internal sealed class AccessStep
             outcome = Check(snapshot, route, out decision);
         }
 
+        // Counted (edgegw_redis_lease_waits_total): the requests global mode made wait on Redis, and for how long.
+        redis?.OnLeaseWait(time.GetTimestamp() - started);
         return (outcome, decision);
     }
 

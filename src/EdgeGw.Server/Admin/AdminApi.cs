@@ -333,6 +333,9 @@ internal sealed partial class AdminApi(GatewayRuntime runtime)
         {
             Metric(text, "edgegw_redis_available", "gauge", "1 while shared limits reach Redis.", redis.Available ? 1 : 0);
             Metric(text, "edgegw_redis_failures_total", "counter", "Redis calls that failed (limits then fail open or closed).", redis.Failures);
+            Metric(text, "edgegw_redis_lease_calls_total", "counter", "Lease calls to Redis for shared throttles and quotas (grants, settlements, give-backs).", redis.LeaseCalls);
+            Metric(text, "edgegw_redis_lease_waits_total", "counter", "Requests that waited for a lease Redis had not answered yet.", redis.LeaseWaits);
+            text.Metric("edgegw_redis_lease_wait_seconds_total", "counter", "Time those requests waited for Redis.", (double)redis.LeaseWaitTicks / redis.Time.TimestampFrequency);
         }
 
         TlsMetrics(text, runtime.Tls);

@@ -90,6 +90,12 @@ internal sealed class MetricsText(bool openMetrics)
         Sample(name).Value(value);
     }
 
+    public void Metric(string name, string type, string help, double value)
+    {
+        Family(name, type, help);
+        Sample(name).Value(value);
+    }
+
     /// <summary>Raw text (a line the caller formats itself).</summary>
     public MetricsText Append(string text)
     {

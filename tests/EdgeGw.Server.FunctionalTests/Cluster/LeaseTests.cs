@@ -65,6 +65,41 @@ public sealed class LeaseTests(ITestOutputHelper output)
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
     }
 
+    /// <summary>One sample of the admin API's /metrics text (a family without labels).</summary>
+    private static double Sample(string metrics, string name)
+    {
+        foreach (string line in metrics.Split('\n'))
+        {
+            if (line.StartsWith(name + " ", StringComparison.Ordinal))
+            {
+                return double.Parse(line[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException($"{name} is not in /metrics");
+    }
+
+    [RedisFact]
+    public async Task LeaseWaits_AreCounted_AFreshKeysFirstRequestWaitsForRedis()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(Config(redis.Configuration, Prefix()));
+        using var client = gateway.CreateClient();
+        using var admin = gateway.CreateAdminClient();
+        string before = await admin.GetStringAsync("/metrics");
+
+        var first = await GetAsync(client, Key);
+        string after = await admin.GetStringAsync("/metrics");
+        output.WriteLine(string.Join("\n", after.Split('\n').Where(l => l.StartsWith("edgegw_redis_", StringComparison.Ordinal))));
+
+        Assert.Equal(HttpStatusCode.OK, first);
+        Assert.Equal(0, Sample(before, "edgegw_redis_lease_waits_total"));
+        // The key's bucket and quota leases are made by its first request, which waits for their first grants (once).
+        Assert.Equal(1, Sample(after, "edgegw_redis_lease_waits_total"));
+        Assert.InRange(Sample(after, "edgegw_redis_lease_wait_seconds_total"), double.Epsilon, 5.0);
+        Assert.True(Sample(after, "edgegw_redis_lease_calls_total") >= 2, "a bucket grant and a quota grant at least");
+    }
+
     [RedisFact]
     public async Task FreshKey_RedisUnreachable_FirstRequestFollowsFailMode()
     {
