@@ -139,9 +139,11 @@ public sealed class MappingValue
                 int end = i + 1;
                 // A body path also takes [n] indices ($request.body.items[0].id).
                 bool body = source.AsSpan(i + 1).StartsWith("request.body", StringComparison.Ordinal);
+                bool inIndex = false;
                 while (end < source.Length && (char.IsAsciiLetterOrDigit(source[end]) || source[end] is '.' or '_' or '-'
-                    || (body && source[end] is '[' or ']')))
+                    || (body && !inIndex && source[end] == '[') || (inIndex && source[end] == ']')))
                 {
+                    inIndex = source[end] == '[' || (inIndex && source[end] != ']');
                     end++;
                 }
 
