@@ -109,7 +109,7 @@ public sealed class BodyPath
     }
 
     // Leaves the reader on the first token of the value at the path. Duplicate members: the last one (as
-    // System.Text.Json's JsonElement and AWS's JSON path library), so each object on the way is read to its end.
+    // System.Text.Json's JsonElement), so each object on the way is read to its end.
     private bool Find(ref Utf8JsonReader reader, in ReadOnlySequence<byte> body)
     {
         if (!reader.Read())

@@ -68,6 +68,17 @@ public sealed class BodyPathTests
         }
     }
 
+    [Theory]
+    [InlineData("""{"a":1,"a":2}""", "a")]
+    [InlineData("""{"a":"x","b":0,"a":"y"}""", "a")]
+    public void DuplicateMember_IsTheOneSystemTextJsonReturns(string body, string name)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(body);
+        var element = document.RootElement.GetProperty(name);
+        string expected = element.ValueKind == System.Text.Json.JsonValueKind.String ? element.GetString()! : element.GetRawText();
+        Assert.Equal(expected, Evaluate(Compile("$request.body." + name), new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(body))));
+    }
+
     [Fact]
     public void ValueLongerThanTheScratch_DoesNotFit()
     {
