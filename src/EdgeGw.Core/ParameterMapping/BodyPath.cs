@@ -117,17 +117,24 @@ public sealed class BodyPath
             return false;
         }
 
-        // The whole body must be one JSON value (trailing bytes make it invalid, as for a parser).
-        var root = reader;
-        reader.Skip();
-        if (reader.Read())
+        // The whole body must be one valid JSON value (trailing bytes make it invalid, as for a parser). A member
+        // path reads the root object to its end anyway (below); any other path reads the body once first.
+        bool rootByMember = !Segments.IsEmpty && Segments[0].Name is not null;
+        if (!rootByMember)
         {
-            return false;
+            var root = reader;
+            reader.Skip();
+            if (reader.Read())
+            {
+                return false;
+            }
+
+            reader = root;
         }
 
-        reader = root;
-        foreach (var segment in Segments)
+        for (int level = 0; level < Segments.Length; level++)
         {
+            var segment = Segments[level];
             if (segment.Name is { } name)
             {
                 if (reader.TokenType != JsonTokenType.StartObject)
@@ -148,6 +155,11 @@ public sealed class BodyPath
                     }
 
                     reader.Skip();
+                }
+
+                if (level == 0 && reader.Read())
+                {
+                    return false;
                 }
 
                 if (!found)

@@ -41,6 +41,10 @@ public sealed class BodyPathTests
     [InlineData("""{"a":"x"} trailing""", "$request.body.a", "")]
     [InlineData("""{"a":"x""", "$request.body.a", "")]
     [InlineData("not json", "$request.body.a", "")]
+    [InlineData("""["x", 1] tail""", "$request.body[0]", "")]
+    [InlineData("""["x", 1, }""", "$request.body[0]", "")]
+    [InlineData("""{"a":1} {"a":2}""", "$request.body.a", "")]
+    [InlineData("""{"a":1} x""", "$request.body", "")]
     [InlineData("", "$request.body.a", "")]
     [InlineData("""{"a":"x"} """, "$request.body.a", "x")]
     public void Value_IsTheSame_WhereverTheBodyIsCut(string body, string source, string expected)
