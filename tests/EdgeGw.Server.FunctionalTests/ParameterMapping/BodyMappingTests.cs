@@ -173,4 +173,26 @@ public sealed class BodyMappingTests : IAsyncLifetime
         Assert.Equal("Z", seen[^1].Header("X-Pet"));
         Assert.Equal("/next", seen[^2].Path);
     }
+
+    [Fact]
+    public async Task BodyThatStopsComing_Gets408_AndNeverReachesTheBackend()
+    {
+        await using var backend = Upstreams.Counting();
+        await using var gateway = await TestGateway.StartAsync($$"""
+            {
+              "server": { "listen": ["http://127.0.0.1:0"], "drainTimeoutSeconds": 2, "requestHeadTimeoutSeconds": 1 },
+              "clusters": [ { "name": "up", "destinations": ["{{backend.Authority}}"] } ],
+              "apis": [ { "name": "b", "stages": [ { "name": "prod" } ],
+                "routes": [ { "key": "POST /pets", "integration": { "type": "http", "cluster": "up",
+                  "requestParameters": { "overwrite:header.X-Pet": "$request.body.pet.name" } } } ] } ]
+            }
+            """);
+        await using var client = await gateway.ConnectRawAsync();
+        await client.SendAsync("POST /prod/pets HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"pet\":");
+        var response = await client.ReadResponseAsync(timeout: TimeSpan.FromSeconds(20));
+
+        Assert.Equal(408, response.Status);
+        Assert.True(await client.IsClosedByServerAsync());
+        Assert.Equal(0, backend.RequestsSeen);
+    }
 }
