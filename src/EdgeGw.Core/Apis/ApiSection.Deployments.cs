@@ -43,6 +43,7 @@ internal sealed partial class ApiSection
     {
         var stage = site.Stage;
         RouteKey.TryParse(route.Key, out var key, out _);
+        var integration = IntegrationSection.Compile(route.Integration, key.ParameterNames, stage, byName, api.Name, route.Key);
         var model = new RouteModel
         {
             ApiName = api.Name,
@@ -52,7 +53,8 @@ internal sealed partial class ApiSection
             StageVariables = stage.Variables,
             ParameterNames = key.ParameterNames,
             MaxBodyBytes = route.MaxBodyBytes ?? defaultMaxBodyBytes,
-            Integration = IntegrationSection.Compile(route.Integration, key.ParameterNames, stage, byName, api.Name, route.Key),
+            Integration = integration,
+            MapsRequestBody = integration is HttpIntegrationModel { RequestMapping.ReadsBody: true },
             // A mock answer is already pre-encoded: caching it would only cost memory.
             Cache = route.Integration.Type == "http" ? CacheSection.CompilePolicy(api.Name, site.CacheStage, stage.Cache, route.Key, route.Cache) : null,
             Access = UsagePlanSection.CompileRouteAccess(

@@ -39,6 +39,8 @@ public sealed class RouteModel
     public byte[][]? AuthorizerHeaderPrefixes { get; init; }
     /// <summary>The route's <c>requestValidator</c> (required parameters, body model); null when it validates nothing.</summary>
     public RequestValidation.RequestValidatorPolicy? RequestValidator { get; init; }
+    /// <summary>The integration's request mapping reads <c>$request.body</c>: the route buffers a JSON body (one flag check for the others).</summary>
+    public bool MapsRequestBody { get; init; }
     /// <summary>Position among the model's routes, for per-route runtime state.</summary>
     public int Ordinal { get; init; }
     /// <summary>The deployment this route comes from (<c>Deployments/</c>); 0 when its stage serves the file, live.</summary>

@@ -18,6 +18,8 @@ public readonly ref struct MappingInput
     /// <summary>The query with its leading <c>?</c>, or empty.</summary>
     public ReadOnlySpan<byte> Query { get; init; }
     public ReadOnlySpan<PathCapture> Captures { get; init; }
+    /// <summary>The buffered JSON body (<c>$request.body</c>); empty when the route does not buffer it or the request has none.</summary>
+    public System.Buffers.ReadOnlySequence<byte> Body { get; init; }
 }
 
 /// <summary>
@@ -66,6 +68,9 @@ public static class MappingEvaluator
                 case MappingSource.RequestPath:
                     var rest = input.Path[input.StagePrefixLength..];
                     fits = Copy(rest.IsEmpty ? "/"u8 : rest, destination[written..], out n);
+                    break;
+                case MappingSource.RequestBody:
+                    fits = part.Body!.TryWrite(input.Body, destination[written..], out n);
                     break;
                 case MappingSource.AuthorizerPrincipalId:
                     fits = Copy(record.Identity is { } principal ? principal.PrincipalId : default, destination[written..], out n);

@@ -26,10 +26,16 @@ public enum MappingSource : byte
     AuthorizerContext,
     /// <summary><c>$response.header.name</c> (response parameters only).</summary>
     ResponseHeader,
+    /// <summary><c>$request.body.path</c>: a value of the buffered JSON body (<see cref="MappingPart.Body"/>).</summary>
+    RequestBody,
 }
 
 /// <summary>One piece of a compiled value: literal bytes, or a source with its name (or capture index, or variable).</summary>
-public readonly record struct MappingPart(MappingSource Source, byte[] Bytes, int Index, AccessLogVariable Variable);
+public readonly record struct MappingPart(MappingSource Source, byte[] Bytes, int Index, AccessLogVariable Variable)
+{
+    /// <summary>The JSON path of a <see cref="MappingSource.RequestBody"/> part.</summary>
+    public BodyPath? Body { get; init; }
+}
 
 /// <summary>
 /// A parameter mapping value (<c>"/v2/$request.path.id"</c>, <c>"${context.requestId}-x"</c>, <c>"''"</c>) compiled
@@ -60,6 +66,23 @@ public sealed class MappingValue
             }
 
             return true;
+        }
+    }
+
+    /// <summary>A part reads the request body (the route buffers it: see README "Parameter mapping").</summary>
+    public bool ReadsBody
+    {
+        get
+        {
+            foreach (var part in Parts)
+            {
+                if (part.Source == MappingSource.RequestBody)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 
@@ -114,8 +137,13 @@ public sealed class MappingValue
             else
             {
                 int end = i + 1;
-                while (end < source.Length && (char.IsAsciiLetterOrDigit(source[end]) || source[end] is '.' or '_' or '-'))
+                // A body path also takes [n] indices ($request.body.items[0].id).
+                bool body = source.AsSpan(i + 1).StartsWith("request.body", StringComparison.Ordinal);
+                bool inIndex = false;
+                while (end < source.Length && (char.IsAsciiLetterOrDigit(source[end]) || source[end] is '.' or '_' or '-'
+                    || (body && !inIndex && source[end] == '[') || (inIndex && source[end] == ']')))
                 {
+                    inIndex = source[end] == '[' || (inIndex && source[end] != ']');
                     end++;
                 }
 
@@ -299,9 +327,20 @@ public sealed class MappingValue
             return true;
         }
 
-        error = expression.StartsWith("request.body", StringComparison.Ordinal)
-            ? "$request.body is not supported: EdgeGw streams request bodies to the backend and does not buffer them for mapping (see README \"Parameter mapping\")"
-            : $"unknown source ${expression} (use $request.header.<name>, $request.querystring.<name>, $request.path[.<name>], $context.*, $stageVariables.*)";
+        if (expression == "request.body" || expression.StartsWith("request.body.", StringComparison.Ordinal)
+            || expression.StartsWith("request.body[", StringComparison.Ordinal))
+        {
+            var path = BodyPath.Parse(expression["request.body".Length..], out error);
+            if (path is null)
+            {
+                return false;
+            }
+
+            part = new MappingPart(MappingSource.RequestBody, [], 0, default) { Body = path };
+            return true;
+        }
+
+        error = $"unknown source ${expression} (use $request.header.<name>, $request.querystring.<name>, $request.path[.<name>], $request.body[.<json path>], $context.*, $stageVariables.*)";
         return false;
     }
 }

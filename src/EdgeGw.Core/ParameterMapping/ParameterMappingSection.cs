@@ -262,7 +262,18 @@ internal static class ParameterMappingSection
             }
         }
 
-        return new RequestMapping { Headers = headers.ToImmutable(), QueryStrings = queries.ToImmutable(), Path = path };
+        bool readsBody = path?.ReadsBody == true;
+        foreach (var operation in headers)
+        {
+            readsBody |= operation.Value.ReadsBody;
+        }
+
+        foreach (var operation in queries)
+        {
+            readsBody |= operation.Value.ReadsBody;
+        }
+
+        return new RequestMapping { Headers = headers.ToImmutable(), QueryStrings = queries.ToImmutable(), Path = path, ReadsBody = readsBody };
     }
 
     /// <summary>Null when the integration maps no response.</summary>

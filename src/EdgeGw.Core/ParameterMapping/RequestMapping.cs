@@ -13,6 +13,8 @@ public sealed class RequestMapping
     public required ImmutableArray<MappingOperation> QueryStrings { get; init; }
     /// <summary><c>overwrite:path</c>; null when the path is the integration's.</summary>
     public MappingValue? Path { get; init; }
+    /// <summary>A value reads <c>$request.body</c>: the route buffers a JSON body before the integration.</summary>
+    public bool ReadsBody { get; init; }
 
     /// <summary>Whether the client's header <paramref name="name"/> is removed or overwritten (ASCII case-insensitive).</summary>
     public bool DropsHeader(ReadOnlySpan<byte> name)

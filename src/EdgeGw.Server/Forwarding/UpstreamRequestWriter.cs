@@ -35,6 +35,8 @@ internal static class UpstreamRequestWriter
             StagePrefixLength = match.StagePrefixLength,
             Query = parsed.Query(head),
             Captures = ((ReadOnlySpan<PathCapture>)match.Captures)[..match.CaptureCount],
+            // Buffered by BodyMappingStep (in the input pipe; the head is consumed only after this write).
+            Body = request.BufferedBody,
         };
         writer.Write(parsed.MethodToken(head));
         writer.WriteByte((byte)' ');

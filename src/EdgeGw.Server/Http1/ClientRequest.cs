@@ -28,6 +28,7 @@ internal sealed class ClientRequest
     private HeaderEntry[]? _headers;
     private int _headerCount;
     private bool _headConsumed;
+    private ReadOnlySequence<byte> _bufferedBody;
     private byte[]? _recordText;
 
     /// <summary>The head reader of the client direction (its copy buffer is reused across requests).</summary>
@@ -151,9 +152,23 @@ internal sealed class ClientRequest
 
     public bool IsHead => Head.Method == HttpMethod.Head;
 
+    /// <summary>The body <see cref="RequestBodyBuffer"/> read into the input pipe; valid until <see cref="ConsumeHead"/>.</summary>
+    public ReadOnlySequence<byte> BufferedBody => _headConsumed ? default : _bufferedBody;
+
+    /// <summary>The body was read ahead (<see cref="RequestBodyBuffer"/>): a second step reads it from <see cref="BufferedBody"/>.</summary>
+    public bool BodyBuffered { get; private set; }
+
+    public void SetBufferedBody(ReadOnlySequence<byte> body)
+    {
+        _bufferedBody = body;
+        BodyBuffered = true;
+    }
+
     /// <summary>Starts the next request.</summary>
     public void Reset()
     {
+        _bufferedBody = default;
+        BodyBuffered = false;
         Reader.Reset();
         Head = default;
         _requestIdLength = 0;

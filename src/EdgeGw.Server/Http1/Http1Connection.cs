@@ -49,6 +49,8 @@ internal sealed class Http1Connection
     private IamStep? _iam;
     private AuthorizerStep? _authorizer;
     private RequestValidation.RequestValidationStep? _validation;
+    private RequestBodyBuffer? _bodyBuffer;
+    private ParameterMapping.BodyMappingStep? _bodyMapping;
     private Deployments.CanaryStep? _canary;
     private int _requestsServed;
 
@@ -61,6 +63,8 @@ internal sealed class Http1Connection
         _body = new RequestBodyReader(_connection, _request);
         _access = new AccessStep(_connection, _request, _responder);
     }
+
+    private RequestBodyBuffer BodyBuffer => _bodyBuffer ??= new RequestBodyBuffer(_connection, _request);
 
     private Forwarder Forwarder => _forwarder ??= new Forwarder(_connection, _request, _responder, _body);
 
@@ -394,11 +398,23 @@ internal sealed class Http1Connection
         // then the body against the route's model, buffered in the input pipe so the backend gets the same bytes.
         if (route.RequestValidator is { } validator)
         {
-            var verdict = await (_validation ??= new RequestValidation.RequestValidationStep(_connection, request, responder)).ValidateAsync(validator, match, buffer).ConfigureAwait(false);
+            var verdict = await (_validation ??= new RequestValidation.RequestValidationStep(_connection, request, responder, BodyBuffer)).ValidateAsync(validator, match, buffer).ConfigureAwait(false);
             if (verdict != RequestValidation.ValidationOutcome.Valid)
             {
                 _connection.ExecutionLog?.Write($"Request validation: {verdict}");
                 return await _validation.RefuseAsync(verdict, validator, close: hasBody).ConfigureAwait(false);
+            }
+        }
+
+        // Parameter mapping from $request.body: the JSON body is buffered in the input pipe (read once, after
+        // validation's) for the upstream request writer; the backend still gets the same bytes.
+        if (route.MapsRequestBody)
+        {
+            var buffered = await (_bodyMapping ??= new ParameterMapping.BodyMappingStep(request, BodyBuffer)).BufferAsync(route, buffer).ConfigureAwait(false);
+            if (buffered != BodyBufferOutcome.Buffered)
+            {
+                _connection.ExecutionLog?.Write($"Request body for parameter mapping: {buffered}");
+                return await BodyBuffer.FailAsync(buffered, responder).ConfigureAwait(false);
             }
         }
 

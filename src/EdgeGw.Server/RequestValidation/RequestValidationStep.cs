@@ -33,13 +33,15 @@ internal sealed class RequestValidationStep
     private readonly ClientConnection _connection;
     private readonly ClientRequest _request;
     private readonly ClientResponder _responder;
+    private readonly RequestBodyBuffer _bodyBuffer;
     private ulong _missing;
 
-    public RequestValidationStep(ClientConnection connection, ClientRequest request, ClientResponder responder)
+    public RequestValidationStep(ClientConnection connection, ClientRequest request, ClientResponder responder, RequestBodyBuffer bodyBuffer)
     {
         _connection = connection;
         _request = request;
         _responder = responder;
+        _bodyBuffer = bodyBuffer;
     }
 
     /// <param name="buffer">The input read that holds the head, not yet advanced (as the head loop leaves it).</param>
@@ -58,10 +60,10 @@ internal sealed class RequestValidationStep
         }
 
         ref readonly var head = ref _request.Head;
-        if (head.Body != BodyKind.ContentLength || !IsJson())
+        if (head.Body != BodyKind.ContentLength || !_bodyBuffer.IsJson())
         {
             // No body, a chunked one (not buffered for validation) or not JSON: it cannot match the model.
-            return head.Body == BodyKind.Chunked && IsJson() ? ValidationOutcome.BodyTooLarge : ValidationOutcome.InvalidBody;
+            return head.Body == BodyKind.Chunked && _bodyBuffer.IsJson() ? ValidationOutcome.BodyTooLarge : ValidationOutcome.InvalidBody;
         }
 
         long length = _request.Head.ContentLength;
@@ -70,39 +72,14 @@ internal sealed class RequestValidationStep
             return ValidationOutcome.BodyTooLarge;
         }
 
-        if (_request.Head.ExpectContinue)
+        var buffered = await _bodyBuffer.BufferAsync(buffer).ConfigureAwait(false);
+        if (buffered != BodyBufferOutcome.Buffered)
         {
-            // The client waits for this before it sends the body; the forwarder must not send it again.
-            _connection.Output.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
-            await _connection.Output.FlushAsync().ConfigureAwait(false);
-            _request.Head.ExpectContinue = false;
+            return buffered == BodyBufferOutcome.TimedOut ? ValidationOutcome.TimedOut : ValidationOutcome.ClientGone;
         }
 
-        var input = _connection.Input;
-        var deadline = _connection.Deadline;
-        var headEnd = _request.Reader.HeadEnd;
-        while (buffer.Slice(headEnd).Length < length)
-        {
-            // Keep everything (head included) in the pipe: examined, not consumed.
-            input.AdvanceTo(buffer.Start, buffer.End);
-            deadline.Arm(_connection.Runtime.Current.Model.Server.RequestHeadTimeout);
-            var result = await input.ReadAsync().ConfigureAwait(false);
-            deadline.Disarm();
-            buffer = result.Buffer;
-            if (result.IsCanceled && deadline.Expired)
-            {
-                return ValidationOutcome.TimedOut;
-            }
-
-            if (result.IsCompleted && buffer.Slice(headEnd).Length < length)
-            {
-                return ValidationOutcome.ClientGone;
-            }
-        }
-
-        // The read stays outstanding, as after the head loop: ConsumeHead advances past the head, and the body
-        // reader then frames these same bytes to the backend.
-        bool valid = model.IsValid(buffer.Slice(headEnd, length));
+        // The body stays in the pipe (RequestBodyBuffer): the forwarder streams these same bytes to the backend.
+        bool valid = model.IsValid(_request.BufferedBody);
         _connection.ExecutionLog?.Write(valid ? "Request body matches the route's model" : "Request body does not match the route's model");
         return valid ? ValidationOutcome.Valid : ValidationOutcome.InvalidBody;
     }
@@ -112,14 +89,7 @@ internal sealed class RequestValidationStep
     {
         if (outcome == ValidationOutcome.TimedOut || outcome == ValidationOutcome.ClientGone)
         {
-            // The pipe holds a read that was not advanced: consume it all, the connection is done.
-            _request.ConsumeHead();
-            if (outcome == ValidationOutcome.ClientGone)
-            {
-                return ValueTask.FromResult(false);
-            }
-
-            return _responder.GatewayResponseAsync(408, close: true);
+            return _bodyBuffer.FailAsync(outcome == ValidationOutcome.TimedOut ? BodyBufferOutcome.TimedOut : BodyBufferOutcome.ClientGone, _responder);
         }
 
         _request.ConsumeHead();
@@ -150,21 +120,5 @@ internal sealed class RequestValidationStep
             Captures = ((ReadOnlySpan<PathCapture>)match.Captures)[..match.CaptureCount],
         };
         return validator.FindMissing(input);
-    }
-
-    private bool IsJson()
-    {
-        var head = _request.Span;
-        foreach (ref readonly var entry in _request.Headers)
-        {
-            if (Ascii.EqualsIgnoreCase(entry.Name(head), "content-type"u8))
-            {
-                var value = entry.Value(head).TrimStart((byte)' ');
-                return value.Length >= 16 && Ascii.EqualsIgnoreCase(value[..16], "application/json"u8)
-                    && (value.Length == 16 || value[16] is (byte)';' or (byte)' ');
-            }
-        }
-
-        return false;
     }
 }

@@ -51,7 +51,7 @@ public sealed class ParameterMappingTests
     [InlineData(""" "requestParameters": { "replace:header.X": "v" } """, "requestParameters.replace:header.X")]
     [InlineData(""" "requestParameters": { "overwrite:cookie.X": "v" } """, "requestParameters.overwrite:cookie.X")]
     [InlineData(""" "requestParameters": { "append:path": "/v" } """, "requestParameters.append:path")]
-    [InlineData(""" "requestParameters": { "overwrite:header.X": "$request.body.name" } """, "requestParameters.overwrite:header.X")]
+    [InlineData(""" "requestParameters": { "overwrite:header.X": "$request.body..name" } """, "requestParameters.overwrite:header.X")]
     [InlineData(""" "requestParameters": { "overwrite:header.X": "$context.nope" } """, "requestParameters.overwrite:header.X")]
     [InlineData(""" "requestParameters": { "overwrite:header.X": "$request.path.missing" } """, "requestParameters.overwrite:header.X")]
     [InlineData(""" "requestParameters": { "overwrite:header.X": "${request.header.a" } """, "requestParameters.overwrite:header.X")]
