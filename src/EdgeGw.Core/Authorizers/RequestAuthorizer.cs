@@ -9,10 +9,11 @@ namespace EdgeGw.Core.Authorizers;
 
 /// <summary>
 /// A request authorizer's integration and response rules. <see cref="Integration"/> is the POST's target: the
-/// cluster (found by name in the snapshot at call time), the path (the configured <c>uri</c>) and the answer's timeout.
+/// cluster (found by name in the snapshot at call time), the path (the configured <c>uri</c>) and the answer's timeout;
+/// with <see cref="Lambda"/>, the function invoked instead (its endpoint cluster, target, signing and timeout).
 /// </summary>
 public sealed record RequestAuthorizerSettings(
-    HttpIntegrationModel Integration, string PayloadFormatVersion, bool SimpleResponses, int ResultTtlSeconds);
+    HttpIntegrationModel Integration, string PayloadFormatVersion, bool SimpleResponses, int ResultTtlSeconds, Lambda.LambdaIntegrationModel? Lambda = null);
 
 /// <summary>A request authorizer's answer as read: its HTTP status (0 or a gateway 5xx when there was none) and its body, in a <see cref="BlockPool"/> array the reader returns.</summary>
 public readonly record struct AuthorizerAnswer(int Status, byte[]? Body, int Length);

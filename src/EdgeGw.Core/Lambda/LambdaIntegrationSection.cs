@@ -46,9 +46,18 @@ internal static class LambdaIntegrationSection
             checks.Error($"{path}.payloadFormatVersion", "WebSocket APIs send AWS's WebSocket event: payloadFormatVersion applies to HTTP APIs");
         }
 
+        Validate(checks, config, timeoutMs, MaxTimeoutMs, path, routeKey);
+    }
+
+    /// <summary>
+    /// The function, endpoint, profile, payload format and timeout (<paramref name="maxTimeoutMs"/>: 29,000 for a route,
+    /// AWS's 10,000 for a request authorizer), as a route's and a request authorizer's lambda integration share them.
+    /// </summary>
+    public static void Validate(ConfigChecks checks, LambdaIntegrationConfig config, int? timeoutMs, int maxTimeoutMs, string path, string routeKey = "")
+    {
         if (timeoutMs is { } timeout)
         {
-            checks.Range($"{path}.timeoutMs", timeout, MinTimeoutMs, MaxTimeoutMs);
+            checks.Range($"{path}.timeoutMs", timeout, MinTimeoutMs, maxTimeoutMs);
         }
 
         if (config.PayloadFormatVersion is not (null or "2.0" or "1.0"))
@@ -107,12 +116,33 @@ internal static class LambdaIntegrationSection
     {
         ImmutableArray<ClusterModel>.Builder? all = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var configs = new List<LambdaIntegrationConfig>();
         foreach (var api in apis)
         {
             foreach (var route in api.Routes)
             {
-                if (route.Integration.Type != Type || route.Integration.Lambda is not { } config
-                    || !TryTarget(config, out _, out string host, out int port, out bool tls))
+                if (route.Integration.Type == Type && route.Integration.Lambda is { } routeConfig)
+                {
+                    configs.Add(routeConfig);
+                }
+            }
+
+            if (!api.Authorizers.IsDefault)
+            {
+                foreach (var authorizer in api.Authorizers)
+                {
+                    if (authorizer.Integration?.Lambda is { } authorizerConfig)
+                    {
+                        configs.Add(authorizerConfig);
+                    }
+                }
+            }
+        }
+
+        {
+            foreach (var config in configs)
+            {
+                if (!TryTarget(config, out _, out string host, out int port, out bool tls))
                 {
                     continue;
                 }
@@ -152,9 +182,16 @@ internal static class LambdaIntegrationSection
 
     /// <param name="parameterNames">The route key's path parameters, in capture order.</param>
     public static LambdaIntegrationModel Compile(IntegrationConfig integration, string apiName, string routeKey, ImmutableArray<string> parameterNames,
-        StageConfig stage, IReadOnlyDictionary<string, ClusterModel> clusters)
+        StageConfig stage, IReadOnlyDictionary<string, ClusterModel> clusters) =>
+        Compile(integration.Lambda!, TimeSpan.FromMilliseconds(integration.TimeoutMs ?? DefaultTimeoutMs), apiName, routeKey, parameterNames, stage.Name, stage.Variables, clusters);
+
+    /// <summary>
+    /// A validated lambda integration compiled: the endpoint's cluster, target, Host, signing and <paramref name="timeout"/>;
+    /// the route's event values (a request authorizer, whose event is its own, passes empty ones).
+    /// </summary>
+    public static LambdaIntegrationModel Compile(LambdaIntegrationConfig config, TimeSpan timeout, string apiName, string routeKey, ImmutableArray<string> parameterNames,
+        string stageName, ImmutableArray<KeyValuePair<string, string>> stageVariables, IReadOnlyDictionary<string, ClusterModel> clusters)
     {
-        var config = integration.Lambda!;
         TryTarget(config, out var function, out string host, out int port, out bool tls);
         var destination = new DestinationModel(host, port, tls);
         string name = function.IsArn
@@ -175,8 +212,8 @@ internal static class LambdaIntegrationSection
             names.Add(JsonEncodedText.Encode(parameter));
         }
 
-        var variables = ImmutableArray.CreateBuilder<KeyValuePair<JsonEncodedText, JsonEncodedText>>(stage.Variables.Length);
-        foreach (var variable in stage.Variables)
+        var variables = ImmutableArray.CreateBuilder<KeyValuePair<JsonEncodedText, JsonEncodedText>>(stageVariables.Length);
+        foreach (var variable in stageVariables)
         {
             variables.Add(new(JsonEncodedText.Encode(variable.Key), JsonEncodedText.Encode(variable.Value)));
         }
@@ -187,12 +224,12 @@ internal static class LambdaIntegrationSection
             InvokeTarget = Encoding.ASCII.GetBytes($"/2015-03-31/functions/{Uri.EscapeDataString(name)}/invocations"),
             Host = Encoding.ASCII.GetBytes(defaultPort ? (host.Contains(':') ? $"[{host}]" : host) : destination.Authority),
             Version2 = config.PayloadFormatVersion != "1.0",
-            Timeout = TimeSpan.FromMilliseconds(integration.TimeoutMs ?? DefaultTimeoutMs),
+            Timeout = timeout,
             Signing = signing,
             Function = config.Function!,
             RouteKey = JsonEncodedText.Encode(routeKey),
             Resource = JsonEncodedText.Encode(resource),
-            Stage = JsonEncodedText.Encode(stage.Name),
+            Stage = JsonEncodedText.Encode(stageName),
             ApiId = JsonEncodedText.Encode(apiName),
             ParameterNames = names.MoveToImmutable(),
             StageVariables = variables.MoveToImmutable(),
