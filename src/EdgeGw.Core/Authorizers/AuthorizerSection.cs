@@ -274,7 +274,7 @@ internal static partial class AuthorizerSection
                 checks.Error($"{integrationPath}.payloadFormatVersion", "the authorizer's own payloadFormatVersion chooses its event's format");
             }
 
-            Lambda.LambdaIntegrationSection.Validate(checks, lambda, integration.TimeoutMs, MaxLambdaTimeoutMs, integrationPath, $"authorizer {config.Name}");
+            Lambda.LambdaIntegrationSection.Validate(checks, lambda, integration.TimeoutMs, MaxLambdaTimeoutMs, integrationPath, $"authorizer '{config.Name}'");
         }
         else if (integration.Type is { } type && type != "http")
         {

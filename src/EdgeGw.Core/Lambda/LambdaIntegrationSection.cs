@@ -46,14 +46,15 @@ internal static class LambdaIntegrationSection
             checks.Error($"{path}.payloadFormatVersion", "WebSocket APIs send AWS's WebSocket event: payloadFormatVersion applies to HTTP APIs");
         }
 
-        Validate(checks, config, timeoutMs, MaxTimeoutMs, path, routeKey);
+        Validate(checks, config, timeoutMs, MaxTimeoutMs, path, routeKey.Length == 0 ? "" : $"route '{routeKey}'");
     }
 
     /// <summary>
     /// The function, endpoint, profile, payload format and timeout (<paramref name="maxTimeoutMs"/>: 29,000 for a route,
     /// AWS's 10,000 for a request authorizer), as a route's and a request authorizer's lambda integration share them.
     /// </summary>
-    public static void Validate(ConfigChecks checks, LambdaIntegrationConfig config, int? timeoutMs, int maxTimeoutMs, string path, string routeKey = "")
+    /// <param name="subject">What the integration belongs to (<c>route 'GET /x'</c>, <c>authorizer 'a'</c>), named where the message must stand on its own ("" when unknown).</param>
+    public static void Validate(ConfigChecks checks, LambdaIntegrationConfig config, int? timeoutMs, int maxTimeoutMs, string path, string subject = "")
     {
         if (timeoutMs is { } timeout)
         {
@@ -103,7 +104,7 @@ internal static class LambdaIntegrationSection
         else if (function.IsArn && config.Endpoint is null && AwsCredentialSource.Find(null, Environment) is null)
         {
             // Named by its key too: an OpenAPI document converted at load has no routes[] of its own to point at.
-            checks.Error($"{path}.function", $"{(routeKey.Length == 0 ? "" : $"route '{routeKey}': ")}invoking AWS Lambda needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials "
+            checks.Error($"{path}.function", $"{(subject.Length == 0 ? "" : $"{subject}: ")}invoking AWS Lambda needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials "
                 + "(AWS_PROFILE, or the integration's \"profile\"); or give the integration an \"endpoint\" (an Invoke API such as sam local start-lambda's)");
         }
     }

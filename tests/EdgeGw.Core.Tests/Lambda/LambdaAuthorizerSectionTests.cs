@@ -91,7 +91,7 @@ public sealed class LambdaAuthorizerSectionTests
 
         var error = Assert.Single(result.Errors);
         Assert.Equal("apis[0].authorizers[0].integration.function", error.Path);
-        Assert.Contains("authorizer fn", error.Message);
+        Assert.Contains("authorizer 'fn': invoking AWS Lambda needs credentials", error.Message);
         Assert.Contains("credentials", error.Message);
     }
 }
