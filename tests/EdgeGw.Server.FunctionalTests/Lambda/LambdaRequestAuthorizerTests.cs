@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http;
+using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using EdgeGw.Server.FunctionalTests.Infrastructure;
@@ -166,6 +167,46 @@ public sealed class LambdaRequestAuthorizerTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, status);
         // The Invoke API was asked for the ARN's function name (as SAM local serves it); the principal and context passed on.
         Assert.Matches("^tenant=t-policy;calls=\\d+;fn=auth;principal=user-erin;route=$", body);
+    }
+}
+
+/// <summary>A WebSocket API's $connect behind a Lambda request authorizer, the identity in the query string (what a browser can send).</summary>
+public sealed class LambdaRequestAuthorizerConnectTests
+{
+    [NodeLambdaFact]
+    public async Task Connect_IsAuthorizedByTheFunction_TheContextReachesTheConnectIntegration_AndTheAnswerIsCached()
+    {
+        await using var shim = await InvokeShim.StartAsync("authorizer.js");
+        await using var backend = await WebSocketBackend.StartAsync();
+        string config = GatewayConfigs.WebSocketApi(backend.Authority, connectExtra: "\"authorizer\": \"tickets\",")
+            .Replace("\"protocol\": \"websocket\",", $$"""
+                "protocol": "websocket",
+                "authorizers": [ { "name": "tickets", "type": "request", "identitySource": "$request.querystring.ticket",
+                                   "integration": { "type": "lambda", "function": "{{shim.Url}}" }, "enableSimpleResponses": true } ],
+                """);
+        await using var gateway = await TestGateway.StartAsync(config);
+
+        foreach (string query in new[] { "", "?ticket=deny" })
+        {
+            using var refused = new ClientWebSocket();
+            var error = await Assert.ThrowsAnyAsync<WebSocketException>(() => refused.ConnectAsync(new Uri($"ws://127.0.0.1:{gateway.Port}/prod{query}"), CancellationToken.None));
+            Assert.Contains(query.Length == 0 ? "401" : "403", error.Message);
+        }
+
+        for (int i = 0; i < 2; i++)
+        {
+            using var client = new ClientWebSocket();
+            await client.ConnectAsync(new Uri($"ws://127.0.0.1:{gateway.Port}/prod?ticket=room7"), CancellationToken.None);
+            Assert.Equal(WebSocketState.Open, client.State);
+            await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+        }
+
+        // Both connects reached the $connect integration (a CONNECT event each, once the connection closed at the latest).
+        await Eventually.TrueAsync(() => backend.Events.Count(e => e.EventType == "CONNECT") == 2, TimeSpan.FromSeconds(20));
+        var connects = backend.Events.Where(e => e.EventType == "CONNECT").ToList();
+        Assert.All(connects, c => Assert.Equal("t-room7", c.Headers["x-edgegw-authorizer-tenant"]));
+        // "deny" was the function's first invoke, "room7" its second; the second connect was decided from the cache.
+        Assert.All(connects, c => Assert.Equal("2", c.Headers["x-edgegw-authorizer-calls"]));
     }
 }
 
