@@ -47,6 +47,21 @@ public sealed class LambdaAuthorizerSectionTests
     }
 
     [Fact]
+    public void Reload_KeepsTheAuthorizerAndItsCache_WhileItsFunctionIsUnchanged()
+    {
+        string Lambda(string function) => Config(Authorizer($"\"type\": \"lambda\", \"function\": \"{function}\""));
+        static RequestAuthorizer Of(Core.Model.GatewayModel model) => (RequestAuthorizer)model.RouteList[0].Authorizer!.Authorizer;
+
+        var first = Of(ConfigFixture.Valid(Lambda("http://127.0.0.1:9101")));
+        var same = Of(ConfigFixture.Valid(Lambda("http://127.0.0.1:9101")));
+        var moved = Of(ConfigFixture.Valid(Lambda("http://127.0.0.1:9102")));
+
+        Assert.Same(first, same);
+        Assert.NotSame(first, moved);
+        Assert.Equal("127.0.0.1:9102", Encoding.ASCII.GetString(moved.Settings.Lambda!.Host));
+    }
+
+    [Fact]
     public void Compile_TheHttpForm_HasNoLambda()
     {
         var model = ConfigFixture.Valid(Config(Authorizer("\"cluster\": \"auth\", \"uri\": \"/authorize\"")));
