@@ -17,8 +17,9 @@ internal sealed record LambdaIntegrationConfig(string? Function, string? Payload
 /// <c>payloadFormatVersion</c> (<c>"2.0"</c>, the default, or <c>"1.0"</c>), <c>timeoutMs</c> (AWS's 50 to 29,000, default
 /// 29,000), <c>endpoint</c> (an ARN's Invoke API elsewhere: the Runtime Interface Emulator, SAM local, LocalStack) and
 /// <c>profile</c> (the shared-credentials profile to sign with). Read, checked with JSON paths and compiled into a
-/// <see cref="LambdaIntegrationModel"/>; every distinct endpoint becomes a cluster of the upstream pool
-/// (<see cref="AddClusters"/>), so invokes reuse keep-alive connections like any http integration.
+/// <see cref="LambdaIntegrationModel"/>; every distinct endpoint (of routes and of request authorizers with a lambda
+/// integration, which share these keys and checks) becomes a cluster of the upstream pool (<see cref="AddClusters"/>),
+/// so invokes reuse keep-alive connections like any http integration.
 /// </summary>
 internal static class LambdaIntegrationSection
 {
@@ -110,8 +111,8 @@ internal static class LambdaIntegrationSection
     }
 
     /// <summary>
-    /// <paramref name="clusters"/> followed by one cluster per distinct Lambda endpoint of <paramref name="apis"/>
-    /// (indexes continue theirs), named <c>lambda:scheme://host:port</c>. Called on a validated config.
+    /// <paramref name="clusters"/> followed by one cluster per distinct Lambda endpoint of <paramref name="apis"/>' routes
+    /// and request authorizers (indexes continue theirs), named <c>lambda:scheme://host:port</c>. Called on a validated config.
     /// </summary>
     public static ImmutableArray<ClusterModel> AddClusters(ImmutableArray<ClusterModel> clusters, ImmutableArray<ApiConfig> apis)
     {
@@ -140,40 +141,38 @@ internal static class LambdaIntegrationSection
             }
         }
 
+        foreach (var config in configs)
         {
-            foreach (var config in configs)
+            if (!TryTarget(config, out _, out string host, out int port, out bool tls))
             {
-                if (!TryTarget(config, out _, out string host, out int port, out bool tls))
-                {
-                    continue;
-                }
-
-                var destination = new DestinationModel(host, port, tls);
-                string name = ClusterName(destination);
-                if (!seen.Add(name))
-                {
-                    continue;
-                }
-
-                all ??= clusters.ToBuilder();
-                all.Add(new ClusterModel
-                {
-                    Name = name,
-                    Index = all.Count,
-                    LoadBalancing = LoadBalancingPolicy.RoundRobin,
-                    Destinations = [destination],
-                    Pool = new UpstreamPoolSettings
-                    {
-                        MaxConnectionsPerDestination = Upstream.ClusterSection.DefaultMaxConnectionsPerDestination,
-                        ConnectTimeout = TimeSpan.FromMilliseconds(Upstream.ClusterSection.DefaultConnectTimeoutMs),
-                        IdleTimeout = TimeSpan.FromSeconds(Upstream.ClusterSection.DefaultIdleTimeoutSeconds),
-                        ResponseTimeout = TimeSpan.FromMilliseconds(MaxTimeoutMs),
-                    },
-                    Retries = 0,
-                    // AWS and any https endpoint: verified against the system store.
-                    Tls = tls ? SystemTls : null,
-                });
+                continue;
             }
+
+            var destination = new DestinationModel(host, port, tls);
+            string name = ClusterName(destination);
+            if (!seen.Add(name))
+            {
+                continue;
+            }
+
+            all ??= clusters.ToBuilder();
+            all.Add(new ClusterModel
+            {
+                Name = name,
+                Index = all.Count,
+                LoadBalancing = LoadBalancingPolicy.RoundRobin,
+                Destinations = [destination],
+                Pool = new UpstreamPoolSettings
+                {
+                    MaxConnectionsPerDestination = Upstream.ClusterSection.DefaultMaxConnectionsPerDestination,
+                    ConnectTimeout = TimeSpan.FromMilliseconds(Upstream.ClusterSection.DefaultConnectTimeoutMs),
+                    IdleTimeout = TimeSpan.FromSeconds(Upstream.ClusterSection.DefaultIdleTimeoutSeconds),
+                    ResponseTimeout = TimeSpan.FromMilliseconds(MaxTimeoutMs),
+                },
+                Retries = 0,
+                // AWS and any https endpoint: verified against the system store.
+                Tls = tls ? SystemTls : null,
+            });
         }
 
         return all is null ? clusters : all.ToImmutable();
