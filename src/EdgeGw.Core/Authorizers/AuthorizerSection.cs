@@ -284,9 +284,7 @@ internal static partial class AuthorizerSection
         {
             foreach (string key in integration.StrayLambdaKeys)
             {
-                {
-                    checks.Error($"{at}.integration.{key}", $"{key} belongs to a lambda integration (\"type\": \"lambda\")");
-                }
+                checks.Error($"{at}.integration.{key}", $"{key} belongs to a lambda integration (\"type\": \"lambda\")");
             }
 
             if (string.IsNullOrEmpty(integration.Cluster))

@@ -69,7 +69,6 @@ internal sealed class LambdaInvoker
     /// <see cref="LambdaOutcome.Answered"/> it is handed over as is (a <see cref="BlockPool"/> array the caller returns).
     /// A request authorizer's invoke: its answer is an authorizer response.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public ValueTask<(LambdaOutcome Outcome, int Status, byte[]? Error, byte[]? Payload, int Length)> InvokeRawAsync(ClusterState cluster, LambdaIntegrationModel lambda,
         ReadOnlyMemory<byte> payload, UpstreamErrorLog errors, TimeProvider time) =>
         InvokeCoreAsync(cluster, lambda, payload, errors, time, raw: true);
