@@ -40,8 +40,8 @@ internal sealed class AuthorizerTransport : IAuthorizerTransport
         var invoker = own ? (_invoker ??= new LambdaInvoker()) : new LambdaInvoker();
         try
         {
-            var (outcome, status, _, payload, length) = await invoker.InvokeRawAsync(cluster, lambda, body, _runtime.UpstreamErrors, _runtime.Time).ConfigureAwait(false);
-            if (outcome != LambdaOutcome.Answered || length > maxResponseBytes)
+            var (outcome, status, _, payload, length) = await invoker.InvokeRawAsync(cluster, lambda, body, _runtime.UpstreamErrors, _runtime.Time, maxResponseBytes).ConfigureAwait(false);
+            if (outcome != LambdaOutcome.Answered)
             {
                 if (payload is not null)
                 {

@@ -60,22 +60,23 @@ internal sealed class LambdaInvoker
     public async ValueTask<(LambdaOutcome Outcome, int Status, byte[]? Error)> InvokeAsync(ClusterState cluster, LambdaIntegrationModel lambda, ReadOnlyMemory<byte> payload,
         UpstreamErrorLog errors, TimeProvider time)
     {
-        var (outcome, status, error, _, _) = await InvokeCoreAsync(cluster, lambda, payload, errors, time, raw: false).ConfigureAwait(false);
+        var (outcome, status, error, _, _) = await InvokeCoreAsync(cluster, lambda, payload, errors, time, raw: false, MaxAnswerBytes).ConfigureAwait(false);
         return (outcome, status, error);
     }
 
     /// <summary>
     /// As <see cref="InvokeAsync"/>, but the function's payload is not read as a proxy response: on
     /// <see cref="LambdaOutcome.Answered"/> it is handed over as is (a <see cref="BlockPool"/> array the caller returns).
-    /// A request authorizer's invoke: its answer is an authorizer response.
+    /// A request authorizer's invoke: its answer is an authorizer response, at most <paramref name="maxAnswerBytes"/>
+    /// (a longer one is <see cref="LambdaOutcome.Failed"/>).
     /// </summary>
     public ValueTask<(LambdaOutcome Outcome, int Status, byte[]? Error, byte[]? Payload, int Length)> InvokeRawAsync(ClusterState cluster, LambdaIntegrationModel lambda,
-        ReadOnlyMemory<byte> payload, UpstreamErrorLog errors, TimeProvider time) =>
-        InvokeCoreAsync(cluster, lambda, payload, errors, time, raw: true);
+        ReadOnlyMemory<byte> payload, UpstreamErrorLog errors, TimeProvider time, int maxAnswerBytes) =>
+        InvokeCoreAsync(cluster, lambda, payload, errors, time, raw: true, Math.Min(maxAnswerBytes, MaxAnswerBytes));
 
     [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<(LambdaOutcome Outcome, int Status, byte[]? Error, byte[]? Payload, int Length)> InvokeCoreAsync(ClusterState cluster, LambdaIntegrationModel lambda,
-        ReadOnlyMemory<byte> payload, UpstreamErrorLog errors, TimeProvider time, bool raw)
+        ReadOnlyMemory<byte> payload, UpstreamErrorLog errors, TimeProvider time, bool raw, int maxAnswerBytes)
     {
         var call = await Forwarding.ClusterCall.BeginAsync(cluster, errors).ConfigureAwait(false);
         if (call.Connection is not { } connection)
@@ -124,7 +125,7 @@ internal sealed class LambdaInvoker
         // The rest of the function's time for the body.
         var left = lambda.Timeout - time.GetElapsedTime(sent);
         connection.Deadline.Arm(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
-        var (ok, answer, length) = await IntegrationClient.ReadBodyAsync(connection.Input, connection.Deadline, responseHead, MaxAnswerBytes).ConfigureAwait(false);
+        var (ok, answer, length) = await IntegrationClient.ReadBodyAsync(connection.Input, connection.Deadline, responseHead, maxAnswerBytes).ConfigureAwait(false);
         bool timedOut = !ok && connection.Deadline.Expired;
         connection.Deadline.Disarm();
         destination.Return(connection, reusable: ok && responseHead.KeepAlive && responseHead.Body != BodyKind.CloseDelimited);

@@ -11,7 +11,7 @@ namespace EdgeGw.Server.FunctionalTests.Lambda;
 /// Request authorizers whose integration is a Lambda function (<c>"type": "lambda"</c>), through the real gateway
 /// against the Invoke-API shim running a JavaScript authorizer written as for AWS (<c>node/authorizer.js</c>):
 /// allow (the backend reached, the context passed as the HTTP form passes it), deny 403, a function error, a
-/// malformed answer and a timeout 500 with nothing reaching the backend, the result cache (one invoke for two
+/// malformed or oversized answer and a timeout 500 with nothing reaching the backend, the result cache (one invoke for two
 /// requests), payload format 1.0 with an IAM policy answer from a function given by ARN, and the invoke's SigV4
 /// signature checked against botocore's.
 /// </summary>
@@ -135,6 +135,7 @@ public sealed class LambdaRequestAuthorizerTests : IAsyncLifetime
     [InlineData("throw")]     // X-Amz-Function-Error
     [InlineData("malformed")] // not an authorizer answer
     [InlineData("slow")]      // past timeoutMs
+    [InlineData("huge")]      // over 150,000 bytes
     public async Task FunctionErrorMalformedOrTimeout_Is500_AndReachesNothing(string token)
     {
         var (status, body) = await GetAsync("/prod/cached/x", token);

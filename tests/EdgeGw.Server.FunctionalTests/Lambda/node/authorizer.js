@@ -12,6 +12,9 @@ exports.handler = async (event, context) => {
     case 'slow':
       // Never answers: the authorizer's timeoutMs decides.
       return new Promise(() => {});
+    case 'huge':
+      // Over the 150,000 bytes an authorizer's answer may have.
+      return { isAuthorized: true, context: { padding: 'x'.repeat(200000) } };
     case 'malformed':
       context.respondRaw('this is not json');
       return undefined;
