@@ -151,7 +151,9 @@ public sealed partial class OpenApiExporter
                     Warn($"{path}.integration.timeoutMs", "has no API Gateway counterpart: not exported");
                 }
 
-                aws["authorizerUri"] = BackendUrl(integration["cluster"]?.ToString(), integration["uri"]?.ToString(), $"{path}.integration.cluster");
+                aws["authorizerUri"] = integration["type"]?.ToString() == "lambda"
+                    ? ExportLambdaAuthorizer(integration, scheme, $"{path}.integration")
+                    : BackendUrl(integration["cluster"]?.ToString(), integration["uri"]?.ToString(), $"{path}.integration.cluster");
                 if (authorizer["payloadFormatVersion"] is { } version)
                 {
                     aws["authorizerPayloadFormatVersion"] = version.ToString();

@@ -2,10 +2,58 @@ using System.Text.Json.Nodes;
 
 namespace EdgeGw.OpenApi;
 
-/// <summary>A <c>lambda</c> integration as API Gateway's <c>aws_proxy</c>, with EdgeGw's own keys in <c>x-edgegw-lambda</c>.</summary>
+/// <summary>
+/// A <c>lambda</c> integration as API Gateway's <c>aws_proxy</c>, and a request authorizer's as its <c>authorizerUri</c>,
+/// with EdgeGw's own keys in <c>x-edgegw-lambda</c>.
+/// </summary>
 public sealed partial class OpenApiExporter
 {
     private JsonObject ExportLambda(JsonObject integration, JsonObject operation, string at)
+    {
+        string uri = LambdaUri(integration, operation, at);
+        foreach (var (key, _) in integration)
+        {
+            if (key is not ("type" or "function" or "payloadFormatVersion" or "timeoutMs" or "endpoint" or "profile"))
+            {
+                Warn($"{at}.{key}", "has no API Gateway counterpart: not exported");
+            }
+        }
+
+        var result = new JsonObject
+        {
+            ["type"] = "aws_proxy",
+            ["httpMethod"] = "POST",
+            ["uri"] = uri,
+            // Written always: EdgeGw's default is 2.0, an absent key reads back as API Gateway's 1.0.
+            ["payloadFormatVersion"] = integration["payloadFormatVersion"]?.ToString() ?? "2.0",
+        };
+        if (integration["timeoutMs"] is { } timeout)
+        {
+            result["timeoutInMillis"] = int.TryParse(timeout.ToString(), out int ms) ? ms : 29000;
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// A request authorizer's lambda integration as the authorizer's <c>authorizerUri</c>, its EdgeGw-only keys in the
+    /// scheme's <c>x-edgegw-lambda</c> (as an operation's). Its timeoutMs has no API Gateway counterpart (AWS's is fixed).
+    /// </summary>
+    private string ExportLambdaAuthorizer(JsonObject integration, JsonObject scheme, string at)
+    {
+        foreach (var (key, _) in integration)
+        {
+            if (key is not ("type" or "function" or "endpoint" or "profile" or "timeoutMs")) // timeoutMs: reported with the http form's
+            {
+                Warn($"{at}.{key}", "has no API Gateway counterpart: not exported");
+            }
+        }
+
+        return LambdaUri(integration, scheme, at);
+    }
+
+    /// <summary>The invocation URI of a lambda integration's function; what an AWS document cannot say goes to <paramref name="owner"/>'s <c>x-edgegw-lambda</c>.</summary>
+    private string LambdaUri(JsonObject integration, JsonObject owner, string at)
     {
         string function = integration["function"]?.ToString() ?? "";
         var extension = new JsonObject();
@@ -32,32 +80,11 @@ public sealed partial class OpenApiExporter
             }
         }
 
-        foreach (var (key, _) in integration)
-        {
-            if (key is not ("type" or "function" or "payloadFormatVersion" or "timeoutMs" or "endpoint" or "profile"))
-            {
-                Warn($"{at}.{key}", "has no API Gateway counterpart: not exported");
-            }
-        }
-
         if (extension.Count > 0)
         {
-            operation[OpenApiImporter.LambdaExtension] = extension;
+            owner[OpenApiImporter.LambdaExtension] = extension;
         }
 
-        var result = new JsonObject
-        {
-            ["type"] = "aws_proxy",
-            ["httpMethod"] = "POST",
-            ["uri"] = uri,
-            // Written always: EdgeGw's default is 2.0, an absent key reads back as API Gateway's 1.0.
-            ["payloadFormatVersion"] = integration["payloadFormatVersion"]?.ToString() ?? "2.0",
-        };
-        if (integration["timeoutMs"] is { } timeout)
-        {
-            result["timeoutInMillis"] = int.TryParse(timeout.ToString(), out int ms) ? ms : 29000;
-        }
-
-        return result;
+        return uri;
     }
 }

@@ -115,7 +115,17 @@ public sealed partial class OpenApiImporter
             Warn(JsonPointer.Append(pointer, "connectionId"), "connectionId is not used by EdgeGw's lambda integration: ignored");
         }
 
-        bool isArn = function.StartsWith("arn:", StringComparison.Ordinal);
+        ApplyLambdaTarget(integration, extension, extensionPointer);
+        return integration;
+    }
+
+    /// <summary>
+    /// The <c>endpoint</c> and <c>profile</c> of a lambda integration (a route's or a request authorizer's) from
+    /// <c>x-edgegw-lambda</c>, or the import's <see cref="ImportOptions.LambdaEndpoint"/> for a function given by ARN.
+    /// </summary>
+    private void ApplyLambdaTarget(JsonObject integration, JsonObject? extension, string extensionPointer)
+    {
+        bool isArn = integration["function"]!.ToString().StartsWith("arn:", StringComparison.Ordinal);
         if (ExtensionText(extension, "endpoint") is { } endpoint)
         {
             if (isArn)
@@ -143,8 +153,6 @@ public sealed partial class OpenApiImporter
                 Warn(JsonPointer.Append(extensionPointer, "profile"), "an Invoke-API endpoint is called unsigned: ignored");
             }
         }
-
-        return integration;
     }
 
     /// <summary>

@@ -52,7 +52,8 @@ public sealed partial class OpenApiImporter
             string authType = Text(scheme["x-amazon-apigateway-authtype"]) ?? "";
             if (Object(scheme, "x-amazon-apigateway-authorizer") is { } authorizer)
             {
-                var converted = ReadAuthorizer(name, authorizer, JsonPointer.Append(pointer, "x-amazon-apigateway-authorizer"));
+                var converted = ReadAuthorizer(name, authorizer, JsonPointer.Append(pointer, "x-amazon-apigateway-authorizer"),
+                    Object(scheme, LambdaExtension), JsonPointer.Append(pointer, LambdaExtension));
                 if (converted is null)
                 {
                     result.Kinds[name] = SchemeKind.Unsupported;
@@ -120,7 +121,7 @@ public sealed partial class OpenApiImporter
         return result;
     }
 
-    private JsonObject? ReadAuthorizer(string name, JsonObject aws, string pointer)
+    private JsonObject? ReadAuthorizer(string name, JsonObject aws, string pointer, JsonObject? extension, string extensionPointer)
     {
         WarnUnknownKeys(aws, pointer, AuthorizerKeys, "authorizer");
         string type = Text(aws["type"])?.ToLowerInvariant() ?? "";
@@ -176,20 +177,49 @@ public sealed partial class OpenApiImporter
         }
 
         string uri = Text(aws["authorizerUri"]) ?? "";
-        if (!uri.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !uri.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        JsonObject integration;
+        if (IsLambdaAuthorizer(uri, extension))
         {
-            Warn(JsonPointer.Append(pointer, "authorizerUri"),
-                "Lambda authorizers are not supported yet (EdgeGw calls request authorizers over HTTP: give an http(s) authorizerUri): routes that require it are not imported");
+            if (ReadLambdaAuthorizer(uri, JsonPointer.Append(pointer, "authorizerUri"), extension, extensionPointer) is not { } lambda)
+            {
+                return null;
+            }
+
+            integration = lambda;
+        }
+        else if (!uri.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !uri.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            Warn(JsonPointer.Append(pointer, "authorizerUri"), uri.Length == 0
+                ? "a request authorizer needs an authorizerUri (a Lambda invocation ARN or an http(s) URL): routes that require it are not imported"
+                : $"'{uri}' is neither a Lambda invocation ARN (arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function ARN>/invocations) nor an http(s) URL: routes that require it are not imported");
             return null;
         }
-
-        int schemeEnd = uri.IndexOf("://", StringComparison.Ordinal);
-        int pathStart = uri.IndexOf('/', schemeEnd + 3);
-        string authority = pathStart < 0 ? uri[(schemeEnd + 3)..] : uri[(schemeEnd + 3)..pathStart];
-        var integration = new JsonObject { ["cluster"] = Cluster(uri[..schemeEnd].ToLowerInvariant(), authority) };
-        if (pathStart >= 0)
+        else
         {
-            integration["uri"] = uri[pathStart..];
+            if (extension is not null)
+            {
+                Warn(extensionPointer, $"{LambdaExtension} applies to Lambda authorizers only: ignored");
+            }
+
+            int schemeEnd = uri.IndexOf("://", StringComparison.Ordinal);
+            int pathStart = uri.IndexOf('/', schemeEnd + 3);
+            string authority = pathStart < 0 ? uri[(schemeEnd + 3)..] : uri[(schemeEnd + 3)..pathStart];
+            integration = new JsonObject { ["cluster"] = Cluster(uri[..schemeEnd].ToLowerInvariant(), authority) };
+            if (pathStart >= 0)
+            {
+                integration["uri"] = uri[pathStart..];
+            }
+        }
+
+        if (Text(aws["authorizerCredentials"]) is { } credentials)
+        {
+            Warn(JsonPointer.Append(pointer, "authorizerCredentials"),
+                $"the role '{credentials}' is not assumed: EdgeGw invokes the authorizer with its own credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, ~/.aws/credentials, or the integration's profile)");
+        }
+
+        if (aws.ContainsKey("identityValidationExpression"))
+        {
+            Warn(JsonPointer.Append(pointer, "identityValidationExpression"), "not applied: EdgeGw calls the authorizer for any identity value (a missing one is 401)");
         }
 
         result["type"] = "request";
@@ -197,7 +227,8 @@ public sealed partial class OpenApiImporter
         string? version = Text(aws["authorizerPayloadFormatVersion"]);
         if (type == "token")
         {
-            Warn(JsonPointer.Append(pointer, "type"), "a token authorizer is called with the REQUEST event (payload 1.0) carrying the token's header, not AWS's TOKEN event");
+            Warn(JsonPointer.Append(pointer, "type"),
+                "a token authorizer is called with the REQUEST event (payload 1.0) carrying the token's header, not AWS's TOKEN event (a handler that reads event.authorizationToken must read event.headers)");
             version = "1.0";
         }
         else if (version is null && _swagger2)

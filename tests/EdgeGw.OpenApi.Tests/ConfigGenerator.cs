@@ -6,7 +6,7 @@ namespace EdgeGw.OpenApi.Tests;
 /// Seeded random EdgeGw configs of what OpenAPI can carry: routes over literal, <c>{param}</c> and <c>{proxy+}</c>
 /// segments and every method, mock, http (uri, timeout, parameter mapping) and lambda integrations (ARN or Invoke-API
 /// endpoint, payload format, timeout, endpoint, profile), API keys, JWT and
-/// request authorizers with scopes, CORS, gateway responses, request validation, the compression minimum. Written
+/// request authorizers (HTTP and Lambda) with scopes, CORS, gateway responses, request validation, the compression minimum. Written
 /// as the importer writes (cluster names from the backend's authority, models as JSON text).
 /// </summary>
 internal static class ConfigGenerator
@@ -79,6 +79,28 @@ internal static class ConfigGenerator
                 ["payloadFormatVersion"] = random.Next(2) == 0 ? "2.0" : "1.0", ["resultTtlSeconds"] = random.Next(0, 300),
             });
             authorizerTypes.Add(("partner", false));
+        }
+
+        if (random.Next(2) == 0)
+        {
+            // A Lambda request authorizer: the function as a lambda route integration names it (no format or timeout of its own here).
+            var integration = LambdaIntegration(random);
+            integration.Remove("payloadFormatVersion");
+            integration.Remove("timeoutMs");
+            bool v2 = random.Next(2) == 0;
+            var authorizer = new JsonObject
+            {
+                ["name"] = "fn", ["type"] = "request", ["identitySource"] = "$request.header.X-Fn-Token",
+                ["integration"] = integration,
+                ["payloadFormatVersion"] = v2 ? "2.0" : "1.0", ["resultTtlSeconds"] = random.Next(0, 300),
+            };
+            if (v2 && random.Next(2) == 0)
+            {
+                authorizer["enableSimpleResponses"] = true;
+            }
+
+            authorizers.Add(authorizer);
+            authorizerTypes.Add(("fn", false));
         }
 
         if (authorizers.Count > 0)

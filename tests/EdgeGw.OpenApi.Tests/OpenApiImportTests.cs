@@ -101,7 +101,7 @@ public sealed class OpenApiImportTests
     }
 
     [Fact]
-    public void Authorizers_JwtRequestAndSigV4Load_LambdaAuthorizerRouteIsNotImported()
+    public void Authorizers_JwtRequestLambdaAndSigV4Load()
     {
         var result = Fixtures.Import("petstore-authorizers.yaml");
         string secret = Path.Combine(Path.GetTempPath(), $"edgegw-oas-{Guid.NewGuid():N}.secret");
@@ -109,14 +109,17 @@ public sealed class OpenApiImportTests
         try
         {
             // AWS_IAM needs the iam section an OpenAPI document lacks (a warning says so): given here as overrides.
-            var model = Fixtures.LoadValid(result.Config!,
+            // The Lambda authorizer's function is given by ARN: invoked at an Invoke API here (AWS itself needs credentials).
+            var model = Fixtures.LoadValid(result.Config!, "--apis:0:authorizers:2:integration:endpoint=http://127.0.0.1:3001",
                 "--iam:region=us-east-1", "--iam:credentials:0:accessKeyId=AKIAIOSFODNN7EXAMPLE",
                 $"--iam:credentials:0:secretAccessKeyFile={secret}", "--iam:credentials:0:principal=arn:aws:iam::123456789012:user/ci").Model!;
 
-            Assert.Equal(["GET /pets", "POST /partner/{proxy+}", "DELETE /admin/pets/{id}"], model.RouteList.Select(r => r.RouteKey));
+            Assert.Equal(["GET /pets", "POST /partner/{proxy+}", "GET /legacy", "DELETE /admin/pets/{id}"], model.RouteList.Select(r => r.RouteKey));
             Assert.All(model.RouteList, r => Assert.Equal("$default", r.StageName));
             Assert.NotNull(Compiled(model, "GET /pets").Authorizer);
             Assert.NotNull(Compiled(model, "POST /partner/{proxy+}").Authorizer);
+            var legacy = Assert.IsType<EdgeGw.Core.Authorizers.RequestAuthorizer>(Compiled(model, "GET /legacy").Authorizer!.Authorizer);
+            Assert.Equal("/2015-03-31/functions/auth/invocations", Encoding.ASCII.GetString(legacy.Settings.Lambda!.InvokeTarget));
             Assert.NotNull(Compiled(model, "DELETE /admin/pets/{id}").Iam);
             Assert.NotNull(Compiled(model, "GET /pets").Cors);
         }
@@ -139,13 +142,22 @@ public sealed class OpenApiImportTests
         Assert.Equal("AWS_IAM", Fixtures.Route(result, "DELETE /admin/pets/{id}")["authorizationType"]!.ToString());
         Assert.Equal(600, (int)Fixtures.Api(result)["cors"]!["maxAge"]!);
 
-        // Never served open: the route that needs the Lambda authorizer is left out, and both places are reported.
-        Assert.DoesNotContain((JsonArray)Fixtures.Api(result)["routes"]!, r => r!["key"]!.ToString() == "GET /legacy");
-        Fixtures.HasWarning(result, "/components/securitySchemes/legacy/x-amazon-apigateway-authorizer/authorizerUri", "Lambda authorizers are not supported yet");
-        Fixtures.HasWarning(result, "/paths/~1legacy/get", "operation not imported");
+        // The Lambda (token) authorizer: a request authorizer invoking the function of its invocation URI, with AWS's TOKEN
+        // event not sent (a REQUEST 1.0 event instead) and its role not assumed, both reported.
+        var legacyConfig = authorizers.Single(a => a!["name"]!.ToString() == "legacy")!;
+        Assert.Equal("""{"type":"lambda","function":"arn:aws:lambda:us-east-1:123456789012:function:auth"}""", legacyConfig["integration"]!.ToJsonString());
+        Assert.Equal(("request", "1.0", 300), (legacyConfig["type"]!.ToString(), legacyConfig["payloadFormatVersion"]!.ToString(), (int)legacyConfig["resultTtlSeconds"]!));
+        Assert.Equal("$request.header.Authorization", legacyConfig["identitySource"]!.ToString());
+        Assert.Equal("legacy", Fixtures.Route(result, "GET /legacy")["authorizer"]!.ToString());
+        Fixtures.HasWarning(result, "/components/securitySchemes/legacy/x-amazon-apigateway-authorizer/type", "not AWS's TOKEN event");
+        Fixtures.HasWarning(result, "/components/securitySchemes/legacy/x-amazon-apigateway-authorizer/authorizerCredentials",
+            "the role 'arn:aws:iam::123456789012:role/apigw-authorizer-invoke' is not assumed");
+        Assert.DoesNotContain(result.Warnings, w => w.Message.Contains("not imported", StringComparison.Ordinal));
         Fixtures.HasWarning(result, "/components/securitySchemes/sigv4/x-amazon-apigateway-authtype", "iam section");
         // Without the iam section the loader refuses the AWS_IAM route, naming it.
-        Assert.Contains(Fixtures.Load(result.Config!).Errors, e => e.Path == "apis[0].routes[2].authorizationType");
+        Assert.Contains(Fixtures.Load(result.Config!).Errors, e => e.Path == "apis[0].routes[3].authorizationType");
+        // Nor the Lambda authorizer's function by ARN without credentials or an endpoint, naming the authorizer.
+        Assert.Contains(Fixtures.Load(result.Config!).Errors, e => e.Path == "apis[0].authorizers[2].integration.function" && e.Message.StartsWith("authorizer 'legacy': ", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class OpenApiRoundTripTests
         var exported = OpenApiExporter.Export(config);
         Assert.NotNull(exported.Document);
         // Only a function given as an Invoke-API endpoint is reported: API Gateway could not import it (EdgeGw can).
-        Assert.Equal(LambdaIntegrations(config).Count(l => !l["function"]!.ToString().StartsWith("arn:", StringComparison.Ordinal)), exported.Warnings.Count);
+        Assert.Equal(AllLambdaIntegrations(config).Count(l => !l["function"]!.ToString().StartsWith("arn:", StringComparison.Ordinal)), exported.Warnings.Count);
         Assert.All(exported.Warnings, w => Assert.Contains("is an Invoke-API endpoint, not a function ARN", w, StringComparison.Ordinal));
 
         var imported = OpenApiImporter.Import("exported.json", System.Text.Encoding.UTF8.GetBytes(exported.ToJson()));
@@ -50,6 +50,12 @@ public sealed class OpenApiRoundTripTests
         Assert.Contains(lambdas, l => l["function"]!.ToString().StartsWith("arn:", StringComparison.Ordinal) && l["endpoint"] is null && l["profile"] is null);
         Assert.Contains(lambdas, l => l["endpoint"] is not null && l["profile"] is not null);
         Assert.Contains(lambdas, l => l["payloadFormatVersion"]!.ToString() == "1.0" && l["timeoutMs"] is not null);
+
+        var authorizers = Enumerable.Range(1, 200).Select(ConfigGenerator.Generate).SelectMany(LambdaAuthorizerIntegrations).ToList();
+        Assert.Contains(authorizers, l => l["function"]!.ToString().StartsWith("http://", StringComparison.Ordinal));
+        Assert.Contains(authorizers, l => l["function"]!.ToString().StartsWith("arn:", StringComparison.Ordinal) && l["endpoint"] is null && l["profile"] is null);
+        Assert.Contains(authorizers, l => l["endpoint"] is not null);
+        Assert.Contains(authorizers, l => l["profile"] is not null);
     }
 
     [Fact]
@@ -95,7 +101,7 @@ public sealed class OpenApiRoundTripTests
     internal static JsonObject Invocable(JsonObject config)
     {
         var copy = config.DeepClone().AsObject();
-        foreach (var lambda in LambdaIntegrations(copy))
+        foreach (var lambda in AllLambdaIntegrations(copy))
         {
             if (lambda["function"]!.ToString().StartsWith("arn:", StringComparison.Ordinal))
             {
@@ -106,6 +112,14 @@ public sealed class OpenApiRoundTripTests
 
         return copy;
     }
+
+    /// <summary>The routes' lambda integrations and the Lambda request authorizers'.</summary>
+    private static IEnumerable<JsonObject> AllLambdaIntegrations(JsonObject config) =>
+        LambdaIntegrations(config).Concat(LambdaAuthorizerIntegrations(config));
+
+    private static IEnumerable<JsonObject> LambdaAuthorizerIntegrations(JsonObject config) =>
+        config["apis"]!.AsArray().SelectMany(a => a!["authorizers"]?.AsArray() ?? [])
+            .Select(r => r!["integration"]).OfType<JsonObject>().Where(i => i["type"]?.ToString() == "lambda");
 
     private static IEnumerable<JsonObject> LambdaIntegrations(JsonObject config) =>
         config["apis"]!.AsArray().SelectMany(a => a!["routes"]!.AsArray())

@@ -16,9 +16,9 @@ internal sealed class AuthorizerRegistry
     private readonly Dictionary<string, WeakReference<Authorizer>> _live = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    public Authorizer GetOrCreate(string apiName, AuthorizerConfig config, ClusterModel? cluster)
+    public Authorizer GetOrCreate(string apiName, AuthorizerConfig config, ClusterModel? cluster, Lambda.LambdaIntegrationModel? lambda = null)
     {
-        string key = Fingerprint(apiName, config, cluster);
+        string key = Fingerprint(apiName, config, cluster, lambda);
         lock (_lock)
         {
             if (_live.TryGetValue(key, out var weak) && weak.TryGetTarget(out var existing))
@@ -26,7 +26,7 @@ internal sealed class AuthorizerRegistry
                 return existing;
             }
 
-            var created = Create(config, cluster);
+            var created = Create(config, cluster, lambda);
             _live[key] = new WeakReference<Authorizer>(created);
             if (_live.Count > 1024)
             {
@@ -54,7 +54,7 @@ internal sealed class AuthorizerRegistry
         }
     }
 
-    private static Authorizer Create(AuthorizerConfig config, ClusterModel? cluster)
+    private static Authorizer Create(AuthorizerConfig config, ClusterModel? cluster, Lambda.LambdaIntegrationModel? lambda)
     {
         var sources = ImmutableArray.CreateBuilder<IdentitySource>(config.IdentitySource.Length);
         foreach (string text in config.IdentitySource)
@@ -83,10 +83,10 @@ internal sealed class AuthorizerRegistry
         };
         return new RequestAuthorizer(config.Name, sources.ToImmutable(), prefix, new RequestAuthorizerSettings(
             target, config.PayloadFormatVersion ?? "2.0", config.EnableSimpleResponses ?? false,
-            config.ResultTtlSeconds ?? (config.IdentitySource.IsEmpty ? 0 : AuthorizerSection.DefaultResultTtlSeconds)));
+            config.ResultTtlSeconds ?? (config.IdentitySource.IsEmpty ? 0 : AuthorizerSection.DefaultResultTtlSeconds), lambda));
     }
 
-    private static string Fingerprint(string apiName, AuthorizerConfig config, ClusterModel? cluster)
+    private static string Fingerprint(string apiName, AuthorizerConfig config, ClusterModel? cluster, Lambda.LambdaIntegrationModel? lambda)
     {
         var text = new StringBuilder();
         text.Append(apiName).Append('\n').Append(config.Name).Append('\n').Append(config.Type).Append('\n')
@@ -96,6 +96,13 @@ internal sealed class AuthorizerRegistry
             .Append(config.Integration?.Cluster).Append('\n').Append(config.Integration?.Uri).Append('\n').Append(config.Integration?.TimeoutMs).Append('\n')
             .Append(config.PayloadFormatVersion).Append('\n').Append(config.EnableSimpleResponses).Append('\n').Append(config.ResultTtlSeconds).Append('\n')
             .Append(config.ForwardHeaders?.Prefix).Append('\n').AppendJoin(',', config.ForwardHeaders?.Claims ?? []).Append('\n');
+        if (lambda is not null)
+        {
+            // The function, where its Invoke API is, and who signs (a changed key makes a new authorizer).
+            text.Append(lambda.Function).Append('\n').Append(Encoding.ASCII.GetString(lambda.InvokeTarget)).Append('\n').Append(config.Integration?.Lambda?.Profile).Append('\n')
+                .Append(lambda.Signing is { } signing ? Encoding.ASCII.GetString(signing.AccessKeyId) : "").Append('\n');
+        }
+
         if (cluster is not null)
         {
             foreach (var destination in cluster.Destinations)

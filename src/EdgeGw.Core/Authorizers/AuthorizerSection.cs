@@ -9,8 +9,15 @@ namespace EdgeGw.Core.Authorizers;
 /// <summary>An authorizer's <c>jwt</c> object as written (AWS HTTP API's <c>JwtConfiguration</c>, plus the JWKS location and clock skew).</summary>
 internal sealed record JwtAuthorizerConfig(string? Issuer, ImmutableArray<string> Audience, string? JwksUri, int? ClockSkewSeconds, string? SecretFile = null);
 
-/// <summary>A request authorizer's <c>integration</c>: the cluster and path the gateway POSTs the authorizer event to.</summary>
-internal sealed record AuthorizerIntegrationConfig(string? Cluster, string? Uri, int? TimeoutMs);
+/// <summary>
+/// A request authorizer's <c>integration</c>: the cluster and path the gateway POSTs the authorizer event to, or
+/// (<c>"type": "lambda"</c>) the Lambda function it invokes with it, with a lambda route integration's keys.
+/// </summary>
+internal sealed record AuthorizerIntegrationConfig(string? Cluster, string? Uri, int? TimeoutMs, string? Type = null, Lambda.LambdaIntegrationConfig? Lambda = null)
+{
+    /// <summary>The lambda keys written on an integration that is not <c>"type": "lambda"</c> (errors).</summary>
+    public ImmutableArray<string> StrayLambdaKeys { get; init; } = [];
+}
 
 /// <summary>An authorizer's <c>forwardHeaders</c>: the header prefix of the caller's identity toward the backend, and the JWT claims forwarded.</summary>
 internal sealed record AuthorizerForwardConfig(string? Prefix, ImmutableArray<string>? Claims);
@@ -48,7 +55,9 @@ internal static partial class AuthorizerSection
 
     private static readonly string[] Keys = ["name", "type", "identitySource", "jwt", "integration", "payloadFormatVersion", "enableSimpleResponses", "resultTtlSeconds", "forwardHeaders"];
     private static readonly string[] JwtKeys = ["issuer", "audience", "jwksUri", "clockSkewSeconds", "secretFile"];
-    private static readonly string[] IntegrationKeys = ["cluster", "uri", "timeoutMs"];
+    private static readonly string[] IntegrationKeys = ["type", "cluster", "uri", "timeoutMs", .. Lambda.LambdaIntegrationSection.OwnKeys];
+    /// <summary>AWS's limit on a Lambda authorizer's answer (HTTP API quotas: 10,000 ms, not raised).</summary>
+    public const int MaxLambdaTimeoutMs = 10_000;
     private static readonly string[] ForwardKeys = ["prefix", "claims"];
 
     public static ImmutableArray<AuthorizerConfig> Read(ConfigReader reader, IConfigurationSection section, string path) =>
@@ -77,7 +86,12 @@ internal static partial class AuthorizerSection
         {
             string integrationPath = ConfigReader.Join(path, "integration");
             reader.CheckObject(integrationSection, integrationPath, IntegrationKeys);
-            integration = new AuthorizerIntegrationConfig(integrationSection["cluster"], integrationSection["uri"], reader.ReadInt(integrationSection, integrationPath, "timeoutMs"));
+            string? type = integrationSection["type"];
+            integration = new AuthorizerIntegrationConfig(integrationSection["cluster"], integrationSection["uri"], reader.ReadInt(integrationSection, integrationPath, "timeoutMs"),
+                type, type == Lambda.LambdaIntegrationSection.Type ? Lambda.LambdaIntegrationSection.Read(integrationSection) : null)
+            {
+                StrayLambdaKeys = type == Lambda.LambdaIntegrationSection.Type ? [] : [.. Array.FindAll(Lambda.LambdaIntegrationSection.OwnKeys, k => integrationSection[k] is not null)],
+            };
         }
 
         AuthorizerForwardConfig? forward = null;
@@ -240,10 +254,39 @@ internal static partial class AuthorizerSection
 
         if (config.Integration is not { } integration)
         {
-            checks.Error($"{at}.integration", "a request authorizer needs integration.cluster (and uri) to POST its event to");
+            checks.Error($"{at}.integration", "a request authorizer needs integration.cluster (and uri) to POST its event to, or a lambda integration");
+        }
+        else if (integration.Lambda is { } lambda)
+        {
+            string integrationPath = $"{at}.integration";
+            if (integration.Cluster is not null)
+            {
+                checks.Error($"{integrationPath}.cluster", "a lambda integration invokes its function: cluster belongs to the http form");
+            }
+
+            if (integration.Uri is not null)
+            {
+                checks.Error($"{integrationPath}.uri", "a lambda integration invokes its function: uri belongs to the http form");
+            }
+
+            if (lambda.PayloadFormatVersion is not null)
+            {
+                checks.Error($"{integrationPath}.payloadFormatVersion", "the authorizer's own payloadFormatVersion chooses its event's format");
+            }
+
+            Lambda.LambdaIntegrationSection.Validate(checks, lambda, integration.TimeoutMs, MaxLambdaTimeoutMs, integrationPath, $"authorizer '{config.Name}'");
+        }
+        else if (integration.Type is { } type && type != "http")
+        {
+            checks.Error($"{at}.integration.type", $"'{type}' is not \"lambda\" (or \"http\", the default: cluster and uri)");
         }
         else
         {
+            foreach (string key in integration.StrayLambdaKeys)
+            {
+                checks.Error($"{at}.integration.{key}", $"{key} belongs to a lambda integration (\"type\": \"lambda\")");
+            }
+
             if (string.IsNullOrEmpty(integration.Cluster))
             {
                 checks.Error($"{at}.integration.cluster", "required");
@@ -327,7 +370,14 @@ internal static partial class AuthorizerSection
         foreach (var config in configs)
         {
             ClusterModel? cluster = config.Integration?.Cluster is { } name && clusters.TryGetValue(name, out var found) ? found : null;
-            result[config.Name] = AuthorizerRegistry.Shared.GetOrCreate(apiName, config, cluster);
+            Lambda.LambdaIntegrationModel? lambda = null;
+            if (config.Integration is { Lambda: { } function } integration)
+            {
+                lambda = Lambda.LambdaIntegrationSection.Compile(function, TimeSpan.FromMilliseconds(integration.TimeoutMs ?? DefaultTimeoutMs), apiName, "", [], "", [], clusters);
+                cluster = lambda.Cluster;
+            }
+
+            result[config.Name] = AuthorizerRegistry.Shared.GetOrCreate(apiName, config, cluster, lambda);
         }
 
         return result;

@@ -9,15 +9,16 @@ namespace EdgeGw.Core.Authorizers;
 
 /// <summary>
 /// A request authorizer's integration and response rules. <see cref="Integration"/> is the POST's target: the
-/// cluster (found by name in the snapshot at call time), the path (the configured <c>uri</c>) and the answer's timeout.
+/// cluster (found by name in the snapshot at call time), the path (the configured <c>uri</c>) and the answer's timeout;
+/// with <see cref="Lambda"/>, the function invoked instead (its endpoint cluster, target, signing and timeout).
 /// </summary>
 public sealed record RequestAuthorizerSettings(
-    HttpIntegrationModel Integration, string PayloadFormatVersion, bool SimpleResponses, int ResultTtlSeconds);
+    HttpIntegrationModel Integration, string PayloadFormatVersion, bool SimpleResponses, int ResultTtlSeconds, Lambda.LambdaIntegrationModel? Lambda = null);
 
 /// <summary>A request authorizer's answer as read: its HTTP status (0 or a gateway 5xx when there was none) and its body, in a <see cref="BlockPool"/> array the reader returns.</summary>
 public readonly record struct AuthorizerAnswer(int Status, byte[]? Body, int Length);
 
-/// <summary>How a request authorizer's event reaches its integration: the server's pooled upstream connections to the cluster.</summary>
+/// <summary>How a request authorizer's event reaches its integration: the server's pooled upstream connections to the cluster (a POST, or a Lambda invoke whose payload is the answer).</summary>
 public interface IAuthorizerTransport
 {
     /// <summary>POSTs <paramref name="body"/> (JSON) to <paramref name="settings"/>' integration and reads the answer, at most <paramref name="maxResponseBytes"/>.</summary>
@@ -25,12 +26,14 @@ public interface IAuthorizerTransport
 }
 
 /// <summary>
-/// A <c>request</c> authorizer (AWS's Lambda authorizer, with an HTTP endpoint of a cluster instead of a Lambda): the
-/// gateway POSTs the authorizer event to the integration and reads a simple (<c>isAuthorized</c>) or IAM policy answer.
+/// A <c>request</c> authorizer (AWS's Lambda authorizer: a Lambda function, or an HTTP endpoint of a cluster): the
+/// gateway POSTs the authorizer event to the integration, or invokes the function with it, and reads a simple
+/// (<c>isAuthorized</c>) or IAM policy answer from the body or the function's payload.
 /// Results are cached for <c>resultTtlSeconds</c> keyed by the identity-source values (a bounded
 /// <see cref="BoundedEntryCache{T}"/>); concurrent misses with the same values share one call. The call goes through
 /// <see cref="IAuthorizerTransport"/>: the cluster's pooled keep-alive connections, with its load balancing, connect
-/// retries, passive health and circuit breaker, as an integration's.
+/// retries, passive health and circuit breaker, as an integration's (for a function, its endpoint's cluster and the
+/// Lambda invoker a route's lambda integration uses).
 /// </summary>
 public sealed class RequestAuthorizer : Authorizer
 {

@@ -17,8 +17,9 @@ internal sealed record LambdaIntegrationConfig(string? Function, string? Payload
 /// <c>payloadFormatVersion</c> (<c>"2.0"</c>, the default, or <c>"1.0"</c>), <c>timeoutMs</c> (AWS's 50 to 29,000, default
 /// 29,000), <c>endpoint</c> (an ARN's Invoke API elsewhere: the Runtime Interface Emulator, SAM local, LocalStack) and
 /// <c>profile</c> (the shared-credentials profile to sign with). Read, checked with JSON paths and compiled into a
-/// <see cref="LambdaIntegrationModel"/>; every distinct endpoint becomes a cluster of the upstream pool
-/// (<see cref="AddClusters"/>), so invokes reuse keep-alive connections like any http integration.
+/// <see cref="LambdaIntegrationModel"/>; every distinct endpoint (of routes and of request authorizers with a lambda
+/// integration, which share these keys and checks) becomes a cluster of the upstream pool (<see cref="AddClusters"/>),
+/// so invokes reuse keep-alive connections like any http integration.
 /// </summary>
 internal static class LambdaIntegrationSection
 {
@@ -46,9 +47,19 @@ internal static class LambdaIntegrationSection
             checks.Error($"{path}.payloadFormatVersion", "WebSocket APIs send AWS's WebSocket event: payloadFormatVersion applies to HTTP APIs");
         }
 
+        Validate(checks, config, timeoutMs, MaxTimeoutMs, path, routeKey.Length == 0 ? "" : $"route '{routeKey}'");
+    }
+
+    /// <summary>
+    /// The function, endpoint, profile, payload format and timeout (<paramref name="maxTimeoutMs"/>: 29,000 for a route,
+    /// AWS's 10,000 for a request authorizer), as a route's and a request authorizer's lambda integration share them.
+    /// </summary>
+    /// <param name="subject">What the integration belongs to (<c>route 'GET /x'</c>, <c>authorizer 'a'</c>), named where the message must stand on its own ("" when unknown).</param>
+    public static void Validate(ConfigChecks checks, LambdaIntegrationConfig config, int? timeoutMs, int maxTimeoutMs, string path, string subject = "")
+    {
         if (timeoutMs is { } timeout)
         {
-            checks.Range($"{path}.timeoutMs", timeout, MinTimeoutMs, MaxTimeoutMs);
+            checks.Range($"{path}.timeoutMs", timeout, MinTimeoutMs, maxTimeoutMs);
         }
 
         if (config.PayloadFormatVersion is not (null or "2.0" or "1.0"))
@@ -94,55 +105,74 @@ internal static class LambdaIntegrationSection
         else if (function.IsArn && config.Endpoint is null && AwsCredentialSource.Find(null, Environment) is null)
         {
             // Named by its key too: an OpenAPI document converted at load has no routes[] of its own to point at.
-            checks.Error($"{path}.function", $"{(routeKey.Length == 0 ? "" : $"route '{routeKey}': ")}invoking AWS Lambda needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials "
+            checks.Error($"{path}.function", $"{(subject.Length == 0 ? "" : $"{subject}: ")}invoking AWS Lambda needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials "
                 + "(AWS_PROFILE, or the integration's \"profile\"); or give the integration an \"endpoint\" (an Invoke API such as sam local start-lambda's)");
         }
     }
 
     /// <summary>
-    /// <paramref name="clusters"/> followed by one cluster per distinct Lambda endpoint of <paramref name="apis"/>
-    /// (indexes continue theirs), named <c>lambda:scheme://host:port</c>. Called on a validated config.
+    /// <paramref name="clusters"/> followed by one cluster per distinct Lambda endpoint of <paramref name="apis"/>' routes
+    /// and request authorizers (indexes continue theirs), named <c>lambda:scheme://host:port</c>. Called on a validated config.
     /// </summary>
     public static ImmutableArray<ClusterModel> AddClusters(ImmutableArray<ClusterModel> clusters, ImmutableArray<ApiConfig> apis)
     {
         ImmutableArray<ClusterModel>.Builder? all = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var configs = new List<LambdaIntegrationConfig>();
         foreach (var api in apis)
         {
             foreach (var route in api.Routes)
             {
-                if (route.Integration.Type != Type || route.Integration.Lambda is not { } config
-                    || !TryTarget(config, out _, out string host, out int port, out bool tls))
+                if (route.Integration.Type == Type && route.Integration.Lambda is { } routeConfig)
                 {
-                    continue;
+                    configs.Add(routeConfig);
                 }
-
-                var destination = new DestinationModel(host, port, tls);
-                string name = ClusterName(destination);
-                if (!seen.Add(name))
-                {
-                    continue;
-                }
-
-                all ??= clusters.ToBuilder();
-                all.Add(new ClusterModel
-                {
-                    Name = name,
-                    Index = all.Count,
-                    LoadBalancing = LoadBalancingPolicy.RoundRobin,
-                    Destinations = [destination],
-                    Pool = new UpstreamPoolSettings
-                    {
-                        MaxConnectionsPerDestination = Upstream.ClusterSection.DefaultMaxConnectionsPerDestination,
-                        ConnectTimeout = TimeSpan.FromMilliseconds(Upstream.ClusterSection.DefaultConnectTimeoutMs),
-                        IdleTimeout = TimeSpan.FromSeconds(Upstream.ClusterSection.DefaultIdleTimeoutSeconds),
-                        ResponseTimeout = TimeSpan.FromMilliseconds(MaxTimeoutMs),
-                    },
-                    Retries = 0,
-                    // AWS and any https endpoint: verified against the system store.
-                    Tls = tls ? SystemTls : null,
-                });
             }
+
+            if (!api.Authorizers.IsDefault)
+            {
+                foreach (var authorizer in api.Authorizers)
+                {
+                    if (authorizer.Integration?.Lambda is { } authorizerConfig)
+                    {
+                        configs.Add(authorizerConfig);
+                    }
+                }
+            }
+        }
+
+        foreach (var config in configs)
+        {
+            if (!TryTarget(config, out _, out string host, out int port, out bool tls))
+            {
+                continue;
+            }
+
+            var destination = new DestinationModel(host, port, tls);
+            string name = ClusterName(destination);
+            if (!seen.Add(name))
+            {
+                continue;
+            }
+
+            all ??= clusters.ToBuilder();
+            all.Add(new ClusterModel
+            {
+                Name = name,
+                Index = all.Count,
+                LoadBalancing = LoadBalancingPolicy.RoundRobin,
+                Destinations = [destination],
+                Pool = new UpstreamPoolSettings
+                {
+                    MaxConnectionsPerDestination = Upstream.ClusterSection.DefaultMaxConnectionsPerDestination,
+                    ConnectTimeout = TimeSpan.FromMilliseconds(Upstream.ClusterSection.DefaultConnectTimeoutMs),
+                    IdleTimeout = TimeSpan.FromSeconds(Upstream.ClusterSection.DefaultIdleTimeoutSeconds),
+                    ResponseTimeout = TimeSpan.FromMilliseconds(MaxTimeoutMs),
+                },
+                Retries = 0,
+                // AWS and any https endpoint: verified against the system store.
+                Tls = tls ? SystemTls : null,
+            });
         }
 
         return all is null ? clusters : all.ToImmutable();
@@ -152,9 +182,16 @@ internal static class LambdaIntegrationSection
 
     /// <param name="parameterNames">The route key's path parameters, in capture order.</param>
     public static LambdaIntegrationModel Compile(IntegrationConfig integration, string apiName, string routeKey, ImmutableArray<string> parameterNames,
-        StageConfig stage, IReadOnlyDictionary<string, ClusterModel> clusters)
+        StageConfig stage, IReadOnlyDictionary<string, ClusterModel> clusters) =>
+        Compile(integration.Lambda!, TimeSpan.FromMilliseconds(integration.TimeoutMs ?? DefaultTimeoutMs), apiName, routeKey, parameterNames, stage.Name, stage.Variables, clusters);
+
+    /// <summary>
+    /// A validated lambda integration compiled: the endpoint's cluster, target, Host, signing and <paramref name="timeout"/>;
+    /// the route's event values (a request authorizer, whose event is its own, passes empty ones).
+    /// </summary>
+    public static LambdaIntegrationModel Compile(LambdaIntegrationConfig config, TimeSpan timeout, string apiName, string routeKey, ImmutableArray<string> parameterNames,
+        string stageName, ImmutableArray<KeyValuePair<string, string>> stageVariables, IReadOnlyDictionary<string, ClusterModel> clusters)
     {
-        var config = integration.Lambda!;
         TryTarget(config, out var function, out string host, out int port, out bool tls);
         var destination = new DestinationModel(host, port, tls);
         string name = function.IsArn
@@ -171,8 +208,8 @@ internal static class LambdaIntegrationSection
             names.Add(JsonEncodedText.Encode(parameter));
         }
 
-        var variables = ImmutableArray.CreateBuilder<KeyValuePair<JsonEncodedText, JsonEncodedText>>(stage.Variables.Length);
-        foreach (var variable in stage.Variables)
+        var variables = ImmutableArray.CreateBuilder<KeyValuePair<JsonEncodedText, JsonEncodedText>>(stageVariables.Length);
+        foreach (var variable in stageVariables)
         {
             variables.Add(new(JsonEncodedText.Encode(variable.Key), JsonEncodedText.Encode(variable.Value)));
         }
@@ -183,12 +220,12 @@ internal static class LambdaIntegrationSection
             InvokeTarget = Encoding.ASCII.GetBytes($"/2015-03-31/functions/{Uri.EscapeDataString(name)}/invocations"),
             Host = Encoding.ASCII.GetBytes(defaultPort ? (host.Contains(':') ? $"[{host}]" : host) : destination.Authority),
             Version2 = config.PayloadFormatVersion != "1.0",
-            Timeout = TimeSpan.FromMilliseconds(integration.TimeoutMs ?? DefaultTimeoutMs),
+            Timeout = timeout,
             Credentials = credentials,
             Function = config.Function!,
             RouteKey = JsonEncodedText.Encode(routeKey),
             Resource = JsonEncodedText.Encode(resource),
-            Stage = JsonEncodedText.Encode(stage.Name),
+            Stage = JsonEncodedText.Encode(stageName),
             ApiId = JsonEncodedText.Encode(apiName),
             ParameterNames = names.MoveToImmutable(),
             StageVariables = variables.MoveToImmutable(),

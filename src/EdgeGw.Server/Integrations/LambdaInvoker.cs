@@ -60,10 +60,28 @@ internal sealed class LambdaInvoker
     public async ValueTask<(LambdaOutcome Outcome, int Status, byte[]? Error)> InvokeAsync(ClusterState cluster, LambdaIntegrationModel lambda, ReadOnlyMemory<byte> payload,
         UpstreamErrorLog errors, TimeProvider time)
     {
+        var (outcome, status, error, _, _) = await InvokeCoreAsync(cluster, lambda, payload, errors, time, raw: false, MaxAnswerBytes).ConfigureAwait(false);
+        return (outcome, status, error);
+    }
+
+    /// <summary>
+    /// As <see cref="InvokeAsync"/>, but the function's payload is not read as a proxy response: on
+    /// <see cref="LambdaOutcome.Answered"/> it is handed over as is (a <see cref="BlockPool"/> array the caller returns).
+    /// A request authorizer's invoke: its answer is an authorizer response, at most <paramref name="maxAnswerBytes"/>
+    /// (a longer one is <see cref="LambdaOutcome.Failed"/>).
+    /// </summary>
+    public ValueTask<(LambdaOutcome Outcome, int Status, byte[]? Error, byte[]? Payload, int Length)> InvokeRawAsync(ClusterState cluster, LambdaIntegrationModel lambda,
+        ReadOnlyMemory<byte> payload, UpstreamErrorLog errors, TimeProvider time, int maxAnswerBytes) =>
+        InvokeCoreAsync(cluster, lambda, payload, errors, time, raw: true, Math.Min(maxAnswerBytes, MaxAnswerBytes));
+
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
+    private async ValueTask<(LambdaOutcome Outcome, int Status, byte[]? Error, byte[]? Payload, int Length)> InvokeCoreAsync(ClusterState cluster, LambdaIntegrationModel lambda,
+        ReadOnlyMemory<byte> payload, UpstreamErrorLog errors, TimeProvider time, bool raw, int maxAnswerBytes)
+    {
         var call = await Forwarding.ClusterCall.BeginAsync(cluster, errors).ConfigureAwait(false);
         if (call.Connection is not { } connection)
         {
-            return (LambdaOutcome.NoConnection, call.Status, call.Destination is null ? null : UpstreamErrorLog.Message(UpstreamErrorLog.From(call.Error)));
+            return (LambdaOutcome.NoConnection, call.Status, call.Destination is null ? null : UpstreamErrorLog.Message(UpstreamErrorLog.From(call.Error)), null, 0);
         }
 
         var destination = call.Destination!;
@@ -96,7 +114,7 @@ internal sealed class LambdaInvoker
             };
             int status = head == ResponseHeadOutcome.TimedOut ? 504 : 502;
             errors.Failed(cluster.Model, destination.Model, failure, status);
-            return (head == ResponseHeadOutcome.TimedOut ? LambdaOutcome.TimedOut : LambdaOutcome.Failed, status, UpstreamErrorLog.Message(failure));
+            return (head == ResponseHeadOutcome.TimedOut ? LambdaOutcome.TimedOut : LambdaOutcome.Failed, status, UpstreamErrorLog.Message(failure), null, 0);
         }
 
         int invokeStatus = _response.Head.StatusCode;
@@ -107,7 +125,7 @@ internal sealed class LambdaInvoker
         // The rest of the function's time for the body.
         var left = lambda.Timeout - time.GetElapsedTime(sent);
         connection.Deadline.Arm(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
-        var (ok, answer, length) = await IntegrationClient.ReadBodyAsync(connection.Input, connection.Deadline, responseHead, MaxAnswerBytes).ConfigureAwait(false);
+        var (ok, answer, length) = await IntegrationClient.ReadBodyAsync(connection.Input, connection.Deadline, responseHead, maxAnswerBytes).ConfigureAwait(false);
         bool timedOut = !ok && connection.Deadline.Expired;
         connection.Deadline.Disarm();
         destination.Return(connection, reusable: ok && responseHead.KeepAlive && responseHead.Body != BodyKind.CloseDelimited);
@@ -118,25 +136,32 @@ internal sealed class LambdaInvoker
             {
                 var failure = timedOut ? UpstreamFailure.ResponseTimedOut : UpstreamFailure.MalformedResponse;
                 errors.Failed(cluster.Model, destination.Model, failure, timedOut ? 504 : 502);
-                return (timedOut ? LambdaOutcome.TimedOut : LambdaOutcome.Failed, invokeStatus, UpstreamErrorLog.Message(failure));
+                return (timedOut ? LambdaOutcome.TimedOut : LambdaOutcome.Failed, invokeStatus, UpstreamErrorLog.Message(failure), null, 0);
             }
 
             if (functionError)
             {
-                return (LambdaOutcome.FunctionError, invokeStatus, FunctionErrorMessage);
+                return (LambdaOutcome.FunctionError, invokeStatus, FunctionErrorMessage, null, 0);
             }
 
             if (invokeStatus != 200)
             {
-                return (LambdaOutcome.InvokeError, invokeStatus, InvokeErrorMessage);
+                return (LambdaOutcome.InvokeError, invokeStatus, InvokeErrorMessage, null, 0);
+            }
+
+            if (raw)
+            {
+                var handed = answer;
+                answer = null; // the caller's now
+                return (LambdaOutcome.Answered, invokeStatus, null, handed, length);
             }
 
             if (!Answer.TryParse(answer.AsSpan(0, length), lambda.Version2) || !Answer.HeadersAreValid())
             {
-                return (LambdaOutcome.Malformed, invokeStatus, MalformedMessage);
+                return (LambdaOutcome.Malformed, invokeStatus, MalformedMessage, null, 0);
             }
 
-            return (LambdaOutcome.Answered, invokeStatus, null);
+            return (LambdaOutcome.Answered, invokeStatus, null, null, 0);
         }
         finally
         {

@@ -33,7 +33,8 @@ public sealed class InvokeShim : IAsyncDisposable
     /// <summary>The endpoint as a lambda integration's <c>function</c> or <c>endpoint</c>.</summary>
     public string Url => $"http://127.0.0.1:{Port}";
 
-    public static async Task<InvokeShim> StartAsync()
+    /// <param name="handler">Another handler module beside handler.js (e.g. <c>authorizer.js</c>), or null for handler.js.</param>
+    public static async Task<InvokeShim> StartAsync(string? handler = null)
     {
         var info = new ProcessStartInfo(Node ?? throw new InvalidOperationException(MissingMessage))
         {
@@ -43,6 +44,11 @@ public sealed class InvokeShim : IAsyncDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add(Script!);
+        if (handler is not null)
+        {
+            info.ArgumentList.Add(Path.Combine(Path.GetDirectoryName(Script!)!, handler));
+        }
+
         var process = Process.Start(info)!;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         string? line;

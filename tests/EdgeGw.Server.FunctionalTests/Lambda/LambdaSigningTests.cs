@@ -107,6 +107,59 @@ public sealed class LambdaSigningTests
         }
     }
 
+    [BotocoreAndNodeFact]
+    public async Task Gateway_SignsALambdaAuthorizersInvoke_AsBotocoreSignsTheSameRequest()
+    {
+        // In this class (not beside the authorizer tests): its tests run one at a time, and both set the process's credentials file.
+        string file = Path.Combine(Path.GetTempPath(), $"edgegw-lambda-authz-credentials-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(file, $"[edgegw-authz-test]\naws_access_key_id = {AccessKey}\naws_secret_access_key = {Secret}\n");
+        string? previous = Environment.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE");
+        Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", file);
+        try
+        {
+            await using var shim = await InvokeShim.StartAsync("authorizer.js");
+            await using var backend = UpstreamServer.StartPerRequest((context, request) => context.RespondAsync(200,
+                string.Join("\n", request.Header("x-edgegw-authorizer-authorization"), request.Header("x-edgegw-authorizer-amzdate"),
+                    request.Header("x-edgegw-authorizer-host"), request.Header("x-edgegw-authorizer-target"), request.Header("x-edgegw-authorizer-body"))));
+            await using var gateway = await TestGateway.StartAsync($$"""
+                {
+                  "server": { "listen": ["http://127.0.0.1:0"], "drainTimeoutSeconds": 2 },
+                  "clusters": [ { "name": "up", "destinations": ["{{backend.Authority}}"] } ],
+                  "apis": [ { "name": "pets", "stages": [ { "name": "prod" } ],
+                    "authorizers": [ { "name": "fn", "type": "request", "identitySource": "$request.header.X-Token", "enableSimpleResponses": true,
+                      "integration": { "type": "lambda", "function": "arn:aws:lambda:ap-southeast-2:123456789012:function:auth", "endpoint": "{{shim.Url}}", "profile": "edgegw-authz-test" } } ],
+                    "routes": [ { "key": "GET /signed", "authorizer": "fn", "integration": { "type": "http", "cluster": "up" } } ] } ]
+                }
+                """);
+            using var client = gateway.CreateClient();
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/prod/signed");
+            request.Headers.TryAddWithoutValidation("X-Token", "signed");
+
+            using var response = await client.SendAsync(request);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            string[] seen = (await response.Content.ReadAsStringAsync()).Split('\n');
+            string authorization = seen[0], amzDate = seen[1], host = seen[2], target = seen[3];
+            string body = Encoding.UTF8.GetString(Convert.FromBase64String(seen[4]));
+            Assert.Equal("/2015-03-31/functions/auth/invocations", target);
+            Assert.Equal("REQUEST", JsonDocument.Parse(body).RootElement.GetProperty("type").GetString());
+            var signedAt = DateTimeOffset.ParseExact(amzDate, "yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal);
+
+            var botocore = await Botocore.SignAsync("POST", $"http://{host}{target}", AccessKey, Secret, region: "ap-southeast-2",
+                service: "lambda", body: body, headers: new Dictionary<string, string> { ["Content-Type"] = "application/json" },
+                atUnixSeconds: signedAt.ToUnixTimeSeconds());
+
+            Assert.Equal(Header(botocore, "Authorization"), authorization);
+            Assert.StartsWith($"AWS4-HMAC-SHA256 Credential={AccessKey}/{amzDate[..8]}/ap-southeast-2/lambda/aws4_request, ", authorization);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", previous);
+            File.Delete(file);
+        }
+    }
+
     private static Dictionary<string, string> Lines(string text)
     {
         var lines = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
