@@ -22,6 +22,7 @@ public sealed class GlobalLease
 {
     private readonly RedisLimits _owner;
     private readonly long _batch;
+    private readonly long _settleEvery;
     private long _tokens;
     private long _spent;
     private long _lastUse;
@@ -38,6 +39,8 @@ public sealed class GlobalLease
         Quota = quota;
         double perSync = rate is null ? 16 : rate.RatePerSecond * owner.SyncInterval.TotalSeconds;
         _batch = (long)Math.Clamp(Math.Ceiling(perSync), 1, rate?.Burst ?? 1000);
+        // Redis grants a quota at most 1 % of its limit at a time; unsettled spend is held to the same share.
+        _settleEvery = quota is null ? long.MaxValue : Math.Max(1, quota.Limit / 100);
         if (rate is not null)
         {
             // Buckets are fetched ahead; a quota leases nothing until a request wants a unit (no idle share held).
@@ -59,6 +62,15 @@ public sealed class GlobalLease
 
     public bool TryTake(long now, out ThrottleDecision decision)
     {
+        if (Quota is not null && Interlocked.Read(ref _spent) >= _settleEvery && SettleFirst(now))
+        {
+            // A lease call is in flight and this lease spent its share since that call started: wait for it, so
+            // what a killed instance spent and never settled stays within one share (1 % of the limit).
+            long ticks = _owner.Time.TimestampFrequency;
+            decision = new ThrottleDecision { Allowed = false, Limit = 0, TicksPerSecond = ticks, RetryAfterTicks = ticks, ResetTicks = ticks, Pending = this };
+            return false;
+        }
+
         long left = Interlocked.Decrement(ref _tokens);
         if (left < _batch)
         {
@@ -95,15 +107,34 @@ public sealed class GlobalLease
     }
 
     /// <summary>
+    /// A quota lease that spent <see cref="_settleEvery"/> units since its last lease call started: starts a call
+    /// (which settles them) and returns false, or returns true when one is in flight and Redis is reachable (the
+    /// request then waits for it). Spent units are what Redis cannot know of: a killed instance's unsettled spend.
+    /// </summary>
+    private bool SettleFirst(long now)
+    {
+        Refill(now);
+        return Interlocked.Read(ref _spent) >= _settleEvery && Volatile.Read(ref _refilling) != 0 && _owner.Available;
+    }
+
+    /// <summary>
     /// Whether a request finding this lease empty should wait for Redis rather than be refused: Redis is
     /// reachable and either never answered this lease or (a quota) did not say it is out of units.
     /// </summary>
     private bool MayWait(long now) =>
         _owner.Available && (!Primed || (Quota is not null && (Volatile.Read(ref _refilling) != 0 || now >= Volatile.Read(ref _notBefore))));
 
-    /// <summary>A quota lease that is empty but may get units: starts the refill and returns true (spends nothing).</summary>
+    /// <summary>
+    /// A quota lease that is empty but may get units, or that spent its share since the lease call in flight started:
+    /// starts the refill and returns true (spends nothing). Checked before any bucket is spent.
+    /// </summary>
     public bool NeedsWait(long now)
     {
+        if (Quota is not null && Interlocked.Read(ref _spent) >= _settleEvery && SettleFirst(now))
+        {
+            return true; // its share spent since the call in flight started: wait for that call (see TryTake)
+        }
+
         if (Interlocked.Read(ref _tokens) > 0 || !MayWait(now))
         {
             return false;

@@ -39,7 +39,7 @@ internal sealed class FakeRedis : IAsyncDisposable
 
     private int _scriptCount;
 
-    /// <summary>The next script call, failing the test after 10 s.</summary>
+    /// <summary>The next script call, failing the test after 30 s.</summary>
     public async Task<ScriptCall> NextScriptAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -49,7 +49,7 @@ internal sealed class FakeRedis : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            throw new TimeoutException("no script call in 10 s; received:\n" + string.Join('\n', Received));
+            throw new TimeoutException("no script call in 30 s; received:\n" + string.Join('\n', Received));
         }
     }
 

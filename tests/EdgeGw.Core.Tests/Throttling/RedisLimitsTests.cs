@@ -16,8 +16,21 @@ public sealed class RedisLimitsTests
     private const string Prefix = "test:";
     private readonly FakeTimeProvider _time = new();
 
-    private RedisLimits Connect(string configuration, bool failOpen = false, int syncIntervalMs = 50) =>
-        RedisLimits.Connect(configuration, Prefix, failOpen, TimeSpan.FromMilliseconds(syncIntervalMs), _time);
+    /// <summary>
+    /// Connects and, unless <paramref name="ready"/> is false, waits until the connection is up: a lease made before
+    /// that asks while the handshake may still run, and on a loaded machine that first call can time out (then
+    /// nothing asks again until a request does, and a test waiting for the call would wait in vain).
+    /// </summary>
+    private RedisLimits Connect(string configuration, bool failOpen = false, int syncIntervalMs = 50, bool ready = true)
+    {
+        var limits = RedisLimits.Connect(configuration, Prefix, failOpen, TimeSpan.FromMilliseconds(syncIntervalMs), _time);
+        if (ready)
+        {
+            Until(() => limits.IsConnected, "the connection to the fake Redis");
+        }
+
+        return limits;
+    }
 
     private ThrottleRate Rate(double rate, int burst) => new(rate, burst, _time.TimestampFrequency);
 
@@ -181,7 +194,7 @@ public sealed class RedisLimitsTests
     [InlineData(true)]
     public void RedisUnreachable_FailModeDecides(bool failOpen)
     {
-        using var limits = Connect(NothingListening(), failOpen);
+        using var limits = Connect(NothingListening(), failOpen, ready: false);
         Assert.False(limits.Available);
         Assert.True(limits.Failures >= 1);
         var rate = Rate(10, 5);
