@@ -269,23 +269,9 @@ internal sealed class Http1Connection
         RouteMatch match = default;
         bool matched = snapshot.Model.Routes.TryMatch(request.Head.Authority(request.Span), request.Head.Method, path, ref match);
         // 3b. Canary (Server/Deployments): a stage with a canary sends its share to the canary deployment's routes (one null check without).
-        if (matched)
+        if (snapshot.Model.CanaryRoutes is { } canaryRoutes)
         {
-            if (match.Route!.Canary is { } canary && (_canary ??= new Deployments.CanaryStep(request)).Chooses(canary))
-            {
-                _connection.ExecutionLog?.Write($"Canary: served by the canary (deployment {canary.Deployment}, {canary.PercentTraffic}% of requests)");
-                matched = snapshot.Model.CanaryRoutes!.TryMatch(request.Head.Authority(request.Span), request.Head.Method, path, ref match);
-            }
-        }
-        else if (snapshot.Model.CanaryRoutes is { } canaryRoutes
-            && canaryRoutes.TryMatch(request.Head.Authority(request.Span), request.Head.Method, path, ref match)
-            && match.Route!.Canary is { } only)
-        {
-            // A route only the canary's deployment has: the canary's share reaches it, the rest get the stage's 404.
-            matched = (_canary ??= new Deployments.CanaryStep(request)).Chooses(only);
-            _connection.ExecutionLog?.Write(matched
-                ? $"Canary: served by the canary (deployment {only.Deployment}, {only.PercentTraffic}% of requests; the stage's deployment has no such route)"
-                : "Canary: only the canary's deployment has this route, and this request is not the canary's");
+            matched = Deployments.CanaryStep.Route(ref _canary, request, canaryRoutes, path, matched, ref match, _connection.ExecutionLog);
         }
 
         if (!matched)
@@ -344,7 +330,7 @@ internal sealed class Http1Connection
         // Authorizer: AWS_IAM routes verify the request's SigV4 signature (Server/Iam; a body to hash is read ahead).
         if (route.Iam is { } iam)
         {
-            var verdict = await (_iam ??= new IamStep(_connection, request, responder)).VerifyAsync(iam, buffer).ConfigureAwait(false);
+            var verdict = await (_iam ??= new IamStep(_connection, request, responder, BodyBuffer)).VerifyAsync(iam, buffer).ConfigureAwait(false);
             if (verdict != IamOutcome.Verified)
             {
                 return await _iam.RefuseAsync(verdict, close: hasBody).ConfigureAwait(false);

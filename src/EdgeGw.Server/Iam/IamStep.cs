@@ -29,8 +29,12 @@ internal sealed class IamStep
     private readonly SigV4Verifier _verifier = new();
     private readonly byte[] _bodyHash = new byte[64];
 
-    public IamStep(ClientConnection connection, ClientRequest request, ClientResponder responder)
+    private readonly RequestBodyBuffer _bodyBuffer;
+
+    /// <param name="bodyBuffer">Reads the body ahead once for every step that needs it (validation and body mapping reuse it).</param>
+    public IamStep(ClientConnection connection, ClientRequest request, ClientResponder responder, RequestBodyBuffer bodyBuffer)
     {
+        _bodyBuffer = bodyBuffer;
         _connection = connection;
         _request = request;
         _responder = responder;
@@ -97,43 +101,16 @@ internal sealed class IamStep
     [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<IamOutcome> VerifyBodyAsync(ReadOnlySequence<byte> buffer)
     {
-        var input = _connection.Input;
-        var deadline = _connection.Deadline;
-        var bodyStart = _request.Reader.HeadEnd;
-        long length = _request.Head.ContentLength;
-        if (_request.Head.ExpectContinue)
+        // In the input pipe, examined not consumed (the body reader later frames the same bytes to the backend).
+        switch (await _bodyBuffer.BufferAsync(buffer).ConfigureAwait(false))
         {
-            // The client waits for this before it sends the body; the body reader must not send it again.
-            _request.Head.ExpectContinue = false;
-            _connection.Output.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
-            await _connection.Output.FlushAsync().ConfigureAwait(false);
-        }
-
-        while (buffer.Slice(bodyStart).Length < length)
-        {
-            // Nothing consumed (the head stays readable where it is), everything examined: wait for more.
-            input.AdvanceTo(buffer.Start, buffer.End);
-            deadline.Arm(_connection.Runtime.Current.Model.Server.RequestHeadTimeout);
-            var result = await input.ReadAsync().ConfigureAwait(false);
-            deadline.Disarm();
-            buffer = result.Buffer;
-            if (buffer.Slice(bodyStart).Length >= length)
-            {
-                break;
-            }
-
-            if (result.IsCanceled && deadline.Expired)
-            {
+            case BodyBufferOutcome.TimedOut:
                 return IamOutcome.BodyTimedOut;
-            }
-
-            if (result.IsCompleted)
-            {
+            case BodyBufferOutcome.ClientGone:
                 return IamOutcome.ClientGone;
-            }
         }
 
-        return Done(Hashed(buffer.Slice(bodyStart, length), _bodyHash));
+        return Done(Hashed(_request.BufferedBody, _bodyHash));
     }
 
     private SigV4Status Hashed(in ReadOnlySequence<byte> body, Span<byte> hash)
