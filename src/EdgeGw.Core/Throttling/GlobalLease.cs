@@ -163,6 +163,27 @@ public sealed class GlobalLease
         }
     }
 
+    /// <summary>
+    /// The answer when a wait timed out: a quota unit this instance holds is spent (the wait was for a settlement, not
+    /// for units: it was granted, so spending it cannot over-admit); without one, the fail mode's.
+    /// </summary>
+    public ThrottleDecision TimedOutDecision()
+    {
+        if (Quota is not null)
+        {
+            if (Interlocked.Decrement(ref _tokens) >= 0)
+            {
+                Interlocked.Increment(ref _spent);
+                Volatile.Write(ref _lastUse, _owner.Time.GetTimestamp());
+                return new ThrottleDecision { Allowed = true, TicksPerSecond = _owner.Time.TimestampFrequency };
+            }
+
+            Interlocked.Increment(ref _tokens);
+        }
+
+        return FailModeDecision();
+    }
+
     /// <summary>The answer when a wait timed out: the fail mode's.</summary>
     public ThrottleDecision FailModeDecision()
     {

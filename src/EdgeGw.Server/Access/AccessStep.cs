@@ -73,7 +73,7 @@ internal sealed class AccessStep
             // give up while Redis answers (small quota shares under concurrency); the cap only guards a loop.
             if (left <= 0 || attempt == MaxLeaseWaits)
             {
-                decision = lease.FailModeDecision();
+                decision = lease.TimedOutDecision();
                 outcome = decision.Allowed ? AccessOutcome.Allowed : AccessOutcome.Throttled;
                 _request.Record.Access = outcome;
                 break;
