@@ -25,6 +25,7 @@ public sealed class GlobalLease
     private readonly long _settleEvery;
     private long _tokens;
     private long _spent;
+    private long _settling;
     private long _lastUse;
     private int _refilling;
     private int _primed;
@@ -62,15 +63,6 @@ public sealed class GlobalLease
 
     public bool TryTake(long now, out ThrottleDecision decision)
     {
-        if (Quota is not null && Interlocked.Read(ref _spent) >= _settleEvery && SettleFirst(now))
-        {
-            // A lease call is in flight and this lease spent its share since that call started: wait for it, so
-            // what a killed instance spent and never settled stays within one share (1 % of the limit).
-            long ticks = _owner.Time.TimestampFrequency;
-            decision = new ThrottleDecision { Allowed = false, Limit = 0, TicksPerSecond = ticks, RetryAfterTicks = ticks, ResetTicks = ticks, Pending = this };
-            return false;
-        }
-
         long left = Interlocked.Decrement(ref _tokens);
         if (left < _batch)
         {
@@ -82,10 +74,13 @@ public sealed class GlobalLease
         long ticksPerSecond = Rate?.TicksPerSecond ?? _owner.Time.TimestampFrequency;
         if (left >= 0)
         {
-            if (Quota is not null)
+            if (Quota is not null && !TrySpend(now))
             {
-                Interlocked.Increment(ref _spent);
-                Volatile.Write(ref _lastUse, now);
+                // Its share is unsettled (in the call in flight and since): the unit goes back and the request
+                // waits for that call, so what a killed instance spent and never settled stays within one share.
+                Interlocked.Increment(ref _tokens);
+                decision = new ThrottleDecision { Allowed = false, Limit = 0, TicksPerSecond = ticksPerSecond, RetryAfterTicks = ticksPerSecond, ResetTicks = ticksPerSecond, Pending = this };
+                return false;
             }
 
             decision = new ThrottleDecision { Allowed = true, Limit = limit, Remaining = (int)Math.Min(left, int.MaxValue), TicksPerSecond = ticksPerSecond };
@@ -107,15 +102,33 @@ public sealed class GlobalLease
     }
 
     /// <summary>
-    /// A quota lease that spent <see cref="_settleEvery"/> units since its last lease call started: starts a call
-    /// (which settles them) and returns false, or returns true when one is in flight and Redis is reachable (the
-    /// request then waits for it). Spent units are what Redis cannot know of: a killed instance's unsettled spend.
+    /// Counts a quota unit as spent unless <see cref="_settleEvery"/> units are unsettled already — spent since the
+    /// last lease call Redis answered (carried by the call in flight, or not sent yet) — while Redis is reachable:
+    /// then a call is started if none is in flight and false returned (the request waits for it). A compare-and-swap,
+    /// so concurrent requests cannot pass the bound together: unsettled spend, what Redis cannot know of when an
+    /// instance is killed, never exceeds one share (1 % of the limit).
     /// </summary>
-    private bool SettleFirst(long now)
+    private bool TrySpend(long now)
     {
-        Refill(now);
-        return Interlocked.Read(ref _spent) >= _settleEvery && Volatile.Read(ref _refilling) != 0 && _owner.Available;
+        while (true)
+        {
+            long spent = Interlocked.Read(ref _spent);
+            if (spent + Interlocked.Read(ref _settling) >= _settleEvery && _owner.Available)
+            {
+                Refill(now, settle: true);
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _spent, spent + 1, spent) == spent)
+            {
+                Volatile.Write(ref _lastUse, now);
+                return true;
+            }
+        }
     }
+
+    /// <summary>Units spent and not settled yet: since the last lease call Redis answered.</summary>
+    private long Unsettled => Interlocked.Read(ref _spent) + Interlocked.Read(ref _settling);
 
     /// <summary>
     /// Whether a request finding this lease empty should wait for Redis rather than be refused: Redis is
@@ -130,9 +143,10 @@ public sealed class GlobalLease
     /// </summary>
     public bool NeedsWait(long now)
     {
-        if (Quota is not null && Interlocked.Read(ref _spent) >= _settleEvery && SettleFirst(now))
+        if (Quota is not null && Unsettled >= _settleEvery && _owner.Available)
         {
-            return true; // its share spent since the call in flight started: wait for that call (see TryTake)
+            Refill(now, settle: true);
+            return true; // its share is unsettled: wait for the call that settles it (see TrySpend)
         }
 
         if (Interlocked.Read(ref _tokens) > 0 || !MayWait(now))
@@ -192,9 +206,22 @@ public sealed class GlobalLease
         return new ThrottleDecision { Allowed = _owner.FailOpen, Limit = Rate?.Burst ?? 0, RetryAfterTicks = wait, ResetTicks = wait, TicksPerSecond = ticksPerSecond };
     }
 
-    private void Refill(long now)
+    /// <summary>
+    /// Moves the units spent so far to the call about to settle them (the one caller holding the refill flag):
+    /// counted there first and then taken from <see cref="_spent"/>, so <see cref="Unsettled"/> never reads low.
+    /// </summary>
+    private long StartSettling()
     {
-        if (now < Volatile.Read(ref _notBefore) || Interlocked.CompareExchange(ref _refilling, 1, 0) != 0)
+        long spent = Interlocked.Read(ref _spent);
+        Interlocked.Add(ref _settling, spent);
+        Interlocked.Add(ref _spent, -spent);
+        return spent;
+    }
+
+    /// <summary>Starts a lease call unless one is in flight; not before <see cref="_notBefore"/> unless it is to <paramref name="settle"/> spent units.</summary>
+    private void Refill(long now, bool settle = false)
+    {
+        if ((!settle && now < Volatile.Read(ref _notBefore)) || Interlocked.CompareExchange(ref _refilling, 1, 0) != 0)
         {
             return;
         }
@@ -204,7 +231,7 @@ public sealed class GlobalLease
 
     private async Task RefillAsync()
     {
-        long spent = Quota is null ? 0 : Interlocked.Exchange(ref _spent, 0);
+        long spent = Quota is null ? 0 : StartSettling();
         try
         {
             await Task.Yield(); // never run the Redis call on the request's stack
@@ -231,6 +258,7 @@ public sealed class GlobalLease
         }
         finally
         {
+            Interlocked.Add(ref _settling, -spent);
             Volatile.Write(ref _primed, 1);
             Volatile.Write(ref _refilling, 0);
         }
@@ -255,7 +283,7 @@ public sealed class GlobalLease
         }
 
         long back = Math.Max(0, Interlocked.Exchange(ref _tokens, 0));
-        long spent = Interlocked.Exchange(ref _spent, 0);
+        long spent = StartSettling();
         try
         {
             await _owner.TakeAsync(this, 0, spent, back).ConfigureAwait(false);
@@ -270,6 +298,7 @@ public sealed class GlobalLease
         }
         finally
         {
+            Interlocked.Add(ref _settling, -spent);
             Volatile.Write(ref _refilling, 0);
         }
     }

@@ -33,8 +33,9 @@ public sealed class RedisLimits : IDisposable
     // A quota counter capped at ARGV[1], expiring with its period (ARGV[3]). KEYS[2] holds each instance's leased,
     // unsettled units; KEYS[3] is the membership set (score: expiry in ms on Redis time). The caller (ARGV[4])
     // settles ARGV[5] units it spent and gives back ARGV[6] unused ones; units held by instances whose membership
-    // expired return to the pool. A grant is at most ARGV[2], a fair share of what is left (half of it split
-    // between the live instances), and 1 % of the limit, but at least one unit while any is left.
+    // expired return to the pool. What an instance holds after a grant is at most a fair share of what is left
+    // (half of it split between the live instances) and 1 % of the limit, but at least one unit while any is left;
+    // a grant is at most ARGV[2]. So a small quota's last units go one at a time, to whichever instance holds none.
     private const string TakeQuotaScript = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -60,9 +61,10 @@ public sealed class RedisLimits : IDisposable
         local live = math.max(1, redis.call('ZCOUNT', KEYS[3], now, '+inf'))
         local left = math.max(0, limit - used)
         local share = math.max(1, math.min(math.floor(left / (2 * live)), math.floor(limit / 100)))
-        local granted = math.max(0, math.min(want, share, left))
+        local mine = tonumber(redis.call('HGET', KEYS[2], me) or 0) - spent - back
+        local granted = math.max(0, math.min(want, share - math.max(0, mine), left))
         used = used + granted
-        local held = tonumber(redis.call('HGET', KEYS[2], me) or 0) - spent - back + granted
+        local held = mine + granted
         if held > 0 then redis.call('HSET', KEYS[2], me, held) else redis.call('HDEL', KEYS[2], me) end
         redis.call('SET', KEYS[1], used)
         redis.call('PEXPIREAT', KEYS[1], ARGV[3])

@@ -37,6 +37,14 @@ internal sealed class FakeRedis : IAsyncDisposable
 
     public int ScriptCount => Volatile.Read(ref _scriptCount);
 
+    private TaskCompletionSource? _hold;
+
+    /// <summary>From now on script calls are received (and seen in <see cref="Scripts"/>) but not answered until <see cref="ReleaseAnswers"/>.</summary>
+    public void HoldAnswers() => Volatile.Write(ref _hold, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    /// <summary>Answers the script calls held since <see cref="HoldAnswers"/>, and answers the next ones at once.</summary>
+    public void ReleaseAnswers() => Interlocked.Exchange(ref _hold, null)?.TrySetResult();
+
     private int _scriptCount;
 
     /// <summary>The next script call, failing the test after 30 s.</summary>
@@ -96,6 +104,11 @@ internal sealed class FakeRedis : IAsyncDisposable
             while (await reader.ReadCommandAsync(_stop.Token) is { } command)
             {
                 byte[] reply = Answer(command);
+                if (Volatile.Read(ref _hold) is { } hold && command[0].StartsWith("EVAL", StringComparison.OrdinalIgnoreCase))
+                {
+                    await hold.Task.WaitAsync(_stop.Token);
+                }
+
                 await stream.WriteAsync(reply, _stop.Token);
             }
         }

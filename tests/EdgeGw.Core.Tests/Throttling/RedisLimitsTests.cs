@@ -187,6 +187,63 @@ public sealed class RedisLimitsTests
         Assert.Equal((0, 15, _time.TimestampFrequency), (decision.Limit, decision.Remaining, decision.TicksPerSecond));
     }
 
+    /// <summary>
+    /// What a killed instance spent and never settled is what Redis cannot know of: one share (1 % of the limit) at
+    /// most, counting the units the call in flight carries. While that call is unanswered, concurrent requests get
+    /// exactly the rest of the share (a compare-and-swap: they cannot pass the bound together) and then wait.
+    /// </summary>
+    [Fact]
+    public async Task QuotaLease_UnsettledSpend_NeverExceedsOneShare_CountingTheCallInFlight()
+    {
+        await using var redis = new FakeRedis();
+        redis.Grants.Enqueue(40);
+        redis.Grants.Enqueue(40);
+        using var limits = Connect(redis.Configuration);
+        var start = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        var lease = limits.Quota("quota|gold|k1", 1000, start, start.AddMonths(1)); // a share: 10 units
+        Assert.True(lease.NeedsWait(_time.GetTimestamp()));
+        Assert.Equal(0, Arg(await redis.NextScriptAsync(), 4));
+        Until(() => lease.Held == 40 && !lease.NeedsWait(_time.GetTimestamp()), "the first units");
+
+        redis.HoldAnswers();
+        int admitted = 0;
+        int pending = 0;
+        var threads = new Thread[4];
+        for (int t = 0; t < threads.Length; t++)
+        {
+            threads[t] = new Thread(() =>
+            {
+                for (int i = 0; i < 50; i++)
+                {
+                    if (lease.TryTake(_time.GetTimestamp(), out var decision))
+                    {
+                        Interlocked.Increment(ref admitted);
+                    }
+                    else if (decision.Pending is not null)
+                    {
+                        Interlocked.Increment(ref pending);
+                    }
+                }
+            });
+            threads[t].Start();
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+
+        // The share was spent, a call carries it to Redis (unanswered), and nothing more is spent meanwhile.
+        Assert.Equal(10, Arg(await redis.NextScriptAsync(), 4));
+        Assert.Equal((10, 190), (admitted, pending));
+        Assert.True(lease.NeedsWait(_time.GetTimestamp()));
+        Assert.Equal(30, lease.Held);
+
+        redis.ReleaseAnswers();
+        Until(() => !lease.NeedsWait(_time.GetTimestamp()), "the settlement");
+        Assert.True(lease.TryTake(_time.GetTimestamp(), out _));
+    }
+
     // --- failMode ---------------------------------------------------------------------------------------------
 
     [Theory]
