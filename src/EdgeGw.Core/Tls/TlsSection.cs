@@ -15,7 +15,7 @@ internal sealed class TlsSection
     public const string DefaultUnknownSni = "default";
 
     private const string Path = "server.tls";
-    private static readonly string[] Keys = ["certificates", "minVersion", "unknownSni", "handshakeTimeoutSeconds"];
+    private static readonly string[] Keys = ["certificates", "minVersion", "unknownSni", "handshakeTimeoutSeconds", "releaseBuffers"];
     private static readonly string[] CertificateKeys = ["certFile", "keyFile", "default"];
 
     private CertificateStore? _store;
@@ -44,7 +44,8 @@ internal sealed class TlsSection
             certificates,
             section["minVersion"] ?? DefaultMinVersion,
             section["unknownSni"] ?? DefaultUnknownSni,
-            reader.ReadInt(section, Path, "handshakeTimeoutSeconds") ?? TlsSettings.DefaultHandshakeTimeoutSeconds);
+            reader.ReadInt(section, Path, "handshakeTimeoutSeconds") ?? TlsSettings.DefaultHandshakeTimeoutSeconds,
+            reader.ReadBool(section, Path, "releaseBuffers") ?? true);
     }
 
     /// <param name="httpsListeners">The JSON paths of the <c>https://</c> listen URLs.</param>
@@ -164,6 +165,7 @@ internal sealed class TlsSection
             Protocols = tls.MinVersion == "1.3" ? SslProtocols.Tls13 : SslProtocols.Tls12 | SslProtocols.Tls13,
             RejectUnknownSni = tls.UnknownSni == "reject",
             HandshakeTimeout = TimeSpan.FromSeconds(tls.HandshakeTimeoutSeconds),
+            ReleaseBuffers = tls.ReleaseBuffers,
             MutualTls = mutualTls,
         };
     }

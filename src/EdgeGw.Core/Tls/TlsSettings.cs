@@ -15,6 +15,12 @@ public sealed record TlsSettings
     /// <summary>How long a client has, from accept, to complete the handshake.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(DefaultHandshakeTimeoutSeconds);
 
+    /// <summary>
+    /// Whether OpenSSL frees a connection's record buffers whenever they drain (<c>SSL_MODE_RELEASE_BUFFERS</c>, as
+    /// nginx): ~9 KB less per idle TLS connection, for a buffer allocation per record.
+    /// </summary>
+    public bool ReleaseBuffers { get; init; } = true;
+
     /// <summary>The custom domains' mutual TLS, by SNI; null when no domain asks for client certificates.</summary>
     public MutualTlsPolicies? MutualTls { get; init; }
 

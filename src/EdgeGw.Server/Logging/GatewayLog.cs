@@ -82,6 +82,10 @@ internal static partial class GatewayLog
         Message = "edgegw: TLS certificate reloaded from {CertFile} (names: {Names}; valid until {NotAfter:yyyy-MM-dd} UTC)")]
     public static partial void CertificateReloaded(ILogger logger, string certFile, string names, DateTime notAfter);
 
+    [LoggerMessage(EventId = 312, Level = LogLevel.Warning,
+        Message = "edgegw: server.tls.releaseBuffers is on but cannot be set here ({Reason}): idle TLS connections keep OpenSSL's record buffers")]
+    public static partial void ReleaseBuffersUnavailable(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 311, Level = LogLevel.Warning,
         Message = "edgegw: TLS certificate files changed but not reloaded, the old certificate stays: {Reason}")]
     public static partial void CertificateReloadFailed(ILogger logger, string reason);

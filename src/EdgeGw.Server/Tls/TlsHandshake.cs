@@ -96,6 +96,11 @@ internal sealed class TlsHandshake
 
         tls.Succeeded();
         stream.HandshakeDone();
+        if (options.Settings.ReleaseBuffers && !OpenSslBuffers.TryRelease(ssl))
+        {
+            tls.ReleaseBuffersUnavailable();
+        }
+
         var pipe = new TlsPipe(ssl, transport);
         context.Transport = pipe;
         byte[]? clientCertificate = null;

@@ -97,6 +97,17 @@ public sealed class TlsState : IDisposable
 
     internal void Succeeded() => Interlocked.Increment(ref _handshakes);
 
+    private int _releaseBuffersWarned;
+
+    /// <summary><c>server.tls.releaseBuffers</c> is on but this runtime does not let it be set: said once per process.</summary>
+    internal void ReleaseBuffersUnavailable()
+    {
+        if (Interlocked.Exchange(ref _releaseBuffersWarned, 1) == 0)
+        {
+            GatewayLog.ReleaseBuffersUnavailable(_logger, OpenSslBuffers.Unavailable);
+        }
+    }
+
     internal void Failed(TlsFailure reason, string peer, string detail)
     {
         Interlocked.Increment(ref _failures[(int)reason]);
