@@ -41,6 +41,16 @@ public sealed class TlsSectionTests : IDisposable
         Assert.Equal(System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13, tls.Protocols);
         Assert.False(tls.RejectUnknownSni);
         Assert.Equal(TimeSpan.FromSeconds(10), tls.HandshakeTimeout);
+        Assert.True(tls.ReleaseBuffers);
+    }
+
+    [Fact]
+    public void ReleaseBuffers_CanBeTurnedOff_AndMustBeABoolean()
+    {
+        var (cert, key, _) = _certs.Leaf("a", ["a.test"]);
+        string certificates = $$"""[ { "certFile": {{Json(cert)}}, "keyFile": {{Json(key)}} } ]""";
+        Assert.False(ConfigFixture.Valid(Config($$"""{ "certificates": {{certificates}}, "releaseBuffers": false }""")).Server.Tls!.ReleaseBuffers);
+        Assert.Equal(["server.tls.releaseBuffers"], ConfigFixture.ErrorPaths(Config($$"""{ "certificates": {{certificates}}, "releaseBuffers": "yes" }""")));
     }
 
     [Fact]
