@@ -15,7 +15,7 @@ internal sealed class TlsSection
     public const string DefaultUnknownSni = "default";
 
     private const string Path = "server.tls";
-    private static readonly string[] Keys = ["certificates", "minVersion", "unknownSni", "handshakeTimeoutSeconds", "releaseBuffers"];
+    private static readonly string[] Keys = ["certificates", "minVersion", "unknownSni", "handshakeTimeoutSeconds", "releaseBuffers", "ticketKeyRotationSeconds"];
     private static readonly string[] CertificateKeys = ["certFile", "keyFile", "default"];
 
     private CertificateStore? _store;
@@ -45,7 +45,8 @@ internal sealed class TlsSection
             section["minVersion"] ?? DefaultMinVersion,
             section["unknownSni"] ?? DefaultUnknownSni,
             reader.ReadInt(section, Path, "handshakeTimeoutSeconds") ?? TlsSettings.DefaultHandshakeTimeoutSeconds,
-            reader.ReadBool(section, Path, "releaseBuffers") ?? true);
+            reader.ReadBool(section, Path, "releaseBuffers") ?? true,
+            reader.ReadInt(section, Path, "ticketKeyRotationSeconds") ?? TlsSettings.DefaultTicketKeyRotationSeconds);
     }
 
     /// <param name="httpsListeners">The JSON paths of the <c>https://</c> listen URLs.</param>
@@ -80,6 +81,7 @@ internal sealed class TlsSection
         }
 
         checks.Range($"{Path}.handshakeTimeoutSeconds", tls.HandshakeTimeoutSeconds, 1, 300);
+        checks.Range($"{Path}.ticketKeyRotationSeconds", tls.TicketKeyRotationSeconds, 0, 604800);
         if (tls.Certificates.IsEmpty && domainCertificates.Count == 0)
         {
             checks.Error($"{Path}.certificates", "at least one certificate is required");
@@ -166,6 +168,7 @@ internal sealed class TlsSection
             RejectUnknownSni = tls.UnknownSni == "reject",
             HandshakeTimeout = TimeSpan.FromSeconds(tls.HandshakeTimeoutSeconds),
             ReleaseBuffers = tls.ReleaseBuffers,
+            TicketKeyRotation = TimeSpan.FromSeconds(tls.TicketKeyRotationSeconds),
             MutualTls = mutualTls,
         };
     }

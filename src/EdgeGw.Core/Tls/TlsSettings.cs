@@ -6,6 +6,7 @@ namespace EdgeGw.Core.Tls;
 public sealed record TlsSettings
 {
     public const int DefaultHandshakeTimeoutSeconds = 10;
+    public const int DefaultTicketKeyRotationSeconds = 3600;
 
     public required CertificateStore Certificates { get; init; }
     /// <summary><see cref="SslProtocols.Tls12"/> | <see cref="SslProtocols.Tls13"/>, or TLS 1.3 alone.</summary>
@@ -20,6 +21,9 @@ public sealed record TlsSettings
     /// nginx): ~9 KB less per idle TLS connection, for a buffer allocation per record.
     /// </summary>
     public bool ReleaseBuffers { get; init; } = true;
+
+    /// <summary>How old a TLS context's session-ticket keys get before fresh ones replace them; zero: never (OpenSSL's own).</summary>
+    public TimeSpan TicketKeyRotation { get; init; } = TimeSpan.FromSeconds(DefaultTicketKeyRotationSeconds);
 
     /// <summary>The custom domains' mutual TLS, by SNI; null when no domain asks for client certificates.</summary>
     public MutualTlsPolicies? MutualTls { get; init; }

@@ -83,8 +83,8 @@ internal static partial class GatewayLog
     public static partial void CertificateReloaded(ILogger logger, string certFile, string names, DateTime notAfter);
 
     [LoggerMessage(EventId = 312, Level = LogLevel.Warning,
-        Message = "edgegw: server.tls.releaseBuffers is on but cannot be set here ({Reason}): idle TLS connections keep OpenSSL's record buffers")]
-    public static partial void ReleaseBuffersUnavailable(ILogger logger, string reason);
+        Message = "edgegw: server.tls.{Key} is on but cannot be set here ({Reason}): {Consequence}")]
+    public static partial void OpenSslControlUnavailable(ILogger logger, string key, string reason, string consequence);
 
     [LoggerMessage(EventId = 311, Level = LogLevel.Warning,
         Message = "edgegw: TLS certificate files changed but not reloaded, the old certificate stays: {Reason}")]

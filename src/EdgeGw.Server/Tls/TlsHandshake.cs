@@ -98,7 +98,13 @@ internal sealed class TlsHandshake
         stream.HandshakeDone();
         if (options.Settings.ReleaseBuffers && !OpenSslBuffers.TryRelease(ssl))
         {
-            tls.ReleaseBuffersUnavailable();
+            tls.OpenSslControlUnavailable("releaseBuffers", "idle TLS connections keep OpenSSL's record buffers");
+        }
+
+        if (options.Settings.TicketKeyRotation > TimeSpan.Zero
+            && !TicketKeyRotation.Check(ssl, _runtime.Time.GetTimestamp(), (long)(options.Settings.TicketKeyRotation.TotalSeconds * _runtime.Time.TimestampFrequency)))
+        {
+            tls.OpenSslControlUnavailable("ticketKeyRotationSeconds", "session-ticket keys are OpenSSL's own for each context's life");
         }
 
         var pipe = new TlsPipe(ssl, transport);

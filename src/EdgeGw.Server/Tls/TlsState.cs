@@ -97,14 +97,17 @@ public sealed class TlsState : IDisposable
 
     internal void Succeeded() => Interlocked.Increment(ref _handshakes);
 
-    private int _releaseBuffersWarned;
+    private int _openSslWarned;
 
-    /// <summary><c>server.tls.releaseBuffers</c> is on but this runtime does not let it be set: said once per process.</summary>
-    internal void ReleaseBuffersUnavailable()
+    /// <summary>
+    /// A <c>server.tls</c> setting that needs <see cref="OpenSslNative"/> is on but this runtime does not allow it: said
+    /// once per process (the reason is the same for every such setting).
+    /// </summary>
+    internal void OpenSslControlUnavailable(string key, string consequence)
     {
-        if (Interlocked.Exchange(ref _releaseBuffersWarned, 1) == 0)
+        if (Interlocked.Exchange(ref _openSslWarned, 1) == 0)
         {
-            GatewayLog.ReleaseBuffersUnavailable(_logger, OpenSslBuffers.Unavailable);
+            GatewayLog.OpenSslControlUnavailable(_logger, key, OpenSslNative.Unavailable is { Length: > 0 } why ? why : "the library refused the call", consequence);
         }
     }
 

@@ -42,6 +42,27 @@ public sealed class TlsSectionTests : IDisposable
         Assert.False(tls.RejectUnknownSni);
         Assert.Equal(TimeSpan.FromSeconds(10), tls.HandshakeTimeout);
         Assert.True(tls.ReleaseBuffers);
+        Assert.Equal(TimeSpan.FromHours(1), tls.TicketKeyRotation);
+    }
+
+    [Theory]
+    [InlineData("0", 0)]
+    [InlineData("60", 60)]
+    [InlineData("604800", 604800)]
+    [InlineData("-1", null)]
+    [InlineData("604801", null)]
+    public void TicketKeyRotationSeconds_ZeroTurnsItOff_UpToAWeek(string value, int? seconds)
+    {
+        var (cert, key, _) = _certs.Leaf("a", ["a.test"]);
+        string config = Config($$"""{ "certificates": [ { "certFile": {{Json(cert)}}, "keyFile": {{Json(key)}} } ], "ticketKeyRotationSeconds": {{value}} }""");
+        if (seconds is { } expected)
+        {
+            Assert.Equal(TimeSpan.FromSeconds(expected), ConfigFixture.Valid(config).Server.Tls!.TicketKeyRotation);
+        }
+        else
+        {
+            Assert.Equal(["server.tls.ticketKeyRotationSeconds"], ConfigFixture.ErrorPaths(config));
+        }
     }
 
     [Fact]

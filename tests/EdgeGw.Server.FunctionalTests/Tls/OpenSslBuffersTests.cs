@@ -40,7 +40,7 @@ public sealed class OpenSslBuffersTests : IDisposable
             client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "buffers.test", EnabledSslProtocols = protocol }));
 
         long before = OpenSslBuffers.Mode(server);
-        Assert.True(OpenSslBuffers.Available, OpenSslBuffers.Unavailable);
+        Assert.True(OpenSslNative.Available, OpenSslNative.Unavailable);
         Assert.Equal(0, before & ReleaseBuffers);
         Assert.True(OpenSslBuffers.TryRelease(server));
         long after = OpenSslBuffers.Mode(server);
