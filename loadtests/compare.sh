@@ -152,6 +152,10 @@ start_proxy() {
   PROXY_PID=$!
   PIDS+=("$PROXY_PID")
   wait_port "$PROXY_PORT"
+  # The TLS port opens after the plain one: a TLS workload started in between is refused (and ends the run).
+  if [[ " $WORKLOADS " == *" tls-"* ]] && { is_edgegw "$1" || [ "$1" = nginx ] || [ "$1" = haproxy ]; }; then
+    wait_port $((PROXY_PORT + 10))
+  fi
 }
 
 stop_proxy() {
