@@ -198,8 +198,8 @@ public sealed class GlobalLease
         return FailModeDecision();
     }
 
-    /// <summary>The answer when a wait timed out: the fail mode's.</summary>
-    public ThrottleDecision FailModeDecision()
+    /// <summary>The fail mode's answer (a timed-out wait without a held unit).</summary>
+    private ThrottleDecision FailModeDecision()
     {
         long ticksPerSecond = Rate?.TicksPerSecond ?? _owner.Time.TimestampFrequency;
         long wait = Rate?.Interval ?? ticksPerSecond;
