@@ -64,35 +64,13 @@ public sealed class ClusterNode : IDisposable
         _members = redis.MembersKey;
         _info = redis.KeyPrefix + "cluster:info";
         _channel = RedisChannel.Literal(redis.KeyPrefix + "cluster:events");
-        _ = SubscribeAsync();
-        // A subscription that could not be made at startup (Redis away) is made once Redis is back; the client
-        // renews the ones it made by itself after a reconnect.
-        redis.Connection.ConnectionRestored += (_, _) =>
-        {
-            if (Volatile.Read(ref _subscribed) == 0)
-            {
-                _ = SubscribeAsync();
-            }
-        };
+        _subscription = new RedisSubscription(redis, (_channel, (_, message) => OnMessage(message)));
     }
 
-    private int _subscribed;
-
-    private async Task SubscribeAsync()
-    {
-        try
-        {
-            await _redis.Connection.GetSubscriber().SubscribeAsync(_channel, (_, message) => OnMessage(message)).ConfigureAwait(false);
-            Volatile.Write(ref _subscribed, 1);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            _redis.MarkUnavailable(ex.GetType().Name);
-        }
-    }
+    private readonly RedisSubscription _subscription;
 
     /// <summary>Whether the subscription to the other instances' messages is in place.</summary>
-    public bool Subscribed => Volatile.Read(ref _subscribed) != 0;
+    public bool Subscribed => _subscription.Subscribed;
 
     /// <summary>The gateway's version, as <c>GET /cluster</c> shows it.</summary>
     public static string Version { get; } =

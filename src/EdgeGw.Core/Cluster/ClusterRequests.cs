@@ -38,8 +38,8 @@ public sealed class ClusterRequests : IDisposable
     private readonly byte[] _self;
     private readonly Func<byte[], byte[]> _handler;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<byte[]>> _waiting = new();
+    private readonly RedisSubscription _subscription;
     private long _sequence;
-    private int _subscribed;
 
     /// <param name="redis">The shared connection.</param>
     /// <param name="tag">This instance's tag: its request channel's name.</param>
@@ -51,35 +51,13 @@ public sealed class ClusterRequests : IDisposable
         _self = Encoding.ASCII.GetBytes(redis.InstanceId);
         _requests = RequestChannel(tag);
         _replies = RedisChannel.Literal(redis.KeyPrefix + "cluster:reply:" + redis.InstanceId);
-        _ = SubscribeAsync();
-        redis.Connection.ConnectionRestored += (_, _) =>
-        {
-            if (Volatile.Read(ref _subscribed) == 0)
-            {
-                _ = SubscribeAsync();
-            }
-        };
+        _subscription = new RedisSubscription(redis, (_replies, (_, message) => OnReply(message)), (_requests, (_, message) => OnRequest(message)));
     }
 
     /// <summary>Both channels are subscribed: requests reach this instance and answers reach its callers.</summary>
-    public bool Subscribed => Volatile.Read(ref _subscribed) != 0;
+    public bool Subscribed => _subscription.Subscribed;
 
     private RedisChannel RequestChannel(string tag) => RedisChannel.Literal(_redis.KeyPrefix + "cluster:request:" + tag);
-
-    private async Task SubscribeAsync()
-    {
-        try
-        {
-            var subscriber = _redis.Connection.GetSubscriber();
-            await subscriber.SubscribeAsync(_replies, (_, message) => OnReply(message)).ConfigureAwait(false);
-            await subscriber.SubscribeAsync(_requests, (_, message) => OnRequest(message)).ConfigureAwait(false);
-            Volatile.Write(ref _subscribed, 1);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            _redis.MarkUnavailable(ex.GetType().Name);
-        }
-    }
 
     /// <summary>Sends <paramref name="payload"/> to the instance listening on <paramref name="tag"/> and waits for its answer.</summary>
     public async Task<ClusterReply> SendAsync(string tag, ReadOnlyMemory<byte> payload, TimeSpan timeout)
@@ -173,21 +151,5 @@ public sealed class ClusterRequests : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        if (!_redis.Connection.IsConnected)
-        {
-            return;
-        }
-
-        try
-        {
-            var subscriber = _redis.Connection.GetSubscriber();
-            Task.WaitAll([subscriber.UnsubscribeAsync(_requests), subscriber.UnsubscribeAsync(_replies)], TimeSpan.FromSeconds(1));
-        }
-        catch (AggregateException)
-        {
-            // Redis went away: the subscription went with the connection.
-        }
-    }
+    public void Dispose() => _subscription.Unsubscribe();
 }
