@@ -43,9 +43,9 @@ public sealed class RedisSubscription
 
     private async Task SubscribeAsync()
     {
-        var subscriber = _redis.Connection.GetSubscriber();
         try
         {
+            var subscriber = _redis.Connection.GetSubscriber();
             foreach (var (channel, handler) in _channels)
             {
                 // Removes only this handler (a no-op the first time); the client drops its local registration first.
